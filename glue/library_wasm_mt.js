@@ -1,0 +1,80 @@
+// wasm_mt glue: the C ABI that lib/include/wasm_mt/detail/glue.hpp declares. Thin:
+// each function converts arguments and forwards to the `wasmMt` pre-js runtime.
+mergeInto(LibraryManager.library, {
+  wasm_mt_js_spawn: function (programId, label, labelLength) {
+    return wasmMt.spawn(programId, UTF8ToString(label, labelLength));
+  },
+
+  wasm_mt_js_post_call: function (handle, id, fn, json, jsonLength, buffers, bufferCount) {
+    wasmMt.postCall(handle, id >>> 0, fn >>> 0, HEAPU8.slice(json, json + jsonLength),
+                    wasmMt.copyBuffers(buffers, bufferCount));
+  },
+
+  wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, isAsync, raw) {
+    wasmMt.postExecJs(handle, id >>> 0, UTF8ToString(code, codeLength), !!isAsync, !!raw);
+  },
+
+  wasm_mt_js_terminate: function (handle) {
+    wasmMt.terminate(handle);
+  },
+
+  wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
+    if (ok) {
+      var payload = HEAPU8.slice(text, text + textLength);
+      var copies = wasmMt.copyBuffers(buffers, bufferCount);
+      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id >>> 0, ok: true, payload: payload, buffers: copies }),
+                          wasmMt.transferList(payload, copies));
+    } else {
+      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, {
+        id: id >>> 0, ok: false, kind: UTF8ToString(kind, kindLength), message: UTF8ToString(text, textLength) }));
+    }
+  },
+
+  wasm_mt_js_inbox_text_length: function (which) {
+    if (which === WASM_MT_INBOX_TEXT.PAYLOAD) return wasmMt.inbox['payload'].length;
+    return lengthBytesUTF8(wasmMt.inboxString(which));
+  },
+
+  wasm_mt_js_inbox_text_copy: function (which, destination) {
+    if (which === WASM_MT_INBOX_TEXT.PAYLOAD) {
+      HEAPU8.set(wasmMt.inbox['payload'], destination);
+      return;
+    }
+    var text = wasmMt.inboxString(which);
+    stringToUTF8(text, destination, lengthBytesUTF8(text) + 1);
+  },
+
+  wasm_mt_js_inbox_buffer_length: function (index) {
+    return wasmMt.inbox['buffers'][index].byteLength;
+  },
+
+  wasm_mt_js_inbox_buffer_copy: function (index, destination) {
+    HEAPU8.set(new Uint8Array(wasmMt.inbox['buffers'][index]), destination);
+  },
+
+  wasm_mt_js_inbox_value_handle__deps: ['$Emval'],
+  wasm_mt_js_inbox_value_handle: function () {
+    return Emval.toHandle(wasmMt.inbox['value']);
+  },
+
+  wasm_mt_js_load_program_url: function (token, jsUrl, jsLength, wasmUrl, wasmLength) {
+    wasmMt.loadProgramUrl(token >>> 0, UTF8ToString(jsUrl, jsLength), UTF8ToString(wasmUrl, wasmLength));
+  },
+
+  wasm_mt_js_load_program_buffers: function (token, js, jsLength, wasm, wasmLength) {
+    wasmMt.loadProgramBuffers(token >>> 0, UTF8ToString(js, jsLength), HEAPU8.slice(wasm, wasm + wasmLength));
+  },
+
+  wasm_mt_js_in_worker: function () {
+    return wasmMt.inWorker ? 1 : 0;
+  },
+
+  wasm_mt_js_set_timeout: function (milliseconds, token) {
+    setTimeout(function () { wasmMt.deliver(null, WASM_MT_EVENT.TIMER, 0, token >>> 0, 0, 0, 0); }, milliseconds);
+  },
+
+  wasm_mt_js_log: function (level, text, length) {
+    var line = UTF8ToString(text, length);
+    if (level >= 2) err(line); else out(line);
+  },
+});

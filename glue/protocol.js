@@ -1,0 +1,46 @@
+// wasm_mt message protocol (pre-js; shared by the parent and worker sides).
+//
+// Every wasm_mt message is a plain object {wasm_mt: WASM_MT_PROTOCOL, type, ...}. Anything
+// else posted to the same worker or window is not ours and is ignored.
+//
+//   parent -> worker  init      {program: {url, text, module | bytes}, label, base}
+//   worker -> parent  ready     {}
+//   worker -> parent  crashed   {message, stack}    (also while starting: a failed init)
+//   parent -> worker  call      {id, fn, payload: Uint8Array (UTF-8 JSON), buffers?: [ArrayBuffer]}
+//   parent -> worker  exec-js   {id, code, async, raw}
+//   worker -> parent  reply     {id, ok: true, payload, buffers?} | {id, ok: true, value} (raw exec-js)
+//                               | {id, ok: false, kind, message, stack?}
+// `id` tags a request; its reply carries the same id. Binary buffers are transferred.
+var WASM_MT_PROTOCOL = 'wasm_mt/1';
+var WASM_MT_WORKER_NAME = 'wasm_mt';
+var WASM_MT_MSG = {
+  INIT: 'init',
+  READY: 'ready',
+  CRASHED: 'crashed',
+  CALL: 'call',
+  EXEC_JS: 'exec-js',
+  REPLY: 'reply',
+};
+// Events delivered to C++ wasm_mt_on_message (lib/include/wasm_mt/detail/glue.hpp).
+var WASM_MT_EVENT = {
+  THREAD_READY: 1,
+  THREAD_FAILED: 2,
+  THREAD_CRASHED: 3,
+  REPLY: 4,
+  CALL: 5,
+  TIMER: 6,
+  PROGRAM_LOADED: 7,
+};
+// Texts C++ reads from the message being delivered (detail::inbox_text).
+var WASM_MT_INBOX_TEXT = { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3 };
+
+function wasmMtIsMessage(data) {
+  return data !== null && typeof data === 'object' && data['wasm_mt'] === WASM_MT_PROTOCOL;
+}
+
+function wasmMtMessage(type, fields) {
+  var message = fields || {};
+  message['wasm_mt'] = WASM_MT_PROTOCOL;
+  message['type'] = type;
+  return message;
+}

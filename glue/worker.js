@@ -1,0 +1,132 @@
+// wasm_mt glue (pre-js): being a worker. The worker runs the same program as its parent:
+// it waits for `init` (the compiled module), instantiates it without running main(),
+// says `ready`, then runs the calls it is sent. Anything that kills the instance (trap,
+// abort, uncaught error) is reported to the parent as `crashed`, once.
+
+if (wasmMt.inWorker) {
+  wasmMt.port = wasmMt.isNode ? wasmMt.nodeThreads.parentPort : self;
+  wasmMt.postToParent = function (message, transfer) {
+    wasmMt.port.postMessage(message, transfer || []);
+  };
+
+  wasmMt.reportCrash = function (e) {
+    if (wasmMt.crashed) return;
+    wasmMt.crashed = true;
+    var message = typeof e === 'string' ? e : wasmMt.errorText(e);
+    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.CRASHED, { message: message, stack: e && e.stack ? String(e.stack) : '' }));
+  };
+
+  wasmMt.AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+
+  wasmMt.replyJsError = function (id, kind, e) {
+    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, {
+      id: id, ok: false, kind: kind, message: wasmMt.errorText(e), stack: e && e.stack ? String(e.stack) : '' }));
+  };
+
+  // The result as UTF-8 JSON (undefined gives null), or raw (structured clone) if asked.
+  wasmMt.replyJsValue = function (request, value) {
+    var id = request['id'];
+    if (request['raw']) {
+      try {
+        wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, value: value }));
+      } catch (e) {
+        wasmMt.replyJsError(id, 'bad_payload', new Error('exec_js result cannot be cloned: ' + wasmMt.errorText(e)));
+      }
+      return;
+    }
+    var json;
+    try {
+      json = JSON.stringify(value === undefined ? null : value);
+      if (json === undefined) throw new Error('JSON.stringify gave undefined');
+    } catch (e) {
+      wasmMt.replyJsError(id, 'bad_payload', new Error('exec_js result is not JSON: ' + wasmMt.errorText(e)));
+      return;
+    }
+    var payload = wasmMt.encoder.encode(json);
+    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, payload: payload }),
+                        wasmMt.transferList(payload));
+  };
+
+  wasmMt.runJs = function (request) {
+    var id = request['id'];
+    var body;
+    try {
+      body = request['async'] ? new wasmMt.AsyncFunction(request['code']) : new Function(request['code']);
+    } catch (e) {
+      wasmMt.replyJsError(id, 'js_exception', e instanceof EvalError
+        ? new Error('exec_js needs eval, which this page\'s Content-Security-Policy forbids: ' + e.message)
+        : e);
+      return;
+    }
+    if (request['async']) {
+      body().then(function (value) { wasmMt.replyJsValue(request, value); },
+                  function (e) { wasmMt.replyJsError(id, 'js_exception', e); });
+      return;
+    }
+    var value;
+    try {
+      value = body();
+    } catch (e) {
+      wasmMt.replyJsError(id, 'js_exception', e);
+      return;
+    }
+    wasmMt.replyJsValue(request, value);
+  };
+
+  wasmMt.handleFromParent = function (data) {
+    switch (data['type']) {
+      case WASM_MT_MSG.CALL:
+        var buffers = data['buffers'];
+        wasmMt.deliver(data, WASM_MT_EVENT.CALL, 0, data['id'], data['fn'], data['payload'].length,
+                       buffers ? buffers.length : 0);
+        break;
+      case WASM_MT_MSG.EXEC_JS:
+        wasmMt.runJs(data);
+        break;
+    }
+  };
+
+  (function bootstrap() {
+    var early = [];  // calls that arrive before the instance is ready
+    var receivedInit;
+    var init = new Promise(function (resolve) { receivedInit = resolve; });
+    var onMessage = function (data) {
+      if (!wasmMtIsMessage(data) || wasmMt.crashed) return;
+      if (data['type'] === WASM_MT_MSG.INIT) return receivedInit(data);
+      if (early) early.push(data); else wasmMt.handleFromParent(data);
+    };
+    if (wasmMt.isNode) wasmMt.port.on('message', onMessage);
+    else self.addEventListener('message', function (event) { onMessage(event.data); });
+
+    if (!wasmMt.isNode) {
+      self.addEventListener('error', function (event) { wasmMt.reportCrash(event.error || event.message); });
+      self.addEventListener('unhandledrejection', function (event) { wasmMt.reportCrash(event.reason); });
+    }
+
+    Module['noInitialRun'] = true;
+    Module['onAbort'] = function (what) { wasmMt.reportCrash(new Error('Aborted(' + what + ')')); };
+    Module['instantiateWasm'] = function (imports, receiveInstance) {
+      init.then(function (message) {
+        var program = message['program'];
+        wasmMt.label = message['label'];
+        wasmMt.baseUrl = message['base'];
+        var compiled = program['module'] ? Promise.resolve(program['module']) : WebAssembly.compile(program['bytes']);
+        return compiled.then(function (module) {
+          wasmMt.programs.set(0, { url: program['url'], text: program['text'], module: module, bytes: program['bytes'] });
+          return WebAssembly.instantiate(module, imports).then(function (instance) {
+            receiveInstance(instance, module);
+          });
+        });
+      }).catch(function (e) { wasmMt.reportCrash(e); });
+      return {};
+    };
+    var userOnRuntimeInitialized = Module['onRuntimeInitialized'];
+    Module['onRuntimeInitialized'] = function () {
+      if (userOnRuntimeInitialized) userOnRuntimeInitialized();
+      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.READY));
+      var queued = early;
+      early = null;
+      queued.forEach(wasmMt.handleFromParent);
+    };
+  })();
+}

@@ -1,0 +1,205 @@
+// Closures: what runs on a thread. A closure is a capture struct with an operator()
+// returning a result (any nlohmann/json-serializable type, void, wasm_mt::bytes) or, for
+// an async closure, a wasm_mt::task<R> / wasm_mt::future<R>.
+//
+// Named closure (the macro goes in the struct's own namespace, after the struct):
+//   struct Add { int a, b; int operator()() const { return a + b; } };
+//   WASM_MT_CLOSURE(Add, a, b)        // JSON for the captures + registration
+//   int three = co_await th.exec(Add{1, 2});
+//
+// Inline closure, the counterpart of Rust's exec!(th, move || ...): the captures are
+// copied by value, listed explicitly:
+//   int three = co_await WASM_MT_EXEC(th, (a, b), { return add(a, b); });
+//   int minus1 = co_await WASM_MT_EXEC_ASYNC(th, int, (a, b), {
+//     co_await wasm_mt::sleep(1000); co_return a - b; });
+//
+// Every closure type that is exec'd is registered at static-init time by the exec call
+// itself (a template instantiation in the same object file), so a registration cannot be
+// dropped by the linker while its call site survives.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm_mt/detail/for_each.hpp"
+#include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/future.hpp"
+#include "wasm_mt/registry.hpp"
+#include "wasm_mt/task.hpp"
+
+namespace wasm_mt {
+
+namespace detail {
+template <class R>
+struct async_result {
+  static constexpr bool is_async = false;
+  using type = R;
+};
+template <class U>
+struct async_result<task<U>> {
+  static constexpr bool is_async = true;
+  using type = U;
+};
+template <class U>
+struct async_result<future<U>> {
+  static constexpr bool is_async = true;
+  using type = U;
+};
+}  // namespace detail
+
+// What awaiting a closure of type C gives (task<R> and future<R> give R).
+template <class C>
+using closure_result_t = typename detail::async_result<std::invoke_result_t<C&>>::type;
+
+// The stable name of a closure: C::wasm_mt_name() when it has one (inline closures:
+// "file.cpp:line"), else its qualified type name.
+template <class C>
+constexpr std::string_view closure_name() {
+  if constexpr (requires { C::wasm_mt_name(); })
+    return C::wasm_mt_name();
+  else
+    return detail::type_name<C>();
+}
+
+template <class C>
+constexpr function_id closure_id() {
+  return stable_id(closure_name<C>());
+}
+
+namespace detail {
+
+// A call as a worker receives it; payload and buffers are read from the inbox.
+struct incoming_call {
+  std::uint32_t request_id;
+  std::string_view payload;
+  std::size_t buffer_count;
+};
+
+// Worker-side replies; each request gets exactly one.
+void reply_encoded(std::uint32_t request_id, const encoded& value);
+void reply_error(std::uint32_t request_id, const std::exception_ptr& failure);
+
+template <class T>
+void reply_value(std::uint32_t request_id, const T& value) {
+  encoded out;
+  try {
+    out = encode(value);
+  } catch (...) {
+    reply_error(request_id, std::current_exception());
+    return;
+  }
+  reply_encoded(request_id, out);
+}
+
+template <class C>
+future<void> run_async_closure(std::uint32_t request_id, std::shared_ptr<C> closure) {
+  try {
+    if constexpr (std::is_void_v<closure_result_t<C>>) {
+      co_await (*closure)();
+      reply_value(request_id, nullptr);
+    } else {
+      auto value = co_await (*closure)();
+      reply_value(request_id, value);
+    }
+  } catch (...) {
+    reply_error(request_id, std::current_exception());
+  }
+}
+
+// Decodes C from the call, runs it and replies. Exceptions from decoding or from a
+// synchronous closure propagate to the dispatcher, which replies with the error.
+template <class C>
+void invoke_closure(const incoming_call& call) {
+  C closure = decode<C>(call.payload, call.buffer_count);
+  using raw_result = std::invoke_result_t<C&>;
+  if constexpr (async_result<raw_result>::is_async) {
+    run_async_closure<C>(call.request_id, std::make_shared<C>(std::move(closure)));
+  } else if constexpr (std::is_void_v<raw_result>) {
+    closure();
+    reply_value(call.request_id, nullptr);
+  } else {
+    reply_value(call.request_id, closure());
+  }
+}
+
+// Registers C at static-init time when instantiated (odr-used).
+template <class C>
+inline const function_id registered_id = registry::instance().add(closure_name<C>(), &invoke_closure<C>);
+
+template <class C>
+void ensure_registered() {
+  [[maybe_unused]] const void* volatile keep = &registered_id<C>;
+}
+
+}  // namespace detail
+}  // namespace wasm_mt
+
+// Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
+// ADL: use it in the struct's namespace, unqualified) and registers the closure.
+#define WASM_MT_CLOSURE(Type, ...)                                                            \
+  [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
+    wasm_mt_j = ::nlohmann::json::object();                                                   \
+    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_TO_JSON, __VA_ARGS__)                        \
+  }                                                                                           \
+  [[maybe_unused]] inline void from_json(const ::nlohmann::json& wasm_mt_j, Type& wasm_mt_c) { \
+    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_FROM_JSON, __VA_ARGS__)                      \
+  }                                                                                           \
+  WASM_MT_REGISTER(Type)
+
+// Registers a closure whose captures already have a JSON form. Only needed for a program
+// that runs a closure it never execs itself (a worker-only program).
+#define WASM_MT_REGISTER(Type)                                                \
+  [[maybe_unused]] inline const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, Type) = \
+      &::wasm_mt::detail::registered_id<Type>;
+
+#define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j[#field] = wasm_mt_c.field;
+#define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
+
+// Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
+// `captures` is a parenthesized list of local variables, copied into the closure.
+#define WASM_MT_EXEC(thread, captures, ...) \
+  WASM_MT_DETAIL_INLINE_CLOSURE(thread, auto, captures, __VA_ARGS__)
+
+// As WASM_MT_EXEC, for a body that co_awaits; `result` is what it co_returns.
+#define WASM_MT_EXEC_ASYNC(thread, result, captures, ...) \
+  WASM_MT_DETAIL_INLINE_CLOSURE(thread, ::wasm_mt::task<result>, captures, __VA_ARGS__)
+
+#if defined(__FILE_NAME__)
+#define WASM_MT_DETAIL_FILE __FILE_NAME__
+#else
+#define WASM_MT_DETAIL_FILE __FILE__
+#endif
+#define WASM_MT_DETAIL_STR(x) WASM_MT_DETAIL_STR_(x)
+#define WASM_MT_DETAIL_STR_(x) #x
+
+#define WASM_MT_DETAIL_INLINE_CLOSURE(thread, return_type, captures, ...)                      \
+  ([&]() {                                                                                      \
+    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_CAPTURE_TYPE, WASM_MT_DETAIL_STRIP_PARENS captures)  \
+    struct wasm_mt_inline_closure {                                                             \
+      WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_CAPTURE_MEMBER, WASM_MT_DETAIL_STRIP_PARENS captures) \
+      static constexpr ::std::string_view wasm_mt_name() {                                      \
+        return WASM_MT_DETAIL_FILE ":" WASM_MT_DETAIL_STR(__LINE__);                            \
+      }                                                                                         \
+      void wasm_mt_to_json(::nlohmann::json& wasm_mt_j) const {                                 \
+        wasm_mt_j = ::nlohmann::json::object();                                                 \
+        WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_MEMBER_TO_JSON, WASM_MT_DETAIL_STRIP_PARENS captures) \
+      }                                                                                         \
+      void wasm_mt_from_json([[maybe_unused]] const ::nlohmann::json& wasm_mt_j) {             \
+        WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_MEMBER_FROM_JSON, WASM_MT_DETAIL_STRIP_PARENS captures) \
+      }                                                                                         \
+      return_type operator()() const __VA_ARGS__                                                \
+    };                                                                                          \
+    return (thread).exec(wasm_mt_inline_closure{WASM_MT_DETAIL_STRIP_PARENS captures});         \
+  }())
+
+#define WASM_MT_DETAIL_CAPTURE_TYPE(i, name) \
+  using wasm_mt_capture_type_##i = ::std::remove_cvref_t<decltype(name)>;
+#define WASM_MT_DETAIL_CAPTURE_MEMBER(i, name) wasm_mt_capture_type_##i name;
+#define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) wasm_mt_j[#name] = name;
+#define WASM_MT_DETAIL_MEMBER_FROM_JSON(i, name) wasm_mt_j.at(#name).get_to(name);

@@ -1,0 +1,71 @@
+// The C++ <-> JS boundary. Functions named wasm_mt_js_* are implemented in
+// glue/library_wasm_mt.js; the JS glue calls back into the wasm_mt_on_* exports
+// (lib/src/inbox.cpp). Strings cross as (pointer, length) of UTF-8; nothing here owns
+// memory on the other side.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace wasm_mt::detail {
+
+// One binary buffer of a message; the glue reads this layout from the wasm heap.
+struct buffer_ref {
+  const std::uint8_t* data;
+  std::uint32_t size;
+};
+
+// Message types, shared with glue/protocol.js (WASM_MT_EVENT).
+enum class event : int {
+  thread_ready = 1,    // a spawned worker finished init
+  thread_failed = 2,   // a worker could not start (status, text = message)
+  thread_crashed = 3,  // a live worker died; text = message, stack
+  reply = 4,           // a reply to request `id`: status 0 = value, else error
+  call = 5,            // (in a worker) run closure `fn` for request `id`
+  timer = 6,           // a wasm_mt_js_set_timeout fired (`id` = token)
+  program_loaded = 7,  // a program load finished (`id` = token, `handle` = program id or 0)
+};
+
+}  // namespace wasm_mt::detail
+
+extern "C" {
+// Spawning and messaging threads (parent side).
+int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len);
+void wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
+                          const char* json, std::size_t json_len,
+                          const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count);
+// raw != 0: reply with the structured-cloned value (for emscripten::val), else JSON.
+void wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code,
+                             std::size_t code_len, int is_async, int raw);
+void wasm_mt_js_terminate(int handle);
+
+// Replying to a call (worker side). ok != 0: json is the value; else json is an error
+// message and `kind` names the error kind.
+void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::size_t json_len,
+                      const char* kind, std::size_t kind_len,
+                      const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count);
+
+// The message being handled, while a wasm_mt_on_message call runs.
+std::size_t wasm_mt_js_inbox_text_length(int which);
+void wasm_mt_js_inbox_text_copy(int which, char* destination);
+std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index);
+void wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination);
+int wasm_mt_js_inbox_value_handle();  // an emscripten::val handle of the raw JS value
+
+// Programs (the JS + compiled wasm a worker runs).
+void wasm_mt_js_load_program_url(std::uint32_t token, const char* js_url, std::size_t js_len,
+                                 const char* wasm_url, std::size_t wasm_len);
+void wasm_mt_js_load_program_buffers(std::uint32_t token, const std::uint8_t* js,
+                                     std::size_t js_len, const std::uint8_t* wasm,
+                                     std::size_t wasm_len);
+int wasm_mt_js_in_worker();
+
+// Timers and logging.
+void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token);
+void wasm_mt_js_log(int level, const char* text, std::size_t len);
+}
+
+namespace wasm_mt::detail {
+// Which text of the inbox message wasm_mt_js_inbox_text_* reads.
+enum class inbox_text : int { payload = 0, error_kind = 1, error_message = 2, error_stack = 3 };
+}  // namespace wasm_mt::detail

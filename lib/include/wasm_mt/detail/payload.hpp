@@ -1,0 +1,121 @@
+// Encoding of captures and results: JSON text (nlohmann/json) plus a list of binary
+// buffers. A wasm_mt::bytes value inside the JSON is written as {"$wasm_mt_bytes": i},
+// where i indexes the buffer list; the buffers travel as transferred ArrayBuffers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm_mt/bytes.hpp"
+#include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/error.hpp"
+
+namespace wasm_mt {
+// ADL hooks for nlohmann/json. They only work inside encode()/decode() below, where a
+// message's buffer list exists; elsewhere they throw error_kind::bad_payload.
+void to_json(nlohmann::json& j, const bytes& value);
+void from_json(const nlohmann::json& j, bytes& value);
+}  // namespace wasm_mt
+
+namespace wasm_mt::detail {
+
+struct encoded {
+  std::string json;
+  // Views into the encoded value: valid while that value lives.
+  std::vector<buffer_ref> buffers;
+};
+
+// While alive, bytes serialize by reference into `buffers`.
+class outgoing_buffers_scope {
+ public:
+  explicit outgoing_buffers_scope(std::vector<buffer_ref>& buffers);
+  ~outgoing_buffers_scope();
+  outgoing_buffers_scope(const outgoing_buffers_scope&) = delete;
+  outgoing_buffers_scope& operator=(const outgoing_buffers_scope&) = delete;
+
+ private:
+  std::vector<buffer_ref>* previous_;
+};
+
+// While alive, bytes deserialize from the buffers of the message being handled.
+class incoming_buffers_scope {
+ public:
+  explicit incoming_buffers_scope(std::size_t buffer_count);
+  ~incoming_buffers_scope();
+  incoming_buffers_scope(const incoming_buffers_scope&) = delete;
+  incoming_buffers_scope& operator=(const incoming_buffers_scope&) = delete;
+
+ private:
+  std::size_t previous_;
+};
+
+// A type may define its own JSON form with members
+//   void wasm_mt_to_json(nlohmann::json&) const;  void wasm_mt_from_json(const nlohmann::json&);
+// (inline closures do); an empty type with no JSON form is written as null; anything else
+// goes through nlohmann/json (to_json/from_json found by ADL, or adl_serializer).
+template <class T>
+concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
+  c.wasm_mt_to_json(j);
+  m.wasm_mt_from_json(std::as_const(j));
+};
+
+template <class T>
+void write_json(nlohmann::json& j, const T& value) {
+  if constexpr (has_member_json<T>)
+    value.wasm_mt_to_json(j);
+  else if constexpr (std::is_empty_v<T>)
+    j = nullptr;
+  else
+    j = value;
+}
+
+template <class T>
+T read_json(const nlohmann::json& j) {
+  if constexpr (has_member_json<T>) {
+    T value{};
+    value.wasm_mt_from_json(j);
+    return value;
+  } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
+    return T{};
+  } else {
+    return j.get<T>();
+  }
+}
+
+[[noreturn]] void throw_bad_payload(std::string_view what, const std::exception& cause);
+
+// Throws error_kind::bad_payload when `value` cannot be written.
+template <class T>
+encoded encode(const T& value) {
+  encoded out;
+  try {
+    outgoing_buffers_scope scope(out.buffers);
+    nlohmann::json j;
+    write_json(j, value);
+    out.json = j.dump();
+  } catch (const std::exception& e) {
+    throw_bad_payload("cannot encode", e);
+  }
+  return out;
+}
+
+// Decodes text received with `buffer_count` buffers (read from the inbox message).
+// Throws error_kind::bad_payload when the text does not parse or does not fit T.
+template <class T>
+T decode(std::string_view json_text, std::size_t buffer_count) {
+  try {
+    incoming_buffers_scope scope(buffer_count);
+    return read_json<T>(nlohmann::json::parse(json_text));
+  } catch (const wasm_mt::error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw_bad_payload("cannot decode", e);
+  }
+}
+
+}  // namespace wasm_mt::detail

@@ -1,0 +1,67 @@
+// A request waiting for its reply: the typed end that settles the caller's future.
+// Settled exactly once: by its reply, or by the thread failing all pending requests.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <emscripten/val.h>
+
+#include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/registry.hpp"
+
+namespace wasm_mt::detail {
+
+class pending_request {
+ public:
+  explicit pending_request(function_id called) : called_(called) {}
+  virtual ~pending_request() = default;
+
+  // The reply's value is in the inbox: `payload` is its JSON text.
+  virtual void settle_value(std::string_view payload, std::size_t buffer_count) = 0;
+  virtual void settle_error(std::exception_ptr failure) = 0;
+
+  // The closure called (0 for exec_js), for error messages.
+  function_id called() const noexcept { return called_; }
+
+ private:
+  function_id called_;
+};
+
+template <class R>
+class typed_request final : public pending_request {
+ public:
+  typed_request(function_id called, std::shared_ptr<shared_state<R>> state)
+      : pending_request(called), state_(std::move(state)) {}
+
+  void settle_value(std::string_view payload, std::size_t buffer_count) override {
+    std::optional<stored_t<R>> value;
+    try {
+      if constexpr (std::is_void_v<R>)
+        value.emplace();
+      else if constexpr (std::is_same_v<R, emscripten::val>)
+        value.emplace(emscripten::val::take_ownership(
+            reinterpret_cast<emscripten::EM_VAL>(wasm_mt_js_inbox_value_handle())));
+      else
+        value.emplace(decode<R>(payload, buffer_count));
+    } catch (...) {
+      state_->set_error(std::current_exception());
+      return;
+    }
+    state_->set_value(std::move(*value));
+  }
+
+  void settle_error(std::exception_ptr failure) override { state_->set_error(std::move(failure)); }
+
+ private:
+  std::shared_ptr<shared_state<R>> state_;
+};
+
+}  // namespace wasm_mt::detail

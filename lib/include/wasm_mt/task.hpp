@@ -1,0 +1,109 @@
+// wasm_mt::task<T>: a lazy coroutine (after cppcoro's task). Nothing runs until it is
+// awaited, or started with spawn_local(). Async closures return one:
+//   struct Sub { int a, b; wasm_mt::task<int> operator()() const {
+//     co_await wasm_mt::sleep(1000); co_return a - b; } };
+#pragma once
+
+#include <exception>
+#include <utility>
+#include <variant>
+
+#include "wasm_mt/detail/coroutine.hpp"
+#include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/future.hpp"
+
+namespace wasm_mt {
+
+template <class T = void>
+class task;
+
+namespace detail {
+
+template <class T>
+struct task_promise_base {
+  std::variant<std::monostate, stored_t<T>, std::exception_ptr> result;
+  void return_value(T value) { result.template emplace<1>(std::move(value)); }
+};
+template <>
+struct task_promise_base<void> {
+  std::variant<std::monostate, stored_t<void>, std::exception_ptr> result;
+  void return_void() { result.template emplace<1>(); }
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] task {
+ public:
+  using value_type = T;
+
+  struct promise_type : detail::task_promise_base<T> {
+    detail::coro::coroutine_handle<> continuation;
+
+    task get_return_object() {
+      return task(detail::coro::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    detail::coro::suspend_always initial_suspend() noexcept { return {}; }
+    // Resumes the awaiting coroutine. (Not by symmetric transfer: clang lowers that to a
+    // tail call, which wasm without the tail-call feature cannot make.)
+    struct final_awaiter {
+      bool await_ready() noexcept { return false; }
+      void await_suspend(detail::coro::coroutine_handle<promise_type> self) noexcept {
+        if (auto next = self.promise().continuation) next.resume();
+      }
+      void await_resume() noexcept {}
+    };
+    final_awaiter final_suspend() noexcept { return {}; }
+    void unhandled_exception() { this->result.template emplace<2>(std::current_exception()); }
+  };
+
+  task(task&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  task& operator=(task&& other) noexcept {
+    if (this != &other) {
+      destroy();
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  ~task() { destroy(); }
+
+  // Starts the task and resumes the awaiting coroutine when it finishes.
+  auto operator co_await() && {
+    struct awaiter {
+      detail::coro::coroutine_handle<promise_type> handle;
+      bool await_ready() const noexcept { return !handle || handle.done(); }
+      void await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
+        handle.promise().continuation = waiter;
+        handle.resume();
+      }
+      T await_resume() {
+        if (!handle) throw wasm_mt::error(error_kind::bad_payload, "await of an empty wasm_mt::task");
+        auto& result = handle.promise().result;
+        if (result.index() == 2) std::rethrow_exception(std::get<2>(result));
+        if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(result));
+      }
+    };
+    return awaiter{handle_};
+  }
+
+ private:
+  explicit task(detail::coro::coroutine_handle<promise_type> handle) : handle_(handle) {}
+  void destroy() {
+    if (handle_) std::exchange(handle_, nullptr).destroy();
+  }
+
+  detail::coro::coroutine_handle<promise_type> handle_;
+};
+
+// Starts `work` now, on this thread's event loop (the counterpart of
+// wasm_bindgen_futures::spawn_local), and returns its eventual result. Drop the future to
+// fire and forget: an error is then logged, not lost.
+template <class T>
+future<T> spawn_local(task<T> work) {
+  if constexpr (std::is_void_v<T>)
+    co_await std::move(work);
+  else
+    co_return co_await std::move(work);
+}
+
+}  // namespace wasm_mt

@@ -1,0 +1,137 @@
+// wasm_mt::thread: one Web Worker (a worker_threads Worker under Node) running a
+// program, to which closures are sent by function ID.
+//
+//   wasm_mt::thread th = co_await wasm_mt::thread::spawn();   // spawned and initialised
+//   int three = co_await th.exec(Add{1, 2});
+//   nlohmann::json v = co_await th.exec_js("return 1 + 2;");
+//
+// Move-only; destroying it terminates the worker. Every request settles exactly once:
+// with its value, or with a wasm_mt::error (see error.hpp for the kinds). When the
+// worker dies (crash or terminate) its pending requests fail at once, and later requests
+// fail immediately.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm_mt/closure.hpp"
+#include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/detail/pending_request.hpp"
+#include "wasm_mt/future.hpp"
+#include "wasm_mt/program.hpp"
+
+namespace wasm_mt {
+
+namespace detail {
+class thread_state;
+}
+
+class thread {
+ public:
+  // Starts a worker running `code` and resolves once it is initialised (its program
+  // compiled, instantiated and its static initializers run). Fails with
+  // error_kind::spawn_failed. `label` names the thread in errors and dev tools.
+  static future<thread> spawn(const program& code, std::string label = {});
+  static future<thread> spawn(std::string label = {}) { return spawn(program::self(), std::move(label)); }
+
+  thread(thread&&) noexcept;
+  thread& operator=(thread&&) noexcept;
+  ~thread();
+
+  // Runs `closure` in the worker. Its captures are encoded now (by value).
+  template <class Closure>
+  future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure);
+
+  // Runs the closure registered under `name` with raw JSON captures: function-ID
+  // dispatch without the closure's type (for a program you do not link).
+  template <class R = nlohmann::json>
+  future<R> exec_by_name(std::string_view name, const nlohmann::json& captures);
+
+  // Runs JS text as a function body (`return` gives the result) in the worker; the
+  // result comes back as JSON (R = nlohmann::json or any type it converts to) or as the
+  // raw structured-cloned value (R = emscripten::val). A throw gives js_exception.
+  template <class R = nlohmann::json>
+  future<R> exec_js(std::string_view code) {
+    return send_js<R>(code, false);
+  }
+  // As exec_js, as the body of an async function: it may `await`.
+  template <class R = nlohmann::json>
+  future<R> exec_js_async(std::string_view code) {
+    return send_js<R>(code, true);
+  }
+
+  // Terminates the worker now; pending requests fail with error_kind::terminated.
+  void terminate() noexcept;
+  // True once terminated or crashed.
+  bool is_terminated() const noexcept;
+  // Requests sent and not yet settled.
+  std::size_t pending_count() const noexcept;
+
+  const std::string& label() const noexcept;
+  void set_label(std::string label);
+
+ private:
+  explicit thread(std::unique_ptr<detail::thread_state> state) noexcept;
+  friend struct thread_access;
+
+  // Records `request` as pending and returns its ID; on a dead thread settles it with
+  // the thread's death error and returns 0.
+  std::uint32_t admit(std::unique_ptr<detail::pending_request> request);
+  void send_call(function_id called, const detail::encoded& captures,
+                 std::unique_ptr<detail::pending_request> request);
+  void send_exec_js(std::string_view code, bool is_async, bool raw,
+                    std::unique_ptr<detail::pending_request> request);
+
+  template <class R>
+  future<R> send_js(std::string_view code, bool is_async) {
+    auto state = std::make_shared<detail::shared_state<R>>();
+    send_exec_js(code, is_async, std::is_same_v<R, emscripten::val>,
+                 std::make_unique<detail::typed_request<R>>(0, state));
+    return future<R>(std::move(state));
+  }
+
+  std::unique_ptr<detail::thread_state> state_;
+};
+
+template <class Closure>
+future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) {
+  using C = std::decay_t<Closure>;
+  using R = closure_result_t<C>;
+  detail::ensure_registered<C>();
+  auto state = std::make_shared<detail::shared_state<R>>();
+  future<R> result(state);
+  detail::encoded captures;
+  try {
+    captures = detail::encode(closure);
+  } catch (...) {
+    state->set_error(std::current_exception());
+    return result;
+  }
+  send_call(closure_id<C>(), captures, std::make_unique<detail::typed_request<R>>(closure_id<C>(), std::move(state)));
+  return result;
+}
+
+template <class R>
+future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures) {
+  auto state = std::make_shared<detail::shared_state<R>>();
+  future<R> result(state);
+  detail::encoded encoded_captures;
+  try {
+    encoded_captures = detail::encode(captures);
+  } catch (...) {
+    state->set_error(std::current_exception());
+    return result;
+  }
+  send_call(stable_id(name), encoded_captures,
+            std::make_unique<detail::typed_request<R>>(stable_id(name), std::move(state)));
+  return result;
+}
+
+}  // namespace wasm_mt

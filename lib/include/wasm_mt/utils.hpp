@@ -1,0 +1,20 @@
+// Small helpers for code running on the main thread or in a worker.
+#pragma once
+
+#include <string_view>
+
+#include "wasm_mt/future.hpp"
+
+namespace wasm_mt {
+
+// Resolves after `milliseconds` (a JS timer: the event loop keeps running meanwhile).
+future<void> sleep(double milliseconds);
+
+// Writes a line to the JS console (console.log; console.error for console_error).
+void console_log(std::string_view text);
+void console_error(std::string_view text);
+
+// True inside a wasm_mt worker, false on the thread that started the program.
+bool in_worker() noexcept;
+
+}  // namespace wasm_mt

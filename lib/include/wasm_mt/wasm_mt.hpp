@@ -1,0 +1,12 @@
+// wasm_mt: run your C++ closures on Web Worker threads and await the results, without
+// SharedArrayBuffer. One include for the whole public API.
+#pragma once
+
+#include "wasm_mt/bytes.hpp"
+#include "wasm_mt/closure.hpp"
+#include "wasm_mt/error.hpp"
+#include "wasm_mt/future.hpp"
+#include "wasm_mt/program.hpp"
+#include "wasm_mt/task.hpp"
+#include "wasm_mt/thread.hpp"
+#include "wasm_mt/utils.hpp"

@@ -1,0 +1,50 @@
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <string>
+#include <typeinfo>
+
+#include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/future.hpp"
+
+namespace wasm_mt::detail {
+
+std::string describe_exception(const std::exception_ptr& failure);
+
+void report_unobserved_error(const std::exception_ptr& error) noexcept {
+  try {
+    std::string text = "wasm_mt: unhandled error: " + describe_exception(error);
+    wasm_mt_js_log(2, text.data(), text.size());
+  } catch (...) {
+  }
+}
+
+wasm_mt::error to_error(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const wasm_mt::error& e) {
+    return e;
+  } catch (...) {
+    return wasm_mt::error(error_kind::remote_exception, describe_exception(failure));
+  }
+}
+
+// "std::runtime_error: what" for C++ exceptions; the message alone for wasm_mt::error.
+std::string describe_exception(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const wasm_mt::error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    int status = 0;
+    char* name = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
+    std::string text = (status == 0 && name) ? name : typeid(e).name();
+    std::free(name);
+    return text + ": " + e.what();
+  } catch (...) {
+    return "unknown exception (not derived from std::exception)";
+  }
+}
+
+}  // namespace wasm_mt::detail

@@ -1,0 +1,46 @@
+// The one entry point of the JS glue into C++: every message and event arrives here.
+#include "inbox.hpp"
+
+#include <emscripten/emscripten.h>
+
+#include "wasm_mt/detail/shared_state.hpp"
+
+namespace wasm_mt::detail {
+
+std::string inbox_read_text(inbox_text which) {
+  std::string text(wasm_mt_js_inbox_text_length(static_cast<int>(which)), '\0');
+  if (!text.empty()) wasm_mt_js_inbox_text_copy(static_cast<int>(which), text.data());
+  return text;
+}
+
+std::string inbox_read_payload(std::size_t length) {
+  std::string text(length, '\0');
+  if (length) wasm_mt_js_inbox_text_copy(static_cast<int>(inbox_text::payload), text.data());
+  return text;
+}
+
+}  // namespace wasm_mt::detail
+
+using wasm_mt::detail::event;
+
+// `arg` is: the function ID (call), 1/0 for value/error (reply), the program ID or 0
+// (program_loaded). Exceptions never cross back into JS: one that escapes a resumed
+// continuation is logged.
+extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message(int type, int handle, std::uint32_t id,
+                                                        std::uint32_t arg, std::size_t text_length,
+                                                        std::size_t buffer_count) {
+  namespace d = wasm_mt::detail;
+  try {
+    switch (static_cast<event>(type)) {
+      case event::thread_ready: return d::on_thread_ready(handle);
+      case event::thread_failed: return d::on_thread_failed(handle);
+      case event::thread_crashed: return d::on_thread_crashed(handle);
+      case event::reply: return d::on_reply(handle, id, arg != 0, text_length, buffer_count);
+      case event::call: return d::on_call(id, arg, text_length, buffer_count);
+      case event::timer: return d::on_timer(id);
+      case event::program_loaded: return d::on_program_loaded(id, static_cast<int>(arg));
+    }
+  } catch (...) {
+    d::report_unobserved_error(std::current_exception());
+  }
+}

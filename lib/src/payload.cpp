@@ -1,0 +1,59 @@
+#include "wasm_mt/detail/payload.hpp"
+
+#include <cstddef>
+#include <limits>
+#include <string>
+
+namespace wasm_mt::detail {
+namespace {
+// wasm_mt runs one JS thread per wasm instance: plain statics are per thread.
+std::vector<buffer_ref>* current_outgoing = nullptr;
+constexpr std::size_t no_incoming = std::numeric_limits<std::size_t>::max();
+std::size_t current_incoming_count = no_incoming;
+constexpr const char* bytes_key = "$wasm_mt_bytes";
+}  // namespace
+
+outgoing_buffers_scope::outgoing_buffers_scope(std::vector<buffer_ref>& buffers)
+    : previous_(current_outgoing) {
+  current_outgoing = &buffers;
+}
+outgoing_buffers_scope::~outgoing_buffers_scope() { current_outgoing = previous_; }
+
+incoming_buffers_scope::incoming_buffers_scope(std::size_t buffer_count)
+    : previous_(current_incoming_count) {
+  current_incoming_count = buffer_count;
+}
+incoming_buffers_scope::~incoming_buffers_scope() { current_incoming_count = previous_; }
+
+void throw_bad_payload(std::string_view what, const std::exception& cause) {
+  if (auto* own = dynamic_cast<const wasm_mt::error*>(&cause)) throw *own;
+  throw wasm_mt::error(error_kind::bad_payload, std::string(what) + ": " + cause.what());
+}
+
+}  // namespace wasm_mt::detail
+
+namespace wasm_mt {
+
+void to_json(nlohmann::json& j, const bytes& value) {
+  using namespace detail;
+  if (!current_outgoing)
+    throw error(error_kind::bad_payload, "wasm_mt::bytes is only serializable inside a wasm_mt message");
+  if (value.size() > std::numeric_limits<std::uint32_t>::max())
+    throw error(error_kind::bad_payload, "a wasm_mt::bytes payload is limited to 4 GiB");
+  j = nlohmann::json{{bytes_key, current_outgoing->size()}};
+  current_outgoing->push_back({value.data(), static_cast<std::uint32_t>(value.size())});
+}
+
+void from_json(const nlohmann::json& j, bytes& value) {
+  using namespace detail;
+  if (current_incoming_count == no_incoming)
+    throw error(error_kind::bad_payload, "wasm_mt::bytes is only deserializable inside a wasm_mt message");
+  auto index = j.at(bytes_key).get<std::size_t>();
+  if (index >= current_incoming_count)
+    throw error(error_kind::bad_payload, "message refers to binary buffer " + std::to_string(index) +
+                                             " but carries " + std::to_string(current_incoming_count));
+  value = bytes(wasm_mt_js_inbox_buffer_length(index));
+  if (!value.empty()) wasm_mt_js_inbox_buffer_copy(index, value.data());
+}
+
+}  // namespace wasm_mt

@@ -1,0 +1,204 @@
+#include "wasm_mt/thread.hpp"
+
+#include <unordered_map>
+#include <utility>
+
+#include "inbox.hpp"
+#include "thread_state.hpp"
+
+namespace wasm_mt {
+
+struct thread_access {
+  static thread make(std::unique_ptr<detail::thread_state> state) { return thread(std::move(state)); }
+};
+
+namespace detail {
+namespace {
+
+std::unordered_map<int, thread_state*>& thread_table() {
+  static std::unordered_map<int, thread_state*> table;
+  return table;
+}
+
+// Threads still starting: owned here until ready (then by their wasm_mt::thread).
+struct starting_thread {
+  std::unique_ptr<thread_state> state;
+  std::shared_ptr<shared_state<wasm_mt::thread>> waiter;
+};
+std::unordered_map<int, starting_thread>& starting_threads() {
+  static std::unordered_map<int, starting_thread> table;
+  return table;
+}
+
+std::uint32_t next_request_id = 1;
+
+std::string describe(const std::string& label) {
+  return label.empty() ? std::string("thread") : "thread '" + label + "'";
+}
+
+}  // namespace
+
+thread_state* find_thread(int handle) noexcept {
+  auto& table = thread_table();
+  auto found = table.find(handle);
+  return found == table.end() ? nullptr : found->second;
+}
+
+thread_state::thread_state(int handle, std::string label) : handle_(handle), label_(std::move(label)) {
+  thread_table()[handle_] = this;
+}
+
+thread_state::~thread_state() {
+  terminate();
+  thread_table().erase(handle_);
+}
+
+std::uint32_t thread_state::add_pending(std::unique_ptr<pending_request> request) {
+  std::uint32_t id = next_request_id++;
+  pending_.emplace(id, std::move(request));
+  return id;
+}
+
+std::unique_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) {
+  auto found = pending_.find(request_id);
+  if (found == pending_.end()) return nullptr;
+  auto request = std::move(found->second);
+  pending_.erase(found);
+  return request;
+}
+
+wasm_mt::error thread_state::death_error() const {
+  if (status_ == status::crashed)
+    return wasm_mt::error(error_kind::worker_crashed, describe(label_) + " crashed: " + death_message_,
+                          death_stack_);
+  return wasm_mt::error(error_kind::terminated, describe(label_) + " was terminated");
+}
+
+void thread_state::terminate() {
+  if (!alive()) return;
+  status_ = status::terminated;
+  wasm_mt_js_terminate(handle_);
+  fail_all_pending();
+}
+
+void thread_state::crashed(std::string message, std::string stack) {
+  if (!alive()) return;
+  status_ = status::crashed;
+  death_message_ = std::move(message);
+  death_stack_ = std::move(stack);
+  wasm_mt_js_terminate(handle_);
+  fail_all_pending();
+}
+
+void thread_state::fail_all_pending() {
+  // Settling resumes callers, which may send or terminate: work on a detached copy.
+  auto failing = std::move(pending_);
+  pending_.clear();
+  auto failure = std::make_exception_ptr(death_error());
+  for (auto& [id, request] : failing) request->settle_error(failure);
+}
+
+void on_thread_ready(int handle) {
+  auto node = starting_threads().extract(handle);
+  if (node.empty()) return;
+  auto& starting = node.mapped();
+  starting.state->mark_running();
+  starting.waiter->set_value(thread_access::make(std::move(starting.state)));
+}
+
+void on_thread_failed(int handle) {
+  auto node = starting_threads().extract(handle);
+  if (!node.empty()) {
+    auto& starting = node.mapped();
+    std::string message = inbox_read_text(inbox_text::error_message);
+    starting.waiter->set_error(std::make_exception_ptr(wasm_mt::error(
+        error_kind::spawn_failed, describe(starting.state->label()) + " failed to start: " + message,
+        inbox_read_text(inbox_text::error_stack))));
+    return;  // `node` goes out of scope: the state is destroyed, the worker ended
+  }
+  if (auto* state = find_thread(handle))
+    state->crashed(inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack));
+}
+
+void on_thread_crashed(int handle) {
+  if (starting_threads().count(handle)) return on_thread_failed(handle);
+  if (auto* state = find_thread(handle))
+    state->crashed(inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack));
+}
+
+void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length, std::size_t buffer_count) {
+  auto* state = find_thread(handle);
+  if (!state) return;
+  auto request = state->take_pending(request_id);
+  if (!request) return;  // not ours, or already settled
+  if (ok) {
+    std::string payload = inbox_read_payload(text_length);
+    request->settle_value(payload, buffer_count);
+    return;
+  }
+  auto kind = error_kind_from_name(inbox_read_text(inbox_text::error_kind));
+  std::string message = inbox_read_text(inbox_text::error_message);
+  if (kind == error_kind::unknown_function) {
+    auto name = registry::instance().name_of(request->called());
+    if (!name.empty()) message += " (closure '" + std::string(name) + "')";
+  }
+  request->settle_error(std::make_exception_ptr(
+      wasm_mt::error(kind, std::move(message), inbox_read_text(inbox_text::error_stack))));
+}
+
+}  // namespace detail
+
+future<thread> thread::spawn(const program& code, std::string label) {
+  auto waiter = std::make_shared<detail::shared_state<thread>>();
+  int handle = wasm_mt_js_spawn(code.id(), label.data(), label.size());
+  auto state = std::make_unique<detail::thread_state>(handle, std::move(label));
+  detail::starting_threads().emplace(handle, detail::starting_thread{std::move(state), waiter});
+  return future<thread>(std::move(waiter));
+}
+
+thread::thread(std::unique_ptr<detail::thread_state> state) noexcept : state_(std::move(state)) {}
+thread::thread(thread&&) noexcept = default;
+thread& thread::operator=(thread&&) noexcept = default;
+thread::~thread() = default;
+
+std::uint32_t thread::admit(std::unique_ptr<detail::pending_request> request) {
+  if (!state_ || !state_->alive()) {
+    request->settle_error(std::make_exception_ptr(
+        state_ ? state_->death_error()
+               : wasm_mt::error(error_kind::terminated, "use of a moved-from wasm_mt::thread")));
+    return 0;
+  }
+  return state_->add_pending(std::move(request));
+}
+
+void thread::send_call(function_id called, const detail::encoded& captures,
+                       std::unique_ptr<detail::pending_request> request) {
+  if (std::uint32_t id = admit(std::move(request)))
+    wasm_mt_js_post_call(state_->handle(), id, called, captures.json.data(), captures.json.size(),
+                         captures.buffers.data(), captures.buffers.size());
+}
+
+void thread::send_exec_js(std::string_view code, bool is_async, bool raw,
+                          std::unique_ptr<detail::pending_request> request) {
+  if (std::uint32_t id = admit(std::move(request)))
+    wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), is_async ? 1 : 0, raw ? 1 : 0);
+}
+
+void thread::terminate() noexcept {
+  if (state_) state_->terminate();
+}
+
+bool thread::is_terminated() const noexcept { return !state_ || !state_->alive(); }
+
+std::size_t thread::pending_count() const noexcept { return state_ ? state_->pending_count() : 0; }
+
+const std::string& thread::label() const noexcept {
+  static const std::string none;
+  return state_ ? state_->label() : none;
+}
+
+void thread::set_label(std::string label) {
+  if (state_) state_->set_label(std::move(label));
+}
+
+}  // namespace wasm_mt

@@ -1,0 +1,62 @@
+// Internal: the state of one worker as its parent sees it. Owned by the wasm_mt::thread
+// (or, while starting, by the spawn table); found by glue handle through thread_table.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "wasm_mt/detail/pending_request.hpp"
+#include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/error.hpp"
+
+namespace wasm_mt {
+class thread;
+}
+
+namespace wasm_mt::detail {
+
+class thread_state {
+ public:
+  enum class status { starting, running, terminated, crashed };
+
+  thread_state(int handle, std::string label);
+  ~thread_state();  // terminates a live worker
+  thread_state(const thread_state&) = delete;
+  thread_state& operator=(const thread_state&) = delete;
+
+  int handle() const noexcept { return handle_; }
+  bool alive() const noexcept { return status_ == status::starting || status_ == status::running; }
+  status current_status() const noexcept { return status_; }
+  const std::string& label() const noexcept { return label_; }
+  void set_label(std::string label) { label_ = std::move(label); }
+  void mark_running() noexcept { status_ = status::running; }
+
+  // Records `request` under a new request ID and returns the ID.
+  std::uint32_t add_pending(std::unique_ptr<pending_request> request);
+  std::unique_ptr<pending_request> take_pending(std::uint32_t request_id);
+  std::size_t pending_count() const noexcept { return pending_.size(); }
+
+  // The error a request on this (dead) thread fails with.
+  wasm_mt::error death_error() const;
+
+  // Ends the worker and fails every pending request; no-op unless alive.
+  void terminate();
+  void crashed(std::string message, std::string stack);
+
+ private:
+  void fail_all_pending();
+
+  int handle_;
+  std::string label_;
+  status status_ = status::starting;
+  std::string death_message_;
+  std::string death_stack_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<pending_request>> pending_;
+};
+
+// Handle -> live thread_state of this instance.
+thread_state* find_thread(int handle) noexcept;
+
+}  // namespace wasm_mt::detail
