@@ -73,8 +73,18 @@ mergeInto(LibraryManager.library, {
     setTimeout(function () { wasmMt.deliver(null, WASM_MT_EVENT.TIMER, 0, token >>> 0, 0, 0, 0); }, milliseconds);
   },
 
+  wasm_mt_js_fetch_bytes: function (token, url, urlLength) {
+    token >>>= 0;
+    var target = UTF8ToString(url, urlLength);
+    Promise.resolve().then(function () { return wasmMt.readBytes(wasmMt.resolveUrl(target)); }).then(function (bytes) {
+      var buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+      wasmMt.deliver({ buffers: [buffer] }, WASM_MT_EVENT.FETCHED, 0, token, 1, 0, 1);
+    }, function (e) {
+      wasmMt.deliver({ message: 'cannot fetch ' + target + ': ' + wasmMt.errorText(e) }, WASM_MT_EVENT.FETCHED, 0, token, 0, 0, 0);
+    });
+  },
+
   wasm_mt_js_log: function (level, text, length) {
-    var line = UTF8ToString(text, length);
-    if (level >= 2) err(line); else out(line);
+    wasmMt.log(level, UTF8ToString(text, length));
   },
 });

@@ -30,6 +30,7 @@ var WASM_MT_EVENT = {
   CALL: 5,
   TIMER: 6,
   PROGRAM_LOADED: 7,
+  FETCHED: 8,
 };
 // Texts C++ reads from the message being delivered (detail::inbox_text).
 var WASM_MT_INBOX_TEXT = { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3 };

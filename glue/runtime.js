@@ -62,6 +62,11 @@ wasmMt.transferList = function (payload, buffers) {
   return transfer;
 };
 
+// Every line wasm_mt writes (level 2: an error) goes through here.
+wasmMt.log = function (level, line) {
+  if (level >= 2) err(line); else out(line);
+};
+
 wasmMt.errorText = function (e) {
   if (e && typeof e === 'object' && 'message' in e) return String(e.message);
   return String(e);

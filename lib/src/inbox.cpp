@@ -23,7 +23,7 @@ std::string inbox_read_payload(std::size_t length) {
 
 using wasm_mt::detail::event;
 
-// `arg` is: the function ID (call), 1/0 for value/error (reply), the program ID or 0
+// `arg` is: the function ID (call), 1/0 for value/error (reply, fetched), the program ID or 0
 // (program_loaded). Exceptions never cross back into JS: one that escapes a resumed
 // continuation is logged.
 extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message(int type, int handle, std::uint32_t id,
@@ -38,6 +38,7 @@ extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message(int type, int handle, st
       case event::reply: return d::on_reply(handle, id, arg != 0, text_length, buffer_count);
       case event::call: return d::on_call(id, arg, text_length, buffer_count);
       case event::timer: return d::on_timer(id);
+      case event::fetched: return d::on_fetched(id, arg != 0);
       case event::program_loaded: return d::on_program_loaded(id, static_cast<int>(arg));
     }
   } catch (...) {

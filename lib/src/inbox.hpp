@@ -20,8 +20,9 @@ void on_thread_crashed(int handle);
 void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length, std::size_t buffer_count);
 // Worker side (dispatch.cpp).
 void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length, std::size_t buffer_count);
-// Timers (time.cpp) and program loads (program.cpp).
+// Timers and fetches (utils.cpp) and program loads (program.cpp).
 void on_timer(std::uint32_t token);
+void on_fetched(std::uint32_t token, bool ok);
 void on_program_loaded(std::uint32_t token, int program_id);
 
 }  // namespace wasm_mt::detail

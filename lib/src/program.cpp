@@ -1,8 +1,7 @@
 #include "wasm_mt/program.hpp"
 
-#include <unordered_map>
-
 #include "inbox.hpp"
+#include "waiting.hpp"
 
 namespace wasm_mt {
 
@@ -12,23 +11,12 @@ struct program_access {
 
 namespace detail {
 namespace {
-std::uint32_t next_load_token = 1;
-std::unordered_map<std::uint32_t, std::shared_ptr<shared_state<program>>>& loads() {
-  static std::unordered_map<std::uint32_t, std::shared_ptr<shared_state<program>>> table;
-  return table;
-}
-std::pair<std::uint32_t, future<program>> start_load() {
-  auto state = std::make_shared<shared_state<program>>();
-  std::uint32_t token = next_load_token++;
-  loads().emplace(token, state);
-  return {token, future<program>(std::move(state))};
-}
+waiting<program> loads;
 }  // namespace
 
 void on_program_loaded(std::uint32_t token, int program_id) {
-  auto node = loads().extract(token);
-  if (node.empty()) return;
-  auto& state = node.mapped();
+  auto state = loads.take(token);
+  if (!state) return;
   if (program_id != 0)
     state->set_value(program_access::make(program_id));
   else
@@ -39,13 +27,13 @@ void on_program_loaded(std::uint32_t token, int program_id) {
 }  // namespace detail
 
 future<program> program::from_url(std::string js_url, std::string wasm_url) {
-  auto [token, result] = detail::start_load();
+  auto [token, result] = detail::loads.add();
   wasm_mt_js_load_program_url(token, js_url.data(), js_url.size(), wasm_url.data(), wasm_url.size());
   return std::move(result);
 }
 
 future<program> program::from_buffers(const bytes& js, const bytes& wasm) {
-  auto [token, result] = detail::start_load();
+  auto [token, result] = detail::loads.add();
   wasm_mt_js_load_program_buffers(token, js.data(), js.size(), wasm.data(), wasm.size());
   return std::move(result);
 }

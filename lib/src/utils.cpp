@@ -1,31 +1,43 @@
 #include "wasm_mt/utils.hpp"
 
-#include <unordered_map>
-
 #include "inbox.hpp"
+#include "waiting.hpp"
 
 namespace wasm_mt {
 namespace detail {
 namespace {
-std::uint32_t next_timer_token = 1;
-std::unordered_map<std::uint32_t, std::shared_ptr<shared_state<void>>>& timers() {
-  static std::unordered_map<std::uint32_t, std::shared_ptr<shared_state<void>>> table;
-  return table;
-}
+waiting<void> timers;
+waiting<bytes> fetches;
 }  // namespace
 
 void on_timer(std::uint32_t token) {
-  auto node = timers().extract(token);
-  if (!node.empty()) node.mapped()->set_value({});
+  if (auto state = timers.take(token)) state->set_value({});
+}
+
+void on_fetched(std::uint32_t token, bool ok) {
+  auto state = fetches.take(token);
+  if (!state) return;
+  if (!ok) {
+    state->set_error(std::make_exception_ptr(wasm_mt::error(
+        error_kind::load_failed, inbox_read_text(inbox_text::error_message))));
+    return;
+  }
+  bytes contents(wasm_mt_js_inbox_buffer_length(0));
+  if (!contents.empty()) wasm_mt_js_inbox_buffer_copy(0, contents.data());
+  state->set_value(std::move(contents));
 }
 }  // namespace detail
 
 future<void> sleep(double milliseconds) {
-  auto state = std::make_shared<detail::shared_state<void>>();
-  std::uint32_t token = detail::next_timer_token++;
-  detail::timers().emplace(token, state);
+  auto [token, result] = detail::timers.add();
   wasm_mt_js_set_timeout(milliseconds, token);
-  return future<void>(std::move(state));
+  return std::move(result);
+}
+
+future<bytes> fetch_bytes(std::string url) {
+  auto [token, result] = detail::fetches.add();
+  wasm_mt_js_fetch_bytes(token, url.data(), url.size());
+  return std::move(result);
 }
 
 void console_log(std::string_view text) { wasm_mt_js_log(0, text.data(), text.size()); }

@@ -1,8 +1,7 @@
 #include "wasm_mt/registry.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace wasm_mt {
@@ -21,27 +20,20 @@ registry::table& registry::entries() const {
   return the_table;
 }
 
-[[noreturn]] static void registration_conflict(const char* what, std::string_view a, std::string_view b) {
-  std::fprintf(stderr, "wasm_mt: %s: '%.*s' and '%.*s'. Rename one of them.\n", what,
-               static_cast<int>(a.size()), a.data(), static_cast<int>(b.size()), b.data());
-  std::abort();
-}
-
 function_id registry::add(std::string_view name, detail::invoker invoke) {
-  const function_id id = stable_id(name);
   auto& items = entries().items;
-  auto at = std::lower_bound(items.begin(), items.end(), id,
-                             [](const auto& item, function_id key) { return item.first < key; });
-  if (at != items.end() && at->first == id) {
-    if (at->second.name != name)
-      registration_conflict("two closure names hash to one function ID", at->second.name, name);
-    if (at->second.invoke != invoke)
-      registration_conflict("two different closures share one name (two inline closures on one line?)",
-                            at->second.name, name);
-    return id;
+  for (int attempt = 1;; ++attempt) {
+    std::string candidate(name);
+    if (attempt > 1) candidate += "#" + std::to_string(attempt);
+    const function_id id = stable_id(candidate);
+    auto at = std::lower_bound(items.begin(), items.end(), id,
+                               [](const auto& item, function_id key) { return item.first < key; });
+    if (at == items.end() || at->first != id) {
+      items.insert(at, {id, entry{std::move(candidate), invoke}});
+      return id;
+    }
+    if (at->second.invoke == invoke) return id;  // registered before
   }
-  items.insert(at, {id, entry{name, invoke}});
-  return id;
 }
 
 const registry::entry* registry::lookup(function_id id) const {

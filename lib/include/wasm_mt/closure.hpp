@@ -58,18 +58,14 @@ template <class C>
 using closure_result_t = typename detail::async_result<std::invoke_result_t<C&>>::type;
 
 // The stable name of a closure: C::wasm_mt_name() when it has one (inline closures:
-// "file.cpp:line"), else its qualified type name.
+// "file.cpp:line#n", n counting inline closures in that file), else its qualified type
+// name.
 template <class C>
 constexpr std::string_view closure_name() {
   if constexpr (requires { C::wasm_mt_name(); })
     return C::wasm_mt_name();
   else
     return detail::type_name<C>();
-}
-
-template <class C>
-constexpr function_id closure_id() {
-  return stable_id(closure_name<C>());
 }
 
 namespace detail {
@@ -128,16 +124,22 @@ void invoke_closure(const incoming_call& call) {
   }
 }
 
-// Registers C at static-init time when instantiated (odr-used).
+// Registers C at static-init time when instantiated (odr-used), so a worker running
+// this program knows C before any call arrives.
 template <class C>
 inline const function_id registered_id = registry::instance().add(closure_name<C>(), &invoke_closure<C>);
 
+}  // namespace detail
+
+// The function ID calls to C travel under: stable_id(closure_name<C>()) unless another
+// closure took that first (see registry.hpp).
 template <class C>
-void ensure_registered() {
-  [[maybe_unused]] const void* volatile keep = &registered_id<C>;
+function_id closure_id() {
+  [[maybe_unused]] const void* volatile keep_registration = &detail::registered_id<C>;
+  static const function_id id = registry::instance().add(closure_name<C>(), &detail::invoke_closure<C>);
+  return id;
 }
 
-}  // namespace detail
 }  // namespace wasm_mt
 
 // Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
@@ -163,6 +165,9 @@ void ensure_registered() {
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
 // `captures` is a parenthesized list of local variables, copied into the closure.
+// Inside a function template instantiated more than once, use a named closure instead:
+// each instantiation would be a different closure under one name (the program stops at
+// startup saying so).
 #define WASM_MT_EXEC(thread, captures, ...) \
   WASM_MT_DETAIL_INLINE_CLOSURE(thread, auto, captures, __VA_ARGS__)
 
@@ -184,7 +189,7 @@ void ensure_registered() {
     struct wasm_mt_inline_closure {                                                             \
       WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_CAPTURE_MEMBER, WASM_MT_DETAIL_STRIP_PARENS captures) \
       static constexpr ::std::string_view wasm_mt_name() {                                      \
-        return WASM_MT_DETAIL_FILE ":" WASM_MT_DETAIL_STR(__LINE__);                            \
+        return WASM_MT_DETAIL_FILE ":" WASM_MT_DETAIL_STR(__LINE__) "#" WASM_MT_DETAIL_STR(__COUNTER__); \
       }                                                                                         \
       void wasm_mt_to_json(::nlohmann::json& wasm_mt_j) const {                                 \
         wasm_mt_j = ::nlohmann::json::object();                                                 \

@@ -11,6 +11,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -93,6 +94,16 @@ class future {
     std::shared_ptr<state_type> state_;
     detail::coro::coroutine_handle<> waiting_;
   };
+
+  // The result of a settled future, moved out once; throws its error. Never blocks:
+  // on a future that is not ready it throws std::logic_error.
+  T get() {
+    if (!ready()) throw std::logic_error("wasm_mt::future::get() on a future that has not settled");
+    if constexpr (std::is_void_v<T>)
+      state_->take();
+    else
+      return state_->take();
+  }
 
   awaiter operator co_await() const& { return awaiter(checked_state()); }
   awaiter operator co_await() && { return awaiter(checked_state()); }

@@ -104,7 +104,7 @@ template <class Closure>
 future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) {
   using C = std::decay_t<Closure>;
   using R = closure_result_t<C>;
-  detail::ensure_registered<C>();
+  const function_id called = closure_id<C>();
   auto state = std::make_shared<detail::shared_state<R>>();
   future<R> result(state);
   detail::encoded captures;
@@ -114,7 +114,7 @@ future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) 
     state->set_error(std::current_exception());
     return result;
   }
-  send_call(closure_id<C>(), captures, std::make_unique<detail::typed_request<R>>(closure_id<C>(), std::move(state)));
+  send_call(called, captures, std::make_unique<detail::typed_request<R>>(called, std::move(state)));
   return result;
 }
 

@@ -1,14 +1,20 @@
 // Small helpers for code running on the main thread or in a worker.
 #pragma once
 
+#include <string>
 #include <string_view>
 
+#include "wasm_mt/bytes.hpp"
 #include "wasm_mt/future.hpp"
 
 namespace wasm_mt {
 
 // Resolves after `milliseconds` (a JS timer: the event loop keeps running meanwhile).
 future<void> sleep(double milliseconds);
+
+// The contents of `url` (fetch() in browsers; a file path or file: URL under Node).
+// Fails with error_kind::load_failed.
+future<bytes> fetch_bytes(std::string url);
 
 // Writes a line to the JS console (console.log; console.error for console_error).
 void console_log(std::string_view text);

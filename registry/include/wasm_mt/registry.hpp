@@ -2,13 +2,18 @@
 // (stable function ID -> invoker), built at static-init time, so a call can travel as
 // (function ID, captures) and the worker looks the ID up (function-ID dispatch).
 //
-// IDs are 32-bit FNV-1a hashes of a closure's stable name (its qualified type name, or
-// file:line for an inline closure). Two names with one ID, or two closures with one name,
-// stop the program at startup with a message naming both: never a misrouted call.
+// A closure's ID is the 32-bit FNV-1a hash of its stable name (its qualified type name,
+// or file:line#n for an inline closure), so the same closure has the same ID in every
+// program built from the same sources. When that ID is already taken by a different
+// closure (two local classes both named "Task", an inline closure cloned by a macro or
+// a template), the newcomer takes the first free ID of "name#2", "name#3", ... That
+// is decided in registration order, which is the same in every instance of one program,
+// so callers and workers still agree.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "wasm_mt/detail/type_name.hpp"
@@ -37,20 +42,20 @@ class registry {
   // The one registry of this program; safe to use from any static initializer.
   static registry& instance();
 
-  // Registers `invoke` under `name` (which must outlive the program: a literal or a
-  // compiler-made type name). Registering the same pair again is a no-op.
+  // Registers `invoke` under `name` and returns its ID. Registering the same pair again
+  // returns the same ID.
   function_id add(std::string_view name, detail::invoker invoke);
 
   // The invoker under `id`, or nullptr.
   detail::invoker find(function_id id) const;
-  // The name registered under `id`, or empty.
+  // The name registered under `id` (with its "#n" if it has one), or empty.
   std::string_view name_of(function_id id) const;
   std::size_t size() const;
 
  private:
   registry() = default;
   struct entry {
-    std::string_view name;
+    std::string name;
     detail::invoker invoke;
   };
   const entry* lookup(function_id id) const;

@@ -23,7 +23,8 @@ enum class event : int {
   reply = 4,           // a reply to request `id`: status 0 = value, else error
   call = 5,            // (in a worker) run closure `fn` for request `id`
   timer = 6,           // a wasm_mt_js_set_timeout fired (`id` = token)
-  program_loaded = 7,  // a program load finished (`id` = token, `handle` = program id or 0)
+  program_loaded = 7,  // a program load finished (`id` = token, arg = program id or 0)
+  fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id` = token, arg = 1 ok / 0)
 };
 
 }  // namespace wasm_mt::detail
@@ -60,7 +61,8 @@ void wasm_mt_js_load_program_buffers(std::uint32_t token, const std::uint8_t* js
                                      std::size_t wasm_len);
 int wasm_mt_js_in_worker();
 
-// Timers and logging.
+// Timers, fetches and logging.
+void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t url_len);
 void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token);
 void wasm_mt_js_log(int level, const char* text, std::size_t len);
 }

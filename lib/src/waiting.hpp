@@ -1,0 +1,35 @@
+// Internal: futures waiting for a JS callback (timer, fetch, program load), by token.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+
+#include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/future.hpp"
+
+namespace wasm_mt::detail {
+
+template <class T>
+class waiting {
+ public:
+  // A new token and the future its callback will settle.
+  std::pair<std::uint32_t, future<T>> add() {
+    auto state = std::make_shared<shared_state<T>>();
+    std::uint32_t token = next_token_++;
+    states_.emplace(token, state);
+    return {token, future<T>(std::move(state))};
+  }
+  // The state for `token`, once (nullptr for an unknown or settled token).
+  std::shared_ptr<shared_state<T>> take(std::uint32_t token) {
+    auto node = states_.extract(token);
+    return node.empty() ? nullptr : std::move(node.mapped());
+  }
+
+ private:
+  std::uint32_t next_token_ = 1;
+  std::unordered_map<std::uint32_t, std::shared_ptr<shared_state<T>>> states_;
+};
+
+}  // namespace wasm_mt::detail

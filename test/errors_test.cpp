@@ -1,0 +1,259 @@
+// Every way a request can fail: each settles exactly once with a wasm_mt::error of the
+// right kind, nothing hangs, and a dead thread fails its pending and later requests.
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <emscripten/emscripten.h>
+
+#include "shared_closures.hpp"
+#include "wait.hpp"
+
+namespace {
+
+struct Throws {
+  std::string what;
+  int operator()() const { throw std::runtime_error(what); }
+};
+WASM_MT_CLOSURE(Throws, what)
+
+struct ThrowsLater {
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(5);
+    throw std::invalid_argument("async failure");
+  }
+};
+WASM_MT_CLOSURE(ThrowsLater)
+
+struct Aborts {
+  int operator()() const { std::abort(); }
+};
+WASM_MT_CLOSURE(Aborts)
+
+struct Traps {
+  int operator()() const { __builtin_trap(); }
+};
+WASM_MT_CLOSURE(Traps)
+
+int recurse(int depth) {
+  volatile int frame[8] = {depth};
+  return frame[0] <= 0 ? 0 : 1 + recurse(frame[0] + 1) + recurse(frame[0] - 1);
+}
+
+struct OverflowsStack {
+  int operator()() const { return recurse(1); }
+};
+WASM_MT_CLOSURE(OverflowsStack)
+
+struct TrapsLater {
+  int delay_ms = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(delay_ms);
+    __builtin_trap();
+  }
+};
+WASM_MT_CLOSURE(TrapsLater, delay_ms)
+
+struct Sleeps {
+  int ms = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    co_return ms;
+  }
+};
+WASM_MT_CLOSURE(Sleeps, ms)
+
+struct AllocatesTooMuch {
+  std::size_t size = 0;
+  std::size_t operator()() const {
+    auto block = std::make_unique<char[]>(size);  // zero-filled: the memory is really used
+    volatile char* end = block.get() + size - 1;
+    *end = 1;
+    return size - 1 + *end;
+  }
+};
+WASM_MT_CLOSURE(AllocatesTooMuch, size)
+
+struct BadUtf8 {
+  std::string operator()() const { return std::string("\xff\xfe", 2); }
+};
+WASM_MT_CLOSURE(BadUtf8)
+
+struct ExitsWorker {
+  int operator()() const { std::exit(3); }
+};
+WASM_MT_CLOSURE(ExitsWorker)
+
+}  // namespace
+
+TEST_CASE("an exception thrown by a closure arrives as remote_exception with its message", "[errors]") {
+  auto th = test::spawn();
+  auto e = test::wait_for_error(th.exec(Throws{"boom"}));
+  CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
+  CHECK(e.message() == "std::runtime_error: boom");
+  CHECK(std::string(e.what()) == "remote_exception: std::runtime_error: boom");
+
+  auto later = test::wait_for_error(th.exec(ThrowsLater{}));
+  CHECK(later.kind() == wasm_mt::error_kind::remote_exception);
+  CHECK(later.message() == "std::invalid_argument: async failure");
+
+  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);  // still alive
+}
+
+TEST_CASE("a crashing worker fails its requests with worker_crashed and reports itself dead", "[errors]") {
+  struct crash_case {
+    const char* name;
+    std::function<wasm_mt::future<int>(wasm_mt::thread&)> crash;
+    const char* expected;  // in the message, whatever the engine
+  };
+  std::vector<crash_case> cases = {
+      {"abort", [](wasm_mt::thread& t) { return t.exec(Aborts{}); }, "Aborted"},
+      {"wasm trap", [](wasm_mt::thread& t) { return t.exec(Traps{}); }, "nreachable"},
+      {"stack overflow", [](wasm_mt::thread& t) { return t.exec(OverflowsStack{}); }, ""},
+      {"trap in an async continuation", [](wasm_mt::thread& t) { return t.exec(TrapsLater{10}); }, "nreachable"},
+      {"exit()", [](wasm_mt::thread& t) { return t.exec(ExitsWorker{}); }, "exit(3)"},
+  };
+  for (auto& c : cases) {
+    SECTION(c.name) {
+      auto th = test::spawn(c.name);
+      auto bystander = th.exec(Sleeps{5000});  // pending on the same worker
+      auto e = test::wait_for_error(c.crash(th));
+      CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
+      INFO(e.message());
+      CHECK_THAT(e.message(), Catch::Contains(c.expected));
+      CHECK_THAT(e.message(), Catch::StartsWith("thread '" + std::string(c.name) + "' crashed: "));
+      // The pending request fails at once, not after its 5 s.
+      auto bystander_error = test::wait_for_error(std::move(bystander), 2000);
+      CHECK(bystander_error.kind() == wasm_mt::error_kind::worker_crashed);
+      CHECK(th.is_terminated());
+      CHECK(th.pending_count() == 0);
+      // Later requests fail immediately.
+      auto after = th.exec(shared::Multiply{1, 1});
+      CHECK(after.ready());
+      CHECK(test::wait_for_error(std::move(after)).kind() == wasm_mt::error_kind::worker_crashed);
+    }
+  }
+}
+
+TEST_CASE("running out of memory in a closure is an error, and the thread survives", "[errors]") {
+  auto th = test::spawn();
+  auto e = test::wait_for_error(th.exec(AllocatesTooMuch{std::size_t(3) << 30}));
+  CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
+  CHECK_THAT(e.message(), Catch::Contains("bad_alloc"));
+  CHECK(test::wait_for(th.exec(AllocatesTooMuch{1 << 20})) == (1u << 20));
+}
+
+TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
+  auto th = test::spawn();
+  auto e = test::wait_for_error(th.exec_by_name("no::such::closure", nlohmann::json::object()));
+  CHECK(e.kind() == wasm_mt::error_kind::unknown_function);
+  CHECK_THAT(e.message(), Catch::Contains("no closure with ID 0x"));
+  // A registered name works the same way.
+  CHECK(test::wait_for(th.exec_by_name<int>("shared::Multiply", {{"a", 3}, {"b", 5}})) == 15);
+}
+
+TEST_CASE("captures or results that do not (de)serialize give bad_payload", "[errors]") {
+  auto th = test::spawn();
+  auto wrong_captures = test::wait_for_error(th.exec_by_name<int>("shared::Multiply", {{"a", "three"}}));
+  CHECK(wrong_captures.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(wrong_captures.message(), Catch::Contains("cannot decode"));
+
+  auto wrong_result = test::wait_for_error(th.exec_by_name<std::vector<int>>("shared::Multiply", {{"a", 3}, {"b", 5}}));
+  CHECK(wrong_result.kind() == wasm_mt::error_kind::bad_payload);
+
+  auto unencodable_result = test::wait_for_error(th.exec(BadUtf8{}));
+  CHECK(unencodable_result.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(unencodable_result.message(), Catch::Contains("cannot encode"));
+
+  struct Local {
+    std::string s;
+    int operator()() const { return 1; }
+    void wasm_mt_to_json(nlohmann::json& j) const { j = s; }
+    void wasm_mt_from_json(const nlohmann::json& j) { j.get_to(s); }
+  };
+  auto unencodable_captures = test::wait_for_error(th.exec(Local{std::string("\xff", 1)}));
+  CHECK(unencodable_captures.kind() == wasm_mt::error_kind::bad_payload);
+}
+
+TEST_CASE("terminate fails pending requests with terminated, and later ones at once", "[errors]") {
+  auto th = test::spawn("doomed");
+  auto pending = th.exec(Sleeps{10000});
+  auto pending_js = th.exec_js_async("await new Promise(r => setTimeout(r, 10000));");
+  th.terminate();
+  CHECK(pending.ready());
+  CHECK(pending_js.ready());
+  auto e = test::wait_for_error(std::move(pending));
+  CHECK(e.kind() == wasm_mt::error_kind::terminated);
+  CHECK(e.message() == "thread 'doomed' was terminated");
+  CHECK(test::wait_for_error(std::move(pending_js)).kind() == wasm_mt::error_kind::terminated);
+  CHECK(test::wait_for_error(th.exec(Sleeps{1})).kind() == wasm_mt::error_kind::terminated);
+}
+
+TEST_CASE("destroying a thread fails its pending requests", "[errors]") {
+  wasm_mt::future<int> pending;
+  {
+    auto th = test::spawn();
+    pending = th.exec(Sleeps{10000});
+  }
+  CHECK(test::wait_for_error(std::move(pending), 1000).kind() == wasm_mt::error_kind::terminated);
+}
+
+TEST_CASE("spawning a program that cannot start gives spawn_failed", "[errors][programs]") {
+  wasm_mt::bytes not_javascript("this is ) not JavaScript");
+  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto broken = test::wait_for(wasm_mt::program::from_buffers(not_javascript, wasm));
+  auto e = test::wait_for_error(wasm_mt::thread::spawn(broken, "broken"));
+  CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK_THAT(e.message(), Catch::Contains("thread 'broken' failed to start"));
+
+  // A JS file that is not a wasm_mt program never says ready: the start timeout fails it.
+  auto silent = test::wait_for(wasm_mt::program::from_buffers(wasm_mt::bytes("setInterval(() => {}, 1000);"), wasm));
+  EM_ASM({ wasmMt.startTimeoutMs = 300; });
+  auto silent_error = test::wait_for_error(wasm_mt::thread::spawn(silent));
+  EM_ASM({ wasmMt.startTimeoutMs = 60000; });
+  CHECK(silent_error.kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK_THAT(silent_error.message(), Catch::Contains("did not start"));
+}
+
+TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[errors]") {
+  auto th = test::spawn();
+  auto slow = th.exec(Sleeps{200});
+  // The worker posts look-alike messages to its parent (no protocol tag) while the real
+  // request is pending; and the parent posts foreign messages to the worker.
+  test::wait_for(th.exec_js(R"(
+    const port = typeof self !== 'undefined' ? self : process.getBuiltinModule('worker_threads').parentPort;
+    port.postMessage({type: 'reply', id: 1, ok: true});
+    port.postMessage('hello');
+    port.postMessage(null);
+    return 0;)"));
+  EM_ASM({
+    for (const entry of wasmMt.workers.values()) {
+      entry.worker.postMessage({type: 'call', id: 1, fn: 1});
+      entry.worker.postMessage({wasm_mt: 'someone-else', type: 'call'});
+      entry.worker.postMessage(42);
+    }
+  });
+  CHECK(test::wait_for(std::move(slow)) == 200);
+  CHECK(test::wait_for(th.exec(shared::Multiply{2, 21})) == 42);
+}
+
+TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
+  auto th = test::spawn();
+  EM_ASM({
+    globalThis.capturedErrors = [];
+    const original = wasmMt.log;
+    globalThis.restoreLog = () => { wasmMt.log = original; };
+    wasmMt.log = (level, line) => { if (level >= 2) capturedErrors.push(line); };
+  });
+  (void)th.exec(Throws{"fire and forget"});  // dropped at once
+  auto marker = th.exec(shared::Multiply{1, 1});
+  test::wait_for(std::move(marker));
+  int logged = EM_ASM_INT({
+    restoreLog();
+    return capturedErrors.some(line => line.includes('fire and forget')) ? 1 : 0;
+  });
+  CHECK(logged == 1);
+}

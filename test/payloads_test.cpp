@@ -1,0 +1,99 @@
+// Payloads: binary buffers cross as transferred ArrayBuffers beside the JSON; large JSON
+// captures too.
+#include <cstdint>
+#include <string>
+
+#include "wait.hpp"
+
+namespace {
+
+wasm_mt::bytes pattern(std::size_t size, std::uint32_t seed) {
+  wasm_mt::bytes out(size);
+  std::uint32_t x = seed;
+  for (std::size_t i = 0; i < size; ++i) {
+    x = x * 1664525u + 1013904223u;
+    out[i] = static_cast<std::uint8_t>(x >> 24);
+  }
+  return out;
+}
+
+struct Reverse {
+  wasm_mt::bytes data;
+  wasm_mt::bytes operator()() const {
+    wasm_mt::bytes out(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) out[i] = data[data.size() - 1 - i];
+    return out;
+  }
+};
+WASM_MT_CLOSURE(Reverse, data)
+
+struct Joined {
+  wasm_mt::bytes both;
+  std::string name;
+  std::size_t first_size = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Joined, both, name, first_size)
+
+struct Join {
+  wasm_mt::bytes first;
+  std::string name;
+  wasm_mt::bytes second;
+  Joined operator()() const {
+    Joined out{wasm_mt::bytes(first.size() + second.size()), name + "!", first.size()};
+    std::copy(first.begin(), first.end(), out.both.begin());
+    std::copy(second.begin(), second.end(), out.both.begin() + first.size());
+    return out;
+  }
+};
+WASM_MT_CLOSURE(Join, first, name, second)
+
+struct Length {
+  std::string text;
+  std::size_t operator()() const { return text.size(); }
+};
+WASM_MT_CLOSURE(Length, text)
+
+}  // namespace
+
+TEST_CASE("a 16 MB binary payload makes the round trip intact", "[payloads]") {
+  auto th = test::spawn();
+  const std::size_t size = 16u << 20;
+  auto sent = pattern(size, 7);
+  auto back = test::wait_for(th.exec(Reverse{sent}));
+  REQUIRE(back.size() == size);
+  wasm_mt::bytes expected(size);
+  for (std::size_t i = 0; i < size; ++i) expected[i] = sent[size - 1 - i];
+  CHECK(back == expected);
+}
+
+TEST_CASE("several binary buffers and JSON fields in one message keep their places", "[payloads]") {
+  auto th = test::spawn();
+  auto first = pattern(1000, 1);
+  auto second = pattern(3, 2);
+  auto joined = test::wait_for(th.exec(Join{first, "name", second}));
+  CHECK(joined.name == "name!");
+  REQUIRE(joined.first_size == 1000);
+  REQUIRE(joined.both.size() == 1003);
+  CHECK(std::equal(first.begin(), first.end(), joined.both.begin()));
+  CHECK(std::equal(second.begin(), second.end(), joined.both.begin() + 1000));
+
+  auto empty = test::wait_for(th.exec(Reverse{wasm_mt::bytes{}}));
+  CHECK(empty.empty());
+}
+
+TEST_CASE("a 1 MB JSON capture makes the trip", "[payloads]") {
+  auto th = test::spawn();
+  std::string text(1 << 20, 'x');
+  for (std::size_t i = 0; i < text.size(); i += 1000) text[i] = '"';
+  CHECK(test::wait_for(th.exec(Length{text})) == text.size());
+}
+
+TEST_CASE("bytes outside a wasm_mt message are refused with a clear error", "[payloads][errors]") {
+  nlohmann::json j;
+  try {
+    j = wasm_mt::bytes{1, 2, 3};
+    FAIL("serialized bytes outside a message");
+  } catch (const wasm_mt::error& e) {
+    CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+  }
+}

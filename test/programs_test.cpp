@@ -1,0 +1,121 @@
+// Programs and nesting: threads running another, separately linked program (found by
+// stable closure IDs), programs built from in-memory buffers, threads spawned from
+// inside workers.
+#include <emscripten/emscripten.h>
+
+#include <string>
+
+#include "shared_closures.hpp"
+#include "wait.hpp"
+
+namespace {
+
+struct MainOnly {
+  int operator()() const { return 1; }
+};
+WASM_MT_CLOSURE(MainOnly)
+
+struct InWorkerToo {
+  bool operator()() const { return wasm_mt::in_worker(); }
+};
+WASM_MT_CLOSURE(InWorkerToo)
+
+// Spawns a thread from inside the worker it runs in.
+struct SpawnsNested {
+  wasm_mt::task<int> operator()() const {
+    wasm_mt::thread inner = co_await wasm_mt::thread::spawn("inner");
+    bool inner_in_worker = co_await inner.exec(InWorkerToo{});
+    int product = co_await inner.exec(shared::Multiply{6, 7});
+    co_return inner_in_worker ? product : -1;
+  }
+};
+WASM_MT_CLOSURE(SpawnsNested)
+
+// The fib demo's recursion: each level runs its two halves on a thread it creates.
+struct Fib {
+  int n = 0;
+  wasm_mt::task<int> operator()() const {
+    if (n <= 1) co_return n;
+    wasm_mt::thread th = co_await wasm_mt::thread::spawn();
+    int a = co_await th.exec(Fib{n - 2});
+    int b = co_await th.exec(Fib{n - 1});
+    co_return a + b;
+  }
+};
+WASM_MT_CLOSURE(Fib, n)
+
+int compile_calls() { return EM_ASM_INT({ return globalThis.compileCalls || 0; }); }
+
+void count_compile_calls() {
+  EM_ASM({
+    if (globalThis.compileCalls !== undefined) return;
+    globalThis.compileCalls = 0;
+    const compile = WebAssembly.compile;
+    WebAssembly.compile = function () { globalThis.compileCalls++; return compile.apply(this, arguments); };
+  });
+}
+
+}  // namespace
+
+TEST_CASE("a thread runs another program, whose closures have the same stable IDs", "[programs]") {
+  auto other = test::wait_for(wasm_mt::program::from_url(WASM_MT_TEST_OTHER_PROGRAM_JS));
+  auto th = test::wait_for(wasm_mt::thread::spawn(other, "other"));
+  CHECK(test::wait_for(th.exec(shared::WhichProgram{})) == "other_program");
+  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
+
+  // A closure only this program has: a clear error naming it.
+  auto e = test::wait_for_error(th.exec(MainOnly{}));
+  CHECK(e.kind() == wasm_mt::error_kind::unknown_function);
+  CHECK_THAT(e.message(), Catch::Contains("MainOnly"));
+
+  auto self = test::spawn();
+  CHECK(test::wait_for(self.exec(shared::WhichProgram{})) == "test_program");
+}
+
+TEST_CASE("a program built from in-memory JS and wasm buffers", "[programs]") {
+  count_compile_calls();
+  auto js = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  const int before = compile_calls();
+  auto other = test::wait_for(wasm_mt::program::from_buffers(js, wasm));
+  auto first = test::wait_for(wasm_mt::thread::spawn(other, "foo"));
+  auto second = test::wait_for(wasm_mt::thread::spawn(other));
+  CHECK(first.label() == "foo");
+  CHECK(test::wait_for(first.exec(shared::WhichProgram{})) == "other_program");
+  CHECK(test::wait_for(second.exec(shared::Multiply{-3, 3})) == -9);
+  // The wasm was compiled once, for both threads (they receive the compiled module).
+  CHECK(compile_calls() - before == 1);
+}
+
+TEST_CASE("spawning threads of the running program compiles nothing again", "[programs]") {
+  count_compile_calls();
+  const int before = compile_calls();
+  auto a = test::spawn();
+  auto b = test::spawn();
+  CHECK(test::wait_for(a.exec(shared::Multiply{2, 3})) == 6);
+  CHECK(test::wait_for(b.exec(shared::Multiply{4, 3})) == 12);
+  CHECK(compile_calls() == before);
+}
+
+TEST_CASE("a program that cannot be loaded gives load_failed", "[programs][errors]") {
+  auto e = test::wait_for_error(wasm_mt::program::from_url("does/not/exist.js"));
+  CHECK(e.kind() == wasm_mt::error_kind::load_failed);
+  CHECK_THAT(e.message(), Catch::Contains("exist.wasm"));
+
+  auto not_wasm = test::wait_for_error(wasm_mt::program::from_buffers(wasm_mt::bytes("x"), wasm_mt::bytes("not wasm")));
+  CHECK(not_wasm.kind() == wasm_mt::error_kind::load_failed);
+
+  auto missing = test::wait_for_error(wasm_mt::fetch_bytes("does/not/exist.bin"));
+  CHECK(missing.kind() == wasm_mt::error_kind::load_failed);
+}
+
+TEST_CASE("threads can be spawned from inside a worker", "[programs]") {
+  auto th = test::spawn("outer");
+  CHECK(test::wait_for(th.exec(SpawnsNested{})) == 42);
+}
+
+TEST_CASE("fib with nested threads, as the original's demo", "[programs]") {
+  auto th = test::spawn("fib");
+  CHECK(test::wait_for(th.exec(Fib{1})) == 1);
+  CHECK(test::wait_for(th.exec(Fib{4})) == 3);
+}
