@@ -42,12 +42,13 @@ wasmMt.newWorker = function (program, label) {
 };
 
 // Hands the worker the compiled module; where the engine cannot clone one
-// (DataCloneError), the wasm bytes instead.
+// (DataCloneError), the wasm bytes instead. (cloneModules = false forces the bytes.)
+wasmMt.cloneModules = true;
 wasmMt.postInit = function (entry, program, label) {
   var init = { label: label, base: wasmMt.baseUrl,
                program: { url: program.url, text: program.text, module: program.module } };
   try {
-    if (!program.module) throw new Error('no module');
+    if (!program.module || !wasmMt.cloneModules) throw new Error('sending the module is off');
     entry.worker.postMessage(wasmMtMessage(WASM_MT_MSG.INIT, init));
   } catch (e) {
     init.program = { url: program.url, text: program.text, bytes: program.bytes };

@@ -1,6 +1,7 @@
 // Closures on a real worker: named, inline, async; typed results; many requests in flight.
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,11 @@ struct SlowSub {
   }
 };
 WASM_MT_CLOSURE(SlowSub, a, b, delay_ms)
+
+struct Fails {
+  int operator()() const { throw std::runtime_error("nope"); }
+};
+WASM_MT_CLOSURE(Fails)
 
 struct InWorker {
   bool operator()() const { return wasm_mt::in_worker(); }
@@ -159,11 +165,11 @@ TEST_CASE("futures can be used with callbacks instead of co_await", "[closures]"
   std::optional<int> value;
   std::string failure;
   th.exec(Add{20, 22}).then([&](int v) { value = v; }, [&](const wasm_mt::error& e) { failure = e.what(); });
-  th.exec_js("throw new Error('nope')").then([&](nlohmann::json) {}, [&](const wasm_mt::error& e) { failure = e.what(); });
+  th.exec(Fails{}).then([&](int) {}, [&](const wasm_mt::error& e) { failure = e.what(); });
   const double start = emscripten_get_now();
   while ((!value || failure.empty()) && emscripten_get_now() - start < test::default_timeout_ms) emscripten_sleep(1);
   CHECK(value == 42);
-  CHECK(failure == "js_exception: nope");
+  CHECK(failure == "remote_exception: std::runtime_error: nope");
 }
 
 TEST_CASE("spawn_local runs a task to completion on the event loop", "[closures]") {

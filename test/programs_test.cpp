@@ -97,6 +97,15 @@ TEST_CASE("spawning threads of the running program compiles nothing again", "[pr
   CHECK(compile_calls() == before);
 }
 
+TEST_CASE("threads start from the wasm bytes where an engine cannot clone a compiled module", "[programs]") {
+  EM_ASM({ wasmMt.cloneModules = false; });
+  auto th = test::spawn("from bytes");
+  auto nested = th.exec(Fib{3});
+  EM_ASM({ wasmMt.cloneModules = true; });
+  CHECK(test::wait_for(th.exec(shared::Multiply{7, 6})) == 42);
+  CHECK(test::wait_for(std::move(nested)) == 2);
+}
+
 TEST_CASE("a program that cannot be loaded gives load_failed", "[programs][errors]") {
   auto e = test::wait_for_error(wasm_mt::program::from_url("does/not/exist.js"));
   CHECK(e.kind() == wasm_mt::error_kind::load_failed);

@@ -1,0 +1,110 @@
+// The three browser engines behind one small interface, so one test list runs on all:
+//   const engine = await engines.chromium();   // or firefox, webkit
+//   await engine.open(url); await engine.evaluate('document.title'); await engine.close();
+// Chromium and Firefox through Playwright; WebKit (WebKitGTK's MiniBrowser) through
+// WebKitWebDriver under Xvfb, since Playwright cannot drive Debian's WebKit.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { chromium, firefox } from 'playwright-core';
+
+const launchTimeoutMs = 60000;
+
+async function playwrightEngine(name, launch) {
+  const browser = await launch;
+  const page = await browser.newPage();
+  return {
+    name,
+    version: browser.version(),
+    open: url => page.goto(url, { timeout: launchTimeoutMs }),
+    evaluate: expression => page.evaluate(expression),
+    screenshot: file => page.screenshot({ path: file, fullPage: true }),
+    close: () => browser.close(),
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// One W3C WebDriver request, with a deadline: a browser that fails to start makes
+// POST /session hang forever otherwise.
+async function webdriver(base, method, path, body, timeoutMs = launchTimeoutMs) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = await response.json();
+  if (!response.ok || (json.value && json.value.error)) {
+    throw new Error(`WebDriver ${method} ${path}: ${json.value ? json.value.error + ': ' + json.value.message : response.status}`);
+  }
+  return json.value;
+}
+
+async function webkitEngine() {
+  const port = await freePort();
+  const driver = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${port}`], { detached: true, stdio: 'ignore' });
+  const stopDriver = () => { try { process.kill(-driver.pid, 'SIGTERM'); } catch { /* gone */ } };
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      try {
+        await webdriver(base, 'GET', '/status', undefined, 1000);
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error('WebKitWebDriver did not start: ' + e.message);
+        await new Promise(r => setTimeout(r, 200));
+      }
+    }
+    const session = await webdriver(base, 'POST', '/session', {
+      capabilities: {
+        alwaysMatch: {
+          browserName: 'MiniBrowser',
+          'webkitgtk:browserOptions': {
+            binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+            args: ['--automation'],
+          },
+        },
+      },
+    });
+    const at = `/session/${session.sessionId}`;
+    return {
+      name: 'webkit',
+      version: session.capabilities.browserVersion,
+      open: url => webdriver(base, 'POST', `${at}/url`, { url }),
+      evaluate: expression => webdriver(base, 'POST', `${at}/execute/sync`, { script: `return (${expression});`, args: [] }),
+      screenshot: async file => writeFile(file, Buffer.from(await webdriver(base, 'GET', `${at}/screenshot`), 'base64')),
+      close: async () => {
+        try { await webdriver(base, 'DELETE', at, undefined, 10000); } finally { stopDriver(); }
+      },
+    };
+  } catch (e) {
+    stopDriver();
+    throw e;
+  }
+}
+
+export const engines = {
+  chromium: () => playwrightEngine('chromium', chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    timeout: launchTimeoutMs,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+           '--disable-sync', '--no-first-run'],
+  })),
+  firefox: () => playwrightEngine('firefox', firefox.launch({
+    channel: 'moz-firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    timeout: launchTimeoutMs,
+  })),
+  webkit: webkitEngine,
+};

@@ -1,0 +1,32 @@
+// What only a browser shows. [browser] runs on the plain test page, [csp] on the page
+// served with a Content-Security-Policy that forbids 'unsafe-eval' (test/browser/).
+#include <emscripten/emscripten.h>
+
+#include "shared_closures.hpp"
+#include "wait.hpp"
+
+TEST_CASE("threads run on a page without cross-origin isolation (no SharedArrayBuffer)", "[browser]") {
+  CHECK(EM_ASM_INT({ return self.crossOriginIsolated === true ? 1 : 0; }) == 0);
+  auto th = test::spawn();
+  CHECK(test::wait_for(th.exec_js<bool>("return self.crossOriginIsolated === true;")) == false);
+  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
+}
+
+TEST_CASE("browser workers are named after their thread's label", "[browser]") {
+  auto th = test::spawn("labelled");
+  CHECK(test::wait_for(th.exec_js<std::string>("return self.name;")) == "wasm_mt:labelled");
+}
+
+TEST_CASE("under a CSP without unsafe-eval, closures run and exec_js fails clearly", "[csp]") {
+  auto th = test::spawn();
+  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
+  auto e = test::wait_for_error(th.exec_js("return 1;"));
+  CHECK(e.kind() == wasm_mt::error_kind::js_exception);
+  CHECK_THAT(e.message(), Catch::Contains("Content-Security-Policy"));
+
+  auto js = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto other = test::wait_for(wasm_mt::program::from_buffers(js, wasm));
+  auto blob_thread = test::wait_for(wasm_mt::thread::spawn(other));
+  CHECK(test::wait_for(blob_thread.exec(shared::WhichProgram{})) == "other_program");
+}
