@@ -1,6 +1,6 @@
 // wasm_mt glue: the C ABI that lib/include/wasm_mt/detail/glue.hpp declares. Thin:
 // each function converts arguments and forwards to the `wasmMt` pre-js runtime.
-mergeInto(LibraryManager.library, {
+var wasmMtLibrary = {
   wasm_mt_js_spawn: function (programId, label, labelLength) {
     return wasmMt.spawn(programId, UTF8ToString(label, labelLength));
   },
@@ -87,4 +87,18 @@ mergeInto(LibraryManager.library, {
   wasm_mt_js_log: function (level, text, length) {
     wasmMt.log(level, UTF8ToString(text, length));
   },
-});
+};
+
+// Newer Emscripten versions made the string helpers library symbols that must be
+// declared as dependencies; 3.1.6 has them built in. Declare them where they exist.
+(function () {
+  var helpers = ['$UTF8ToString', '$stringToUTF8', '$lengthBytesUTF8'].filter(function (name) {
+    return name in LibraryManager.library;
+  });
+  Object.keys(wasmMtLibrary).forEach(function (name) {
+    if (name.indexOf('__') !== -1) return;
+    wasmMtLibrary[name + '__deps'] = (wasmMtLibrary[name + '__deps'] || []).concat(helpers);
+  });
+})();
+
+mergeInto(LibraryManager.library, wasmMtLibrary);

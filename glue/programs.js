@@ -72,7 +72,8 @@ wasmMt.loadProgramBuffers = function (token, text, bytes) {
 // (Workers instantiate from their init message instead: worker.js.)
 if (!wasmMt.inWorker && !Module['instantiateWasm']) {
   Module['instantiateWasm'] = function (imports, receiveInstance) {
-    getBinaryPromise().then(function (binary) {
+    // (getBinaryPromise takes the file in newer Emscripten versions; 3.1.6 ignores it.)
+    getBinaryPromise(wasmBinaryFile).then(function (binary) {
       var bytes = binary instanceof Uint8Array ? binary : new Uint8Array(binary);
       return WebAssembly.compile(bytes).then(function (module) {
         wasmMt.programs.set(0, { url: wasmMt.ownScriptUrl, text: null, module: module, bytes: bytes });
