@@ -19,6 +19,7 @@ var wasmMtLibrary = {
   },
 
   wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
+    wasmMt.replied(id >>> 0);
     if (ok) {
       var payload = HEAPU8.slice(text, text + textLength);
       var copies = wasmMt.copyBuffers(buffers, bufferCount);

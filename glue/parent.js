@@ -67,7 +67,7 @@ wasmMt.listen = function (entry) {
         wasmMt.deliver(null, WASM_MT_EVENT.THREAD_READY, entry.handle, 0, 0, 0, 0);
         break;
       case WASM_MT_MSG.CRASHED:
-        wasmMt.workerDied(entry, data['message'], data['stack']);
+        wasmMt.workerDied(entry, data['message'], data['stack'], data['running']);
         break;
       case WASM_MT_MSG.REPLY:
         entry.inFlight--;
@@ -106,12 +106,12 @@ wasmMt.updateReference = function (entry) {
 };
 
 // The first report of a worker's death wins; C++ hears it once, as a failed start or a
-// crash.
-wasmMt.workerDied = function (entry, message, stack) {
+// crash. `running` lists the requests the worker had started (undefined: not known).
+wasmMt.workerDied = function (entry, message, stack, running) {
   if (!wasmMt.workers.has(entry.handle)) return;
   var type = entry.starting ? WASM_MT_EVENT.THREAD_FAILED : WASM_MT_EVENT.THREAD_CRASHED;
   wasmMt.terminate(entry.handle);
-  wasmMt.deliver({ message: message || 'worker died', stack: stack }, type, entry.handle, 0, 0, 0, 0);
+  wasmMt.deliver({ message: message || 'worker died', stack: stack, running: running }, type, entry.handle, 0, 0, 0, 0);
 };
 
 wasmMt.terminate = function (handle) {

@@ -5,7 +5,8 @@
 //
 //   parent -> worker  init      {program: {url, text, module | bytes}, label, base}
 //   worker -> parent  ready     {}
-//   worker -> parent  crashed   {message, stack}    (also while starting: a failed init)
+//   worker -> parent  crashed   {message, stack, running: [id]}  (running: the requests it
+//                               had started and not answered; also while starting: a failed init)
 //   parent -> worker  call      {id, fn, payload: Uint8Array (UTF-8 JSON), buffers?: [ArrayBuffer]}
 //   parent -> worker  exec-js   {id, code, async, raw}
 //   worker -> parent  reply     {id, ok: true, payload, buffers?} | {id, ok: true, value} (raw exec-js)
@@ -33,7 +34,7 @@ var WASM_MT_EVENT = {
   FETCHED: 8,
 };
 // Texts C++ reads from the message being delivered (detail::inbox_text).
-var WASM_MT_INBOX_TEXT = { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3 };
+var WASM_MT_INBOX_TEXT = { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 };
 
 function wasmMtIsMessage(data) {
   return data !== null && typeof data === 'object' && data['wasm_mt'] === WASM_MT_PROTOCOL;

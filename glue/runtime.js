@@ -37,6 +37,7 @@ wasmMt.deliver = function (message, type, handle, id, arg, textLength, bufferCou
 
 wasmMt.inboxString = function (which) {
   var m = wasmMt.inbox || {};
+  if (which === WASM_MT_INBOX_TEXT.RUNNING) return m['running'] ? m['running'].join(',') : 'unknown';
   var text = which === WASM_MT_INBOX_TEXT.ERROR_KIND ? m['kind']
            : which === WASM_MT_INBOX_TEXT.ERROR_MESSAGE ? m['message']
            : m['stack'];

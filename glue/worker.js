@@ -9,16 +9,23 @@ if (wasmMt.inWorker) {
     wasmMt.port.postMessage(message, transfer || []);
   };
 
+  // Requests started and not yet answered: a crash report names them, so the parent
+  // knows which of its pending requests never ran.
+  wasmMt.running = new Set();
+  wasmMt.replied = function (id) { wasmMt.running.delete(id); };
+
   wasmMt.reportCrash = function (e) {
     if (wasmMt.crashed) return;
     wasmMt.crashed = true;
     var message = typeof e === 'string' ? e : wasmMt.errorText(e);
-    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.CRASHED, { message: message, stack: e && e.stack ? String(e.stack) : '' }));
+    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.CRASHED, {
+      message: message, stack: e && e.stack ? String(e.stack) : '', running: Array.from(wasmMt.running) }));
   };
 
   wasmMt.AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
 
   wasmMt.replyJsError = function (id, kind, e) {
+    wasmMt.replied(id);
     wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, {
       id: id, ok: false, kind: kind, message: wasmMt.errorText(e), stack: e && e.stack ? String(e.stack) : '' }));
   };
@@ -26,6 +33,7 @@ if (wasmMt.inWorker) {
   // The result as UTF-8 JSON (undefined gives null), or raw (structured clone) if asked.
   wasmMt.replyJsValue = function (request, value) {
     var id = request['id'];
+    wasmMt.replied(id);
     if (request['raw']) {
       try {
         wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, value: value }));
@@ -49,6 +57,7 @@ if (wasmMt.inWorker) {
 
   wasmMt.runJs = function (request) {
     var id = request['id'];
+    wasmMt.running.add(id);
     var body;
     try {
       body = request['async'] ? new wasmMt.AsyncFunction(request['code']) : new Function(request['code']);
@@ -77,6 +86,7 @@ if (wasmMt.inWorker) {
     switch (data['type']) {
       case WASM_MT_MSG.CALL:
         var buffers = data['buffers'];
+        wasmMt.running.add(data['id']);
         wasmMt.deliver(data, WASM_MT_EVENT.CALL, 0, data['id'], data['fn'], data['payload'].length,
                        buffers ? buffers.length : 0);
         break;

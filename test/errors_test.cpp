@@ -108,26 +108,40 @@ TEST_CASE("a crashing worker fails its requests with worker_crashed and reports 
     const char* name;
     std::function<wasm_mt::future<int>(wasm_mt::thread&)> crash;
     const char* expected;  // in the message, whatever the engine
+    bool during_the_call;  // it crashes before the worker can take another message
   };
   std::vector<crash_case> cases = {
-      {"abort", [](wasm_mt::thread& t) { return t.exec(Aborts{}); }, "Aborted"},
-      {"wasm trap", [](wasm_mt::thread& t) { return t.exec(Traps{}); }, "nreachable"},
-      {"stack overflow", [](wasm_mt::thread& t) { return t.exec(OverflowsStack{}); }, ""},
-      {"trap in an async continuation", [](wasm_mt::thread& t) { return t.exec(TrapsLater{10}); }, "nreachable"},
-      {"exit()", [](wasm_mt::thread& t) { return t.exec(ExitsWorker{}); }, "exit(3)"},
+      {"abort", [](wasm_mt::thread& t) { return t.exec(Aborts{}); }, "Aborted", true},
+      {"wasm trap", [](wasm_mt::thread& t) { return t.exec(Traps{}); }, "nreachable", true},
+      {"stack overflow", [](wasm_mt::thread& t) { return t.exec(OverflowsStack{}); }, "", true},
+      {"trap in an async continuation", [](wasm_mt::thread& t) { return t.exec(TrapsLater{10}); }, "nreachable", false},
+      {"exit()", [](wasm_mt::thread& t) { return t.exec(ExitsWorker{}); }, "exit(3)", true},
   };
   for (auto& c : cases) {
     SECTION(c.name) {
       auto th = test::spawn(c.name);
-      auto bystander = th.exec(Sleeps{5000});  // pending on the same worker
-      auto e = test::wait_for_error(c.crash(th));
+      auto bystander = th.exec(Sleeps{5000});  // started, suspended in the same worker
+      auto crash = c.crash(th);
+      auto queued_behind = th.exec(shared::Multiply{2, 2});  // never starts
+      auto e = test::wait_for_error(std::move(crash));
       CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
+      CHECK_FALSE(e.not_run());
       INFO(e.message());
       CHECK_THAT(e.message(), Catch::Contains(c.expected));
       CHECK_THAT(e.message(), Catch::StartsWith("thread '" + std::string(c.name) + "' crashed: "));
       // The pending request fails at once, not after its 5 s.
       auto bystander_error = test::wait_for_error(std::move(bystander), 2000);
       CHECK(bystander_error.kind() == wasm_mt::error_kind::worker_crashed);
+      CHECK_FALSE(bystander_error.not_run());
+      if (c.during_the_call) {
+        // The request the worker never got to is marked safe to retry.
+        auto queued_error = test::wait_for_error(std::move(queued_behind), 2000);
+        CHECK(queued_error.kind() == wasm_mt::error_kind::worker_crashed);
+        CHECK(queued_error.not_run());
+        CHECK_THAT(queued_error.message(), Catch::Contains("crashed before this request started"));
+      } else {
+        CHECK(test::wait_for(std::move(queued_behind)) == 4);  // ran while the other was suspended
+      }
       CHECK(th.is_terminated());
       CHECK(th.pending_count() == 0);
       // Later requests fail immediately.

@@ -23,10 +23,11 @@ error_kind error_kind_from_name(std::string_view name) noexcept {
   return error_kind::remote_exception;
 }
 
-error::error(error_kind kind, std::string message, std::string remote_stack)
+error::error(error_kind kind, std::string message, std::string remote_stack, bool not_run)
     : std::runtime_error(std::string(error_kind_name(kind)) + ": " + message),
       kind_(kind),
       message_(std::move(message)),
-      remote_stack_(std::move(remote_stack)) {}
+      remote_stack_(std::move(remote_stack)),
+      not_run_(not_run) {}
 
 }  // namespace wasm_mt

@@ -1,6 +1,9 @@
 #include "wasm_mt/thread.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "inbox.hpp"
@@ -78,24 +81,37 @@ void thread_state::terminate() {
   if (!alive()) return;
   status_ = status::terminated;
   wasm_mt_js_terminate(handle_);
-  fail_all_pending();
+  auto error = death_error();
+  fail_all_pending([&](std::uint32_t) { return error; });
 }
 
-void thread_state::crashed(std::string message, std::string stack) {
+void thread_state::crashed(std::string message, std::string stack, std::string_view started) {
   if (!alive()) return;
   status_ = status::crashed;
   death_message_ = std::move(message);
   death_stack_ = std::move(stack);
   wasm_mt_js_terminate(handle_);
-  fail_all_pending();
+  std::unordered_set<std::uint32_t> ran;
+  for (std::size_t at = 0; at < started.size();) {
+    std::size_t end = std::min(started.find(',', at), started.size());
+    ran.insert(static_cast<std::uint32_t>(std::strtoul(std::string(started.substr(at, end - at)).c_str(), nullptr, 10)));
+    at = end + 1;
+  }
+  const bool all_ran = started == "unknown";
+  auto error = death_error();
+  fail_all_pending([&](std::uint32_t id) {
+    if (all_ran || ran.count(id)) return error;
+    return wasm_mt::error(error_kind::worker_crashed,
+                          describe(label_) + " crashed before this request started: " + death_message_,
+                          death_stack_, /*not_run=*/true);
+  });
 }
 
-void thread_state::fail_all_pending() {
+void thread_state::fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure) {
   // Settling resumes callers, which may send or terminate: work on a detached copy.
   auto failing = std::move(pending_);
   pending_.clear();
-  auto failure = std::make_exception_ptr(death_error());
-  for (auto& [id, request] : failing) request->settle_error(failure);
+  for (auto& [id, request] : failing) request->settle_error(std::make_exception_ptr(failure(id)));
 }
 
 void on_thread_ready(int handle) {
@@ -116,14 +132,14 @@ void on_thread_failed(int handle) {
         inbox_read_text(inbox_text::error_stack))));
     return;  // `node` goes out of scope: the state is destroyed, the worker ended
   }
-  if (auto* state = find_thread(handle))
-    state->crashed(inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack));
+  on_thread_crashed(handle);
 }
 
 void on_thread_crashed(int handle) {
   if (starting_threads().count(handle)) return on_thread_failed(handle);
   if (auto* state = find_thread(handle))
-    state->crashed(inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack));
+    state->crashed(inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack),
+                   inbox_read_text(inbox_text::running));
 }
 
 void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length, std::size_t buffer_count) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -43,10 +45,13 @@ class thread_state {
 
   // Ends the worker and fails every pending request; no-op unless alive.
   void terminate();
-  void crashed(std::string message, std::string stack);
+  // The worker died. `started` lists the requests it had begun ("unknown": assume all);
+  // the others fail as not_run.
+  void crashed(std::string message, std::string stack, std::string_view started);
 
  private:
-  void fail_all_pending();
+  // Fails every pending request with failure(request ID).
+  void fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure);
 
   int handle_;
   std::string label_;

@@ -29,18 +29,22 @@ error_kind error_kind_from_name(std::string_view name) noexcept;
 
 class error : public std::runtime_error {
  public:
-  error(error_kind kind, std::string message, std::string remote_stack = {});
+  error(error_kind kind, std::string message, std::string remote_stack = {}, bool not_run = false);
 
   error_kind kind() const noexcept { return kind_; }
   // The message as the failing side reported it, without the "kind: " prefix of what().
   const std::string& message() const noexcept { return message_; }
   // The JS stack of the failing side, where there is one (else empty).
   const std::string& remote_stack() const noexcept { return remote_stack_; }
+  // True when the request certainly never started running (its worker died with the
+  // request still waiting in its queue, or it was cancelled): safe to retry.
+  bool not_run() const noexcept { return not_run_; }
 
  private:
   error_kind kind_;
   std::string message_;
   std::string remote_stack_;
+  bool not_run_;
 };
 
 }  // namespace wasm_mt

@@ -69,5 +69,6 @@ void wasm_mt_js_log(int level, const char* text, std::size_t len);
 
 namespace wasm_mt::detail {
 // Which text of the inbox message wasm_mt_js_inbox_text_* reads.
-enum class inbox_text : int { payload = 0, error_kind = 1, error_message = 2, error_stack = 3 };
+// running: the request IDs a crashed worker had started, "3,5" ("unknown" if not known).
+enum class inbox_text : int { payload = 0, error_kind = 1, error_message = 2, error_stack = 3, running = 4 };
 }  // namespace wasm_mt::detail
