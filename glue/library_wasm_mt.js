@@ -70,8 +70,35 @@ var wasmMtLibrary = {
     return wasmMt.inWorker ? 1 : 0;
   },
 
+  wasm_mt_js_thread_label_length: function () {
+    return lengthBytesUTF8(wasmMt.label || '');
+  },
+
+  wasm_mt_js_thread_label_copy: function (destination) {
+    var label = wasmMt.label || '';
+    stringToUTF8(label, destination, lengthBytesUTF8(label) + 1);
+  },
+
   wasm_mt_js_set_timeout: function (milliseconds, token) {
-    setTimeout(function () { wasmMt.deliver(null, WASM_MT_EVENT.TIMER, 0, token >>> 0, 0, 0, 0); }, milliseconds);
+    token >>>= 0;
+    wasmMt.timers.set(token, setTimeout(function () {
+      wasmMt.timers.delete(token);
+      wasmMt.deliver(null, WASM_MT_EVENT.TIMER, 0, token, 0, 0, 0);
+    }, milliseconds));
+  },
+
+  wasm_mt_js_clear_timeout: function (token) {
+    token >>>= 0;
+    clearTimeout(wasmMt.timers.get(token));
+    wasmMt.timers.delete(token);
+  },
+
+  wasm_mt_js_hardware_concurrency: function () {
+    if (wasmMt.isNode) {
+      var os = require('os');
+      return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+    }
+    return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
   },
 
   wasm_mt_js_fetch_bytes: function (token, url, urlLength) {

@@ -9,6 +9,7 @@ var wasmMt = {
   // The message being delivered to C++ (read through wasm_mt_js_inbox_*).
   inbox: null,
   encoder: new TextEncoder(),
+  timers: new Map(),  // token -> JS timer (wasm_mt_js_set_timeout)
 };
 
 wasmMt.nodeThreads = wasmMt.isNode ? require('worker_threads') : null;

@@ -14,6 +14,7 @@ std::string describe_exception(const std::exception_ptr& failure);
 
 void report_unobserved_error(const std::exception_ptr& error) noexcept {
   try {
+    if (to_error(error).kind() == error_kind::cancelled) return;  // asked for: not news
     std::string text = "wasm_mt: unhandled error: " + describe_exception(error);
     wasm_mt_js_log(2, text.data(), text.size());
   } catch (...) {

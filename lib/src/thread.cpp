@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "inbox.hpp"
 #include "thread_state.hpp"
@@ -108,10 +109,13 @@ void thread_state::crashed(std::string message, std::string stack, std::string_v
 }
 
 void thread_state::fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure) {
-  // Settling resumes callers, which may send or terminate: work on a detached copy.
-  auto failing = std::move(pending_);
+  // Settling resumes callers, which may send, terminate, or destroy this thread: decide
+  // every error first, then settle without touching `this` again.
+  std::vector<std::pair<std::unique_ptr<pending_request>, std::exception_ptr>> failing;
+  failing.reserve(pending_.size());
+  for (auto& [id, request] : pending_) failing.emplace_back(std::move(request), std::make_exception_ptr(failure(id)));
   pending_.clear();
-  for (auto& [id, request] : failing) request->settle_error(std::make_exception_ptr(failure(id)));
+  for (auto& [request, error] : failing) request->settle_error(std::move(error));
 }
 
 void on_thread_ready(int handle) {

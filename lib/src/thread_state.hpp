@@ -50,7 +50,8 @@ class thread_state {
   void crashed(std::string message, std::string stack, std::string_view started);
 
  private:
-  // Fails every pending request with failure(request ID).
+  // Fails every pending request with failure(request ID). The last thing a caller may
+  // do with `this`: the callbacks it runs may destroy the thread.
   void fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure);
 
   int handle_;

@@ -1,17 +1,46 @@
 #include "wasm_mt/utils.hpp"
 
+#include <functional>
+#include <unordered_map>
+#include <utility>
+
+#include "wasm_mt/detail/timer.hpp"
+
 #include "inbox.hpp"
 #include "waiting.hpp"
 
 namespace wasm_mt {
 namespace detail {
 namespace {
-waiting<void> timers;
+std::uint32_t next_timer_token = 1;
+std::unordered_map<std::uint32_t, std::function<void()>> timer_callbacks;
 waiting<bytes> fetches;
 }  // namespace
 
+timer::timer(double milliseconds, std::function<void()> fire) : token_(next_timer_token++) {
+  timer_callbacks.emplace(token_, std::move(fire));
+  wasm_mt_js_set_timeout(milliseconds, token_);
+}
+
+timer::timer(timer&& other) noexcept : token_(std::exchange(other.token_, 0)) {}
+
+timer& timer::operator=(timer&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    token_ = std::exchange(other.token_, 0);
+  }
+  return *this;
+}
+
+void timer::cancel() noexcept {
+  if (!token_) return;
+  if (timer_callbacks.erase(token_)) wasm_mt_js_clear_timeout(token_);
+  token_ = 0;
+}
+
 void on_timer(std::uint32_t token) {
-  if (auto state = timers.take(token)) state->set_value({});
+  auto node = timer_callbacks.extract(token);
+  if (!node.empty()) node.mapped()();
 }
 
 void on_fetched(std::uint32_t token, bool ok) {
@@ -29,9 +58,15 @@ void on_fetched(std::uint32_t token, bool ok) {
 }  // namespace detail
 
 future<void> sleep(double milliseconds) {
-  auto [token, result] = detail::timers.add();
-  wasm_mt_js_set_timeout(milliseconds, token);
-  return std::move(result);
+  auto state = std::make_shared<detail::shared_state<void>>();
+  // The timer runs once and is never cancelled: let it go (its callback is kept).
+  detail::timer(milliseconds, [state] { state->set_value({}); }).release();
+  return future<void>(std::move(state));
+}
+
+std::size_t hardware_concurrency() noexcept {
+  int reported = wasm_mt_js_hardware_concurrency();
+  return reported > 0 ? static_cast<std::size_t>(reported) : 1;
 }
 
 future<bytes> fetch_bytes(std::string url) {
@@ -44,5 +79,11 @@ void console_log(std::string_view text) { wasm_mt_js_log(0, text.data(), text.si
 void console_error(std::string_view text) { wasm_mt_js_log(2, text.data(), text.size()); }
 
 bool in_worker() noexcept { return wasm_mt_js_in_worker() != 0; }
+
+std::string current_thread_label() {
+  std::string label(wasm_mt_js_thread_label_length(), '\0');
+  if (!label.empty()) wasm_mt_js_thread_label_copy(label.data());
+  return label;
+}
 
 }  // namespace wasm_mt

@@ -1,6 +1,7 @@
 // Small helpers for code running on the main thread or in a worker.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,14 @@ future<bytes> fetch_bytes(std::string url);
 void console_log(std::string_view text);
 void console_error(std::string_view text);
 
+// How many threads this machine runs at once (navigator.hardwareConcurrency, or
+// os.availableParallelism() under Node); at least 1.
+std::size_t hardware_concurrency() noexcept;
+
 // True inside a wasm_mt worker, false on the thread that started the program.
 bool in_worker() noexcept;
+
+// The label the running worker was spawned with ("" outside a worker).
+std::string current_thread_label();
 
 }  // namespace wasm_mt

@@ -6,6 +6,7 @@
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/error.hpp"
 #include "wasm_mt/future.hpp"
+#include "wasm_mt/pool.hpp"
 #include "wasm_mt/program.hpp"
 #include "wasm_mt/task.hpp"
 #include "wasm_mt/thread.hpp"

@@ -60,10 +60,14 @@ void wasm_mt_js_load_program_buffers(std::uint32_t token, const std::uint8_t* js
                                      std::size_t js_len, const std::uint8_t* wasm,
                                      std::size_t wasm_len);
 int wasm_mt_js_in_worker();
+std::size_t wasm_mt_js_thread_label_length();
+void wasm_mt_js_thread_label_copy(char* destination);
 
 // Timers, fetches and logging.
 void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t url_len);
 void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token);
+void wasm_mt_js_clear_timeout(std::uint32_t token);
+int wasm_mt_js_hardware_concurrency();
 void wasm_mt_js_log(int level, const char* text, std::size_t len);
 }
 

@@ -19,7 +19,8 @@ namespace wasm_mt::detail {
 template <class T>
 using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
-// Reports an error nobody retrieved (a fire-and-forget request failed).
+// Reports an error nobody retrieved (a fire-and-forget request failed); cancellations
+// are not reported.
 void report_unobserved_error(const std::exception_ptr& error) noexcept;
 
 class shared_state_base {

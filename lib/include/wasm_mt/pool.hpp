@@ -1,0 +1,160 @@
+// wasm_mt::pool: threads running one program, fed from one queue (the counterpart of
+// wasm-mt-pool, with futures, balancing and self-healing).
+//
+//   wasm_mt::pool pool = co_await wasm_mt::pool::create();        // hardware_concurrency() threads
+//   int v = co_await pool.exec(Add{1, 2});                         // any closure, exec_js too
+//   std::vector<wasm_mt::bytes> tiles = co_await pool.map(tile_closures);   // results in order
+//
+// - A task goes to an idle live thread at once. Tasks of a kind (closure type, or JS
+//   code) known to take under 2 ms are pipelined, a few in flight per thread (as many as
+//   keep ~2 ms of work queued there, up to max_in_flight), but never behind a task that
+//   is not known to be short: mixed workloads balance.
+// - A crashed worker fails only the tasks it had started; the ones it never got to are
+//   retried elsewhere, and the worker is replaced. Nothing queued is lost.
+// - With task_timeout_ms, a task running longer fails with `timeout`, and its worker is
+//   terminated and replaced (tasks then go one per thread, so none is caught with it).
+// - Destroying the pool cancels every queued task (`cancelled`) and terminates the
+//   threads (their running tasks fail with `terminated`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm_mt/closure.hpp"
+#include "wasm_mt/detail/pool_job.hpp"
+#include "wasm_mt/future.hpp"
+#include "wasm_mt/program.hpp"
+#include "wasm_mt/thread.hpp"
+
+namespace wasm_mt {
+
+struct pool_options {
+  std::size_t threads = 0;        // 0: hardware_concurrency()
+  std::size_t max_queued = 0;     // 0: unbounded; else exec past it fails with queue_full
+  double task_timeout_ms = 0;     // 0: none
+  std::size_t max_in_flight = 8;  // per thread, for tiny tasks; 1: no pipelining
+  std::string label = "pool";     // threads are named label-0, label-1, ...
+};
+
+namespace detail {
+class pool_state;
+bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id);
+}  // namespace detail
+
+// A task submitted to a pool: its future, and a way to cancel it while it waits.
+template <class R>
+class job : public future<R> {
+ public:
+  job() = default;
+  job(future<R> result, std::weak_ptr<detail::pool_state> pool, std::uint64_t id)
+      : future<R>(std::move(result)), pool_(std::move(pool)), id_(id) {}
+
+  // Cancels the task if it has not been sent to a thread yet: its future fails with
+  // error_kind::cancelled and true is returned. False once it runs or has settled.
+  bool cancel() { return detail::cancel_pool_job(pool_, id_); }
+
+ private:
+  std::weak_ptr<detail::pool_state> pool_;
+  std::uint64_t id_ = 0;
+};
+
+class pool {
+ public:
+  // Starts the threads in parallel; resolves when all are ready (fails with
+  // spawn_failed if one cannot start).
+  static future<pool> create(pool_options options = {}, const program& code = program::self());
+
+  pool(pool&&) noexcept;
+  pool& operator=(pool&&) noexcept;
+  ~pool();
+
+  template <class Closure>
+  job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure) {
+    using R = closure_result_t<std::decay_t<Closure>>;
+    return submit<R>(closure_id<std::decay_t<Closure>>(),
+                     [closure = std::forward<Closure>(closure)](thread& th) { return th.exec(closure); });
+  }
+  template <class R = nlohmann::json>
+  job<R> exec_js(std::string code) {
+    const auto kind = stable_id(code);
+    return submit<R>(kind, [code = std::move(code)](thread& th) { return th.exec_js<R>(code); });
+  }
+  template <class R = nlohmann::json>
+  job<R> exec_js_async(std::string code) {
+    const auto kind = stable_id(code);
+    return submit<R>(kind, [code = std::move(code)](thread& th) { return th.exec_js_async<R>(code); });
+  }
+  template <class R = nlohmann::json>
+  job<R> exec_by_name(std::string name, nlohmann::json captures) {
+    const auto kind = stable_id(name);
+    return submit<R>(kind, [name = std::move(name), captures = std::move(captures)](thread& th) {
+      return th.exec_by_name<R>(name, captures);
+    });
+  }
+
+  // Data-parallel: runs every closure across the pool and gathers the results in the
+  // closures' order. On the first failure the others still queued are cancelled and the
+  // returned future fails with that error.
+  template <class C>
+  future<std::vector<closure_result_t<C>>> map(std::vector<C> closures) {
+    static_assert(!std::is_void_v<closure_result_t<C>>, "map gathers results: use exec for closures returning void");
+    std::vector<job<closure_result_t<C>>> jobs;
+    jobs.reserve(closures.size());
+    for (auto& closure : closures) jobs.push_back(exec(std::move(closure)));
+    return gather(std::move(jobs));
+  }
+  // As map, over make_closure(0), ..., make_closure(count - 1).
+  template <class MakeClosure>
+  auto map(std::size_t count, MakeClosure make_closure) {
+    std::vector<std::decay_t<decltype(make_closure(std::size_t{0}))>> closures;
+    closures.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) closures.push_back(make_closure(i));
+    return map(std::move(closures));
+  }
+
+  std::size_t size() const noexcept;           // threads, live or being replaced
+  std::size_t threads_alive() const noexcept;  // threads ready to take tasks
+  std::size_t queued() const noexcept;         // tasks waiting for a thread
+  std::size_t running() const noexcept;        // tasks sent to a thread, not yet settled
+
+ private:
+  explicit pool(std::shared_ptr<detail::pool_state> state) noexcept;
+
+  template <class R, class Send>
+  job<R> submit(std::uint32_t kind, Send send) {
+    auto state = std::make_shared<detail::shared_state<R>>();
+    auto task = std::make_unique<detail::typed_pool_job<R, Send>>(state, std::move(send));
+    task->kind = kind;
+    auto id = enqueue(std::move(task));
+    return job<R>(future<R>(std::move(state)), state_, id);
+  }
+  // Queues `job` (or fails it at once: pool destroyed, queue full) and returns its ID.
+  std::uint64_t enqueue(std::unique_ptr<detail::pool_job> job);
+
+  template <class R>
+  static future<std::vector<R>> gather(std::vector<job<R>> jobs) {
+    std::vector<R> results;
+    results.reserve(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      try {
+        results.push_back(co_await jobs[i]);
+      } catch (...) {
+        for (std::size_t later = i + 1; later < jobs.size(); ++later) jobs[later].cancel();
+        throw;
+      }
+    }
+    co_return results;
+  }
+
+  std::shared_ptr<detail::pool_state> state_;
+};
+
+}  // namespace wasm_mt
