@@ -2,13 +2,15 @@
 // three engines. Prints a table (test x engine), the details of each failure with the
 // page's console, and ends with "browsers: N passed, N failed". Exits non-zero on any
 // failure, including an engine that cannot start.
+// The demo pages (demos.mjs) are checked the same way, in every engine.
 //   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoChecks } from './demos.mjs';
 import { engines } from './engines.mjs';
-import { startServer } from './server.mjs';
+import { startServer } from '../../scripts/serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const options = { build: resolve(here, '../../build'), engines: Object.keys(engines) };
@@ -60,14 +62,25 @@ function parseReport(xml) {
   return results;
 }
 
-async function waitForRun(engine) {
-  const deadline = Date.now() + pageTimeoutMs;
+// Polls `global` (window.wasmMtTestRun, window.demo) until its `done`; returns it.
+async function waitFor(engine, global, timeoutMs = pageTimeoutMs) {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await engine.evaluate('!!(window.wasmMtTestRun && window.wasmMtTestRun.done)')) break;
+    if (await engine.evaluate(`!!(window.${global} && window.${global}.done)`)) break;
     await new Promise(r => setTimeout(r, 250));
   }
-  const run = JSON.parse(await engine.evaluate('JSON.stringify(window.wasmMtTestRun || null)'));
-  return run || { done: false, stdout: [], console: [], errors: ['the harness did not start'] };
+  return JSON.parse(await engine.evaluate(`JSON.stringify(window.${global} || null)`));
+}
+
+async function runDemo(engine, server, demo) {
+  await engine.open(server.url + demo.path);
+  const page = await waitFor(engine, 'demo', 120000);
+  if (!page || !page.done) return { ok: false, details: ['the demo did not finish within 120 s'] };
+  if (demo.screenshot && engine.name === 'chromium') {
+    await engine.screenshot(join(resultsDir, `${demo.screenshot}-${engine.name}.png`));
+  }
+  const problems = page.error ? [`the demo failed: ${page.error}`] : demo.check(page.results);
+  return { ok: problems.length === 0, details: problems };
 }
 
 async function runEngine(name, server, expected, cells) {
@@ -86,7 +99,7 @@ async function runEngine(name, server, expected, cells) {
       let run;
       try {
         await engine.open(url);
-        run = await waitForRun(engine);
+        run = (await waitFor(engine, 'wasmMtTestRun')) || { done: false, stdout: [], console: [], errors: ['the harness did not start'] };
       } catch (e) {
         run = { done: false, stdout: [], console: [], errors: [`page failed: ${e.message}`] };
       }
@@ -98,14 +111,28 @@ async function runEngine(name, server, expected, cells) {
         else cells.set(`${test}\u0000${name}`, result.ok ? result : { ok: false, details: [...result.details, ...context] });
       }
     }
+    for (const demo of demos) {
+      try {
+        cells.set(`${demo.name}\u0000${name}`, await runDemo(engine, server, demo));
+      } catch (e) {
+        fail(demo.name, `page failed: ${e.message}`);
+      }
+    }
     return engine.version;
   } finally {
     await engine.close().catch(() => {});
   }
 }
 
-const expected = suites.flatMap(suite => listTests(suite.spec).map(test => suite.name + test));
-const server = await startServer([testDir, here]);
+const resultsDir = join(options.build, 'test-results');
+mkdirSync(resultsDir, { recursive: true });
+const demos = demoChecks(options.build);
+const expected = [...suites.flatMap(suite => listTests(suite.spec).map(test => suite.name + test)), ...demos.map(d => d.name)];
+const server = await startServer([
+  { prefix: '/demos/', dir: join(options.build, 'demos') },
+  { prefix: '/', dir: testDir },
+  { prefix: '/', dir: here },
+]);
 const cells = new Map();
 const versions = {};
 try {
@@ -139,8 +166,7 @@ for (const test of expected) {
     for (const line of (result ? result.details : ['no result'])) console.log('  ' + line);
   }
 }
-const resultsFile = join(options.build, 'test-results', 'browsers.json');
-mkdirSync(dirname(resultsFile), { recursive: true });
+const resultsFile = join(resultsDir, 'browsers.json');
 writeFileSync(resultsFile, JSON.stringify({ versions, tests: expected, results: Object.fromEntries(cells) }, null, 2));
 console.log(`\nresults: ${resultsFile}`);
 console.log(`browsers: ${passed} passed, ${failed} failed`);

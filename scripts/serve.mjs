@@ -1,10 +1,13 @@
-// A static file server on 127.0.0.1 (a free port) for the browser tests and demos.
+// A static file server on 127.0.0.1 for the demos and the browser tests.
 // It never sends COOP/COEP headers: wasm_mt must work without cross-origin isolation.
 // Every path is also served under /csp/ with a strict Content-Security-Policy that
 // forbids 'unsafe-eval' (WebAssembly compilation itself allowed: 'wasm-unsafe-eval').
+//   node scripts/serve.mjs DIR [PORT]     serves DIR until stopped, printing its URL
+//   import { startServer } from './serve.mjs'; startServer(mounts, port)
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const types = {
   '.html': 'text/html; charset=utf-8',
@@ -19,8 +22,9 @@ const types = {
 export const strictCsp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; " +
                          "worker-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'";
 
-// Serves files from `roots` (first match wins). Resolves to {url, close()}.
-export function startServer(roots) {
+// Serves files from `mounts`, a list of {prefix: '/x/', dir} (first match wins).
+// Resolves to {url, close()}. Port 0: a free one.
+export function startServer(mounts, port = 0) {
   const server = createServer(async (request, response) => {
     let path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
     const csp = path === '/csp' || path.startsWith('/csp/');
@@ -28,8 +32,9 @@ export function startServer(roots) {
     if (path.endsWith('/')) path += 'index.html';
     const headers = { 'Cache-Control': 'no-store' };
     if (csp) headers['Content-Security-Policy'] = strictCsp;
-    for (const root of roots) {
-      const file = normalize(join(root, path));
+    for (const { prefix, dir: root } of mounts) {
+      if (!path.startsWith(prefix)) continue;
+      const file = normalize(join(root, path.slice(prefix.length - 1)));
       if (!file.startsWith(normalize(root) + sep)) break;
       try {
         if (!(await stat(file)).isFile()) continue;
@@ -47,11 +52,17 @@ export function startServer(roots) {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       resolve({
         url: `http://127.0.0.1:${server.address().port}`,
         close: () => new Promise(done => { server.closeAllConnections(); server.close(done); }),
       });
     });
   });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dir = resolve(process.argv[2] || '.');
+  const { url } = await startServer([{ prefix: '/', dir }], Number(process.argv[3] || 0));
+  console.log(`serving ${dir} at ${url}/ (no COOP/COEP headers; Ctrl-C stops)`);
 }

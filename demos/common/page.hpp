@@ -1,0 +1,56 @@
+// What a demo shows on its page. Each result goes to an element of the page, to the
+// console, and to window.demo.results (where page scripts draw charts from it and the
+// browser tests read it).
+#pragma once
+
+#include <emscripten/emscripten.h>
+#include <emscripten/val.h>
+
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace demo {
+
+inline emscripten::val state() { return emscripten::val::global("demo"); }
+
+inline emscripten::val to_js(const nlohmann::json& value) {
+  return emscripten::val::global("JSON").call<emscripten::val>("parse", value.dump());
+}
+
+// Shows `text` in element #id (and the console); records `value` as results[id].
+inline void show(const std::string& id, const std::string& text, const nlohmann::json& value = nullptr) {
+  std::printf("%s: %s\n", id.c_str(), text.c_str());
+  state().call<void>("show", id, text, to_js(value));
+}
+
+// A line in the page's log and the console.
+inline void log(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  state().call<void>("log", line);
+}
+
+// The demo finished (results complete), or failed with `what`.
+inline void done() { state().call<void>("finish", emscripten::val::null()); }
+inline void failed(const std::string& what) {
+  std::printf("failed: %s\n", what.c_str());
+  state().call<void>("finish", what);
+}
+
+// The query parameter `name` of the page's URL, or `fallback`.
+inline std::string query(const std::string& name, const std::string& fallback) {
+  auto params = emscripten::val::global("URLSearchParams").new_(emscripten::val::global("location")["search"]);
+  auto value = params.call<emscripten::val>("get", name);
+  return value.isNull() ? fallback : value.as<std::string>();
+}
+
+inline double now_ms() { return emscripten_get_now(); }
+
+inline std::string ms(double milliseconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f ms", milliseconds);
+  return text;
+}
+
+}  // namespace demo

@@ -1,0 +1,89 @@
+// julia: the Julia set (the original's "parallel" demo), rendered three ways over a pool
+// of four threads: serial (4 whole images, one after another), parallel (the same 4
+// tasks at once) and tiled (one image split in row tiles across the pool with map()).
+// Pixels travel as wasm_mt::bytes (transferred ArrayBuffers), never as JSON.
+#include <string>
+#include <vector>
+
+#include <wasm_mt/wasm_mt.hpp>
+
+#include "julia.hpp"
+#include "page.hpp"
+
+namespace {
+
+struct RenderRows {
+  int row_begin = 0, row_end = julia::height;
+  wasm_mt::bytes operator()() const {
+    wasm_mt::bytes pixels(std::size_t(row_end - row_begin) * julia::bytes_per_row);
+    julia::render_rows(row_begin, row_end, pixels.data());
+    return pixels;
+  }
+};
+WASM_MT_CLOSURE(RenderRows, row_begin, row_end)
+
+constexpr int tasks = 4;
+constexpr int tile_rows = 25;
+
+void draw(const std::string& canvas_id, const wasm_mt::bytes& pixels) {
+  using emscripten::val;
+  val view(emscripten::typed_memory_view(pixels.size(), pixels.data()));
+  val copy = val::global("Uint8ClampedArray").new_(view);
+  val image = val::global("ImageData").new_(copy, julia::width, julia::height);
+  val::global("document").call<val>("getElementById", canvas_id).call<val>("getContext", std::string("2d"))
+      .call<void>("putImageData", image, 0, 0);
+}
+
+// All images alike? Returns their checksum, or "differ: ..." naming each.
+std::string common_checksum(const std::vector<wasm_mt::bytes>& images) {
+  std::string first = julia::checksum(images[0].data(), images[0].size());
+  for (const auto& image : images)
+    if (julia::checksum(image.data(), image.size()) != first) return "differ";
+  return first;
+}
+
+wasm_mt::task<> run() {
+  auto pool = co_await wasm_mt::pool::create({.threads = tasks, .label = "julia"});
+  demo::show("threads", std::to_string(pool.size()) + " threads (this machine runs " +
+                            std::to_string(wasm_mt::hardware_concurrency()) + " at once)",
+             pool.size());
+
+  double start = demo::now_ms();
+  std::vector<wasm_mt::bytes> serial;
+  for (int i = 0; i < tasks; ++i) serial.push_back(co_await pool.exec(RenderRows{}));
+  const double serial_ms = demo::now_ms() - start;
+  demo::show("serial", "4 tasks in " + demo::ms(serial_ms), serial_ms);
+
+  start = demo::now_ms();
+  std::vector<wasm_mt::bytes> parallel = co_await pool.map(tasks, [](std::size_t) { return RenderRows{}; });
+  const double parallel_ms = demo::now_ms() - start;
+  demo::show("parallel", "4 tasks in " + demo::ms(parallel_ms), parallel_ms);
+
+  start = demo::now_ms();
+  auto tiles = co_await pool.map(julia::height / tile_rows, [](std::size_t i) {
+    return RenderRows{int(i) * tile_rows, int(i + 1) * tile_rows};
+  });
+  wasm_mt::bytes tiled(julia::bytes_per_row * julia::height);
+  std::size_t at = 0;
+  for (const auto& tile : tiles) {
+    std::copy(tile.begin(), tile.end(), tiled.begin() + at);
+    at += tile.size();
+  }
+  const double tiled_ms = demo::now_ms() - start;
+  demo::show("tiled", "1 image in " + std::to_string(tiles.size()) + " tiles in " + demo::ms(tiled_ms), tiled_ms);
+
+  draw("canvas-serial", serial[0]);
+  draw("canvas-parallel", parallel[0]);
+  draw("canvas-tiled", tiled);
+  demo::show("checksum-serial", common_checksum(serial), common_checksum(serial));
+  demo::show("checksum-parallel", common_checksum(parallel), common_checksum(parallel));
+  demo::show("checksum-tiled", common_checksum({tiled}), common_checksum({tiled}));
+  demo::show("per-image", "", {{"serial", serial_ms / tasks}, {"parallel", parallel_ms / tasks}, {"tiled", tiled_ms}});
+  demo::done();
+}
+
+}  // namespace
+
+int main() {
+  wasm_mt::spawn_local(run()).then([] {}, [](const wasm_mt::error& e) { demo::failed(e.what()); });
+}

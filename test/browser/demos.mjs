@@ -1,0 +1,36 @@
+// What each demo page must show (window.demo.results), checked in every engine.
+// check(results) returns the problems found: none means the demo works.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const same = (label, actual, expected) =>
+  JSON.stringify(actual) === JSON.stringify(expected) ? [] : [`${label}: expected ${JSON.stringify(expected)}, page shows ${JSON.stringify(actual)}`];
+
+function executorRun(label, tasks) {
+  if (!Array.isArray(tasks) || tasks.length !== 4) return [`${label}: expected 4 tasks, got ${JSON.stringify(tasks)}`];
+  return tasks.flatMap((t, i) => [
+    ...same(`${label} task ${i} answer`, t.answer, 42),
+    ...(t.end >= t.start ? [] : [`${label} task ${i} ends before it starts`]),
+  ]);
+}
+
+// The native build of the julia kernel gives the checksum every mode must match.
+export function demoChecks(buildDir) {
+  const native = JSON.parse(execFileSync(join(buildDir, 'demos', 'julia_native'), { encoding: 'utf8' }));
+  return [
+    { name: 'demo: exec', path: '/demos/exec/',
+      check: r => [...same('add', r.add, 3), ...same('sub', r.sub, -1), ...same('js', r.js, 3), ...same('js_async', r.js_async, -1)] },
+    { name: 'demo: fib(4)', path: '/demos/fib/?n=4',
+      check: r => [...same('fib(4)', r.fib && r.fib.value, 3), ...same('workers for fib(4)', r.fib && r.fib.workers, 4),
+                   ...same('nesting for fib(4)', r.fib && r.fib.depth, 3)] },
+    { name: 'demo: fib(10)', path: '/demos/fib/?n=10',
+      check: r => [...same('fib(10)', r.fib && r.fib.value, 55), ...same('nesting for fib(10)', r.fib && r.fib.depth, 9)] },
+    { name: 'demo: executors', path: '/demos/executors/',
+      check: r => [...executorRun('serial', r.serial), ...executorRun('parallel', r.parallel)] },
+    { name: 'demo: julia', path: '/demos/julia/', screenshot: 'julia',
+      check: r => ['serial', 'parallel', 'tiled'].flatMap(mode =>
+        same(`${mode} checksum (native: ${native.checksum})`, r[`checksum-${mode}`], native.checksum)) },
+    { name: 'demo: arraybuffers', path: '/demos/arraybuffers/',
+      check: r => [...same('label', r.label, 'foo'), ...same('label inside the worker', r.inside, 'foo'), ...same('answer', r.answer, 42)] },
+  ];
+}
