@@ -6,8 +6,7 @@ var wasmMtLibrary = {
   },
 
   wasm_mt_js_post_call: function (handle, id, fn, json, jsonLength, buffers, bufferCount) {
-    wasmMt.postCall(handle, id >>> 0, fn >>> 0, HEAPU8.slice(json, json + jsonLength),
-                    wasmMt.copyBuffers(buffers, bufferCount));
+    wasmMt.postCall(handle, id >>> 0, fn >>> 0, UTF8ToString(json, jsonLength), wasmMt.copyBuffers(buffers, bufferCount));
   },
 
   wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, isAsync, raw) {
@@ -21,10 +20,10 @@ var wasmMtLibrary = {
   wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
     wasmMt.replied(id >>> 0);
     if (ok) {
-      var payload = HEAPU8.slice(text, text + textLength);
       var copies = wasmMt.copyBuffers(buffers, bufferCount);
-      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id >>> 0, ok: true, payload: payload, buffers: copies }),
-                          wasmMt.transferList(payload, copies));
+      var reply = { id: id >>> 0, ok: true, payload: UTF8ToString(text, textLength) };
+      if (copies) reply.buffers = copies;
+      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, reply), copies);
     } else {
       wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, {
         id: id >>> 0, ok: false, kind: UTF8ToString(kind, kindLength), message: UTF8ToString(text, textLength) }));
@@ -32,17 +31,11 @@ var wasmMtLibrary = {
   },
 
   wasm_mt_js_inbox_text_length: function (which) {
-    if (which === WASM_MT_INBOX_TEXT.PAYLOAD) return wasmMt.inbox['payload'].length;
     return lengthBytesUTF8(wasmMt.inboxString(which));
   },
 
   wasm_mt_js_inbox_text_copy: function (which, destination) {
-    if (which === WASM_MT_INBOX_TEXT.PAYLOAD) {
-      HEAPU8.set(wasmMt.inbox['payload'], destination);
-      return;
-    }
-    var text = wasmMt.inboxString(which);
-    stringToUTF8(text, destination, lengthBytesUTF8(text) + 1);
+    wasmMt.writeUtf8(wasmMt.inboxString(which), destination);
   },
 
   wasm_mt_js_inbox_buffer_length: function (index) {

@@ -58,7 +58,11 @@ wasmMt.postInit = function (entry, program, label) {
 
 wasmMt.listen = function (entry) {
   var onMessage = function (data) {
-    if (!wasmMtIsMessage(data) || !wasmMt.workers.has(entry.handle)) return;
+    if (!wasmMtIsMessage(data)) return;
+    wasmMtEachMessage(data, onOneMessage);
+  };
+  var onOneMessage = function (data) {
+    if (!wasmMt.workers.has(entry.handle)) return;
     switch (data['type']) {
       case WASM_MT_MSG.READY:
         entry.starting = false;
@@ -75,11 +79,12 @@ wasmMt.listen = function (entry) {
         var ok = data['ok'];
         var payload = data['payload'];
         wasmMt.deliver(data, WASM_MT_EVENT.REPLY, entry.handle, data['id'], ok ? 1 : 0,
-                       ok && payload ? payload.length : 0, ok && data['buffers'] ? data['buffers'].length : 0);
+                       ok && payload ? lengthBytesUTF8(payload) : 0, ok && data['buffers'] ? data['buffers'].length : 0);
         break;
     }
   };
   var worker = entry.worker;
+  entry.outbox = new WasmMtOutbox(function (message, transfer) { worker.postMessage(message, transfer); });
   if (wasmMt.isNode) {
     worker.on('message', onMessage);
     worker.on('error', function (e) { wasmMt.workerDied(entry, wasmMt.errorText(e), e && e.stack); });
@@ -118,6 +123,7 @@ wasmMt.terminate = function (handle) {
   var entry = wasmMt.workers.get(handle);
   if (!entry) return;
   wasmMt.workers.delete(handle);
+  if (entry.outbox) entry.outbox.messages = [];
   clearTimeout(entry.timer);
   if (entry.worker) entry.worker.terminate();
 };
@@ -125,14 +131,15 @@ wasmMt.terminate = function (handle) {
 wasmMt.post = function (handle, message, transfer) {
   var entry = wasmMt.workers.get(handle);
   if (!entry) return;
-  entry.worker.postMessage(message, transfer || []);
+  entry.outbox.post(message, transfer);
   entry.inFlight++;
   wasmMt.updateReference(entry);
 };
 
 wasmMt.postCall = function (handle, id, fn, payload, buffers) {
-  wasmMt.post(handle, wasmMtMessage(WASM_MT_MSG.CALL, { id: id, fn: fn, payload: payload, buffers: buffers }),
-              wasmMt.transferList(payload, buffers));
+  var call = { id: id, fn: fn, payload: payload };
+  if (buffers) call.buffers = buffers;
+  wasmMt.post(handle, wasmMtMessage(WASM_MT_MSG.CALL, call), buffers);
 };
 
 wasmMt.postExecJs = function (handle, id, code, isAsync, raw) {

@@ -39,7 +39,8 @@ wasmMt.deliver = function (message, type, handle, id, arg, textLength, bufferCou
 wasmMt.inboxString = function (which) {
   var m = wasmMt.inbox || {};
   if (which === WASM_MT_INBOX_TEXT.RUNNING) return m['running'] ? m['running'].join(',') : 'unknown';
-  var text = which === WASM_MT_INBOX_TEXT.ERROR_KIND ? m['kind']
+  var text = which === WASM_MT_INBOX_TEXT.PAYLOAD ? m['payload']
+           : which === WASM_MT_INBOX_TEXT.ERROR_KIND ? m['kind']
            : which === WASM_MT_INBOX_TEXT.ERROR_MESSAGE ? m['message']
            : m['stack'];
   return text == null ? '' : String(text);
@@ -57,11 +58,14 @@ wasmMt.copyBuffers = function (pointer, count) {
   return buffers;
 };
 
-// Large JSON payloads are transferred rather than cloned.
-wasmMt.transferList = function (payload, buffers) {
-  var transfer = buffers ? buffers.slice() : [];
-  if (payload && payload.byteLength >= 65536) transfer.push(payload.buffer);
-  return transfer;
+// Writes `text` as UTF-8 at `destination` (lengthBytesUTF8(text) bytes, plus a NUL).
+wasmMt.writeUtf8 = function (text, destination) {
+  if (text.length < 1024) {
+    stringToUTF8(text, destination, lengthBytesUTF8(text) + 1);
+  } else {
+    var written = wasmMt.encoder.encodeInto(text, HEAPU8.subarray(destination)).written;
+    HEAPU8[destination + written] = 0;
+  }
 };
 
 // Every line wasm_mt writes (level 2: an error) goes through here.

@@ -5,9 +5,8 @@
 
 if (wasmMt.inWorker) {
   wasmMt.port = wasmMt.isNode ? wasmMt.nodeThreads.parentPort : self;
-  wasmMt.postToParent = function (message, transfer) {
-    wasmMt.port.postMessage(message, transfer || []);
-  };
+  wasmMt.outbox = new WasmMtOutbox(function (message, transfer) { wasmMt.port.postMessage(message, transfer); });
+  wasmMt.postToParent = function (message, transfer) { wasmMt.outbox.post(message, transfer); };
 
   // Requests started and not yet answered: a crash report names them, so the parent
   // knows which of its pending requests never ran.
@@ -20,6 +19,7 @@ if (wasmMt.inWorker) {
     var message = typeof e === 'string' ? e : wasmMt.errorText(e);
     wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.CRASHED, {
       message: message, stack: e && e.stack ? String(e.stack) : '', running: Array.from(wasmMt.running) }));
+    wasmMt.outbox.flush();  // now: the worker may not live to run a microtask
   };
 
   wasmMt.AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
@@ -30,13 +30,16 @@ if (wasmMt.inWorker) {
       id: id, ok: false, kind: kind, message: wasmMt.errorText(e), stack: e && e.stack ? String(e.stack) : '' }));
   };
 
-  // The result as UTF-8 JSON (undefined gives null), or raw (structured clone) if asked.
+  // The result as JSON text (undefined gives null), or raw (structured clone) if asked.
   wasmMt.replyJsValue = function (request, value) {
     var id = request['id'];
     wasmMt.replied(id);
     if (request['raw']) {
+      // Posted at once (after what is queued) so that a value that cannot be cloned is
+      // caught here, not in a batch.
+      wasmMt.outbox.flush();
       try {
-        wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, value: value }));
+        wasmMt.port.postMessage(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, value: value }));
       } catch (e) {
         wasmMt.replyJsError(id, 'bad_payload', new Error('exec_js result cannot be cloned: ' + wasmMt.errorText(e)));
       }
@@ -50,9 +53,20 @@ if (wasmMt.inWorker) {
       wasmMt.replyJsError(id, 'bad_payload', new Error('exec_js result is not JSON: ' + wasmMt.errorText(e)));
       return;
     }
-    var payload = wasmMt.encoder.encode(json);
-    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, payload: payload }),
-                        wasmMt.transferList(payload));
+    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, payload: json }));
+  };
+
+  // Compiled exec_js bodies by code (a pool runs the same code again and again).
+  wasmMt.compiledJs = new Map();
+  wasmMt.compileJs = function (code, isAsync) {
+    var key = (isAsync ? 'async:' : 'sync:') + code;
+    var body = wasmMt.compiledJs.get(key);
+    if (!body) {
+      body = isAsync ? new wasmMt.AsyncFunction(code) : new Function(code);
+      if (wasmMt.compiledJs.size >= 256) wasmMt.compiledJs.clear();
+      wasmMt.compiledJs.set(key, body);
+    }
+    return body;
   };
 
   wasmMt.runJs = function (request) {
@@ -60,7 +74,7 @@ if (wasmMt.inWorker) {
     wasmMt.running.add(id);
     var body;
     try {
-      body = request['async'] ? new wasmMt.AsyncFunction(request['code']) : new Function(request['code']);
+      body = wasmMt.compileJs(request['code'], request['async']);
     } catch (e) {
       wasmMt.replyJsError(id, 'js_exception', e instanceof EvalError
         ? new Error('exec_js needs eval, which this page\'s Content-Security-Policy forbids: ' + e.message)
@@ -87,7 +101,7 @@ if (wasmMt.inWorker) {
       case WASM_MT_MSG.CALL:
         var buffers = data['buffers'];
         wasmMt.running.add(data['id']);
-        wasmMt.deliver(data, WASM_MT_EVENT.CALL, 0, data['id'], data['fn'], data['payload'].length,
+        wasmMt.deliver(data, WASM_MT_EVENT.CALL, 0, data['id'], data['fn'], lengthBytesUTF8(data['payload']),
                        buffers ? buffers.length : 0);
         break;
       case WASM_MT_MSG.EXEC_JS:
@@ -101,9 +115,12 @@ if (wasmMt.inWorker) {
     var receivedInit;
     var init = new Promise(function (resolve) { receivedInit = resolve; });
     var onMessage = function (data) {
-      if (!wasmMtIsMessage(data) || wasmMt.crashed) return;
-      if (data['type'] === WASM_MT_MSG.INIT) return receivedInit(data);
-      if (early) early.push(data); else wasmMt.handleFromParent(data);
+      if (!wasmMtIsMessage(data)) return;
+      wasmMtEachMessage(data, function (message) {
+        if (wasmMt.crashed) return;
+        if (message['type'] === WASM_MT_MSG.INIT) return receivedInit(message);
+        if (early) early.push(message); else wasmMt.handleFromParent(message);
+      });
     };
     if (wasmMt.isNode) wasmMt.port.on('message', onMessage);
     else self.addEventListener('message', function (event) { onMessage(event.data); });
