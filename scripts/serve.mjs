@@ -23,14 +23,15 @@ export const strictCsp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eva
                          "worker-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'";
 
 // Serves files from `mounts`, a list of {prefix: '/x/', dir} (first match wins).
-// Resolves to {url, close()}. Port 0: a free one.
-export function startServer(mounts, port = 0) {
+// Resolves to {url, close()}. Port 0: a free one. cache: let browsers cache files (as a
+// deployed site would; the tests leave it off so a rebuild is always picked up).
+export function startServer(mounts, port = 0, { cache = false } = {}) {
   const server = createServer(async (request, response) => {
     let path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
     const csp = path === '/csp' || path.startsWith('/csp/');
     if (csp) path = path.slice(4) || '/';
     if (path.endsWith('/')) path += 'index.html';
-    const headers = { 'Cache-Control': 'no-store' };
+    const headers = { 'Cache-Control': cache ? 'max-age=3600' : 'no-store' };
     if (csp) headers['Content-Security-Policy'] = strictCsp;
     for (const { prefix, dir: root } of mounts) {
       if (!path.startsWith(prefix)) continue;

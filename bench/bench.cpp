@@ -1,0 +1,151 @@
+// wasm_mt's side of the benchmarks. The page's orchestrator (page/bench.js) asks for one
+// measurement at a time, so wasm_mt and the JS baselines interleave in one run:
+//   Module._bench_start(kind, a, b, token)  ->  window.benchDone(token, JSON result)
+#include <emscripten/emscripten.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <wasm_mt/wasm_mt.hpp>
+
+#include "julia.hpp"
+
+namespace {
+
+struct Tiny {
+  int a = 0, b = 0;
+  int operator()() const { return a + b; }
+};
+WASM_MT_CLOSURE(Tiny, a, b)
+
+// Echoes are non-const: they hand their captures back without another copy.
+struct EchoBytes {
+  wasm_mt::bytes data;
+  wasm_mt::bytes operator()() { return std::move(data); }
+};
+WASM_MT_CLOSURE(EchoBytes, data)
+
+struct EchoText {
+  std::string text;
+  std::string operator()() { return std::move(text); }
+};
+WASM_MT_CLOSURE(EchoText, text)
+
+struct RenderRows {
+  int row_begin = 0, row_end = julia::height;
+  wasm_mt::bytes operator()() const {
+    wasm_mt::bytes pixels(std::size_t(row_end - row_begin) * julia::bytes_per_row);
+    julia::render_rows(row_begin, row_end, pixels.data());
+    return pixels;
+  }
+};
+WASM_MT_CLOSURE(RenderRows, row_begin, row_end)
+
+struct HeapBytes {
+  double operator()() const { return __builtin_wasm_memory_size(0) * 65536.0; }
+};
+WASM_MT_CLOSURE(HeapBytes)
+
+enum kind : int {
+  latency = 1,         // a: calls, one after another -> microseconds per call
+  thread_start = 2,    // a: threads spawned at once, each until its first exec -> ms for all
+  throughput = 3,      // a: tasks, b: pool threads -> tasks per second
+  julia_one_task = 4,  // the whole image as one task on one thread -> ms
+  julia_tiled = 5,     // a: pool threads, b: tiles -> ms
+  payload_bytes = 6,   // a: MiB of bytes, round trip -> ms
+  payload_json = 7,    // a: MiB of JSON string capture, round trip -> ms
+  heap_per_thread = 9, // -> bytes of wasm memory of a fresh worker
+  latency_exec_js = 10,  // a: exec_js calls, one after another -> microseconds per call
+};
+
+EM_JS(void, report, (int token, const char* json), { benchDone(token, UTF8ToString(json)); });
+
+std::map<std::size_t, wasm_mt::pool>& pools() {
+  static std::map<std::size_t, wasm_mt::pool> by_size;
+  return by_size;
+}
+
+wasm_mt::task<wasm_mt::pool*> pool_of(std::size_t threads) {
+  auto found = pools().find(threads);
+  if (found == pools().end())
+    found = pools().emplace(threads, co_await wasm_mt::pool::create({.threads = threads, .label = "bench"})).first;
+  co_return &found->second;
+}
+
+wasm_mt::thread* the_thread = nullptr;
+
+wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
+  if (!the_thread) the_thread = new wasm_mt::thread(co_await wasm_mt::thread::spawn("bench"));
+  wasm_mt::thread& th = *the_thread;
+  double start = emscripten_get_now();
+  switch (what) {
+    case latency: {
+      for (int i = 0; i < a; ++i) co_await th.exec(Tiny{i, 1});
+      co_return (emscripten_get_now() - start) * 1000.0 / a;
+    }
+    case latency_exec_js: {
+      for (int i = 0; i < a; ++i) co_await th.exec_js("return 1;");
+      co_return (emscripten_get_now() - start) * 1000.0 / a;
+    }
+    case thread_start: {
+      std::vector<wasm_mt::future<wasm_mt::thread>> starting;
+      for (int i = 0; i < a; ++i) starting.push_back(wasm_mt::thread::spawn());
+      std::vector<wasm_mt::thread> threads;
+      for (auto& s : starting) threads.push_back(co_await std::move(s));
+      std::vector<wasm_mt::future<int>> first_calls;
+      for (auto& t : threads) first_calls.push_back(t.exec(Tiny{1, 2}));
+      for (auto& f : first_calls) co_await std::move(f);
+      co_return emscripten_get_now() - start;
+    }
+    case throughput: {
+      wasm_mt::pool* pool = co_await pool_of(b);
+      start = emscripten_get_now();
+      std::vector<wasm_mt::job<int>> jobs;
+      jobs.reserve(a);
+      for (int i = 0; i < a; ++i) jobs.push_back(pool->exec(Tiny{i, 1}));
+      for (auto& j : jobs) co_await j;
+      co_return a / ((emscripten_get_now() - start) / 1000.0);
+    }
+    case julia_one_task: {
+      co_await th.exec(RenderRows{});
+      co_return emscripten_get_now() - start;
+    }
+    case julia_tiled: {
+      wasm_mt::pool* pool = co_await pool_of(a);
+      start = emscripten_get_now();
+      const int rows = julia::height / b;
+      auto tiles = co_await pool->map(b, [rows](std::size_t i) { return RenderRows{int(i) * rows, int(i + 1) * rows}; });
+      co_return emscripten_get_now() - start;
+    }
+    case payload_bytes: {
+      wasm_mt::bytes data(std::size_t(a) << 20);
+      std::memset(data.data(), 7, data.size());
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoBytes{std::move(data)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_json: {
+      std::string text(std::size_t(a) << 20, 'x');
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoText{std::move(text)});
+      co_return emscripten_get_now() - start;
+    }
+    case heap_per_thread: {
+      auto fresh = co_await wasm_mt::thread::spawn();
+      co_return co_await fresh.exec(HeapBytes{});
+    }
+  }
+  throw wasm_mt::error(wasm_mt::error_kind::bad_payload, "unknown benchmark " + std::to_string(what));
+}
+
+}  // namespace
+
+extern "C" EMSCRIPTEN_KEEPALIVE void bench_start(int what, int a, int b, int token) {
+  wasm_mt::spawn_local(measure(what, a, b))
+      .then([token](nlohmann::json value) { report(token, nlohmann::json{{"value", value}}.dump().c_str()); },
+            [token](const wasm_mt::error& e) { report(token, nlohmann::json{{"error", e.what()}}.dump().c_str()); });
+}
+
+int main() { EM_ASM({ if (typeof benchReady === 'function') benchReady(); }); }

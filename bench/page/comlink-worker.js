@@ -1,0 +1,2 @@
+importScripts('/vendor/comlink/comlink.js');
+Comlink.expose({ add: (a, b) => a + b });

@@ -1,0 +1,2 @@
+importScripts('/vendor/workerpool/workerpool.js');
+workerpool.worker({ add: (a, b) => a + b });

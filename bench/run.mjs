@@ -1,0 +1,93 @@
+// Runs the benchmark page in Chromium, Firefox and WebKit, then writes
+// build/bench-results/results.json, report.html and report.png (Chromium's screenshot),
+// and prints every goal with its verdict. Exits non-zero only if something failed to run.
+//   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type, release } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../scripts/serve.mjs';
+import { engines } from '../test/browser/engines.mjs';
+import { evaluateGoals } from './goals.mjs';
+import { renderReport } from './report.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const options = { build: resolve(here, '../build'), engines: Object.keys(engines) };
+for (let i = 2; i < process.argv.length; i += 2) {
+  if (process.argv[i] === '--build') options.build = resolve(process.argv[i + 1]);
+  else if (process.argv[i] === '--engines') options.engines = process.argv[i + 1].split(',');
+  else { console.error(`unknown option ${process.argv[i]}`); process.exit(2); }
+}
+const out = join(options.build, 'bench-results');
+mkdirSync(out, { recursive: true });
+
+let native = null;
+try {
+  native = JSON.parse(execFileSync(join(options.build, 'demos', 'julia_native'), ['5'], { encoding: 'utf8' }));
+} catch (e) {
+  console.log(`native julia kernel not run: ${e.message}`);
+}
+
+const server = await startServer([
+  { prefix: '/vendor/comlink/', dir: join(here, 'node_modules/comlink/dist/umd') },
+  { prefix: '/vendor/workerpool/', dir: join(here, 'node_modules/workerpool/dist') },
+  { prefix: '/', dir: join(here, 'page') },
+  { prefix: '/', dir: join(options.build, 'bench') },
+], 0, { cache: true });
+// The machine's cores, not what an engine reports (WebKitGTK says 4 on 2 cores).
+const cores = cpus().length;
+const data = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0].model, memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+             os: `${type()} ${release()}`, node: process.version },
+  native, params: null, engines: {},
+};
+let failures = 0;
+try {
+  for (const name of options.engines) {
+    const started = Date.now();
+    let engine;
+    try {
+      engine = await engines[name]();
+      await engine.open(`${server.url}/index.html?cores=${cores}`);
+      let bench = null;
+      for (const deadline = Date.now() + 600000; Date.now() < deadline;) {
+        bench = JSON.parse(await engine.evaluate('JSON.stringify(window.bench || null)'));
+        if (bench && bench.done) break;
+        await new Promise(r => setTimeout(r, 1000));
+      }
+      if (!bench || !bench.done) throw new Error('the benchmark page did not finish within 600 s');
+      if (bench.error) throw new Error(bench.error);
+      data.params = bench.params;
+      data.engines[name] = { version: engine.version, results: bench.results, goals: evaluateGoals(bench.results, native) };
+    } catch (e) {
+      failures++;
+      data.engines[name] = { version: engine && engine.version, error: e.message };
+    } finally {
+      if (engine) await engine.close().catch(() => {});
+    }
+    console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${data.engines[name].error ? ' FAILED: ' + data.engines[name].error : ''}`);
+  }
+} finally {
+  await server.close();
+}
+
+writeFileSync(join(out, 'results.json'), JSON.stringify(data, null, 2));
+writeFileSync(join(out, 'report.html'), renderReport(data));
+console.log('');
+for (const [name, e] of Object.entries(data.engines)) {
+  for (const g of e.goals || []) console.log(`${name.padEnd(9)} ${(g.met ? 'met   ' : 'MISSED')} ${g.value.padStart(14)}  ${g.goal} (${g.detail})`);
+}
+try {
+  const shooter = await engines.chromium();
+  const report = await startServer([{ prefix: '/', dir: out }]);
+  await shooter.open(`${report.url}/report.html`);
+  await shooter.screenshot(join(out, 'report.png'));
+  await shooter.close();
+  await report.close();
+} catch (e) {
+  console.log(`no screenshot of the report: ${e.message}`);
+}
+console.log(`\nresults: ${join(out, 'results.json')}\nreport: ${join(out, 'report.html')} (and report.png)`);
+process.exit(failures ? 1 : 0);

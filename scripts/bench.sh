@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds wasm_mt and runs its benchmarks headless in Chromium, Firefox and WebKit,
+# against raw postMessage, Comlink, workerpool and native code. Writes
+# build/bench-results/results.json, report.html and report.png; prints each goal's verdict.
+# Exits non-zero only when something failed to run.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+"$here/install-deps.sh" --browsers
+source "$here/env.sh"
+wasm_mt_build
+bench_dir="$WASM_MT_ROOT/bench"
+if [ ! -d "$bench_dir/node_modules/comlink" ] || [ ! -d "$bench_dir/node_modules/workerpool" ]; then
+  npm ci --prefix "$bench_dir" --no-audit --no-fund --loglevel=error
+fi
+exec node "$bench_dir/run.mjs" --build "$WASM_MT_BUILD" "$@"
