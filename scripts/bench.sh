@@ -9,7 +9,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/env.sh"
 wasm_mt_build
 bench_dir="$WASM_MT_ROOT/bench"
-if [ ! -d "$bench_dir/node_modules/comlink" ] || [ ! -d "$bench_dir/node_modules/workerpool" ]; then
-  npm ci --prefix "$bench_dir" --no-audit --no-fund --loglevel=error
-fi
+browser_dir="$WASM_MT_ROOT/test/browser"  # the engine adapters the bench shares with the tests
+for dir in "$bench_dir" "$browser_dir"; do
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+done
 exec node "$bench_dir/run.mjs" --build "$WASM_MT_BUILD" "$@"

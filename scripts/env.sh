@@ -8,10 +8,13 @@ WASM_MT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WASM_MT_BUILD="${WASM_MT_BUILD:-$WASM_MT_ROOT/build}"
 WASM_MT_JOBS="${WASM_MT_JOBS:-2}"
 
-# Configures (once) and builds the tree into $WASM_MT_BUILD.
+# Configures (once) and builds the tree into $WASM_MT_BUILD. WASM_MT_CMAKE_ARGS adds
+# configure options, e.g. WASM_MT_CMAKE_ARGS=-DWASM_MT_EXCEPTIONS=wasm (with its own
+# WASM_MT_BUILD directory).
 wasm_mt_build() {
   if [ ! -f "$WASM_MT_BUILD/CMakeCache.txt" ]; then
-    emcmake cmake -S "$WASM_MT_ROOT" -B "$WASM_MT_BUILD" -DCMAKE_BUILD_TYPE=Release "$@"
+    # shellcheck disable=SC2086
+    emcmake cmake -S "$WASM_MT_ROOT" -B "$WASM_MT_BUILD" -DCMAKE_BUILD_TYPE=Release ${WASM_MT_CMAKE_ARGS:-}
   fi
   cmake --build "$WASM_MT_BUILD" -j "$WASM_MT_JOBS"
 }

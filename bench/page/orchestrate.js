@@ -54,10 +54,13 @@
   var now = function () { return performance.now(); };
 
   // Raw postMessage echo.
+  // One persistent listener (re-assigning onmessage per call costs more than the call).
   var echo = new Worker('raw-echo.js');
+  var echoWaiting = null;
+  echo.onmessage = function (e) { var resolve = echoWaiting; echoWaiting = null; resolve(e.data); };
   function echoCall(message, transfer) {
     return new Promise(function (resolve) {
-      echo.onmessage = function (e) { resolve(e.data); };
+      echoWaiting = resolve;
       echo.postMessage(message, transfer || []);
     });
   }

@@ -2,6 +2,7 @@
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${BINARY} -DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN}
           -DCMAKE_BUILD_TYPE=Release -DWASM_MT_SOURCE_DIR=${WASM_MT_SOURCE_DIR}
+          -DWASM_MT_EXCEPTIONS=${EXCEPTIONS}
   RESULT_VARIABLE configured)
 if(NOT configured EQUAL 0)
   message(FATAL_ERROR "configuring the consumer failed")
