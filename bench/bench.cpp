@@ -10,7 +10,7 @@
 
 #include <wasm_mt/wasm_mt.hpp>
 
-#include "julia.hpp"
+#include "render_rows.hpp"
 
 namespace {
 
@@ -33,15 +33,7 @@ struct EchoText {
 };
 WASM_MT_CLOSURE(EchoText, text)
 
-struct RenderRows {
-  int row_begin = 0, row_end = julia::height;
-  wasm_mt::bytes operator()() const {
-    wasm_mt::bytes pixels(std::size_t(row_end - row_begin) * julia::bytes_per_row);
-    julia::render_rows(row_begin, row_end, pixels.data());
-    return pixels;
-  }
-};
-WASM_MT_CLOSURE(RenderRows, row_begin, row_end)
+using julia::RenderRows;
 
 struct HeapBytes {
   double operator()() const { return __builtin_wasm_memory_size(0) * 65536.0; }

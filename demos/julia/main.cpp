@@ -7,20 +7,12 @@
 
 #include <wasm_mt/wasm_mt.hpp>
 
-#include "julia.hpp"
+#include "render_rows.hpp"
 #include "page.hpp"
 
 namespace {
 
-struct RenderRows {
-  int row_begin = 0, row_end = julia::height;
-  wasm_mt::bytes operator()() const {
-    wasm_mt::bytes pixels(std::size_t(row_end - row_begin) * julia::bytes_per_row);
-    julia::render_rows(row_begin, row_end, pixels.data());
-    return pixels;
-  }
-};
-WASM_MT_CLOSURE(RenderRows, row_begin, row_end)
+using julia::RenderRows;
 
 constexpr int tasks = 4;
 constexpr int tile_rows = 25;

@@ -89,6 +89,11 @@ class thread {
   void send_exec_js(std::string_view code, bool is_async, bool raw,
                     std::unique_ptr<detail::pending_request> request);
 
+  // Encodes `captures` and calls `called` with them (a failure to encode fails the
+  // returned future, nothing is sent).
+  template <class R, class Captures>
+  future<R> send_encoded(function_id called, const Captures& captures);
+
   template <class R>
   future<R> send_js(std::string_view code, bool is_async) {
     auto state = std::make_shared<detail::shared_state<R>>();
@@ -103,23 +108,16 @@ class thread {
 template <class Closure>
 future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) {
   using C = std::decay_t<Closure>;
-  using R = closure_result_t<C>;
-  const function_id called = closure_id<C>();
-  auto state = std::make_shared<detail::shared_state<R>>();
-  future<R> result(state);
-  detail::encoded captures;
-  try {
-    captures = detail::encode(closure);
-  } catch (...) {
-    state->set_error(std::current_exception());
-    return result;
-  }
-  send_call(called, captures, std::make_unique<detail::typed_request<R>>(called, std::move(state)));
-  return result;
+  return send_encoded<closure_result_t<C>>(closure_id<C>(), closure);
 }
 
 template <class R>
 future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures) {
+  return send_encoded<R>(stable_id(name), captures);
+}
+
+template <class R, class Captures>
+future<R> thread::send_encoded(function_id called, const Captures& captures) {
   auto state = std::make_shared<detail::shared_state<R>>();
   future<R> result(state);
   detail::encoded encoded_captures;
@@ -129,8 +127,7 @@ future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& capt
     state->set_error(std::current_exception());
     return result;
   }
-  send_call(stable_id(name), encoded_captures,
-            std::make_unique<detail::typed_request<R>>(stable_id(name), std::move(state)));
+  send_call(called, encoded_captures, std::make_unique<detail::typed_request<R>>(called, std::move(state)));
   return result;
 }
 
