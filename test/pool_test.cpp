@@ -239,3 +239,14 @@ TEST_CASE("a fire-and-forget task that fails is logged, not lost", "[pool]") {
   });
   CHECK(logged == 1);
 }
+
+TEST_CASE("inline closures run on a pool too", "[pool]") {
+  auto pool = make_pool({.threads = 2});
+  int base = 40;
+  CHECK(test::wait_for(WASM_MT_EXEC(pool, (base), { return base + 2; })) == 42);
+  auto later = WASM_MT_EXEC_ASYNC(pool, int, (base), {
+    co_await wasm_mt::sleep(5);
+    co_return base + 1;
+  });
+  CHECK(test::wait_for(std::move(later)) == 41);
+}
