@@ -1,23 +1,24 @@
-// What only a browser shows. [browser] runs on the plain test page, [csp] on the page
-// served with a Content-Security-Policy that forbids 'unsafe-eval' (test/browser/).
+// What only a browser shows. Hidden cases ([.]), run only when a spec names them:
+// [browser] on the plain test page, [csp] on the page served with a
+// Content-Security-Policy that forbids 'unsafe-eval' (test/browser/run.mjs).
 #include <emscripten/emscripten.h>
 
 #include "shared_closures.hpp"
 #include "wait.hpp"
 
-TEST_CASE("threads run on a page without cross-origin isolation (no SharedArrayBuffer)", "[browser]") {
+TEST_CASE("threads run on a page without cross-origin isolation (no SharedArrayBuffer)", "[.][browser]") {
   CHECK(EM_ASM_INT({ return self.crossOriginIsolated === true ? 1 : 0; }) == 0);
   auto th = test::spawn();
   CHECK(test::wait_for(th.exec_js<bool>("return self.crossOriginIsolated === true;")) == false);
   CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
 }
 
-TEST_CASE("browser workers are named after their thread's label", "[browser]") {
+TEST_CASE("browser workers are named after their thread's label", "[.][browser]") {
   auto th = test::spawn("labelled");
   CHECK(test::wait_for(th.exec_js<std::string>("return self.name;")) == "wasm_mt:labelled");
 }
 
-TEST_CASE("under a CSP without unsafe-eval, closures run and exec_js fails clearly", "[csp]") {
+TEST_CASE("under a CSP without unsafe-eval, closures run and exec_js fails clearly", "[.][csp]") {
   auto th = test::spawn();
   CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
   auto e = test::wait_for_error(th.exec_js("return 1;"));

@@ -26,7 +26,7 @@ const pageTimeoutMs = 300000;
 
 // Each suite is the test program on one page, run with a Catch2 test spec.
 const suites = [
-  { name: '', page: '/harness.html', spec: '~[csp]~[node]' },
+  { name: '', page: '/harness.html', spec: '~[csp]~[node],[browser]' },
   { name: 'csp: ', page: '/csp/harness.html', spec: '[csp],[closures]' },
 ];
 
