@@ -34,8 +34,8 @@ var wasmMtLibrary = {
     return lengthBytesUTF8(wasmMt.inboxString(which));
   },
 
-  wasm_mt_js_inbox_text_copy: function (which, destination) {
-    wasmMt.writeUtf8(wasmMt.inboxString(which), destination);
+  wasm_mt_js_inbox_text_copy: function (which, destination, length) {
+    wasmMt.writeUtf8(wasmMt.inboxString(which), destination, length);
   },
 
   wasm_mt_js_inbox_buffer_length: function (index) {

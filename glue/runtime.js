@@ -58,10 +58,11 @@ wasmMt.copyBuffers = function (pointer, count) {
   return buffers;
 };
 
-// Writes `text` as UTF-8 at `destination` (lengthBytesUTF8(text) bytes, plus a NUL).
-wasmMt.writeUtf8 = function (text, destination) {
+// Writes `text` as UTF-8 at `destination`: its `length` bytes (lengthBytesUTF8, which
+// the caller already knows), plus a NUL.
+wasmMt.writeUtf8 = function (text, destination, length) {
   if (text.length < 1024) {
-    stringToUTF8(text, destination, lengthBytesUTF8(text) + 1);
+    stringToUTF8(text, destination, length + 1);
   } else {
     var written = wasmMt.encoder.encodeInto(text, HEAPU8.subarray(destination)).written;
     HEAPU8[destination + written] = 0;

@@ -9,13 +9,13 @@ namespace wasm_mt::detail {
 
 std::string inbox_read_text(inbox_text which) {
   std::string text(wasm_mt_js_inbox_text_length(static_cast<int>(which)), '\0');
-  if (!text.empty()) wasm_mt_js_inbox_text_copy(static_cast<int>(which), text.data());
+  if (!text.empty()) wasm_mt_js_inbox_text_copy(static_cast<int>(which), text.data(), text.size());
   return text;
 }
 
 std::string inbox_read_payload(std::size_t length) {
   std::string text(length, '\0');
-  if (length) wasm_mt_js_inbox_text_copy(static_cast<int>(inbox_text::payload), text.data());
+  if (length) wasm_mt_js_inbox_text_copy(static_cast<int>(inbox_text::payload), text.data(), length);
   return text;
 }
 

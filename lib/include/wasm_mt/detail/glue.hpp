@@ -48,7 +48,8 @@ void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::s
 
 // The message being handled, while a wasm_mt_on_message call runs.
 std::size_t wasm_mt_js_inbox_text_length(int which);
-void wasm_mt_js_inbox_text_copy(int which, char* destination);
+// Writes the text's `length` UTF-8 bytes (as wasm_mt_js_inbox_text_length gave) and a NUL.
+void wasm_mt_js_inbox_text_copy(int which, char* destination, std::size_t length);
 std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index);
 void wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination);
 int wasm_mt_js_inbox_value_handle();  // an emscripten::val handle of the raw JS value
