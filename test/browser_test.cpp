@@ -4,30 +4,30 @@
 #include <emscripten/emscripten.h>
 
 #include "shared_closures.hpp"
-#include "wait.hpp"
+#include "async_test.hpp"
 
-TEST_CASE("threads run on a page without cross-origin isolation (no SharedArrayBuffer)", "[.][browser]") {
+ASYNC_TEST_CASE("threads run on a page without cross-origin isolation (no SharedArrayBuffer)", "[.][browser]") {
   CHECK(EM_ASM_INT({ return self.crossOriginIsolated === true ? 1 : 0; }) == 0);
-  auto th = test::spawn();
-  CHECK(test::wait_for(th.exec_js<bool>("return self.crossOriginIsolated === true;")) == false);
-  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec_js<bool>("return self.crossOriginIsolated === true;")) == false);
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
 }
 
-TEST_CASE("browser workers are named after their thread's label", "[.][browser]") {
-  auto th = test::spawn("labelled");
-  CHECK(test::wait_for(th.exec_js<std::string>("return self.name;")) == "wasm_mt:labelled");
+ASYNC_TEST_CASE("browser workers are named after their thread's label", "[.][browser]") {
+  auto th = co_await test::spawn("labelled");
+  CHECK((co_await th.exec_js<std::string>("return self.name;")) == "wasm_mt:labelled");
 }
 
-TEST_CASE("under a CSP without unsafe-eval, closures run and exec_js fails clearly", "[.][csp]") {
-  auto th = test::spawn();
-  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
-  auto e = test::wait_for_error(th.exec_js("return 1;"));
+ASYNC_TEST_CASE("under a CSP without unsafe-eval, closures run and exec_js fails clearly", "[.][csp]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+  auto e = co_await test::error_of(th.exec_js("return 1;"));
   CHECK(e.kind() == wasm_mt::error_kind::js_exception);
   CHECK_THAT(e.message(), Catch::Contains("Content-Security-Policy"));
 
-  auto js = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_JS);
-  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
-  auto other = test::wait_for(wasm_mt::program::from_buffers(js, wasm));
-  auto blob_thread = test::wait_for(wasm_mt::thread::spawn(other));
-  CHECK(test::wait_for(blob_thread.exec(shared::WhichProgram{})) == "other_program");
+  auto js = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto wasm = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto other = co_await wasm_mt::program::from_buffers(js, wasm);
+  auto blob_thread = co_await wasm_mt::thread::spawn(other);
+  CHECK((co_await blob_thread.exec(shared::WhichProgram{})) == "other_program");
 }

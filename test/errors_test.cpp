@@ -10,7 +10,7 @@
 #include <emscripten/emscripten.h>
 
 #include "shared_closures.hpp"
-#include "wait.hpp"
+#include "async_test.hpp"
 
 namespace {
 
@@ -89,21 +89,21 @@ WASM_MT_CLOSURE(ExitsWorker)
 
 }  // namespace
 
-TEST_CASE("an exception thrown by a closure arrives as remote_exception with its message", "[errors]") {
-  auto th = test::spawn();
-  auto e = test::wait_for_error(th.exec(Throws{"boom"}));
+ASYNC_TEST_CASE("an exception thrown by a closure arrives as remote_exception with its message", "[errors]") {
+  auto th = co_await test::spawn();
+  auto e = co_await test::error_of(th.exec(Throws{"boom"}));
   CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
   CHECK(e.message() == "std::runtime_error: boom");
   CHECK(std::string(e.what()) == "remote_exception: std::runtime_error: boom");
 
-  auto later = test::wait_for_error(th.exec(ThrowsLater{}));
+  auto later = co_await test::error_of(th.exec(ThrowsLater{}));
   CHECK(later.kind() == wasm_mt::error_kind::remote_exception);
   CHECK(later.message() == "std::invalid_argument: async failure");
 
-  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);  // still alive
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);  // still alive
 }
 
-TEST_CASE("a crashing worker fails its requests with worker_crashed and reports itself dead", "[errors]") {
+ASYNC_TEST_CASE("a crashing worker fails its requests with worker_crashed and reports itself dead", "[errors]") {
   struct crash_case {
     const char* name;
     std::function<wasm_mt::future<int>(wasm_mt::thread&)> crash;
@@ -118,67 +118,68 @@ TEST_CASE("a crashing worker fails its requests with worker_crashed and reports 
       {"exit()", [](wasm_mt::thread& t) { return t.exec(ExitsWorker{}); }, "exit(3)", true},
   };
   for (auto& c : cases) {
-    SECTION(c.name) {
-      auto th = test::spawn(c.name);
+    {
+      INFO("case: " << c.name);
+      auto th = co_await test::spawn(c.name);
       auto bystander = th.exec(Sleeps{5000});  // started, suspended in the same worker
       auto crash = c.crash(th);
       auto queued_behind = th.exec(shared::Multiply{2, 2});  // never starts
-      auto e = test::wait_for_error(std::move(crash));
+      auto e = co_await test::error_of(std::move(crash));
       CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
       CHECK_FALSE(e.not_run());
       INFO(e.message());
       CHECK_THAT(e.message(), Catch::Contains(c.expected));
       CHECK_THAT(e.message(), Catch::StartsWith("thread '" + std::string(c.name) + "' crashed: "));
       // The pending request fails at once, not after its 5 s.
-      auto bystander_error = test::wait_for_error(std::move(bystander), 2000);
+      auto bystander_error = co_await test::error_of(std::move(bystander), 2000);
       CHECK(bystander_error.kind() == wasm_mt::error_kind::worker_crashed);
       CHECK_FALSE(bystander_error.not_run());
       if (c.during_the_call) {
         // The request the worker never got to is marked safe to retry.
-        auto queued_error = test::wait_for_error(std::move(queued_behind), 2000);
+        auto queued_error = co_await test::error_of(std::move(queued_behind), 2000);
         CHECK(queued_error.kind() == wasm_mt::error_kind::worker_crashed);
         CHECK(queued_error.not_run());
         CHECK_THAT(queued_error.message(), Catch::Contains("crashed before this request started"));
       } else {
-        CHECK(test::wait_for(std::move(queued_behind)) == 4);  // ran while the other was suspended
+        CHECK((co_await std::move(queued_behind)) == 4);  // ran while the other was suspended
       }
       CHECK(th.is_terminated());
       CHECK(th.pending_count() == 0);
       // Later requests fail immediately.
       auto after = th.exec(shared::Multiply{1, 1});
       CHECK(after.ready());
-      CHECK(test::wait_for_error(std::move(after)).kind() == wasm_mt::error_kind::worker_crashed);
+      CHECK((co_await test::error_of(std::move(after))).kind() == wasm_mt::error_kind::worker_crashed);
     }
   }
 }
 
-TEST_CASE("running out of memory in a closure is an error, and the thread survives", "[errors]") {
-  auto th = test::spawn();
-  auto e = test::wait_for_error(th.exec(AllocatesTooMuch{std::size_t(3) << 30}));
+ASYNC_TEST_CASE("running out of memory in a closure is an error, and the thread survives", "[errors]") {
+  auto th = co_await test::spawn();
+  auto e = co_await test::error_of(th.exec(AllocatesTooMuch{std::size_t(3) << 30}));
   CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
   CHECK_THAT(e.message(), Catch::Contains("bad_alloc"));
-  CHECK(test::wait_for(th.exec(AllocatesTooMuch{1 << 20})) == (1u << 20));
+  CHECK((co_await th.exec(AllocatesTooMuch{1 << 20})) == (1u << 20));
 }
 
-TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
-  auto th = test::spawn();
-  auto e = test::wait_for_error(th.exec_by_name("no::such::closure", nlohmann::json::object()));
+ASYNC_TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
+  auto th = co_await test::spawn();
+  auto e = co_await test::error_of(th.exec_by_name("no::such::closure", nlohmann::json::object()));
   CHECK(e.kind() == wasm_mt::error_kind::unknown_function);
   CHECK_THAT(e.message(), Catch::Contains("no closure with ID 0x"));
   // A registered name works the same way.
-  CHECK(test::wait_for(th.exec_by_name<int>("shared::Multiply", {{"a", 3}, {"b", 5}})) == 15);
+  CHECK((co_await th.exec_by_name<int>("shared::Multiply", {{"a", 3}, {"b", 5}})) == 15);
 }
 
-TEST_CASE("captures or results that do not (de)serialize give bad_payload", "[errors]") {
-  auto th = test::spawn();
-  auto wrong_captures = test::wait_for_error(th.exec_by_name<int>("shared::Multiply", {{"a", "three"}}));
+ASYNC_TEST_CASE("captures or results that do not (de)serialize give bad_payload", "[errors]") {
+  auto th = co_await test::spawn();
+  auto wrong_captures = co_await test::error_of(th.exec_by_name<int>("shared::Multiply", {{"a", "three"}}));
   CHECK(wrong_captures.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(wrong_captures.message(), Catch::Contains("cannot decode"));
 
-  auto wrong_result = test::wait_for_error(th.exec_by_name<std::vector<int>>("shared::Multiply", {{"a", 3}, {"b", 5}}));
+  auto wrong_result = co_await test::error_of(th.exec_by_name<std::vector<int>>("shared::Multiply", {{"a", 3}, {"b", 5}}));
   CHECK(wrong_result.kind() == wasm_mt::error_kind::bad_payload);
 
-  auto unencodable_result = test::wait_for_error(th.exec(BadUtf8{}));
+  auto unencodable_result = co_await test::error_of(th.exec(BadUtf8{}));
   CHECK(unencodable_result.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(unencodable_result.message(), Catch::Contains("cannot encode"));
 
@@ -188,56 +189,56 @@ TEST_CASE("captures or results that do not (de)serialize give bad_payload", "[er
     void wasm_mt_to_json(nlohmann::json& j) const { j = s; }
     void wasm_mt_from_json(const nlohmann::json& j) { j.get_to(s); }
   };
-  auto unencodable_captures = test::wait_for_error(th.exec(Local{std::string("\xff", 1)}));
+  auto unencodable_captures = co_await test::error_of(th.exec(Local{std::string("\xff", 1)}));
   CHECK(unencodable_captures.kind() == wasm_mt::error_kind::bad_payload);
 }
 
-TEST_CASE("terminate fails pending requests with terminated, and later ones at once", "[errors]") {
-  auto th = test::spawn("doomed");
+ASYNC_TEST_CASE("terminate fails pending requests with terminated, and later ones at once", "[errors]") {
+  auto th = co_await test::spawn("doomed");
   auto pending = th.exec(Sleeps{10000});
   auto pending_js = th.exec_js_async("await new Promise(r => setTimeout(r, 10000));");
   th.terminate();
   CHECK(pending.ready());
   CHECK(pending_js.ready());
-  auto e = test::wait_for_error(std::move(pending));
+  auto e = co_await test::error_of(std::move(pending));
   CHECK(e.kind() == wasm_mt::error_kind::terminated);
   CHECK(e.message() == "thread 'doomed' was terminated");
-  CHECK(test::wait_for_error(std::move(pending_js)).kind() == wasm_mt::error_kind::terminated);
-  CHECK(test::wait_for_error(th.exec(Sleeps{1})).kind() == wasm_mt::error_kind::terminated);
+  CHECK((co_await test::error_of(std::move(pending_js))).kind() == wasm_mt::error_kind::terminated);
+  CHECK((co_await test::error_of(th.exec(Sleeps{1}))).kind() == wasm_mt::error_kind::terminated);
 }
 
-TEST_CASE("destroying a thread fails its pending requests", "[errors]") {
+ASYNC_TEST_CASE("destroying a thread fails its pending requests", "[errors]") {
   wasm_mt::future<int> pending;
   {
-    auto th = test::spawn();
+    auto th = co_await test::spawn();
     pending = th.exec(Sleeps{10000});
   }
-  CHECK(test::wait_for_error(std::move(pending), 1000).kind() == wasm_mt::error_kind::terminated);
+  CHECK((co_await test::error_of(std::move(pending), 1000)).kind() == wasm_mt::error_kind::terminated);
 }
 
-TEST_CASE("spawning a program that cannot start gives spawn_failed", "[errors][programs]") {
+ASYNC_TEST_CASE("spawning a program that cannot start gives spawn_failed", "[errors][programs]") {
   wasm_mt::bytes not_javascript("this is ) not JavaScript");
-  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
-  auto broken = test::wait_for(wasm_mt::program::from_buffers(not_javascript, wasm));
-  auto e = test::wait_for_error(wasm_mt::thread::spawn(broken, "broken"));
+  auto wasm = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto broken = co_await wasm_mt::program::from_buffers(not_javascript, wasm);
+  auto e = co_await test::error_of(wasm_mt::thread::spawn(broken, "broken"));
   CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
   CHECK_THAT(e.message(), Catch::Contains("thread 'broken' failed to start"));
 
   // A JS file that is not a wasm_mt program never says ready: the start timeout fails it.
-  auto silent = test::wait_for(wasm_mt::program::from_buffers(wasm_mt::bytes("setInterval(() => {}, 1000);"), wasm));
+  auto silent = co_await wasm_mt::program::from_buffers(wasm_mt::bytes("setInterval(() => {}, 1000);"), wasm);
   EM_ASM({ wasmMt.startTimeoutMs = 300; });
-  auto silent_error = test::wait_for_error(wasm_mt::thread::spawn(silent));
+  auto silent_error = co_await test::error_of(wasm_mt::thread::spawn(silent));
   EM_ASM({ wasmMt.startTimeoutMs = 60000; });
   CHECK(silent_error.kind() == wasm_mt::error_kind::spawn_failed);
   CHECK_THAT(silent_error.message(), Catch::Contains("did not start"));
 }
 
-TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[errors]") {
-  auto th = test::spawn();
+ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[errors]") {
+  auto th = co_await test::spawn();
   auto slow = th.exec(Sleeps{200});
   // The worker posts look-alike messages to its parent (no protocol tag) while the real
   // request is pending; and the parent posts foreign messages to the worker.
-  test::wait_for(th.exec_js(R"(
+  (co_await th.exec_js(R"(
     const port = typeof self !== 'undefined' ? self : process.getBuiltinModule('worker_threads').parentPort;
     port.postMessage({type: 'reply', id: 1, ok: true});
     port.postMessage('hello');
@@ -250,12 +251,12 @@ TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[errors
       entry.worker.postMessage(42);
     }
   });
-  CHECK(test::wait_for(std::move(slow)) == 200);
-  CHECK(test::wait_for(th.exec(shared::Multiply{2, 21})) == 42);
+  CHECK((co_await std::move(slow)) == 200);
+  CHECK((co_await th.exec(shared::Multiply{2, 21})) == 42);
 }
 
-TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
-  auto th = test::spawn();
+ASYNC_TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
+  auto th = co_await test::spawn();
   EM_ASM({
     globalThis.capturedErrors = [];
     const original = wasmMt.log;
@@ -264,7 +265,7 @@ TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
   });
   (void)th.exec(Throws{"fire and forget"});  // dropped at once
   auto marker = th.exec(shared::Multiply{1, 1});
-  test::wait_for(std::move(marker));
+  co_await std::move(marker);
   int logged = EM_ASM_INT({
     restoreLog();
     return capturedErrors.some(line => line.includes('fire and forget')) ? 1 : 0;

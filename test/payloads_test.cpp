@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "wait.hpp"
+#include "async_test.hpp"
 
 namespace {
 
@@ -55,37 +55,37 @@ WASM_MT_CLOSURE(Length, text)
 
 }  // namespace
 
-TEST_CASE("a 16 MB binary payload makes the round trip intact", "[payloads]") {
-  auto th = test::spawn();
+ASYNC_TEST_CASE("a 16 MB binary payload makes the round trip intact", "[payloads]") {
+  auto th = co_await test::spawn();
   const std::size_t size = 16u << 20;
   auto sent = pattern(size, 7);
-  auto back = test::wait_for(th.exec(Reverse{sent}));
+  auto back = co_await th.exec(Reverse{sent});
   REQUIRE(back.size() == size);
   wasm_mt::bytes expected(size);
   for (std::size_t i = 0; i < size; ++i) expected[i] = sent[size - 1 - i];
   CHECK(back == expected);
 }
 
-TEST_CASE("several binary buffers and JSON fields in one message keep their places", "[payloads]") {
-  auto th = test::spawn();
+ASYNC_TEST_CASE("several binary buffers and JSON fields in one message keep their places", "[payloads]") {
+  auto th = co_await test::spawn();
   auto first = pattern(1000, 1);
   auto second = pattern(3, 2);
-  auto joined = test::wait_for(th.exec(Join{first, "name", second}));
+  auto joined = co_await th.exec(Join{first, "name", second});
   CHECK(joined.name == "name!");
   REQUIRE(joined.first_size == 1000);
   REQUIRE(joined.both.size() == 1003);
   CHECK(std::equal(first.begin(), first.end(), joined.both.begin()));
   CHECK(std::equal(second.begin(), second.end(), joined.both.begin() + 1000));
 
-  auto empty = test::wait_for(th.exec(Reverse{wasm_mt::bytes{}}));
+  auto empty = co_await th.exec(Reverse{wasm_mt::bytes{}});
   CHECK(empty.empty());
 }
 
-TEST_CASE("a 1 MB JSON capture makes the trip", "[payloads]") {
-  auto th = test::spawn();
+ASYNC_TEST_CASE("a 1 MB JSON capture makes the trip", "[payloads]") {
+  auto th = co_await test::spawn();
   std::string text(1 << 20, 'x');
   for (std::size_t i = 0; i < text.size(); i += 1000) text[i] = '"';
-  CHECK(test::wait_for(th.exec(Length{text})) == text.size());
+  CHECK((co_await th.exec(Length{text})) == text.size());
 }
 
 TEST_CASE("bytes outside a wasm_mt message are refused with a clear error", "[payloads][errors]") {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "wait.hpp"
+#include "async_test.hpp"
 
 namespace {
 
@@ -60,18 +60,17 @@ struct TrapsIf {
 };
 WASM_MT_CLOSURE(TrapsIf, value, trap)
 
-wasm_mt::pool make_pool(wasm_mt::pool_options options = {}) { return test::wait_for(wasm_mt::pool::create(std::move(options))); }
+wasm_mt::future<wasm_mt::pool> make_pool(wasm_mt::pool_options options = {}) { return wasm_mt::pool::create(std::move(options)); }
 
 // Waits (letting the event loop run) until the pool has nothing queued or running.
-void wait_until_idle(const wasm_mt::pool& pool) {
-  const double start = emscripten_get_now();
-  while ((pool.queued() || pool.running()) && emscripten_get_now() - start < test::default_timeout_ms) emscripten_sleep(1);
+wasm_mt::task<bool> wait_until_idle(const wasm_mt::pool& pool) {
+  return test::until([&pool] { return !pool.queued() && !pool.running(); });
 }
 
 }  // namespace
 
-TEST_CASE("the original's pool test: fire-and-forget, async, callbacks, exec_js", "[pool]") {
-  auto pool = make_pool({.threads = 2});
+ASYNC_TEST_CASE("the original's pool test: fire-and-forget, async, callbacks, exec_js", "[pool]") {
+  auto pool = co_await make_pool({.threads = 2});
   CHECK(pool.size() == 2);
   CHECK(pool.threads_alive() == 2);
 
@@ -89,8 +88,8 @@ TEST_CASE("the original's pool test: fire-and-forget, async, callbacks, exec_js"
       js_async_with_3 += v == 3;
     });
 
-  for (auto& j : async_jobs) CHECK(test::wait_for(std::move(j)) == 42);
-  wait_until_idle(pool);
+  for (auto& j : async_jobs) CHECK((co_await std::move(j)) == 42);
+  co_await wait_until_idle(pool);
   CHECK(callbacks_with_42 == 4);
   CHECK(js_with_3 == 4);
   CHECK(js_async_with_3 == 4);
@@ -98,141 +97,141 @@ TEST_CASE("the original's pool test: fire-and-forget, async, callbacks, exec_js"
   CHECK(pool.running() == 0);
 }
 
-TEST_CASE("a pool defaults to the machine's hardware concurrency", "[pool]") {
-  auto pool = make_pool();
+ASYNC_TEST_CASE("a pool defaults to the machine's hardware concurrency", "[pool]") {
+  auto pool = co_await make_pool();
   CHECK(pool.size() == wasm_mt::hardware_concurrency());
-  CHECK(test::wait_for(pool.exec(FortyTwo{})) == 42);
+  CHECK((co_await pool.exec(FortyTwo{})) == 42);
 }
 
-TEST_CASE("destroying a busy pool cancels its queue and ends running tasks", "[pool]") {
+ASYNC_TEST_CASE("destroying a busy pool cancels its queue and ends running tasks", "[pool]") {
   std::vector<wasm_mt::job<int>> jobs;
   {
-    auto pool = make_pool({.threads = 1});
+    auto pool = co_await make_pool({.threads = 1});
     for (int i = 0; i < 5; ++i) jobs.push_back(pool.exec(Identity{i, 5000}));
     CHECK(pool.running() == 1);
     CHECK(pool.queued() == 4);
   }
-  auto running = test::wait_for_error(std::move(jobs[0]), 1000);
+  auto running = co_await test::error_of(std::move(jobs[0]), 1000);
   CHECK(running.kind() == wasm_mt::error_kind::terminated);
   for (int i = 1; i < 5; ++i) {
-    auto e = test::wait_for_error(std::move(jobs[i]), 1000);
+    auto e = co_await test::error_of(std::move(jobs[i]), 1000);
     CHECK(e.kind() == wasm_mt::error_kind::cancelled);
     CHECK(e.not_run());
   }
 }
 
-TEST_CASE("map gathers results in submission order", "[pool]") {
-  auto pool = make_pool({.threads = 3});
+ASYNC_TEST_CASE("map gathers results in submission order", "[pool]") {
+  auto pool = co_await make_pool({.threads = 3});
   // Later items finish first.
-  auto results = test::wait_for(pool.map(12, [](std::size_t i) { return Identity{int(i) * 10, int(12 - i) * 5}; }));
+  auto results = co_await pool.map(12, [](std::size_t i) { return Identity{int(i) * 10, int(12 - i) * 5}; });
   std::vector<int> expected;
   for (int i = 0; i < 12; ++i) expected.push_back(i * 10);
   CHECK(results == expected);
 
   std::vector<FortyTwo> none;
-  CHECK(test::wait_for(pool.map(none)).empty());
+  CHECK((co_await pool.map(none)).empty());
 }
 
-TEST_CASE("map fails with the first error and cancels what is still queued", "[pool]") {
-  auto pool = make_pool({.threads = 1});
+ASYNC_TEST_CASE("map fails with the first error and cancels what is still queued", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1});
   std::vector<TrapsIf> closures{{1, false}, {2, true}, {3, false}, {4, false}};
-  auto e = test::wait_for_error(pool.map(closures));
+  auto e = co_await test::error_of(pool.map(closures));
   CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
 }
 
-TEST_CASE("a crash in one task loses no other task; the worker is replaced", "[pool]") {
-  auto pool = make_pool({.threads = 2});
+ASYNC_TEST_CASE("a crash in one task loses no other task; the worker is replaced", "[pool]") {
+  auto pool = co_await make_pool({.threads = 2});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 40; ++i) jobs.push_back(pool.exec(TrapsIf{i, i == 17}));
   for (int i = 0; i < 40; ++i) {
     if (i == 17) {
-      CHECK(test::wait_for_error(std::move(jobs[i])).kind() == wasm_mt::error_kind::worker_crashed);
+      CHECK((co_await test::error_of(std::move(jobs[i]))).kind() == wasm_mt::error_kind::worker_crashed);
     } else {
       INFO("task " << i);
-      CHECK(test::wait_for(std::move(jobs[i])) == i);
+      CHECK((co_await std::move(jobs[i])) == i);
     }
   }
-  CHECK(test::wait_for(pool.exec(FortyTwo{})) == 42);
-  wait_until_idle(pool);
+  CHECK((co_await pool.exec(FortyTwo{})) == 42);
+  co_await wait_until_idle(pool);
   CHECK(pool.size() == 2);
 }
 
-TEST_CASE("a task past its timeout fails with timeout; its worker is replaced", "[pool]") {
-  auto pool = make_pool({.threads = 1, .task_timeout_ms = 200});
+ASYNC_TEST_CASE("a task past its timeout fails with timeout; its worker is replaced", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1, .task_timeout_ms = 200});
   auto stuck = pool.exec(Spin{3000});
   auto next = pool.exec(FortyTwo{});
-  auto e = test::wait_for_error(std::move(stuck));
+  auto e = co_await test::error_of(std::move(stuck));
   CHECK(e.kind() == wasm_mt::error_kind::timeout);
   CHECK_THAT(e.message(), Catch::Contains("replaced"));
-  CHECK(test::wait_for(std::move(next)) == 42);  // ran on the replacement
+  CHECK((co_await std::move(next)) == 42);  // ran on the replacement
   CHECK(pool.threads_alive() == 1);
 }
 
-TEST_CASE("a queued task can be cancelled; a running one cannot", "[pool]") {
-  auto pool = make_pool({.threads = 1});
+ASYNC_TEST_CASE("a queued task can be cancelled; a running one cannot", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1});
   auto running = pool.exec(Identity{1, 300});
   auto queued = pool.exec(Identity{2, 0});
   CHECK(queued.cancel());
   CHECK_FALSE(running.cancel());
-  auto e = test::wait_for_error(std::move(queued));
+  auto e = co_await test::error_of(std::move(queued));
   CHECK(e.kind() == wasm_mt::error_kind::cancelled);
-  CHECK(test::wait_for(std::move(running)) == 1);
+  CHECK((co_await std::move(running)) == 1);
 }
 
-TEST_CASE("a bounded queue refuses tasks past its size", "[pool]") {
-  auto pool = make_pool({.threads = 1, .max_queued = 2});
+ASYNC_TEST_CASE("a bounded queue refuses tasks past its size", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1, .max_queued = 2});
   auto running = pool.exec(Identity{0, 200});
   auto first = pool.exec(FortyTwo{});
   auto second = pool.exec(FortyTwo{});
   auto refused = pool.exec(FortyTwo{});
-  auto e = test::wait_for_error(std::move(refused));
+  auto e = co_await test::error_of(std::move(refused));
   CHECK(e.kind() == wasm_mt::error_kind::queue_full);
-  CHECK(test::wait_for(std::move(first)) == 42);
-  CHECK(test::wait_for(std::move(second)) == 42);
-  CHECK(test::wait_for(std::move(running)) == 0);
+  CHECK((co_await std::move(first)) == 42);
+  CHECK((co_await std::move(second)) == 42);
+  CHECK((co_await std::move(running)) == 0);
 }
 
-TEST_CASE("short tasks never wait behind a long one", "[pool]") {
-  auto pool = make_pool({.threads = 2});
+ASYNC_TEST_CASE("short tasks never wait behind a long one", "[pool]") {
+  auto pool = co_await make_pool({.threads = 2});
   auto long_task = pool.exec(Spin{600});
   std::vector<wasm_mt::job<std::string>> short_tasks;
   for (int i = 0; i < 50; ++i) short_tasks.push_back(pool.exec(WhereAmI{}));
   std::set<std::string> short_ran_on;
-  for (auto& task : short_tasks) short_ran_on.insert(test::wait_for(std::move(task)));
-  const std::string long_ran_on = test::wait_for(std::move(long_task));
+  for (auto& task : short_tasks) short_ran_on.insert((co_await std::move(task)));
+  const std::string long_ran_on = co_await std::move(long_task);
   CHECK(short_ran_on.size() == 1);
   CHECK(short_ran_on.count(long_ran_on) == 0);
 }
 
-TEST_CASE("10,000 tiny tasks all settle, spread over every thread", "[pool]") {
-  auto pool = make_pool({.threads = 2});
+ASYNC_TEST_CASE("10,000 tiny tasks all settle, spread over every thread", "[pool]") {
+  auto pool = co_await make_pool({.threads = 2});
   std::vector<wasm_mt::job<std::string>> jobs;
   jobs.reserve(10000);
   for (int i = 0; i < 10000; ++i) jobs.push_back(pool.exec(WhereAmI{}));
   std::set<std::string> threads;
-  for (auto& j : jobs) threads.insert(test::wait_for(std::move(j)));
+  for (auto& j : jobs) threads.insert((co_await std::move(j)));
   CHECK(threads == std::set<std::string>{"pool-0", "pool-1"});
   CHECK(pool.queued() == 0);
   CHECK(pool.running() == 0);
 }
 
-TEST_CASE("a pool whose threads cannot start fails to create with spawn_failed", "[pool]") {
-  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
-  auto broken = test::wait_for(wasm_mt::program::from_buffers(wasm_mt::bytes("this is ) not JavaScript"), wasm));
-  auto e = test::wait_for_error(wasm_mt::pool::create({.threads = 2}, broken));
+ASYNC_TEST_CASE("a pool whose threads cannot start fails to create with spawn_failed", "[pool]") {
+  auto wasm = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto broken = co_await wasm_mt::program::from_buffers(wasm_mt::bytes("this is ) not JavaScript"), wasm);
+  auto e = co_await test::error_of(wasm_mt::pool::create({.threads = 2}, broken));
   CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
 }
 
-TEST_CASE("a fire-and-forget task that fails is logged, not lost", "[pool]") {
-  auto pool = make_pool({.threads = 1});
+ASYNC_TEST_CASE("a fire-and-forget task that fails is logged, not lost", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1});
   EM_ASM({
     globalThis.poolErrors = [];
     globalThis.poolOriginalLog = wasmMt.log;
     wasmMt.log = (level, line) => { if (level >= 2) poolErrors.push(line); };
   });
   (void)pool.exec(TrapsIf{0, true});
-  wait_until_idle(pool);
-  test::wait_for(pool.exec(FortyTwo{}));  // the replacement serves
+  co_await wait_until_idle(pool);
+  co_await pool.exec(FortyTwo{});  // the replacement serves
   int logged = EM_ASM_INT({
     wasmMt.log = poolOriginalLog;
     return poolErrors.some(line => line.includes('worker_crashed')) ? 1 : 0;
@@ -240,13 +239,13 @@ TEST_CASE("a fire-and-forget task that fails is logged, not lost", "[pool]") {
   CHECK(logged == 1);
 }
 
-TEST_CASE("inline closures run on a pool too", "[pool]") {
-  auto pool = make_pool({.threads = 2});
+ASYNC_TEST_CASE("inline closures run on a pool too", "[pool]") {
+  auto pool = co_await make_pool({.threads = 2});
   int base = 40;
-  CHECK(test::wait_for(WASM_MT_EXEC(pool, (base), { return base + 2; })) == 42);
+  CHECK((co_await WASM_MT_EXEC(pool, (base), { return base + 2; })) == 42);
   auto later = WASM_MT_EXEC_ASYNC(pool, int, (base), {
     co_await wasm_mt::sleep(5);
     co_return base + 1;
   });
-  CHECK(test::wait_for(std::move(later)) == 41);
+  CHECK((co_await std::move(later)) == 41);
 }

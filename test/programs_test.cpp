@@ -6,7 +6,7 @@
 #include <string>
 
 #include "shared_closures.hpp"
-#include "wait.hpp"
+#include "async_test.hpp"
 
 namespace {
 
@@ -57,74 +57,74 @@ void count_compile_calls() {
 
 }  // namespace
 
-TEST_CASE("a thread runs another program, whose closures have the same stable IDs", "[programs]") {
-  auto other = test::wait_for(wasm_mt::program::from_url(WASM_MT_TEST_OTHER_PROGRAM_JS));
-  auto th = test::wait_for(wasm_mt::thread::spawn(other, "other"));
-  CHECK(test::wait_for(th.exec(shared::WhichProgram{})) == "other_program");
-  CHECK(test::wait_for(th.exec(shared::Multiply{6, 7})) == 42);
+ASYNC_TEST_CASE("a thread runs another program, whose closures have the same stable IDs", "[programs]") {
+  auto other = co_await wasm_mt::program::from_url(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto th = co_await wasm_mt::thread::spawn(other, "other");
+  CHECK((co_await th.exec(shared::WhichProgram{})) == "other_program");
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
 
   // A closure only this program has: a clear error naming it.
-  auto e = test::wait_for_error(th.exec(MainOnly{}));
+  auto e = co_await test::error_of(th.exec(MainOnly{}));
   CHECK(e.kind() == wasm_mt::error_kind::unknown_function);
   CHECK_THAT(e.message(), Catch::Contains("MainOnly"));
 
-  auto self = test::spawn();
-  CHECK(test::wait_for(self.exec(shared::WhichProgram{})) == "test_program");
+  auto self = co_await test::spawn();
+  CHECK((co_await self.exec(shared::WhichProgram{})) == "test_program");
 }
 
-TEST_CASE("a program built from in-memory JS and wasm buffers", "[programs]") {
+ASYNC_TEST_CASE("a program built from in-memory JS and wasm buffers", "[programs]") {
   count_compile_calls();
-  auto js = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_JS);
-  auto wasm = test::read_file(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto js = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto wasm = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
   const int before = compile_calls();
-  auto other = test::wait_for(wasm_mt::program::from_buffers(js, wasm));
-  auto first = test::wait_for(wasm_mt::thread::spawn(other, "foo"));
-  auto second = test::wait_for(wasm_mt::thread::spawn(other));
+  auto other = co_await wasm_mt::program::from_buffers(js, wasm);
+  auto first = co_await wasm_mt::thread::spawn(other, "foo");
+  auto second = co_await wasm_mt::thread::spawn(other);
   CHECK(first.label() == "foo");
-  CHECK(test::wait_for(first.exec(shared::WhichProgram{})) == "other_program");
-  CHECK(test::wait_for(second.exec(shared::Multiply{-3, 3})) == -9);
+  CHECK((co_await first.exec(shared::WhichProgram{})) == "other_program");
+  CHECK((co_await second.exec(shared::Multiply{-3, 3})) == -9);
   // The wasm was compiled once, for both threads (they receive the compiled module).
   CHECK(compile_calls() - before == 1);
 }
 
-TEST_CASE("spawning threads of the running program compiles nothing again", "[programs]") {
+ASYNC_TEST_CASE("spawning threads of the running program compiles nothing again", "[programs]") {
   count_compile_calls();
   const int before = compile_calls();
-  auto a = test::spawn();
-  auto b = test::spawn();
-  CHECK(test::wait_for(a.exec(shared::Multiply{2, 3})) == 6);
-  CHECK(test::wait_for(b.exec(shared::Multiply{4, 3})) == 12);
+  auto a = co_await test::spawn();
+  auto b = co_await test::spawn();
+  CHECK((co_await a.exec(shared::Multiply{2, 3})) == 6);
+  CHECK((co_await b.exec(shared::Multiply{4, 3})) == 12);
   CHECK(compile_calls() == before);
 }
 
-TEST_CASE("threads start from the wasm bytes where an engine cannot clone a compiled module", "[programs]") {
+ASYNC_TEST_CASE("threads start from the wasm bytes where an engine cannot clone a compiled module", "[programs]") {
   EM_ASM({ wasmMt.cloneModules = false; });
-  auto th = test::spawn("from bytes");
+  auto th = co_await test::spawn("from bytes");
   auto nested = th.exec(Fib{3});
   EM_ASM({ wasmMt.cloneModules = true; });
-  CHECK(test::wait_for(th.exec(shared::Multiply{7, 6})) == 42);
-  CHECK(test::wait_for(std::move(nested)) == 2);
+  CHECK((co_await th.exec(shared::Multiply{7, 6})) == 42);
+  CHECK((co_await std::move(nested)) == 2);
 }
 
-TEST_CASE("a program that cannot be loaded gives load_failed", "[programs][errors]") {
-  auto e = test::wait_for_error(wasm_mt::program::from_url("does/not/exist.js"));
+ASYNC_TEST_CASE("a program that cannot be loaded gives load_failed", "[programs][errors]") {
+  auto e = co_await test::error_of(wasm_mt::program::from_url("does/not/exist.js"));
   CHECK(e.kind() == wasm_mt::error_kind::load_failed);
   CHECK_THAT(e.message(), Catch::Contains("exist.wasm"));
 
-  auto not_wasm = test::wait_for_error(wasm_mt::program::from_buffers(wasm_mt::bytes("x"), wasm_mt::bytes("not wasm")));
+  auto not_wasm = co_await test::error_of(wasm_mt::program::from_buffers(wasm_mt::bytes("x"), wasm_mt::bytes("not wasm")));
   CHECK(not_wasm.kind() == wasm_mt::error_kind::load_failed);
 
-  auto missing = test::wait_for_error(wasm_mt::fetch_bytes("does/not/exist.bin"));
+  auto missing = co_await test::error_of(wasm_mt::fetch_bytes("does/not/exist.bin"));
   CHECK(missing.kind() == wasm_mt::error_kind::load_failed);
 }
 
-TEST_CASE("threads can be spawned from inside a worker", "[programs]") {
-  auto th = test::spawn("outer");
-  CHECK(test::wait_for(th.exec(SpawnsNested{})) == 42);
+ASYNC_TEST_CASE("threads can be spawned from inside a worker", "[programs]") {
+  auto th = co_await test::spawn("outer");
+  CHECK((co_await th.exec(SpawnsNested{})) == 42);
 }
 
-TEST_CASE("fib with nested threads, as the original's demo", "[programs]") {
-  auto th = test::spawn("fib");
-  CHECK(test::wait_for(th.exec(Fib{1})) == 1);
-  CHECK(test::wait_for(th.exec(Fib{4})) == 3);
+ASYNC_TEST_CASE("fib with nested threads, as the original's demo", "[programs]") {
+  auto th = co_await test::spawn("fib");
+  CHECK((co_await th.exec(Fib{1})) == 1);
+  CHECK((co_await th.exec(Fib{4})) == 3);
 }

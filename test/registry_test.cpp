@@ -3,7 +3,7 @@
 
 #include "library_closures.hpp"
 #include "shared_closures.hpp"
-#include "wait.hpp"
+#include "async_test.hpp"
 
 namespace registry_test {
 struct Named {
@@ -31,14 +31,14 @@ TEST_CASE("every closure this program execs is in its registry, under its name",
   CHECK(registry.size() >= 10);
 }
 
-TEST_CASE("inline closures on one line are distinct closures", "[registry]") {
-  auto th = test::spawn();
+ASYNC_TEST_CASE("inline closures on one line are distinct closures", "[registry]") {
+  auto th = co_await test::spawn();
   int x = 5;
   // clang-format off
   auto doubled = WASM_MT_EXEC(th, (x), { return x * 2; }); auto tripled = WASM_MT_EXEC(th, (x), { return x * 3; });
   // clang-format on
-  CHECK(test::wait_for(std::move(doubled)) == 10);
-  CHECK(test::wait_for(std::move(tripled)) == 15);
+  CHECK((co_await std::move(doubled)) == 10);
+  CHECK((co_await std::move(tripled)) == 15);
 }
 
 TEST_CASE("capture structs round-trip through their JSON form", "[registry]") {
@@ -53,23 +53,23 @@ TEST_CASE("capture structs round-trip through their JSON form", "[registry]") {
 }
 
 namespace {
-int first_local() {
+wasm_mt::task<int> first_local() {
   struct Task {
     int operator()() const { return 1; }
   };
-  auto th = test::spawn();
-  return test::wait_for(th.exec(Task{}));
+  auto th = co_await test::spawn();
+  co_return co_await th.exec(Task{});
 }
-int second_local() {
+wasm_mt::task<int> second_local() {
   struct Task {
     int operator()() const { return 2; }
   };
-  auto th = test::spawn();
-  return test::wait_for(th.exec(Task{}));
+  auto th = co_await test::spawn();
+  co_return co_await th.exec(Task{});
 }
 }  // namespace
 
-TEST_CASE("two local classes with one name are distinct closures", "[registry]") {
-  CHECK(first_local() == 1);
-  CHECK(second_local() == 2);
+ASYNC_TEST_CASE("two local classes with one name are distinct closures", "[registry]") {
+  CHECK((co_await first_local()) == 1);
+  CHECK((co_await second_local()) == 2);
 }
