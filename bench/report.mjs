@@ -45,7 +45,7 @@ ${section('4. Julia', 'The demo kernel (800×800, 900 iterations): one whole-ima
 ${section('5. Payloads', 'Round trip of a binary payload (ms): raw transfer of an ArrayBuffer to an echo worker and back; wasm_mt bytes; and one copy of that size into a fresh ArrayBuffer, as the glue makes it. Without shared memory a round trip needs 4 copies (out of the sender\'s heap and into the receiver\'s, each way): the goal compares wasm_mt with raw transfer + 4 copies.',
     r => Object.entries(r.payloads).map(([mib, s]) => `<p>${mib} MiB</p>` + chart(rowsOf(s), 'ms')).join('') +
       `<p>${data.params.jsonMiB} MiB as a JSON string capture vs as bytes</p>` + chart(rowsOf(r.json_payload), 'ms'))}
-${section('6. Memory', 'What the engine lets a page see without cross-origin isolation (performance.measureUserAgentSpecificMemory needs it).',
-    r => `<p>wasm memory of a fresh worker: ${(r.memory.wasm_heap_per_thread_bytes / 1048576).toFixed(1)} MiB (Emscripten's initial heap; it grows on demand)<br>main thread JS heap: ${r.memory.main_js_heap_bytes ? (r.memory.main_js_heap_bytes / 1048576).toFixed(1) + ' MiB (performance.memory)' : 'not exposed'}</p>`)}
+${section('6. Memory', 'What the engine lets a page see without cross-origin isolation (performance.measureUserAgentSpecificMemory needs it); in Node, process.memoryUsage() after the run.',
+    r => `<p>wasm memory of a fresh worker: ${(r.memory.wasm_heap_per_thread_bytes / 1048576).toFixed(1)} MiB (Emscripten's initial heap; it grows on demand)<br>main thread JS heap: ${r.memory.main_js_heap_bytes ? (r.memory.main_js_heap_bytes / 1048576).toFixed(1) + ' MiB' : 'not exposed'}${r.memory.main_rss_bytes ? `<br>process RSS (Node): ${(r.memory.main_rss_bytes / 1048576).toFixed(0)} MiB` : ''}</p>`)}
 `;
 }

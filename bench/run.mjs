@@ -1,8 +1,9 @@
 // Runs the benchmark page in Chromium, Firefox and WebKit, then writes
 // build/bench-results/results.json, report.html and report.png (Chromium's screenshot),
 // and prints every goal with its verdict. Exits non-zero only if something failed to run.
-//   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit]
-import { execFileSync } from 'node:child_process';
+//   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit,node]
+// Node runs the same plan (page/plan.js) with worker_threads baselines (node/run-node.mjs).
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { evaluateGoals } from './goals.mjs';
 import { renderReport } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const options = { build: resolve(here, '../build'), engines: Object.keys(engines) };
+const options = { build: resolve(here, '../build'), engines: [...Object.keys(engines), 'node'] };
 for (let i = 2; i < process.argv.length; i += 2) {
   if (process.argv[i] === '--build') options.build = resolve(process.argv[i + 1]);
   else if (process.argv[i] === '--engines') options.engines = process.argv[i + 1].split(',');
@@ -27,6 +28,14 @@ try {
   native = JSON.parse(execFileSync(join(options.build, 'demos', 'julia_native'), ['5'], { encoding: 'utf8' }));
 } catch (e) {
   console.log(`native julia kernel not run: ${e.message}`);
+}
+
+// The plan in a Node process of its own; its last line of output is the JSON result.
+function runInNode() {
+  const child = spawnSync(process.execPath, [join(here, 'node', 'run-node.mjs'), '--build', options.build, '--cores', String(cpus().length)],
+                          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600000, maxBuffer: 1 << 26 });
+  if (child.status !== 0) throw new Error(`node run failed (${child.error ? child.error.message : 'exit ' + child.status})`);
+  return JSON.parse(child.stdout.trim().split('\n').pop());
 }
 
 const server = await startServer([
@@ -49,18 +58,24 @@ try {
     const started = Date.now();
     let engine;
     try {
-      engine = await engines[name]();
-      await engine.open(`${server.url}/index.html?cores=${cores}`);
-      let bench = null;
-      for (const deadline = Date.now() + 600000; Date.now() < deadline;) {
-        bench = JSON.parse(await engine.evaluate('JSON.stringify(window.bench || null)'));
-        if (bench && bench.done) break;
-        await new Promise(r => setTimeout(r, 1000));
+      if (name === 'node') {
+        const run = runInNode();
+        data.params = data.params || run.params;
+        data.engines.node = { version: run.version, results: run.results, goals: evaluateGoals(run.results, native) };
+      } else {
+        engine = await engines[name]();
+        await engine.open(`${server.url}/index.html?cores=${cores}`);
+        let bench = null;
+        for (const deadline = Date.now() + 600000; Date.now() < deadline;) {
+          bench = JSON.parse(await engine.evaluate('JSON.stringify(window.bench || null)'));
+          if (bench && bench.done) break;
+          await new Promise(r => setTimeout(r, 1000));
+        }
+        if (!bench || !bench.done) throw new Error('the benchmark page did not finish within 600 s');
+        if (bench.error) throw new Error(bench.error);
+        data.params = bench.params;
+        data.engines[name] = { version: engine.version, results: bench.results, goals: evaluateGoals(bench.results, native) };
       }
-      if (!bench || !bench.done) throw new Error('the benchmark page did not finish within 600 s');
-      if (bench.error) throw new Error(bench.error);
-      data.params = bench.params;
-      data.engines[name] = { version: engine.version, results: bench.results, goals: evaluateGoals(bench.results, native) };
     } catch (e) {
       failures++;
       data.engines[name] = { version: engine && engine.version, error: e.message };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds wasm_mt and runs its benchmarks headless in Chromium, Firefox and WebKit,
+# Builds wasm_mt and runs its benchmarks headless in Chromium, Firefox and WebKit, and in Node,
 # against raw postMessage, Comlink, workerpool and native code. Writes
 # build/bench-results/results.json, report.html and report.png; prints each goal's verdict.
 # Exits non-zero only when something failed to run.

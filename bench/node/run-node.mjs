@@ -1,0 +1,86 @@
+// The benchmark plan (page/plan.js) in Node: wasm_mt's side is build/bench/bench.js on
+// the main thread, the baselines are worker_threads. Prints the results as JSON.
+//   node run-node.mjs --build <cmake build dir> --cores N
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const options = { build: resolve(here, '../../build'), cores: cpus().length };
+for (let i = 2; i < process.argv.length; i += 2) {
+  if (process.argv[i] === '--build') options.build = resolve(process.argv[i + 1]);
+  else if (process.argv[i] === '--cores') options.cores = Number(process.argv[i + 1]);
+}
+await import('../page/plan.js');
+const plan = globalThis.wasmMtBenchPlan;
+const Comlink = require('comlink');
+const nodeEndpoint = require('comlink/dist/umd/node-adapter.js');
+const workerpool = require('workerpool');
+
+const asWebWorker = (script) => new Worker(join(here, 'as-web-worker.cjs'), { workerData: { script: join(here, '../page', script) } });
+
+// wasm_mt: Module._bench_start(kind, a, b, token) -> benchDone(token, JSON result)
+const kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
+                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10 };
+const pending = new Map();
+let nextToken = 1;
+globalThis.benchDone = (token, json) => {
+  const result = JSON.parse(json);
+  const settle = pending.get(token);
+  pending.delete(token);
+  if (result.error) settle.reject(new Error(result.error)); else settle.resolve(result.value);
+};
+const ready = new Promise((resolve) => { globalThis.benchReady = resolve; });
+const Module = require(join(options.build, 'bench', 'bench.js'));
+await ready;
+const wasm = (kind, a, b) => new Promise((resolve, reject) => {
+  const token = nextToken++;
+  pending.set(token, { resolve, reject });
+  Module._bench_start(kinds[kind], a || 0, b || 0, token);
+});
+
+const echoWorker = asWebWorker('raw-echo.js');
+let echoWaiting = null;
+echoWorker.on('message', (data) => { const resolve = echoWaiting; echoWaiting = null; resolve(data); });
+const echo = (message, transfer) => new Promise((resolve) => {
+  echoWaiting = resolve;
+  echoWorker.postMessage(message, transfer || []);
+});
+const comlinkWorker = new Worker(join(here, 'comlink-worker.cjs'));
+const comlink = Comlink.wrap(nodeEndpoint(comlinkWorker));
+const poolOne = workerpool.pool(join(here, 'workerpool-worker.cjs'), { maxWorkers: 1, workerType: 'thread' });
+const poolMany = workerpool.pool(join(here, 'workerpool-worker.cjs'), { maxWorkers: options.cores, workerType: 'thread' });
+
+// The same precompiled module wasm_mt's threads get.
+const module = await WebAssembly.compile(readFileSync(join(options.build, 'bench', 'bench.wasm')));
+async function rawStart(count) {
+  const t = performance.now();
+  const workers = [];
+  const started = [];
+  for (let i = 0; i < count; i++) {
+    const w = asWebWorker('raw-start.js');
+    workers.push(w);
+    started.push(new Promise((resolve) => w.once('message', resolve)));
+    w.postMessage(module);
+  }
+  await Promise.all(started);
+  const ms = performance.now() - t;
+  await Promise.all(workers.map((w) => w.terminate()));
+  return ms;
+}
+
+const results = await plan.run({
+  wasm, echo, rawStart, cores: options.cores,
+  status: (line) => process.stderr.write(`node: ${line}\n`),
+  comlinkAdd: (a, b) => comlink.add(a, b),
+  workerpoolAdd: (a, b) => poolOne.exec('add', [a, b]),
+  workerpoolManyAdd: (a, b) => poolMany.exec('add', [a, b]),
+  machine: () => ({ node: process.version, cores: options.cores }),
+  memory: () => ({ main_rss_bytes: process.memoryUsage().rss, main_js_heap_bytes: process.memoryUsage().heapUsed }),
+});
+process.stdout.write(JSON.stringify({ version: process.version, params: plan.params, results }) + '\n');
+process.exit(0);

@@ -1,0 +1,1 @@
+require('workerpool').worker({ add: (a, b) => a + b });

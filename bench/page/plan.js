@@ -1,0 +1,150 @@
+// The benchmark plan, the same in a page and in Node: every measurement in rounds,
+// wasm_mt interleaved with its baselines (the order rotates every round) so that the
+// machine's drift hits all methods alike. An environment (page/orchestrate.js,
+// node/run-node.cjs) supplies the methods:
+//   wasm(kind, a, b) -> Promise<number>     bench.cpp's measurement `kind`
+//   echo(message, transfer) -> Promise       one round trip to a raw echo worker
+//   comlinkAdd(a, b), workerpoolAdd(a, b), workerpoolManyAdd(a, b) -> Promise
+//   rawStart(count) -> Promise<ms>           raw workers instantiating the module
+//   cores, machine(), memory() -> extra memory figures, status(line)
+(function (root) {
+  var params = {
+    rounds: 7, latencyCalls: 500,
+    startCounts: [1, 4, 16], startRounds: 5,
+    throughputTasks: 20000, throughputRounds: 3,
+    juliaRounds: 5, juliaTiles: 32,
+    payloadMiB: [1, 10, 100], payloadRounds: 3, jsonMiB: 1,
+  };
+
+  function summary(samples) {
+    var sorted = samples.slice().sort(function (a, b) { return a - b; });
+    var mid = sorted.length >> 1;
+    var median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return { median: median, min: sorted[0], max: sorted[sorted.length - 1], samples: samples };
+  }
+  // Runs each method `rounds` times, rotating which goes first; returns summaries.
+  async function interleaved(rounds, methods) {
+    var names = Object.keys(methods);
+    var samples = {};
+    names.forEach(function (n) { samples[n] = []; });
+    for (var r = 0; r < rounds; r++) {
+      for (var i = 0; i < names.length; i++) {
+        var name = names[(i + r) % names.length];
+        samples[name].push(await methods[name]());
+      }
+    }
+    var out = {};
+    names.forEach(function (n) { out[n] = summary(samples[n]); });
+    return out;
+  }
+  var now = function () { return performance.now(); };
+
+  // Microseconds per call of `call(i)`, n calls one after another.
+  async function perCall(n, call) {
+    var t = now();
+    for (var i = 0; i < n; i++) await call(i);
+    return (now() - t) * 1000 / n;
+  }
+  async function tasksPerSecond(n, call) {
+    var t = now();
+    var calls = [];
+    for (var i = 0; i < n; i++) calls.push(call(i));
+    await Promise.all(calls);
+    return n / ((now() - t) / 1000);
+  }
+  // Small payloads repeat within one sample: without cross-origin isolation Firefox and
+  // WebKit give performance.now() only about 1 ms of resolution.
+  var repeatsFor = function (mib) { return Math.max(1, Math.round(32 / mib)); };
+  async function perTrip(mib, trip) {
+    var repeats = repeatsFor(mib);
+    var total = 0;
+    for (var i = 0; i < repeats; i++) total += await trip();
+    return total / repeats;
+  }
+  // One copy as the glue makes it: a resident array copied into a fresh ArrayBuffer.
+  var copySources = {};
+  function oneCopy(mib) {
+    var source = copySources[mib] || (copySources[mib] = new Uint8Array(mib * 1048576).fill(7));
+    var repeats = repeatsFor(mib);
+    var t = now();
+    for (var i = 0; i < repeats; i++) if (source.slice().length !== source.length) throw new Error('copy failed');
+    return (now() - t) / repeats;
+  }
+
+  async function run(env) {
+    var p = params;
+    var r = { machine: env.machine() };
+    var wasm = env.wasm;
+    var raw = function (n) { return perCall(n, function (i) { return env.echo({ a: i, b: 1 }); }); };
+    var comlink = function (n) { return perCall(n, function (i) { return env.comlinkAdd(i, 1); }); };
+    var workerpool = function (n) { return perCall(n, function (i) { return env.workerpoolAdd(i, 1); }); };
+
+    env.status('warming up');
+    await wasm('latency', 50); await raw(50); await comlink(50); await workerpool(50);
+
+    env.status('call latency');
+    r.latency = await interleaved(p.rounds, {
+      raw_postmessage: function () { return raw(p.latencyCalls); },
+      wasm_mt: function () { return wasm('latency', p.latencyCalls); },
+      wasm_mt_exec_js: function () { return wasm('latency_exec_js', p.latencyCalls); },
+      comlink: function () { return comlink(p.latencyCalls); },
+      workerpool: function () { return workerpool(p.latencyCalls); },
+    });
+
+    env.status('thread start');
+    r.thread_start = {};
+    for (const count of p.startCounts) {
+      r.thread_start[count] = await interleaved(p.startRounds, {
+        raw_worker: function () { return env.rawStart(count); },
+        wasm_mt: function () { return wasm('thread_start', count); },
+      });
+    }
+
+    env.status('pool throughput');
+    var workerpoolMany = function (n) { return tasksPerSecond(n, function (i) { return env.workerpoolManyAdd(i, 1); }); };
+    await wasm('throughput', 2000, env.cores); await workerpoolMany(2000);
+    r.throughput = await interleaved(p.throughputRounds, {
+      wasm_mt: function () { return wasm('throughput', p.throughputTasks, env.cores); },
+      workerpool: function () { return workerpoolMany(p.throughputTasks); },
+    });
+
+    env.status('julia');
+    var julia = {};
+    julia.one_task = (await interleaved(p.juliaRounds, { wasm_mt: function () { return wasm('julia_one_task'); } })).wasm_mt;
+    for (var n = 1; n <= env.cores; n++) await wasm('julia_tiled', n, p.juliaTiles);  // pools started, warm
+    var tiledMethods = {};
+    for (var threads = 1; threads <= env.cores; threads++) {
+      (function (t) { tiledMethods[t] = function () { return wasm('julia_tiled', t, p.juliaTiles); }; })(threads);
+    }
+    julia.tiled = await interleaved(p.juliaRounds, tiledMethods);
+    r.julia = julia;
+
+    env.status('payloads');
+    r.payloads = {};
+    for (const mib of p.payloadMiB) {
+      r.payloads[mib] = await interleaved(p.payloadRounds, {
+        raw_transfer: function () {
+          return perTrip(mib, async function () {
+            var buffer = new ArrayBuffer(mib * 1048576);
+            var t = now();
+            await env.echo(buffer, [buffer]);
+            return now() - t;
+          });
+        },
+        wasm_mt_bytes: function () { return perTrip(mib, function () { return wasm('payload_bytes', mib); }); },
+        one_copy: function () { return oneCopy(mib); },
+      });
+    }
+    r.json_payload = await interleaved(p.payloadRounds, {
+      wasm_mt_json: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_json', p.jsonMiB); }); },
+      wasm_mt_bytes: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_bytes', p.jsonMiB); }); },
+    });
+
+    env.status('memory');
+    r.memory = Object.assign({ wasm_heap_per_thread_bytes: await wasm('heap_per_thread') }, await env.memory());
+    env.status('done');
+    return r;
+  }
+
+  root.wasmMtBenchPlan = { params: params, run: run };
+})(typeof globalThis !== 'undefined' ? globalThis : self);
