@@ -38,7 +38,8 @@ struct async_phase {
   std::size_t current = 0;  // the body running (== next - 1), or none once it is left
   double case_timeout_ms = 0;
   std::function<void()> done;
-  std::unique_ptr<detail::recorder> capture;
+  // Kept to the end: a body left behind by its timeout may still hold its recorder.
+  std::vector<std::unique_ptr<detail::recorder>> recorders;
 };
 constexpr std::size_t none = ~std::size_t{0};
 
@@ -61,7 +62,6 @@ std::string name_of(async_body body) {
 void start_next(const std::shared_ptr<async_phase>& phase) {
   if (phase->next == phase->queue.size()) {
     Catch::getCurrentMutableContext().setResultCapture(nullptr);
-    phase->capture.reset();
     return phase->done();
   }
   std::size_t index = phase->current = phase->next++;
@@ -70,8 +70,8 @@ void start_next(const std::shared_ptr<async_phase>& phase) {
   run.started = true;
   // A body left behind by its timeout that reports later reports into the body running
   // then: rare, and its own test case has failed already.
-  phase->capture = std::make_unique<detail::recorder>(run, name_of(body));
-  Catch::getCurrentMutableContext().setResultCapture(phase->capture.get());
+  phase->recorders.push_back(std::make_unique<detail::recorder>(run, name_of(body)));
+  Catch::getCurrentMutableContext().setResultCapture(phase->recorders.back().get());
   wasm_mt::spawn_local(run_guarded(body, run)).then([phase, index] { leave(phase, index); });
   wasm_mt::sleep(phase->case_timeout_ms).then([phase, index] { leave(phase, index); });
 }
