@@ -50,7 +50,13 @@ enum kind : int {
   payload_json = 7,    // a: MiB of JSON string capture, round trip -> ms
   heap_per_thread = 9, // -> bytes of wasm memory of a fresh worker
   latency_exec_js = 10,  // a: exec_js calls, one after another -> microseconds per call
+  hold_threads = 11,     // a: threads started and kept (0: let them go) -> a
 };
+
+std::vector<wasm_mt::thread>& held_threads() {
+  static std::vector<wasm_mt::thread> held;
+  return held;
+}
 
 EM_JS(void, report, (int token, const char* json), { benchDone(token, UTF8ToString(json)); });
 
@@ -123,6 +129,14 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       start = emscripten_get_now();
       auto back = co_await th.exec(EchoText{std::move(text)});
       co_return emscripten_get_now() - start;
+    }
+    case hold_threads: {
+      held_threads().clear();
+      std::vector<wasm_mt::future<wasm_mt::thread>> starting;
+      for (int i = 0; i < a; ++i) starting.push_back(wasm_mt::thread::spawn("held"));
+      for (auto& s : starting) held_threads().push_back(co_await std::move(s));
+      for (auto& t : held_threads()) co_await t.exec(Tiny{1, 2});
+      co_return a;
     }
     case heap_per_thread: {
       auto fresh = co_await wasm_mt::thread::spawn();

@@ -25,7 +25,7 @@ const asWebWorker = (script) => new Worker(join(here, 'as-web-worker.cjs'), { wo
 
 // wasm_mt: Module._bench_start(kind, a, b, token) -> benchDone(token, JSON result)
 const kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
-                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10 };
+                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11 };
 const pending = new Map();
 let nextToken = 1;
 globalThis.benchDone = (token, json) => {
@@ -57,8 +57,7 @@ const poolMany = workerpool.pool(join(here, 'workerpool-worker.cjs'), { maxWorke
 
 // The same precompiled module wasm_mt's threads get.
 const module = await WebAssembly.compile(readFileSync(join(options.build, 'bench', 'bench.wasm')));
-async function rawStart(count) {
-  const t = performance.now();
+async function startRawWorkers(count) {
   const workers = [];
   const started = [];
   for (let i = 0; i < count; i++) {
@@ -68,6 +67,11 @@ async function rawStart(count) {
     w.postMessage(module);
   }
   await Promise.all(started);
+  return workers;
+}
+async function rawStart(count) {
+  const t = performance.now();
+  const workers = await startRawWorkers(count);
   const ms = performance.now() - t;
   await Promise.all(workers.map((w) => w.terminate()));
   return ms;
@@ -80,7 +84,22 @@ const results = await plan.run({
   workerpoolAdd: (a, b) => poolOne.exec('add', [a, b]),
   workerpoolManyAdd: (a, b) => poolMany.exec('add', [a, b]),
   machine: () => ({ node: process.version, cores: options.cores }),
-  memory: () => ({ main_rss_bytes: process.memoryUsage().rss, main_js_heap_bytes: process.memoryUsage().heapUsed }),
+  memory: async () => {
+    // What 8 more threads cost the process in resident memory, per thread: raw workers
+    // instantiating the module first, then wasm_mt threads, both held (nothing freed
+    // in between to be reused).
+    const threads = 8;
+    const before = process.memoryUsage().rss;
+    const raw = await startRawWorkers(threads);
+    const afterRaw = process.memoryUsage().rss;
+    await wasm('hold_threads', threads);
+    const afterWasmMt = process.memoryUsage().rss;
+    await wasm('hold_threads', 0);
+    await Promise.all(raw.map((w) => w.terminate()));
+    return { per_thread_rss_bytes: (afterWasmMt - afterRaw) / threads, raw_worker_rss_bytes: (afterRaw - before) / threads,
+             main_rss_bytes: before, main_js_heap_bytes: process.memoryUsage().heapUsed };
+  },
+
 });
 process.stdout.write(JSON.stringify({ version: process.version, params: plan.params, results }) + '\n');
 process.exit(0);

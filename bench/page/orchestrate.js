@@ -15,7 +15,7 @@
     if (result.error) settle.reject(new Error(result.error)); else settle.resolve(result.value);
   };
   var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
-                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10 };
+                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11 };
   function wasm(kind, a, b) {
     return new Promise(function (resolve, reject) {
       var token = nextToken++;

@@ -79,6 +79,10 @@
     var comlink = function (n) { return perCall(n, function (i) { return env.comlinkAdd(i, 1); }); };
     var workerpool = function (n) { return perCall(n, function (i) { return env.workerpoolAdd(i, 1); }); };
 
+    // Memory first, before the run has grown the process.
+    env.status('memory');
+    r.memory = Object.assign({ wasm_heap_per_thread_bytes: await wasm('heap_per_thread') }, await env.memory());
+
     env.status('warming up');
     await wasm('latency', 50); await raw(50); await comlink(50); await workerpool(50);
 
@@ -140,8 +144,6 @@
       wasm_mt_bytes: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_bytes', p.jsonMiB); }); },
     });
 
-    env.status('memory');
-    r.memory = Object.assign({ wasm_heap_per_thread_bytes: await wasm('heap_per_thread') }, await env.memory());
     env.status('done');
     return r;
   }

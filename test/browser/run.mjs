@@ -94,7 +94,8 @@ async function runEngine(name, server, expected, cells) {
   }
   try {
     for (const suite of suites) {
-      const args = ['-r', 'xml', suite.spec];
+      // A hung case fails after 30 s, so several fit in the page's time.
+      const args = ['-r', 'xml', '--case-timeout', '30000', suite.spec];
       const url = `${server.url}${suite.page}?program=${program}&args=${encodeURIComponent(JSON.stringify(args))}`;
       let run;
       try {
