@@ -1,6 +1,7 @@
 // Payloads: binary buffers cross as transferred ArrayBuffers beside the JSON; large JSON
 // captures too.
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "async_test.hpp"
@@ -16,6 +17,17 @@ wasm_mt::bytes pattern(std::size_t size, std::uint32_t seed) {
   }
   return out;
 }
+
+#define SAME_VALUE(Name, Type)                  \
+  struct Name {                                 \
+    Type value{};                               \
+    Type operator()() const { return value; }   \
+  };                                            \
+  WASM_MT_CLOSURE(Name, value)
+SAME_VALUE(SameInt64, std::int64_t)
+SAME_VALUE(SameUint64, std::uint64_t)
+SAME_VALUE(SameInt8, std::int8_t)
+SAME_VALUE(SameBool, bool)
 
 struct Reverse {
   wasm_mt::bytes data;
@@ -96,4 +108,27 @@ TEST_CASE("bytes outside a wasm_mt message are refused with a clear error", "[pa
   } catch (const wasm_mt::error& e) {
     CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
   }
+}
+
+// Integers and bools travel without a JSON value being built (detail/scalar_json.hpp):
+// every value must come back, and a form that is not canonical gives what nlohmann/json
+// gives.
+ASYNC_TEST_CASE("integers and bools keep every value at both ends of their range", "[payloads]") {
+  auto th = co_await test::spawn();
+  using i64 = std::numeric_limits<std::int64_t>;
+  CHECK((co_await th.exec(SameInt64{i64::min()})) == i64::min());
+  CHECK((co_await th.exec(SameInt64{i64::max()})) == i64::max());
+  CHECK((co_await th.exec(SameInt64{-1})) == -1);
+  CHECK((co_await th.exec(SameUint64{std::numeric_limits<std::uint64_t>::max()})) ==
+        std::numeric_limits<std::uint64_t>::max());
+  CHECK((co_await th.exec(SameInt8{-128})) == -128);
+  CHECK((co_await th.exec(SameBool{true})) == true);
+  CHECK((co_await th.exec(SameBool{false})) == false);
+
+  CHECK((co_await th.exec_js<int>("return 3.75;")) == nlohmann::json::parse("3.75").get<int>());
+  CHECK((co_await th.exec_js<std::int64_t>("return 1e3;")) == 1000);
+  auto e = co_await test::error_of(th.exec_js<int>("return 'three';"));
+  CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+  auto not_bool = co_await test::error_of(th.exec_js<bool>("return 1;"));
+  CHECK(not_bool.kind() == wasm_mt::error_kind::bad_payload);
 }

@@ -160,7 +160,7 @@ function_id closure_id() {
   [[maybe_unused]] inline const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, Type) = \
       &::wasm_mt::detail::registered_id<Type>;
 
-#define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j[#field] = wasm_mt_c.field;
+#define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j.emplace(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.

@@ -13,6 +13,7 @@
 
 #include "wasm_mt/bytes.hpp"
 #include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/scalar_json.hpp"
 #include "wasm_mt/error.hpp"
 
 namespace wasm_mt {
@@ -93,6 +94,10 @@ T read_json(const nlohmann::json& j) {
 template <class T>
 encoded encode(const T& value) {
   encoded out;
+  if constexpr (json_scalar<T>) {
+    out.json = scalar_to_json(value);
+    return out;
+  }
   try {
     outgoing_buffers_scope scope(out.buffers);
     nlohmann::json j;
@@ -108,6 +113,9 @@ encoded encode(const T& value) {
 // Throws error_kind::bad_payload when the text does not parse or does not fit T.
 template <class T>
 T decode(std::string_view json_text, std::size_t buffer_count) {
+  if constexpr (json_scalar<T>) {
+    if (auto value = scalar_from_json<T>(json_text)) return *value;
+  }
   try {
     incoming_buffers_scope scope(buffer_count);
     return read_json<T>(nlohmann::json::parse(json_text));
