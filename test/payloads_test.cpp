@@ -6,6 +6,24 @@
 
 #include "async_test.hpp"
 
+namespace payloads_test {
+
+// Captures the worker decodes straight from the JSON text (detail/capture_sax.hpp).
+struct Plain {
+  int i = 0;
+  double d = 0;
+  bool b = false;
+  std::string s;
+  std::uint64_t u = 0;
+  std::string operator()() const {
+    return nlohmann::json{{"i", i}, {"d", d}, {"b", b}, {"s", s}, {"u", u}}.dump();
+  }
+};
+WASM_MT_CLOSURE(Plain, i, d, b, s, u)
+static_assert(wasm_mt::detail::sax_capture<Plain>);
+
+}  // namespace payloads_test
+
 namespace {
 
 wasm_mt::bytes pattern(std::size_t size, std::uint32_t seed) {
@@ -131,4 +149,25 @@ ASYNC_TEST_CASE("integers and bools keep every value at both ends of their range
   CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
   auto not_bool = co_await test::error_of(th.exec_js<bool>("return 1;"));
   CHECK(not_bool.kind() == wasm_mt::error_kind::bad_payload);
+}
+
+ASYNC_TEST_CASE("plain captures decode as they would through a JSON value", "[payloads]") {
+  using payloads_test::Plain;
+  auto th = co_await test::spawn();
+  auto echoed = [](const Plain& p) { return nlohmann::json{{"i", p.i}, {"d", p.d}, {"b", p.b}, {"s", p.s}, {"u", p.u}}.dump(); };
+  Plain sent{-7, 0.1, true, "quote\" \\ \n \u00fcnic\u00f6de \U0001F600", std::numeric_limits<std::uint64_t>::max()};
+  CHECK((co_await th.exec(sent)) == echoed(sent));
+  CHECK((co_await th.exec(Plain{})) == echoed(Plain{}));
+
+  // Not the plain case: each goes through the JSON value, with its conversions and errors.
+  nlohmann::json extra = {{"i", 1}, {"d", 2}, {"b", false}, {"s", ""}, {"u", 3}, {"unknown", {1, 2}}};
+  CHECK((co_await th.exec_by_name<std::string>("payloads_test::Plain", extra)) == echoed(Plain{1, 2, false, "", 3}));
+  nlohmann::json fractional = {{"i", 2.75}, {"d", 1}, {"b", true}, {"s", "x"}, {"u", 4}};
+  CHECK((co_await th.exec_by_name<std::string>("payloads_test::Plain", fractional)) == echoed(Plain{2, 1, true, "x", 4}));
+  auto missing = co_await test::error_of(th.exec_by_name<std::string>("payloads_test::Plain", {{"i", 1}}));
+  CHECK(missing.kind() == wasm_mt::error_kind::bad_payload);
+  auto wrong = co_await test::error_of(
+      th.exec_by_name<std::string>("payloads_test::Plain", {{"i", "one"}, {"d", 1}, {"b", true}, {"s", ""}, {"u", 1}}));
+  CHECK(wrong.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(wrong.message(), Catch::Contains("type must be number"));
 }

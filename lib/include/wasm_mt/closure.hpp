@@ -143,7 +143,8 @@ function_id closure_id() {
 }  // namespace wasm_mt
 
 // Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
-// ADL: use it in the struct's namespace, unqualified) and registers the closure.
+// ADL: use it in the struct's namespace, unqualified) and registers the closure. Also
+// lists the fields for the worker's direct decoding (detail/capture_sax.hpp).
 #define WASM_MT_CLOSURE(Type, ...)                                                            \
   [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
     wasm_mt_j = ::nlohmann::json::object();                                                   \
@@ -151,6 +152,15 @@ function_id closure_id() {
   }                                                                                           \
   [[maybe_unused]] inline void from_json(const ::nlohmann::json& wasm_mt_j, Type& wasm_mt_c) { \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_FROM_JSON, __VA_ARGS__)                      \
+  }                                                                                           \
+  template <class Visit>                                                                      \
+  [[maybe_unused]] inline void wasm_mt_visit_fields([[maybe_unused]] Type& wasm_mt_c,         \
+                                                    [[maybe_unused]] Visit&& wasm_mt_visit) { \
+    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_VISIT, __VA_ARGS__)                          \
+  }                                                                                           \
+  [[maybe_unused]] constexpr bool wasm_mt_capture_fields_are_plain(                           \
+      [[maybe_unused]] const Type* wasm_mt_c) {                                               \
+    return WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_IS_PLAIN, __VA_ARGS__) true;          \
   }                                                                                           \
   WASM_MT_REGISTER(Type)
 
@@ -162,6 +172,8 @@ function_id closure_id() {
 
 #define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j.emplace(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
+#define WASM_MT_DETAIL_FIELD_VISIT(i, field) wasm_mt_visit(#field, wasm_mt_c.field);
+#define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::sax_field<decltype(wasm_mt_c->field)>&&
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
 // `captures` is a parenthesized list of local variables, copied into the closure.

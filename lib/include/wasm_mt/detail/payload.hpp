@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/bytes.hpp"
+#include "wasm_mt/detail/capture_sax.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/scalar_json.hpp"
 #include "wasm_mt/error.hpp"
@@ -115,6 +116,9 @@ template <class T>
 T decode(std::string_view json_text, std::size_t buffer_count) {
   if constexpr (json_scalar<T>) {
     if (auto value = scalar_from_json<T>(json_text)) return *value;
+  } else if constexpr (sax_capture<T>) {
+    T value{};
+    if (decode_capture(json_text, value)) return value;
   }
   try {
     incoming_buffers_scope scope(buffer_count);
