@@ -8,7 +8,7 @@
 
 namespace payloads_test {
 
-// Captures the worker decodes straight from the JSON text (detail/capture_sax.hpp).
+// Captures that go straight to and from JSON text (detail/plain_capture.hpp).
 struct Plain {
   int i = 0;
   double d = 0;
@@ -20,7 +20,7 @@ struct Plain {
   }
 };
 WASM_MT_CLOSURE(Plain, i, d, b, s, u)
-static_assert(wasm_mt::detail::sax_capture<Plain>);
+static_assert(wasm_mt::detail::plain_capture<Plain>);
 
 }  // namespace payloads_test
 

@@ -144,7 +144,8 @@ function_id closure_id() {
 
 // Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
 // ADL: use it in the struct's namespace, unqualified) and registers the closure. Also
-// lists the fields for the worker's direct decoding (detail/capture_sax.hpp).
+// lists the fields, for plain captures' direct way to and from JSON text
+// (detail/plain_capture.hpp).
 #define WASM_MT_CLOSURE(Type, ...)                                                            \
   [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
     wasm_mt_j = ::nlohmann::json::object();                                                   \
@@ -153,8 +154,9 @@ function_id closure_id() {
   [[maybe_unused]] inline void from_json(const ::nlohmann::json& wasm_mt_j, Type& wasm_mt_c) { \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_FROM_JSON, __VA_ARGS__)                      \
   }                                                                                           \
-  template <class Visit>                                                                      \
-  [[maybe_unused]] inline void wasm_mt_visit_fields([[maybe_unused]] Type& wasm_mt_c,         \
+  template <class Capture, class Visit>                                                        \
+    requires std::is_same_v<std::remove_const_t<Capture>, Type>                               \
+  [[maybe_unused]] inline void wasm_mt_visit_fields([[maybe_unused]] Capture& wasm_mt_c,      \
                                                     [[maybe_unused]] Visit&& wasm_mt_visit) { \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_VISIT, __VA_ARGS__)                          \
   }                                                                                           \
@@ -173,7 +175,7 @@ function_id closure_id() {
 #define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j.emplace(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_VISIT(i, field) wasm_mt_visit(#field, wasm_mt_c.field);
-#define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::sax_field<decltype(wasm_mt_c->field)>&&
+#define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::plain_field<decltype(wasm_mt_c->field)>&&
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
 // `captures` is a parenthesized list of local variables, copied into the closure.

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/bytes.hpp"
-#include "wasm_mt/detail/capture_sax.hpp"
 #include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/plain_capture.hpp"
 #include "wasm_mt/detail/scalar_json.hpp"
 #include "wasm_mt/error.hpp"
 
@@ -98,6 +98,9 @@ encoded encode(const T& value) {
   if constexpr (json_scalar<T>) {
     out.json = scalar_to_json(value);
     return out;
+  } else if constexpr (plain_capture<T>) {
+    out.json = encode_capture(value);
+    return out;
   }
   try {
     outgoing_buffers_scope scope(out.buffers);
@@ -116,7 +119,7 @@ template <class T>
 T decode(std::string_view json_text, std::size_t buffer_count) {
   if constexpr (json_scalar<T>) {
     if (auto value = scalar_from_json<T>(json_text)) return *value;
-  } else if constexpr (sax_capture<T>) {
+  } else if constexpr (plain_capture<T>) {
     T value{};
     if (decode_capture(json_text, value)) return value;
   }

@@ -1,10 +1,12 @@
-// Decoding a WASM_MT_CLOSURE capture struct straight from its JSON text with nlohmann/json's
-// SAX parser, without building a JSON value first (the largest single step of a call in
-// the worker: docs/benchmarks.md). Only the plain case takes this path: one object whose
-// keys name the struct's fields, each at most once, holding integers, bools, numbers or
-// strings. Anything else (another value type, a missing field, a duplicate key, a
-// syntax error) makes decode_capture return false, and the caller decodes through the
-// JSON value as before, so conversions and error messages stay nlohmann's.
+// Plain captures: a WASM_MT_CLOSURE struct whose fields are all integers, bools, numbers
+// or strings goes to and from its JSON text without a JSON value being built (decoding
+// the capture was the largest single step of a call in the worker: docs/benchmarks.md).
+// encode_capture writes each field as nlohmann/json writes it. decode_capture reads with
+// nlohmann's SAX parser and takes only the plain case: one object whose keys name the
+// fields, each at most once, holding values of the fields' kinds. Anything else (another
+// value type, a missing field, a duplicate key, a syntax error) returns false, and the
+// caller decodes through the JSON value as before, so conversions and error messages
+// stay nlohmann's.
 #pragma once
 
 #include <cstddef>
@@ -19,20 +21,20 @@
 
 namespace wasm_mt::detail {
 
-// A field type the SAX path fills.
+// A field type a plain capture may have.
 template <class F>
-concept sax_field = !std::is_const_v<F> && (json_scalar<F> || std::is_floating_point_v<F> || std::is_same_v<F, std::string>);
+concept plain_field = !std::is_const_v<F> && (json_scalar<F> || std::is_floating_point_v<F> || std::is_same_v<F, std::string>);
 
-// A WASM_MT_CLOSURE struct (it has wasm_mt_visit_fields) whose fields are all sax_field.
+// A WASM_MT_CLOSURE struct (it has wasm_mt_visit_fields) whose fields are all plain_field.
 template <class C>
-concept sax_capture = std::is_default_constructible_v<C> && requires {
+concept plain_capture = std::is_default_constructible_v<C> && requires {
   requires wasm_mt_capture_fields_are_plain(static_cast<const C*>(nullptr));
 };
 
 template <class C>
-class capture_sax final : public nlohmann::json_sax<nlohmann::json> {
+class capture_reader final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  explicit capture_sax(C& capture) : capture_(capture) {
+  explicit capture_reader(C& capture) : capture_(capture) {
     wasm_mt_visit_fields(capture_, [this](const char*, auto&) { ++field_count_; });
   }
   // True once one whole object was read and it set every field.
@@ -108,10 +110,28 @@ class capture_sax final : public nlohmann::json_sax<nlohmann::json> {
   bool finished_ = false;
 };
 
+// The capture's JSON text: an object of its fields, in their order.
+template <plain_capture C>
+std::string encode_capture(const C& capture) {
+  std::string text = "{";
+  wasm_mt_visit_fields(capture, [&text](const char* name, const auto& field) {
+    if (text.size() > 1) text += ',';
+    text += '"';
+    text += name;  // a C++ identifier: nothing to escape
+    text += "\":";
+    if constexpr (json_scalar<std::remove_cvref_t<decltype(field)>>)
+      text += scalar_to_json(field);
+    else
+      text += nlohmann::json(field).dump();  // numbers and strings exactly as nlohmann writes them
+  });
+  text += '}';
+  return text;
+}
+
 // Fills `capture` from `text` when it is the plain case; false otherwise.
-template <sax_capture C>
+template <plain_capture C>
 bool decode_capture(std::string_view text, C& capture) {
-  capture_sax<C> reader(capture);
+  capture_reader<C> reader(capture);
   return nlohmann::json::sax_parse(text, &reader) && reader.complete();
 }
 
