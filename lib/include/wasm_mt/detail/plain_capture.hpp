@@ -26,8 +26,9 @@ template <class F>
 concept plain_field = !std::is_const_v<F> && (json_scalar<F> || std::is_floating_point_v<F> || std::is_same_v<F, std::string>);
 
 // A WASM_MT_CLOSURE struct (it has wasm_mt_visit_fields) whose fields are all plain_field.
+// (A closure without fields keeps its JSON form, null.)
 template <class C>
-concept plain_capture = std::is_default_constructible_v<C> && requires {
+concept plain_capture = std::is_default_constructible_v<C> && !std::is_empty_v<C> && requires {
   requires wasm_mt_capture_fields_are_plain(static_cast<const C*>(nullptr));
 };
 
