@@ -2,7 +2,8 @@
 //
 // Catch2 runs test cases synchronously, and a wasm program cannot block while the event
 // loop delivers worker replies (Asyncify could, but it cannot take native wasm
-// exceptions, which are wasm_mt's default). So test programs run in two phases
+// exceptions, and the suite must run with both exception models). So test programs run
+// in two phases
 // (catch_main.cpp): first the bodies of the selected cases run one after another on the
 // event loop, while what Catch2's macros report (CHECK, REQUIRE, CHECK_THAT, FAIL, INFO...)
 // is recorded; then Catch2 runs its test cases as usual and each replays what its body
