@@ -3,11 +3,11 @@
 // Catch2 runs test cases synchronously, and a wasm program cannot block while the event
 // loop delivers worker replies (Asyncify could, but it cannot take native wasm
 // exceptions, and the suite must run with both exception models). So test programs run
-// in two phases
-// (catch_main.cpp): first the bodies of the selected cases run one after another on the
-// event loop, while what Catch2's macros report (CHECK, REQUIRE, CHECK_THAT, FAIL, INFO...)
-// is recorded; then Catch2 runs its test cases as usual and each replays what its body
-// recorded, ending the way the body ended (a failed REQUIRE, an exception, a timeout).
+// in two phases (catch_main.cpp): first the bodies of the selected cases run one after
+// another on the event loop, while what Catch2's macros report (CHECK, REQUIRE,
+// CHECK_THAT, FAIL, INFO...) is recorded; then Catch2 runs its test cases as usual and
+// each replays what its body recorded, ending the way the body ended (a failed REQUIRE,
+// an exception, a timeout).
 // Counts, failure messages and reporters are Catch2's own. SECTION and GENERATE are not
 // supported in async bodies.
 #pragma once
