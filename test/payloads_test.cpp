@@ -170,4 +170,9 @@ ASYNC_TEST_CASE("plain captures decode as they would through a JSON value", "[pa
       th.exec_by_name<std::string>("payloads_test::Plain", {{"i", "one"}, {"d", 1}, {"b", true}, {"s", ""}, {"u", 1}}));
   CHECK(wrong.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(wrong.message(), Catch::Contains("type must be number"));
+
+  // A capture that cannot be written fails like any other, before it is sent.
+  auto unwritable = co_await test::error_of(th.exec(Plain{1, 2, true, std::string("\xff\xfe", 2), 3}));
+  CHECK(unwritable.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(unwritable.message(), Catch::Contains("cannot encode"));
 }

@@ -95,18 +95,17 @@ T read_json(const nlohmann::json& j) {
 template <class T>
 encoded encode(const T& value) {
   encoded out;
-  if constexpr (json_scalar<T>) {
-    out.json = scalar_to_json(value);
-    return out;
-  } else if constexpr (plain_capture<T>) {
-    out.json = encode_capture(value);
-    return out;
-  }
   try {
-    outgoing_buffers_scope scope(out.buffers);
-    nlohmann::json j;
-    write_json(j, value);
-    out.json = j.dump();
+    if constexpr (json_scalar<T>) {
+      out.json = scalar_to_json(value);
+    } else if constexpr (plain_capture<T>) {
+      out.json = encode_capture(value);
+    } else {
+      outgoing_buffers_scope scope(out.buffers);
+      nlohmann::json j;
+      write_json(j, value);
+      out.json = j.dump();
+    }
   } catch (const std::exception& e) {
     throw_bad_payload("cannot encode", e);
   }
