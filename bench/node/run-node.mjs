@@ -23,33 +23,13 @@ const workerpool = require('workerpool');
 
 const asWebWorker = (script) => new Worker(join(here, 'as-web-worker.cjs'), { workerData: { script: join(here, '../page', script) } });
 
-// wasm_mt: Module._bench_start(kind, a, b, token) -> benchDone(token, JSON result)
-const kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
-                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11 };
-const pending = new Map();
-let nextToken = 1;
-globalThis.benchDone = (token, json) => {
-  const result = JSON.parse(json);
-  const settle = pending.get(token);
-  pending.delete(token);
-  if (result.error) settle.reject(new Error(result.error)); else settle.resolve(result.value);
-};
 const ready = new Promise((resolve) => { globalThis.benchReady = resolve; });
 const Module = require(join(options.build, 'bench', 'bench.js'));
 await ready;
-const wasm = (kind, a, b) => new Promise((resolve, reject) => {
-  const token = nextToken++;
-  pending.set(token, { resolve, reject });
-  Module._bench_start(kinds[kind], a || 0, b || 0, token);
-});
-
+const wasm = plan.wasmMethod((kind, a, b, token) => Module._bench_start(kind, a, b, token));
 const echoWorker = asWebWorker('raw-echo.js');
-let echoWaiting = null;
-echoWorker.on('message', (data) => { const resolve = echoWaiting; echoWaiting = null; resolve(data); });
-const echo = (message, transfer) => new Promise((resolve) => {
-  echoWaiting = resolve;
-  echoWorker.postMessage(message, transfer || []);
-});
+const echo = plan.echoMethod((onData) => echoWorker.on('message', onData),
+                             (message, transfer) => echoWorker.postMessage(message, transfer));
 const comlinkWorker = new Worker(join(here, 'comlink-worker.cjs'));
 const comlink = Comlink.wrap(nodeEndpoint(comlinkWorker));
 const poolOne = workerpool.pool(join(here, 'workerpool-worker.cjs'), { maxWorkers: 1, workerType: 'thread' });

@@ -5,36 +5,10 @@
   var bench = window.bench = { done: false, error: null, params: plan.params, results: null, progress: [] };
   var status = function (line) { bench.progress.push(line); document.getElementById('status').textContent = bench.progress.join('\n'); };
 
-  // wasm_mt: Module._bench_start(kind, a, b, token) -> window.benchDone(token, JSON result)
-  var pending = new Map();
-  var nextToken = 1;
-  window.benchDone = function (token, json) {
-    var result = JSON.parse(json);
-    var settle = pending.get(token);
-    pending.delete(token);
-    if (result.error) settle.reject(new Error(result.error)); else settle.resolve(result.value);
-  };
-  var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
-                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11 };
-  function wasm(kind, a, b) {
-    return new Promise(function (resolve, reject) {
-      var token = nextToken++;
-      pending.set(token, { resolve: resolve, reject: reject });
-      Module._bench_start(kinds[kind], a || 0, b || 0, token);
-    });
-  }
-
-  // Raw postMessage echo. One persistent listener (re-assigning onmessage per call costs
-  // more than the call).
+  var wasm = plan.wasmMethod(function (kind, a, b, token) { Module._bench_start(kind, a, b, token); });
   var echoWorker = new Worker('raw-echo.js');
-  var echoWaiting = null;
-  echoWorker.onmessage = function (e) { var resolve = echoWaiting; echoWaiting = null; resolve(e.data); };
-  function echo(message, transfer) {
-    return new Promise(function (resolve) {
-      echoWaiting = resolve;
-      echoWorker.postMessage(message, transfer || []);
-    });
-  }
+  var echo = plan.echoMethod(function (onData) { echoWorker.onmessage = function (e) { onData(e.data); }; },
+                             function (message, transfer) { echoWorker.postMessage(message, transfer); });
   var comlink = Comlink.wrap(new Worker('comlink-worker.js'));
   // Threads for pools and the julia curve: the machine's cores (the runner passes them;
   // engines may report another hardwareConcurrency).

@@ -1,7 +1,7 @@
 // The benchmark plan, the same in a page and in Node: every measurement in rounds,
 // wasm_mt interleaved with its baselines (the order rotates every round) so that the
 // machine's drift hits all methods alike. An environment (page/orchestrate.js,
-// node/run-node.cjs) supplies the methods:
+// node/run-node.mjs) supplies the methods (wasmMethod and echoMethod below build two):
 //   wasm(kind, a, b) -> Promise<number>     bench.cpp's measurement `kind`
 //   echo(message, transfer) -> Promise       one round trip to a raw echo worker
 //   comlinkAdd(a, b), workerpoolAdd(a, b), workerpoolManyAdd(a, b) -> Promise
@@ -148,5 +148,41 @@
     return r;
   }
 
-  root.wasmMtBenchPlan = { params: params, run: run };
+  // wasm_mt's side: start(kind, a, b, token) calls bench.cpp's _bench_start, which answers
+  // through root.benchDone(token, JSON result). Returns wasm(kind name, a, b) -> Promise.
+  var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
+                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11 };
+  function wasmMethod(start) {
+    var pending = new Map();
+    var nextToken = 1;
+    root.benchDone = function (token, json) {
+      var result = JSON.parse(json);
+      var settle = pending.get(token);
+      pending.delete(token);
+      if (result.error) settle.reject(new Error(result.error)); else settle.resolve(result.value);
+    };
+    return function (kind, a, b) {
+      return new Promise(function (resolve, reject) {
+        var token = nextToken++;
+        pending.set(token, { resolve: resolve, reject: reject });
+        start(kinds[kind], a || 0, b || 0, token);
+      });
+    };
+  }
+
+  // A round trip to an echo worker, one at a time, through one persistent listener
+  // (re-assigning onmessage per call costs more than the call): listen(onData) sets it
+  // up, post(message, transfer) sends. Returns echo(message, transfer) -> Promise.
+  function echoMethod(listen, post) {
+    var waiting = null;
+    listen(function (data) { var resolve = waiting; waiting = null; resolve(data); });
+    return function (message, transfer) {
+      return new Promise(function (resolve) {
+        waiting = resolve;
+        post(message, transfer || []);
+      });
+    };
+  }
+
+  root.wasmMtBenchPlan = { params: params, run: run, wasmMethod: wasmMethod, echoMethod: echoMethod };
 })(typeof globalThis !== 'undefined' ? globalThis : self);
