@@ -56,7 +56,8 @@ class thread {
 
   // Runs JS text as a function body (`return` gives the result) in the worker; the
   // result comes back as JSON (R = nlohmann::json or any type it converts to) or as the
-  // raw structured-cloned value (R = emscripten::val). A throw gives js_exception.
+  // raw structured-cloned value (R = emscripten::val; the program links embind, --bind).
+  // A throw gives js_exception.
   template <class R = nlohmann::json>
   future<R> exec_js(std::string_view code) {
     return send_js<R>(code, false);
