@@ -1,8 +1,10 @@
 // Payloads: binary buffers cross as transferred ArrayBuffers beside the JSON; large JSON
 // captures too.
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "async_test.hpp"
 
@@ -21,6 +23,19 @@ struct Plain {
 };
 WASM_MT_CLOSURE(Plain, i, d, b, s, u)
 static_assert(wasm_mt::detail::plain_capture<Plain>);
+
+// A plain capture without floating point fields: written by json_text, not nlohmann.
+struct Text {
+  std::int64_t n = 0;
+  bool b = false;
+  std::string s;
+  std::uint64_t u = 0;
+  short h = 0;
+  bool operator==(const Text&) const = default;
+  Text operator()() const { return *this; }
+};
+WASM_MT_CLOSURE(Text, n, b, s, u, h)
+static_assert(wasm_mt::detail::plain_capture<Text>);
 
 }  // namespace payloads_test
 
@@ -175,4 +190,99 @@ ASYNC_TEST_CASE("plain captures decode as they would through a JSON value", "[pa
   auto unwritable = co_await test::error_of(th.exec(Plain{1, 2, true, std::string("\xff\xfe", 2), 3}));
   CHECK(unwritable.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(unwritable.message(), Catch::Contains("cannot encode"));
+}
+
+// The direct way (detail/json_text.hpp) against nlohmann/json itself, on random values and
+// on random damage to their text: every text the direct way writes must be nlohmann's
+// value, and every text it reads must read as nlohmann reads it.
+TEST_CASE("plain captures' text agrees with nlohmann/json", "[payloads]") {
+  using payloads_test::Text;
+  std::uint32_t state = 12345;
+  auto next = [&state](std::uint32_t below) {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) % below;
+  };
+  const std::string pieces[] = {"a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", std::string(1, '\0'),
+                                "\x01", "\x1f", "\x7f", "\u00e9", "\u20ac", "\U0001F600", "\xff", "\x80", "\xc0\x80",
+                                "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"};
+  auto random_text = [&] {
+    Text t;
+    t.n = static_cast<std::int64_t>((std::uint64_t{next(1u << 31)} << 33) ^ next(1u << 31));
+    if (next(8) == 0) t.n = next(2) ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    t.b = next(2);
+    for (std::uint32_t k = next(6); k > 0; --k) t.s += pieces[next(std::size(pieces))];
+    t.u = next(4) == 0 ? std::numeric_limits<std::uint64_t>::max() : next(1000000);
+    t.h = static_cast<short>(next(65536));
+    return t;
+  };
+
+  int written = 0, refused = 0, read_directly = 0;
+  std::vector<std::string> disagreements;  // the first few, for the report
+  auto disagree = [&](const std::string& what, const std::string& text) {
+    if (disagreements.size() < 5) disagreements.push_back(what + ": " + nlohmann::json(text).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+  };
+  for (int round = 0; round < 3000; ++round) {
+    Text value = random_text();
+    std::string direct;
+    bool direct_ok = true;
+    try {
+      direct = wasm_mt::detail::encode(value).json;
+    } catch (const wasm_mt::error& e) {
+      direct_ok = e.kind() != wasm_mt::error_kind::bad_payload;
+    }
+    std::string reference;
+    bool reference_ok = true;
+    try {
+      reference = nlohmann::json(value).dump();
+    } catch (const nlohmann::json::exception&) {
+      reference_ok = false;
+    }
+    if (direct_ok != reference_ok) {
+      disagree(direct_ok ? "written, nlohmann refuses" : "refused, nlohmann writes", value.s);
+      continue;
+    }
+    if (!direct_ok) {
+      ++refused;
+      continue;
+    }
+    ++written;
+    if (nlohmann::json::parse(direct) != nlohmann::json::parse(reference)) disagree("written differently", direct);
+
+    // Read back, as written and after damage (a byte dropped, changed or doubled).
+    for (int variant = 0; variant < 4; ++variant) {
+      std::string text = direct;
+      std::size_t at = next(static_cast<std::uint32_t>(text.size()));
+      if (variant == 1) text.erase(at, 1);
+      if (variant == 2) text[at] = "{}[],:\"\\0-+.eEtfu \x80"[next(19)];
+      if (variant == 3) text.insert(at, 1, text[at]);
+      Text read;
+      if (!wasm_mt::detail::decode_capture(text, read)) {
+        if (variant == 0) disagree("cannot read what it wrote", text);
+        continue;
+      }
+      ++read_directly;
+      try {
+        if (read != nlohmann::json::parse(text).get<Text>()) disagree("read differently", text);
+      } catch (const nlohmann::json::exception&) {
+        disagree("read, nlohmann refuses", text);
+      }
+    }
+  }
+  INFO("written " << written << ", refused " << refused << ", read directly " << read_directly);
+  CHECK(disagreements == std::vector<std::string>{});
+  CHECK(written > 1000);
+  CHECK(refused > 100);
+  CHECK(read_directly > written);
+
+  // Forms nlohmann writes differently, which the direct way reads all the same.
+  Text read;
+  REQUIRE(wasm_mt::detail::decode_capture(
+      " {\n \"s\" : \"\\u00e9\\ud83d\\ude00\\/\" ,\"h\":-0,\"u\":1,\"b\":true ,\"n\":-9223372036854775808}\t", read));
+  CHECK(read == Text{std::numeric_limits<std::int64_t>::min(), true, "\u00e9\U0001F600/", 1, 0});
+  // Forms left to nlohmann: a lone surrogate, a fraction, an exponent for an integer, an
+  // unknown key, a duplicate, 1e400.
+  for (const char* text : {R"({"n":1,"b":true,"s":"\ud83d","u":1,"h":1})", R"({"n":1.5,"b":true,"s":"","u":1,"h":1})",
+                           R"({"n":1e2,"b":true,"s":"","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1,"x":0})",
+                           R"({"n":1,"n":2,"b":true,"s":"","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1e400,"h":1})"})
+    CHECK_FALSE(wasm_mt::detail::decode_capture(text, read));
 }

@@ -30,46 +30,48 @@ enum class event : int {
 }  // namespace wasm_mt::detail
 
 extern "C" {
+// noexcept: JS throws no C++ exceptions, so calls to the glue need no exception
+// trampoline (with JS exceptions every call that might throw goes through one).
 // Spawning and messaging threads (parent side).
-int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len);
+int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) noexcept;
 void wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
                           const char* json, std::size_t json_len,
-                          const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count);
+                          const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 // raw != 0: reply with the structured-cloned value (for emscripten::val), else JSON.
 void wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code,
-                             std::size_t code_len, int is_async, int raw);
-void wasm_mt_js_terminate(int handle);
+                             std::size_t code_len, int is_async, int raw) noexcept;
+void wasm_mt_js_terminate(int handle) noexcept;
 
 // Replying to a call (worker side). ok != 0: json is the value; else json is an error
 // message and `kind` names the error kind.
 void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::size_t json_len,
                       const char* kind, std::size_t kind_len,
-                      const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count);
+                      const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
 // The message being handled, while a wasm_mt_on_message call runs.
-std::size_t wasm_mt_js_inbox_text_length(int which);
+std::size_t wasm_mt_js_inbox_text_length(int which) noexcept;
 // Writes the text's `length` UTF-8 bytes (as wasm_mt_js_inbox_text_length gave) and a NUL.
-void wasm_mt_js_inbox_text_copy(int which, char* destination, std::size_t length);
-std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index);
-void wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination);
-int wasm_mt_js_inbox_value_handle();  // an emscripten::val handle of the raw JS value
+void wasm_mt_js_inbox_text_copy(int which, char* destination, std::size_t length) noexcept;
+std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index) noexcept;
+void wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination) noexcept;
+int wasm_mt_js_inbox_value_handle() noexcept;  // an emscripten::val handle of the raw JS value
 
 // Programs (the JS + compiled wasm a worker runs).
 void wasm_mt_js_load_program_url(std::uint32_t token, const char* js_url, std::size_t js_len,
-                                 const char* wasm_url, std::size_t wasm_len);
+                                 const char* wasm_url, std::size_t wasm_len) noexcept;
 void wasm_mt_js_load_program_buffers(std::uint32_t token, const std::uint8_t* js,
                                      std::size_t js_len, const std::uint8_t* wasm,
-                                     std::size_t wasm_len);
-int wasm_mt_js_in_worker();
-std::size_t wasm_mt_js_thread_label_length();
-void wasm_mt_js_thread_label_copy(char* destination);
+                                     std::size_t wasm_len) noexcept;
+int wasm_mt_js_in_worker() noexcept;
+std::size_t wasm_mt_js_thread_label_length() noexcept;
+void wasm_mt_js_thread_label_copy(char* destination) noexcept;
 
 // Timers, fetches and logging.
-void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t url_len);
-void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token);
-void wasm_mt_js_clear_timeout(std::uint32_t token);
-int wasm_mt_js_hardware_concurrency();
-void wasm_mt_js_log(int level, const char* text, std::size_t len);
+void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t url_len) noexcept;
+void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
+void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
+int wasm_mt_js_hardware_concurrency() noexcept;
+void wasm_mt_js_log(int level, const char* text, std::size_t len) noexcept;
 }
 
 namespace wasm_mt::detail {

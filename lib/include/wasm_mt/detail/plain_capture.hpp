@@ -1,12 +1,13 @@
 // Plain captures: a WASM_MT_CLOSURE struct whose fields are all integers, bools, numbers
 // or strings goes to and from its JSON text without a JSON value being built (decoding
 // the capture was the largest single step of a call in the worker: docs/benchmarks.md).
-// encode_capture writes each field as nlohmann/json writes it. decode_capture reads with
-// nlohmann's SAX parser and takes only the plain case: one object whose keys name the
-// fields, each at most once, holding values of the fields' kinds. Anything else (another
-// value type, a missing field, a duplicate key, a syntax error) returns false, and the
-// caller decodes through the JSON value as before, so conversions and error messages
-// stay nlohmann's.
+// encode_capture writes each field as nlohmann/json writes it. decode_capture takes only
+// the plain case: one object whose keys name the fields, each at most once, holding
+// values of the fields' kinds. Anything else (another value type, a missing field, a
+// duplicate or unknown key, a syntax error) returns false, and the caller decodes
+// through the JSON value, so conversions and error messages stay nlohmann's.
+// The text is read and written by json_text, which neither throws nor allocates: with
+// JS exceptions a call here costs no exception trampolines but the strings' allocations.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wasm_mt/detail/json_text.hpp"
 #include "wasm_mt/detail/scalar_json.hpp"
 
 namespace wasm_mt::detail {
@@ -32,108 +34,130 @@ concept plain_capture = std::is_default_constructible_v<C> && !std::is_empty_v<C
   requires wasm_mt_capture_fields_are_plain(static_cast<const C*>(nullptr));
 };
 
-template <class C>
-class capture_reader final : public nlohmann::json_sax<nlohmann::json> {
- public:
-  explicit capture_reader(C& capture) : capture_(capture) {
-    wasm_mt_visit_fields(capture_, [this](const char*, auto&) { ++field_count_; });
-  }
-  // True once one whole object was read and it set every field.
-  bool complete() const { return finished_ && set_count_ == field_count_; }
-
-  bool null() override { return false; }
-  bool boolean(bool value) override { return assign(value); }
-  bool number_integer(number_integer_t value) override { return assign(value); }
-  bool number_unsigned(number_unsigned_t value) override { return assign(value); }
-  bool number_float(number_float_t value, const string_t&) override { return assign(value); }
-  bool string(string_t& value) override { return assign(value); }
-  bool binary(binary_t&) override { return false; }
-  bool start_object(std::size_t) override { return !in_object_ && !finished_ && (in_object_ = true); }
-  bool key(string_t& name) override {
-    key_ = std::move(name);
+// A field's value from JSON text; false unless nlohmann's get<F>() takes it without a
+// question (an integer for an integer, any number for a floating point, ...).
+template <class F>
+bool read_field(json_text::reader& in, F& field) {
+  if constexpr (std::is_same_v<F, bool>) {
+    return in.boolean(field);
+  } else if constexpr (std::is_same_v<F, std::string>) {
+    std::size_t size = 0;
+    if (!in.string_size(size)) return false;
+    field.resize(size);
+    in.read_string(field.data());
     return true;
-  }
-  bool end_object() override {
-    if (!in_object_) return false;
-    in_object_ = false;
-    finished_ = true;
-    return true;
-  }
-  bool start_array(std::size_t) override { return false; }
-  bool end_array() override { return false; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-
- private:
-  // Sets the field named by the current key. A key that names no field is ignored, as
-  // from_json ignores it.
-  template <class V>
-  bool assign(V& value) {
-    if (!in_object_) return false;
-    bool ok = true;
-    std::size_t index = 0;
-    wasm_mt_visit_fields(capture_, [&](const char* name, auto& field) {
-      if (key_ == name) {
-        if (seen_ & (std::uint64_t{1} << index)) {
-          ok = false;  // a duplicate key: the JSON value decides which one counts
-        } else {
-          seen_ |= std::uint64_t{1} << index;
-          ++set_count_;
-          ok = set(field, value);
-        }
-      }
-      ++index;
-    });
-    return ok;
-  }
-
-  // Only the conversions nlohmann's get<F>() makes without a question.
-  template <class F, class V>
-  static bool set(F& field, V& value) {
-    if constexpr (std::is_same_v<F, bool>) {
-      if constexpr (std::is_same_v<V, bool>) return field = value, true;
-    } else if constexpr (std::is_integral_v<F>) {
-      if constexpr (std::is_same_v<V, number_integer_t> || std::is_same_v<V, number_unsigned_t>)
-        return field = static_cast<F>(value), true;
-    } else if constexpr (std::is_floating_point_v<F>) {
-      if constexpr (std::is_arithmetic_v<V> && !std::is_same_v<V, bool>) return field = static_cast<F>(value), true;
-    } else if constexpr (std::is_same_v<F, std::string>) {
-      if constexpr (std::is_same_v<V, string_t>) return field = std::move(value), true;
+  } else {
+    json_text::number number;
+    if (!in.read_number(number)) return false;
+    if (number.is_integer) {
+      // As nlohmann converts its int64 (negative) or uint64 value.
+      if (number.negative)
+        field = static_cast<F>(static_cast<std::int64_t>(0 - number.magnitude));
+      else
+        field = static_cast<F>(number.magnitude);
+      return true;
     }
+    if constexpr (std::is_floating_point_v<F>) return field = static_cast<F>(number.value), true;
     return false;
   }
+}
 
-  C& capture_;
-  std::string key_;
-  std::uint64_t seen_ = 0;
-  std::size_t field_count_ = 0;
-  std::size_t set_count_ = 0;
-  bool in_object_ = false;
-  bool finished_ = false;
-};
-
-// The capture's JSON text: an object of its fields, in their order.
+// The capture's JSON text with each field written by nlohmann (floating point numbers,
+// and strings that are not UTF-8, which nlohmann refuses with its own error).
 template <plain_capture C>
-std::string encode_capture(const C& capture) {
+std::string encode_capture_per_field(const C& capture) {
   std::string text = "{";
   wasm_mt_visit_fields(capture, [&text](const char* name, const auto& field) {
     if (text.size() > 1) text += ',';
     text += '"';
     text += name;  // a C++ identifier: nothing to escape
     text += "\":";
-    if constexpr (json_scalar<std::remove_cvref_t<decltype(field)>>)
-      text += scalar_to_json(field);
-    else
-      text += nlohmann::json(field).dump();  // numbers and strings exactly as nlohmann writes them
+    text += nlohmann::json(field).dump();
   });
   text += '}';
   return text;
 }
 
-// Fills `capture` from `text` when it is the plain case; false otherwise.
+// The capture's JSON text: an object of its fields, in their order, as nlohmann writes
+// it. Integers, bools and strings are measured, then written into one allocation.
+template <plain_capture C>
+std::string encode_capture(const C& capture) {
+  std::size_t size = 2;  // the braces
+  bool measured = true;
+  wasm_mt_visit_fields(capture, [&](const char* name, const auto& field) {
+    using F = std::remove_cvref_t<decltype(field)>;
+    size += (size > 2 ? 1 : 0) + std::char_traits<char>::length(name) + 3;  // ,"name":
+    if constexpr (std::is_same_v<F, bool>)
+      size += field ? 4 : 5;
+    else if constexpr (std::is_integral_v<F> && std::is_signed_v<F>)
+      size += json_text::integer_size(static_cast<std::int64_t>(field));
+    else if constexpr (std::is_integral_v<F>)
+      size += json_text::integer_size(static_cast<std::uint64_t>(field));
+    else if constexpr (std::is_same_v<F, std::string>) {
+      std::size_t quoted = json_text::quoted_size(field);
+      if (quoted == json_text::npos) measured = false;  // not UTF-8: nlohmann says why
+      size += quoted;
+    } else {
+      measured = false;  // floating point: nlohmann's own formatting
+    }
+  });
+  if (!measured) return encode_capture_per_field(capture);
+
+  std::string text(size, '\0');
+  char* out = text.data();
+  *out++ = '{';
+  wasm_mt_visit_fields(capture, [&out, &text](const char* name, const auto& field) {
+    using F = std::remove_cvref_t<decltype(field)>;
+    if (out != text.data() + 1) *out++ = ',';
+    *out++ = '"';
+    std::size_t length = std::char_traits<char>::length(name);  // a C++ identifier: nothing to escape
+    std::char_traits<char>::copy(out, name, length);
+    out += length;
+    *out++ = '"';
+    *out++ = ':';
+    if constexpr (std::is_same_v<F, bool>) {
+      std::size_t n = field ? 4 : 5;
+      std::char_traits<char>::copy(out, field ? "true" : "false", n);
+      out += n;
+    } else if constexpr (std::is_integral_v<F> && std::is_signed_v<F>) {
+      out = json_text::write_integer(out, static_cast<std::int64_t>(field));
+    } else if constexpr (std::is_integral_v<F>) {
+      out = json_text::write_integer(out, static_cast<std::uint64_t>(field));
+    } else if constexpr (std::is_same_v<F, std::string>) {
+      out = json_text::write_quoted(out, field);
+    }
+  });
+  *out = '}';
+  return text;
+}
+
+// Fills `capture` from `text` when it is the plain case: one object whose keys name the
+// fields, each once, with values of the fields' kinds. False otherwise (then the
+// caller decodes through the JSON value).
 template <plain_capture C>
 bool decode_capture(std::string_view text, C& capture) {
-  capture_reader<C> reader(capture);
-  return nlohmann::json::sax_parse(text, &reader) && reader.complete();
+  std::size_t fields = 0;
+  wasm_mt_visit_fields(capture, [&fields](const char*, auto&) { ++fields; });
+  if (fields > 64) return false;  // more than `seen` tracks: left to the JSON value
+  json_text::reader in(text);
+  if (!in.consume('{')) return false;
+  std::uint64_t seen = 0;
+  std::uint64_t all = 0;
+  do {
+    std::string_view key;
+    if (!in.simple_string(key) || !in.consume(':')) return false;
+    bool read = false;
+    std::size_t index = 0;
+    wasm_mt_visit_fields(capture, [&](const char* name, auto& field) {
+      std::uint64_t bit = std::uint64_t{1} << index++;
+      all |= bit;
+      if (read || key != name || (seen & bit)) return;  // a duplicate: the JSON value decides
+      seen |= bit;
+      read = read_field(in, field);
+    });
+    if (!read) return false;  // an unknown key, a duplicate or another kind of value
+  } while (in.consume(','));
+  return in.consume('}') && in.at_end() && seen == all;
 }
 
 }  // namespace wasm_mt::detail

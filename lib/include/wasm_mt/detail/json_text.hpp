@@ -1,0 +1,63 @@
+// The JSON text of plain values (integers, bools, numbers, strings, object punctuation),
+// read and written without a JSON value, for plain captures (plain_capture.hpp).
+// Reads take only text whose value they give exactly as nlohmann/json would, and return
+// false for anything else (the caller then goes through nlohmann/json). Writes give
+// nlohmann/json's own text. Nothing here throws or allocates: code built on it needs no
+// exception trampolines (with JS exceptions, each call that may throw goes through one).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace wasm_mt::detail::json_text {
+
+// A number token. Integers in the range of std::int64_t (negative) or std::uint64_t
+// (otherwise) are exact; any other number is the double strtod makes of it, as
+// nlohmann/json reads it.
+struct number {
+  bool is_integer = false;
+  bool negative = false;
+  std::uint64_t magnitude = 0;  // when is_integer
+  double value = 0;             // when !is_integer
+};
+
+// Reads JSON text from `at` to `end`. Each read skips the whitespace before its token
+// and advances past the token only when it returns true.
+class reader {
+ public:
+  explicit reader(std::string_view text) noexcept : at_(text.data()), end_(text.data() + text.size()) {}
+
+  // Consumes `c` if it comes next.
+  bool consume(char c) noexcept;
+  // True when only whitespace is left.
+  bool at_end() noexcept;
+  // A string without escapes or control characters (an object key); `name` views the text.
+  bool simple_string(std::string_view& name) noexcept;
+  bool boolean(bool& value) noexcept;
+  bool read_number(number& value) noexcept;
+  // A string's value takes two steps, so that the caller can allocate between them:
+  // string_size gives its length in UTF-8 bytes (false: not valid JSON, or not valid
+  // UTF-8), then read_string writes that many bytes to `out`.
+  bool string_size(std::size_t& size) noexcept;
+  void read_string(char* out) noexcept;
+
+ private:
+  void skip_space() noexcept;
+  const char* at_;
+  const char* end_;
+};
+
+// Lengths and writers of values as nlohmann/json's dump() writes them; each writer
+// returns the end of what it wrote.
+std::size_t integer_size(std::int64_t value) noexcept;
+std::size_t integer_size(std::uint64_t value) noexcept;
+char* write_integer(char* out, std::int64_t value) noexcept;
+char* write_integer(char* out, std::uint64_t value) noexcept;
+// The quoted, escaped string; npos when `text` is not valid UTF-8 (nlohmann/json
+// refuses to write it).
+inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
+std::size_t quoted_size(std::string_view text) noexcept;
+char* write_quoted(char* out, std::string_view text) noexcept;
+
+}  // namespace wasm_mt::detail::json_text
