@@ -17,6 +17,9 @@ function chart(rows, unit) {
   return `<svg width="${width}" height="${rows.length * (bar + gap)}" font-size="12" font-family="sans-serif">${body}</svg>`;
 }
 
+const mib = bytes => (bytes / 1048576).toFixed(1) + ' MiB';
+const measuredMemory = m => `<br>JS heap per thread as Chromium measures it (${m.threads} held; wasm memory is not counted): wasm_mt ${mib(m.wasm_mt.total_bytes)} ` +
+  `(${mib(m.wasm_mt.worker_bytes)} in the worker itself), raw worker holding the module ${mib(m.raw_worker.total_bytes)} (${mib(m.raw_worker.worker_bytes)})`;
 const rowsOf = (group, labels) => Object.entries(group).map(([k, s]) => ({ label: labels ? labels(k) : k, s }));
 
 export function renderReport(data) {
@@ -30,7 +33,7 @@ export function renderReport(data) {
 .ok{color:#176f2c}.bad{color:#b00020;font-weight:bold}.grid{display:flex;flex-wrap:wrap;gap:2em}h3{margin:.5em 0}</style>
 <h1>wasm_mt benchmarks</h1>
 <p>${esc(data.date)}. Machine (threads used for pools and the julia curve: its cores): ${esc(data.machine.cpus)} × ${esc(data.machine.cpuModel)}, ${esc(data.machine.memory)}, ${esc(data.machine.os)}; Node ${esc(data.machine.node)}.
-Every figure is the median of interleaved rounds (whiskers: min to max); ratios are taken within one engine, in one run.
+Every figure is the median of interleaved rounds (whiskers: min to max); ratios are taken within one engine, in one run. Latency ratios are the median of each round's own ratio (a round's methods run within a fraction of a second of each other).
 Pages are served without COOP/COEP (no SharedArrayBuffer). Parameters: <code>${esc(JSON.stringify(data.params))}</code>.
 Native julia kernel (g++ -O2, best of 5): ${data.native ? esc(data.native.ms.toFixed(1)) + ' ms' : 'not built'}.</p>
 <h2>Goals</h2><table><tr><th>engine</th><th>goal</th><th>value</th><th></th><th>measured</th></tr>${goals}</table>
@@ -45,7 +48,7 @@ ${section('4. Julia', 'The demo kernel (800×800, 900 iterations): one whole-ima
 ${section('5. Payloads', 'Round trip of a binary payload (ms): raw transfer of an ArrayBuffer to an echo worker and back; wasm_mt bytes; and one copy of that size into a fresh ArrayBuffer, as the glue makes it. Without shared memory a round trip needs 4 copies (out of the sender\'s heap and into the receiver\'s, each way): the goal compares wasm_mt with raw transfer + 4 copies.',
     r => Object.entries(r.payloads).map(([mib, s]) => `<p>${mib} MiB</p>` + chart(rowsOf(s), 'ms')).join('') +
       `<p>${data.params.jsonMiB} MiB as a JSON string capture vs as bytes</p>` + chart(rowsOf(r.json_payload), 'ms'))}
-${section('6. Memory', 'What the engine lets a page see without cross-origin isolation (performance.measureUserAgentSpecificMemory needs it); in Node, process.memoryUsage() after the run.',
-    r => `<p>wasm memory of a fresh worker: ${(r.memory.wasm_heap_per_thread_bytes / 1048576).toFixed(1)} MiB (Emscripten's initial heap; it grows on demand)<br>main thread JS heap: ${r.memory.main_js_heap_bytes ? (r.memory.main_js_heap_bytes / 1048576).toFixed(1) + ' MiB' : 'not exposed'}${r.memory.per_thread_rss_bytes ? `<br>resident memory per thread (Node, 8 threads started and held): ${(r.memory.per_thread_rss_bytes / 1048576).toFixed(1)} MiB${r.memory.raw_worker_rss_bytes ? ` (a raw worker instantiating the module: ${(r.memory.raw_worker_rss_bytes / 1048576).toFixed(1)} MiB)` : ''}` : ''}${r.memory.main_rss_bytes ? `<br>process RSS (Node) before them: ${(r.memory.main_rss_bytes / 1048576).toFixed(0)} MiB` : ''}</p>`)}
+${section('6. Memory', 'What the engine lets a page see: the wasm memory each worker allocates; in Chromium, performance.measureUserAgentSpecificMemory in a cross-origin isolated page (8 threads started and held, against 8 raw workers holding the instantiated module); in Node, resident memory the same way.',
+    r => `<p>wasm memory of a fresh worker: ${(r.memory.wasm_heap_per_thread_bytes / 1048576).toFixed(1)} MiB (Emscripten's initial heap; it grows on demand)<br>main thread JS heap: ${r.memory.main_js_heap_bytes ? (r.memory.main_js_heap_bytes / 1048576).toFixed(1) + ' MiB' : 'not exposed'}${r.memory.per_thread_rss_bytes ? `<br>resident memory per thread (Node, 8 threads started and held): ${(r.memory.per_thread_rss_bytes / 1048576).toFixed(1)} MiB${r.memory.raw_worker_rss_bytes ? ` (a raw worker instantiating the module: ${(r.memory.raw_worker_rss_bytes / 1048576).toFixed(1)} MiB)` : ''}` : ''}${r.memory.main_rss_bytes ? `<br>process RSS (Node) before them: ${(r.memory.main_rss_bytes / 1048576).toFixed(0)} MiB` : ''}${r.memory.measured_per_thread ? measuredMemory(r.memory.measured_per_thread) : ''}</p>`)}
 `;
 }

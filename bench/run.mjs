@@ -53,6 +53,19 @@ const data = {
   native, params: null, engines: {},
 };
 let failures = 0;
+// Chromium measures memory only in a cross-origin isolated page (page/memory.js).
+async function isolatedMemory(engine) {
+  await engine.open(`${server.url}/isolated/memory.html`);
+  for (const deadline = Date.now() + 120000; Date.now() < deadline;) {
+    const m = JSON.parse(await engine.evaluate('JSON.stringify(window.memoryResult || null)'));
+    if (m && m.done) {
+      if (m.error) throw new Error(`memory page: ${m.error}`);
+      return m.value;
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error('the memory page did not finish within 120 s');
+}
 try {
   for (const name of options.engines) {
     const started = Date.now();
@@ -73,6 +86,7 @@ try {
         }
         if (!bench || !bench.done) throw new Error('the benchmark page did not finish within 600 s');
         if (bench.error) throw new Error(bench.error);
+        if (name === 'chromium') bench.results.memory.measured_per_thread = await isolatedMemory(engine);
         data.params = bench.params;
         data.engines[name] = { version: engine.version, results: bench.results, goals: evaluateGoals(bench.results, native) };
       }

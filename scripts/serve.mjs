@@ -1,7 +1,9 @@
 // A static file server on 127.0.0.1 for the demos and the browser tests.
-// It never sends COOP/COEP headers: wasm_mt must work without cross-origin isolation.
+// By default it sends no COOP/COEP headers: wasm_mt must work without cross-origin isolation.
 // Every path is also served under /csp/ with a strict Content-Security-Policy that
-// forbids 'unsafe-eval' (WebAssembly compilation itself allowed: 'wasm-unsafe-eval').
+// forbids 'unsafe-eval' (WebAssembly compilation itself allowed: 'wasm-unsafe-eval'),
+// and under /isolated/ with COOP/COEP, for what only isolated pages may measure
+// (the benchmark's performance.measureUserAgentSpecificMemory).
 //   node scripts/serve.mjs DIR [PORT]     serves DIR until stopped, printing its URL
 //   import { startServer } from './serve.mjs'; startServer(mounts, port)
 import { createServer } from 'node:http';
@@ -30,9 +32,15 @@ export function startServer(mounts, port = 0, { cache = false } = {}) {
     let path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
     const csp = path === '/csp' || path.startsWith('/csp/');
     if (csp) path = path.slice(4) || '/';
+    const isolated = path === '/isolated' || path.startsWith('/isolated/');
+    if (isolated) path = path.slice(9) || '/';
     if (path.endsWith('/')) path += 'index.html';
     const headers = { 'Cache-Control': cache ? 'max-age=3600' : 'no-store' };
     if (csp) headers['Content-Security-Policy'] = strictCsp;
+    if (isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
     for (const { prefix, dir: root } of mounts) {
       if (!path.startsWith(prefix)) continue;
       const file = normalize(join(root, path.slice(prefix.length - 1)));

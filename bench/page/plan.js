@@ -9,7 +9,7 @@
 //   cores, machine(), memory() -> extra memory figures, status(line)
 (function (root) {
   var params = {
-    rounds: 7, latencyCalls: 500,
+    latencyRounds: 21, latencyCalls: 200,
     startCounts: [1, 4, 16], startRounds: 5,
     throughputTasks: 20000, throughputRounds: 3,
     juliaRounds: 5, juliaTiles: 32,
@@ -87,7 +87,7 @@
     await wasm('latency', 50); await raw(50); await comlink(50); await workerpool(50);
 
     env.status('call latency');
-    r.latency = await interleaved(p.rounds, {
+    r.latency = await interleaved(p.latencyRounds, {
       raw_postmessage: function () { return raw(p.latencyCalls); },
       wasm_mt: function () { return wasm('latency', p.latencyCalls); },
       wasm_mt_exec_js: function () { return wasm('latency_exec_js', p.latencyCalls); },

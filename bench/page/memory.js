@@ -1,0 +1,57 @@
+// Memory per thread as Chromium counts it: performance.measureUserAgentSpecificMemory
+// gives the JS heaps (not wasm memory: the heap size bench.cpp reports covers that). It
+// needs a cross-origin isolated page: bench/run.mjs opens this one under /isolated/
+// (COOP/COEP) after the main run. 8 raw workers holding the instantiated module, then 8
+// wasm_mt threads, each measured against the page just before they started. Results go
+// to window.memoryResult: {done, error, value}.
+(function () {
+  var result = window.memoryResult = { done: false, error: null, value: null };
+  var threads = 8;
+  var status = function (line) { document.getElementById('status').textContent = line; };
+
+  // Bytes in total, and in the page's dedicated workers.
+  async function measure() {
+    var m = await performance.measureUserAgentSpecificMemory();
+    var inWorkers = 0;
+    m.breakdown.forEach(function (entry) {
+      if (entry.attribution.some(function (a) { return a.scope === 'DedicatedWorkerGlobalScope'; })) inWorkers += entry.bytes;
+    });
+    return { total: m.bytes, workers: inWorkers };
+  }
+  function perThread(before, after) {
+    return { total_bytes: (after.total - before.total) / threads, worker_bytes: (after.workers - before.workers) / threads };
+  }
+  function startRawWorkers(module) {
+    var workers = [];
+    var ready = [];
+    for (var i = 0; i < threads; i++) {
+      var w = new Worker('raw-start.js');
+      workers.push(w);
+      ready.push(new Promise(function (resolve) { w.onmessage = resolve; }));
+      w.postMessage(module);
+    }
+    return Promise.all(ready).then(function () { return workers; });
+  }
+
+  async function run() {
+    if (!self.crossOriginIsolated || !performance.measureUserAgentSpecificMemory)
+      throw new Error('performance.measureUserAgentSpecificMemory is not available (cross-origin isolated: ' + !!self.crossOriginIsolated + ')');
+    var wasm = window.wasmMtBenchPlan.wasmMethod(function (kind, a, b, token) { Module._bench_start(kind, a, b, token); });
+    await wasm('latency', 1);  // bench.cpp's own thread, outside the measurement
+    status('raw workers');
+    var before = await measure();
+    var workers = await startRawWorkers(wasmMt.programs.get(0).module);
+    var withRaw = await measure();
+    workers.forEach(function (w) { w.terminate(); });
+    status('wasm_mt threads');
+    var between = await measure();
+    await wasm('hold_threads', threads);
+    var withWasm = await measure();
+    await wasm('hold_threads', 0);
+    return { threads: threads, raw_worker: perThread(before, withRaw), wasm_mt: perThread(between, withWasm) };
+  }
+  window.benchReady = function () {
+    run().then(function (value) { result.value = value; result.done = true; status('done'); },
+               function (e) { result.error = String(e && e.stack || e); result.done = true; status('failed: ' + result.error); });
+  };
+})();
