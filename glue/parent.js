@@ -128,10 +128,14 @@ wasmMt.terminate = function (handle) {
   if (entry.worker) entry.worker.terminate();
 };
 
+// A request to an idle worker goes out at once (posting before this thread winds down
+// overlaps the two); one to a busy worker waits for the turn's batch.
 wasmMt.post = function (handle, message, transfer) {
   var entry = wasmMt.workers.get(handle);
   if (!entry) return;
+  var idle = entry.inFlight === 0;
   entry.outbox.post(message, transfer);
+  if (idle) entry.outbox.flush();
   entry.inFlight++;
   wasmMt.updateReference(entry);
 };

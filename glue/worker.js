@@ -6,7 +6,14 @@
 if (wasmMt.inWorker) {
   wasmMt.port = wasmMt.isNode ? wasmMt.nodeThreads.parentPort : self;
   wasmMt.outbox = new WasmMtOutbox(function (message, transfer) { wasmMt.port.postMessage(message, transfer); });
-  wasmMt.postToParent = function (message, transfer) { wasmMt.outbox.post(message, transfer); };
+  // Requests received in the batch being handled and not started yet.
+  wasmMt.unstarted = 0;
+  // Replies go out at once when they are all this worker owes (the parent is waiting:
+  // posting before the worker winds down overlaps the two), else with the turn's batch.
+  wasmMt.postToParent = function (message, transfer) {
+    wasmMt.outbox.post(message, transfer);
+    if (wasmMt.running.size === 0 && wasmMt.unstarted === 0) wasmMt.outbox.flush();
+  };
 
   // Requests started and not yet answered: a crash report names them, so the parent
   // knows which of its pending requests never ran.
@@ -96,6 +103,14 @@ if (wasmMt.inWorker) {
     wasmMt.replyJsValue(request, value);
   };
 
+  wasmMt.handleAllFromParent = function (messages) {
+    for (var i = 0; i < messages.length && !wasmMt.crashed; i++) {
+      wasmMt.unstarted = messages.length - i - 1;
+      wasmMt.handleFromParent(messages[i]);
+    }
+    wasmMt.unstarted = 0;
+  };
+
   wasmMt.handleFromParent = function (data) {
     switch (data['type']) {
       case WASM_MT_MSG.CALL:
@@ -115,12 +130,10 @@ if (wasmMt.inWorker) {
     var receivedInit;
     var init = new Promise(function (resolve) { receivedInit = resolve; });
     var onMessage = function (data) {
-      if (!wasmMtIsMessage(data)) return;
-      wasmMtEachMessage(data, function (message) {
-        if (wasmMt.crashed) return;
-        if (message['type'] === WASM_MT_MSG.INIT) return receivedInit(message);
-        if (early) early.push(message); else wasmMt.handleFromParent(message);
-      });
+      if (!wasmMtIsMessage(data) || wasmMt.crashed) return;
+      var messages = data['type'] === WASM_MT_MSG.BATCH ? data['messages'] : [data];
+      if (messages[0]['type'] === WASM_MT_MSG.INIT) return receivedInit(messages[0]);
+      if (early) early.push.apply(early, messages); else wasmMt.handleAllFromParent(messages);
     };
     if (wasmMt.isNode) wasmMt.port.on('message', onMessage);
     else self.addEventListener('message', function (event) { onMessage(event.data); });
@@ -153,7 +166,7 @@ if (wasmMt.inWorker) {
       wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.READY));
       var queued = early;
       early = null;
-      queued.forEach(wasmMt.handleFromParent);
+      wasmMt.handleAllFromParent(queued);
     };
   })();
 }
