@@ -21,9 +21,7 @@ var wasmMtLibrary = {
     wasmMt.replied(id >>> 0);
     if (ok) {
       var copies = wasmMt.copyBuffers(buffers, bufferCount);
-      var reply = { id: id >>> 0, ok: true, payload: UTF8ToString(text, textLength) };
-      if (copies) reply.buffers = copies;
-      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, reply), copies);
+      wasmMt.postToParent(wasmMtValueReply(id >>> 0, UTF8ToString(text, textLength), copies), copies);
     } else {
       wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, {
         id: id >>> 0, ok: false, kind: UTF8ToString(kind, kindLength), message: UTF8ToString(text, textLength) }));

@@ -59,7 +59,7 @@ wasmMt.postInit = function (entry, program, label) {
 wasmMt.listen = function (entry) {
   var onMessage = function (data) {
     if (!wasmMtIsMessage(data)) return;
-    wasmMtEachMessage(data, onOneMessage);
+    wasmMtMessages(data).forEach(onOneMessage);
   };
   var onOneMessage = function (data) {
     if (!wasmMt.workers.has(entry.handle)) return;
@@ -133,17 +133,13 @@ wasmMt.terminate = function (handle) {
 wasmMt.post = function (handle, message, transfer) {
   var entry = wasmMt.workers.get(handle);
   if (!entry) return;
-  var idle = entry.inFlight === 0;
-  entry.outbox.post(message, transfer);
-  if (idle) entry.outbox.flush();
+  entry.outbox.post(message, transfer, entry.inFlight === 0);
   entry.inFlight++;
   wasmMt.updateReference(entry);
 };
 
 wasmMt.postCall = function (handle, id, fn, payload, buffers) {
-  var call = { id: id, fn: fn, payload: payload };
-  if (buffers) call.buffers = buffers;
-  wasmMt.post(handle, wasmMtMessage(WASM_MT_MSG.CALL, call), buffers);
+  wasmMt.post(handle, wasmMtCall(id, fn, payload, buffers), buffers);
 };
 
 wasmMt.postExecJs = function (handle, id, code, isAsync, raw) {

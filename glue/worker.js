@@ -11,8 +11,7 @@ if (wasmMt.inWorker) {
   // Replies go out at once when they are all this worker owes (the parent is waiting:
   // posting before the worker winds down overlaps the two), else with the turn's batch.
   wasmMt.postToParent = function (message, transfer) {
-    wasmMt.outbox.post(message, transfer);
-    if (wasmMt.running.size === 0 && wasmMt.unstarted === 0) wasmMt.outbox.flush();
+    wasmMt.outbox.post(message, transfer, wasmMt.running.size === 0 && wasmMt.unstarted === 0);
   };
 
   // Requests started and not yet answered: a crash report names them, so the parent
@@ -60,7 +59,7 @@ if (wasmMt.inWorker) {
       wasmMt.replyJsError(id, 'bad_payload', new Error('exec_js result is not JSON: ' + wasmMt.errorText(e)));
       return;
     }
-    wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, { id: id, ok: true, payload: json }));
+    wasmMt.postToParent(wasmMtValueReply(id, json));
   };
 
   // Compiled exec_js bodies by code (a pool runs the same code again and again).
@@ -131,7 +130,8 @@ if (wasmMt.inWorker) {
     var init = new Promise(function (resolve) { receivedInit = resolve; });
     var onMessage = function (data) {
       if (!wasmMtIsMessage(data) || wasmMt.crashed) return;
-      var messages = data['type'] === WASM_MT_MSG.BATCH ? data['messages'] : [data];
+      var messages = wasmMtMessages(data);
+      if (!messages.length) return;
       if (messages[0]['type'] === WASM_MT_MSG.INIT) return receivedInit(messages[0]);
       if (early) early.push.apply(early, messages); else wasmMt.handleAllFromParent(messages);
     };

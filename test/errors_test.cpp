@@ -242,6 +242,9 @@ ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[
     const port = typeof self !== 'undefined' ? self : process.getBuiltinModule('worker_threads').parentPort;
     port.postMessage({type: 'reply', id: 1, ok: true});
     port.postMessage('hello');
+    port.postMessage('wasm_mt/1:reply');
+    port.postMessage('wasm_mt/1:reply:1');
+    port.postMessage('wasm_mt/1:bogus:1:2');
     port.postMessage(null);
     return 0;)"));
   EM_ASM({
@@ -249,6 +252,8 @@ ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[
       entry.worker.postMessage({type: 'call', id: 1, fn: 1});
       entry.worker.postMessage({wasm_mt: 'someone-else', type: 'call'});
       entry.worker.postMessage(42);
+      entry.worker.postMessage('wasm_mt/1:call:');
+      entry.worker.postMessage('wasm_mt/1:call:5');
     }
   });
   CHECK((co_await std::move(slow)) == 200);
