@@ -51,6 +51,7 @@ enum kind : int {
   heap_per_thread = 9, // -> bytes of wasm memory of a fresh worker
   latency_exec_js = 10,  // a: exec_js calls, one after another -> microseconds per call
   hold_threads = 11,     // a: threads started and kept (0: let them go) -> a
+  same_thread_echo = 12, // the latency thread's worker also echoes raw messages -> 1
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -59,6 +60,21 @@ std::vector<wasm_mt::thread>& held_threads() {
 }
 
 EM_JS(void, report, (int token, const char* json), { benchDone(token, UTF8ToString(json)); });
+
+// The raw echo on the very threads wasm_mt's calls use: which cores two threads land on
+// decides their round trip on this kind of machine (23 or 70-100 µs), so a raw echo in
+// a worker of its own is no fair floor. The latency thread's worker echoes any message
+// {floor: ...}; the page reaches that worker as globalThis.benchSameThreadWorker.
+const char* const same_thread_echo_js = R"(
+  const port = typeof WorkerGlobalScope !== 'undefined' ? self : process.getBuiltinModule('worker_threads').parentPort;
+  const answer = (data) => { if (data !== null && typeof data === 'object' && data.floor) port.postMessage(data); };
+  if (port.on) port.on('message', answer); else port.addEventListener('message', (e) => answer(e.data));
+  return 1;)";
+EM_JS(void, expose_latency_worker, (), {
+  // The latency thread is the first bench.cpp spawns and outlives the rest: the smallest handle.
+  var handle = Math.min.apply(null, Array.from(wasmMt.workers.keys()));
+  globalThis.benchSameThreadWorker = wasmMt.workers.get(handle).worker;
+});
 
 std::map<std::size_t, wasm_mt::pool>& pools() {
   static std::map<std::size_t, wasm_mt::pool> by_size;
@@ -137,6 +153,11 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       for (auto& s : starting) held_threads().push_back(co_await std::move(s));
       for (auto& t : held_threads()) co_await t.exec(Tiny{1, 2});
       co_return a;
+    }
+    case same_thread_echo: {
+      co_await th.exec_js(same_thread_echo_js);
+      expose_latency_worker();
+      co_return 1;
     }
     case heap_per_thread: {
       auto fresh = co_await wasm_mt::thread::spawn();

@@ -60,6 +60,11 @@ async function rawStart(count) {
 const results = await plan.run({
   wasm, echo, rawStart, cores: options.cores,
   status: (line) => process.stderr.write(`node: ${line}\n`),
+  sameThreadEcho: () => {
+    const worker = globalThis.benchSameThreadWorker;
+    return plan.echoMethod((onData) => worker.on('message', (data) => { if (data && data.floor) onData(data); }),
+                           (message, transfer) => worker.postMessage(message, transfer));
+  },
   comlinkAdd: (a, b) => comlink.add(a, b),
   workerpoolAdd: (a, b) => poolOne.exec('add', [a, b]),
   workerpoolManyAdd: (a, b) => poolMany.exec('add', [a, b]),

@@ -35,6 +35,11 @@
 
   var env = {
     wasm: wasm, echo: echo, rawStart: rawStart, cores: cores, status: status,
+    sameThreadEcho: function () {
+      var worker = window.benchSameThreadWorker;
+      return plan.echoMethod(function (onData) { worker.addEventListener('message', function (e) { if (e.data && e.data.floor) onData(e.data); }); },
+                             function (message, transfer) { worker.postMessage(message, transfer); });
+    },
     comlinkAdd: function (a, b) { return comlink.add(a, b); },
     workerpoolAdd: function (a, b) { return poolOne.exec('add', [a, b]); },
     workerpoolManyAdd: function (a, b) { return poolMany.exec('add', [a, b]); },

@@ -4,6 +4,8 @@
 // node/run-node.mjs) supplies the methods (wasmMethod and echoMethod below build two):
 //   wasm(kind, a, b) -> Promise<number>     bench.cpp's measurement `kind`
 //   echo(message, transfer) -> Promise       one round trip to a raw echo worker
+//   sameThreadEcho() -> echo                 the same, to wasm_mt's latency thread's worker
+//                                            (after bench.cpp's same_thread_echo)
 //   comlinkAdd(a, b), workerpoolAdd(a, b), workerpoolManyAdd(a, b) -> Promise
 //   rawStart(count) -> Promise<ms>           raw workers instantiating the module
 //   cores, machine(), memory() -> extra memory figures, status(line)
@@ -86,8 +88,14 @@
     env.status('warming up');
     await wasm('latency', 50); await raw(50); await comlink(50); await workerpool(50);
 
+    await wasm('same_thread_echo');
+    var sameThread = env.sameThreadEcho();
+    var rawSameThread = function (n) { return perCall(n, function (i) { return sameThread({ floor: 1, a: i, b: 1 }); }); };
+    await rawSameThread(50);
+
     env.status('call latency');
     r.latency = await interleaved(p.latencyRounds, {
+      raw_same_thread: function () { return rawSameThread(p.latencyCalls); },
       raw_postmessage: function () { return raw(p.latencyCalls); },
       wasm_mt: function () { return wasm('latency', p.latencyCalls); },
       wasm_mt_exec_js: function () { return wasm('latency_exec_js', p.latencyCalls); },
@@ -151,7 +159,8 @@
   // wasm_mt's side: start(kind, a, b, token) calls bench.cpp's _bench_start, which answers
   // through root.benchDone(token, JSON result). Returns wasm(kind name, a, b) -> Promise.
   var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
-                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11 };
+                payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11,
+                same_thread_echo: 12 };
   function wasmMethod(start) {
     var pending = new Map();
     var nextToken = 1;
