@@ -51,7 +51,7 @@ enum kind : int {
   heap_per_thread = 9, // -> bytes of wasm memory of a fresh worker
   latency_exec_js = 10,  // a: exec_js calls, one after another -> microseconds per call
   hold_threads = 11,     // a: threads started and kept (0: let them go) -> a
-  same_thread_echo = 12, // the latency thread's worker also echoes raw messages -> 1
+  same_thread_echo = 12, // the latency thread's worker also echoes the message 0 -> 1
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -62,12 +62,12 @@ std::vector<wasm_mt::thread>& held_threads() {
 EM_JS(void, report, (int token, const char* json), { benchDone(token, UTF8ToString(json)); });
 
 // The raw echo on the very threads wasm_mt's calls use: which cores two threads land on
-// decides their round trip on this kind of machine (23 or 70-100 µs), so a raw echo in
-// a worker of its own is no fair floor. The latency thread's worker echoes any message
-// {floor: ...}; the page reaches that worker as globalThis.benchSameThreadWorker.
+// decides their round trip on this kind of machine (about 25 or 70-100 µs), so a raw
+// echo in a worker of its own is no fair floor. The latency thread's worker echoes the
+// message 0; the page reaches that worker as globalThis.benchSameThreadWorker.
 const char* const same_thread_echo_js = R"(
   const port = typeof WorkerGlobalScope !== 'undefined' ? self : process.getBuiltinModule('worker_threads').parentPort;
-  const answer = (data) => { if (data !== null && typeof data === 'object' && data.floor) port.postMessage(data); };
+  const answer = (data) => { if (data === 0) port.postMessage(0); };
   if (port.on) port.on('message', answer); else port.addEventListener('message', (e) => answer(e.data));
   return 1;)";
 EM_JS(void, expose_latency_worker, (), {

@@ -60,10 +60,11 @@ async function rawStart(count) {
 const results = await plan.run({
   wasm, echo, rawStart, cores: options.cores,
   status: (line) => process.stderr.write(`node: ${line}\n`),
-  sameThreadEcho: () => {
-    const worker = globalThis.benchSameThreadWorker;
-    return plan.echoMethod((onData) => worker.on('message', (data) => { if (data && data.floor) onData(data); }),
-                           (message, transfer) => worker.postMessage(message, transfer));
+  // Echoes of 0 on each one's own worker (workerpool's: its one worker, started by then).
+  floorEchoes: () => {
+    const echoOf = (worker) => plan.echoMethod((onData) => worker.on('message', (data) => { if (data === 0) onData(0); }),
+                                               (message) => worker.postMessage(message));
+    return { wasm_mt: echoOf(globalThis.benchSameThreadWorker), comlink: echoOf(comlinkWorker), workerpool: echoOf(poolOne.workers[0].worker) };
   },
   comlinkAdd: (a, b) => comlink.add(a, b),
   workerpoolAdd: (a, b) => poolOne.exec('add', [a, b]),

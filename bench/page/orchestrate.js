@@ -9,7 +9,8 @@
   var echoWorker = new Worker('raw-echo.js');
   var echo = plan.echoMethod(function (onData) { echoWorker.onmessage = function (e) { onData(e.data); }; },
                              function (message, transfer) { echoWorker.postMessage(message, transfer); });
-  var comlink = Comlink.wrap(new Worker('comlink-worker.js'));
+  var comlinkWorker = new Worker('comlink-worker.js');
+  var comlink = Comlink.wrap(comlinkWorker);
   // Threads for pools and the julia curve: the machine's cores (the runner passes them;
   // engines may report another hardwareConcurrency).
   var cores = Number(new URLSearchParams(location.search).get('cores')) || navigator.hardwareConcurrency || 1;
@@ -35,10 +36,13 @@
 
   var env = {
     wasm: wasm, echo: echo, rawStart: rawStart, cores: cores, status: status,
-    sameThreadEcho: function () {
-      var worker = window.benchSameThreadWorker;
-      return plan.echoMethod(function (onData) { worker.addEventListener('message', function (e) { if (e.data && e.data.floor) onData(e.data); }); },
-                             function (message, transfer) { worker.postMessage(message, transfer); });
+    // Echoes of 0 on each one's own worker (workerpool's: its one worker, started by then).
+    floorEchoes: function () {
+      var echoOf = function (worker) {
+        return plan.echoMethod(function (onData) { worker.addEventListener('message', function (e) { if (e.data === 0) onData(0); }); },
+                               function (message) { worker.postMessage(message); });
+      };
+      return { wasm_mt: echoOf(window.benchSameThreadWorker), comlink: echoOf(comlinkWorker), workerpool: echoOf(poolOne.workers[0].worker) };
     },
     comlinkAdd: function (a, b) { return comlink.add(a, b); },
     workerpoolAdd: function (a, b) { return poolOne.exec('add', [a, b]); },

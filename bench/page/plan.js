@@ -4,8 +4,9 @@
 // node/run-node.mjs) supplies the methods (wasmMethod and echoMethod below build two):
 //   wasm(kind, a, b) -> Promise<number>     bench.cpp's measurement `kind`
 //   echo(message, transfer) -> Promise       one round trip to a raw echo worker
-//   sameThreadEcho() -> echo                 the same, to wasm_mt's latency thread's worker
-//                                            (after bench.cpp's same_thread_echo)
+//   floorEchoes() -> {wasm_mt, comlink, workerpool}: echo functions to each one's own
+//                                            worker, which answers the message 0 (wasm_mt's
+//                                            after bench.cpp's same_thread_echo)
 //   comlinkAdd(a, b), workerpoolAdd(a, b), workerpoolManyAdd(a, b) -> Promise
 //   rawStart(count) -> Promise<ms>           raw workers instantiating the module
 //   cores, machine(), memory() -> extra memory figures, status(line)
@@ -88,14 +89,17 @@
     env.status('warming up');
     await wasm('latency', 50); await raw(50); await comlink(50); await workerpool(50);
 
+    // Each library's floor: a raw echo over its own two threads (see goals.mjs).
     await wasm('same_thread_echo');
-    var sameThread = env.sameThreadEcho();
-    var rawSameThread = function (n) { return perCall(n, function (i) { return sameThread({ floor: 1, a: i, b: 1 }); }); };
-    await rawSameThread(50);
+    var floors = env.floorEchoes();
+    var floor = function (name) { return function () { return perCall(p.latencyCalls, function () { return floors[name](0); }); }; };
+    await perCall(50, function () { return floors.wasm_mt(0); });
 
     env.status('call latency');
     r.latency = await interleaved(p.latencyRounds, {
-      raw_same_thread: function () { return rawSameThread(p.latencyCalls); },
+      raw_same_thread: floor('wasm_mt'),
+      comlink_same_thread: floor('comlink'),
+      workerpool_same_thread: floor('workerpool'),
       raw_postmessage: function () { return raw(p.latencyCalls); },
       wasm_mt: function () { return wasm('latency', p.latencyCalls); },
       wasm_mt_exec_js: function () { return wasm('latency_exec_js', p.latencyCalls); },
