@@ -21,18 +21,6 @@
   function perThread(before, after) {
     return { total_bytes: (after.total - before.total) / threads, worker_bytes: (after.workers - before.workers) / threads };
   }
-  function startRawWorkers(module) {
-    var workers = [];
-    var ready = [];
-    for (var i = 0; i < threads; i++) {
-      var w = new Worker('raw-start.js');
-      workers.push(w);
-      ready.push(new Promise(function (resolve) { w.onmessage = resolve; }));
-      w.postMessage(module);
-    }
-    return Promise.all(ready).then(function () { return workers; });
-  }
-
   async function run() {
     if (!self.crossOriginIsolated || !performance.measureUserAgentSpecificMemory)
       throw new Error('performance.measureUserAgentSpecificMemory is not available (cross-origin isolated: ' + !!self.crossOriginIsolated + ')');
@@ -40,7 +28,7 @@
     await wasm('latency', 1);  // bench.cpp's own thread, outside the measurement
     status('raw workers');
     var before = await measure();
-    var workers = await startRawWorkers(wasmMt.programs.get(0).module);
+    var workers = await startRawWorkers(threads);
     var withRaw = await measure();
     workers.forEach(function (w) { w.terminate(); });
     status('wasm_mt threads');

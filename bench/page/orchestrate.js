@@ -17,17 +17,8 @@
   var poolOne = workerpool.pool('workerpool-worker.js', { maxWorkers: 1, workerType: 'web' });
   var poolMany = workerpool.pool('workerpool-worker.js', { maxWorkers: cores, workerType: 'web' });
   function rawStart(count) {
-    var module = wasmMt.programs.get(0).module;
     var t = performance.now();
-    var workers = [];
-    var ready = [];
-    for (var i = 0; i < count; i++) {
-      var w = new Worker('raw-start.js');
-      workers.push(w);
-      ready.push(new Promise(function (resolve) { w.onmessage = resolve; }));
-      w.postMessage(module);
-    }
-    return Promise.all(ready).then(function () {
+    return startRawWorkers(count).then(function (workers) {
       var ms = performance.now() - t;
       workers.forEach(function (w) { w.terminate(); });
       return ms;
