@@ -12,7 +12,8 @@
 //   parent -> worker  exec-js   {id, code, async, raw}
 //   worker -> parent  reply     {id, ok: true, payload, buffers?} | {id, ok: true, value} (raw exec-js)
 //                               | {id, ok: false, kind, message, stack?}
-//   either way        batch     {messages: [message, ...]}  (messages posted in one turn)
+//   either way        batch     {messages: [message, ...]}  (messages posted in one turn,
+//                               objects or compact strings)
 // `id` tags a request; its reply carries the same id. Binary buffers are transferred.
 // A call and a value reply without buffers, the common case, travel as a string instead:
 //   'wasm_mt/1:call:<id>:<fn>:<payload>'   'wasm_mt/1:reply:<id>:<payload>'
