@@ -41,11 +41,7 @@ void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_
     return;
   }
   std::string payload = inbox_read_payload(text_length);
-  try {
-    invoke(incoming_call{request_id, payload, buffer_count});
-  } catch (...) {
-    reply_error(request_id, std::current_exception());
-  }
+  invoke(incoming_call{request_id, payload, buffer_count});  // replies, errors included
 }
 
 }  // namespace wasm_mt::detail

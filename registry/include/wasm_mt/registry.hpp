@@ -34,6 +34,7 @@ constexpr function_id stable_id(std::string_view name) noexcept {
 
 namespace detail {
 struct incoming_call;
+// Runs a call and replies to it, errors included (detail::invoke_closure).
 using invoker = void (*)(const incoming_call&);
 }  // namespace detail
 
