@@ -258,7 +258,15 @@ void reader::read_string(char* out) noexcept {
   at_ = p + 1;
 }
 
-std::size_t integer_size(std::uint64_t value) noexcept {
+std::size_t size_of(bool value) noexcept { return value ? 4 : 5; }
+
+char* write(char* out, bool value) noexcept {
+  std::size_t size = size_of(value);
+  std::memcpy(out, value ? "true" : "false", size);
+  return out + size;
+}
+
+std::size_t size_of(std::uint64_t value) noexcept {
   std::size_t digits = 1;
   while (value >= 10) {
     value /= 10;
@@ -267,13 +275,12 @@ std::size_t integer_size(std::uint64_t value) noexcept {
   return digits;
 }
 
-std::size_t integer_size(std::int64_t value) noexcept {
-  return value < 0 ? 1 + integer_size(0 - static_cast<std::uint64_t>(value))
-                   : integer_size(static_cast<std::uint64_t>(value));
+std::size_t size_of(std::int64_t value) noexcept {
+  return value < 0 ? 1 + size_of(0 - static_cast<std::uint64_t>(value)) : size_of(static_cast<std::uint64_t>(value));
 }
 
-char* write_integer(char* out, std::uint64_t value) noexcept {
-  char* end = out + integer_size(value);
+char* write(char* out, std::uint64_t value) noexcept {
+  char* end = out + size_of(value);
   char* at = end;
   do {
     *--at = static_cast<char>('0' + value % 10);
@@ -282,13 +289,13 @@ char* write_integer(char* out, std::uint64_t value) noexcept {
   return end;
 }
 
-char* write_integer(char* out, std::int64_t value) noexcept {
-  if (value >= 0) return write_integer(out, static_cast<std::uint64_t>(value));
+char* write(char* out, std::int64_t value) noexcept {
+  if (value >= 0) return write(out, static_cast<std::uint64_t>(value));
   *out++ = '-';
-  return write_integer(out, 0 - static_cast<std::uint64_t>(value));
+  return write(out, 0 - static_cast<std::uint64_t>(value));
 }
 
-std::size_t quoted_size(std::string_view text) noexcept {
+std::size_t size_of(std::string_view text) noexcept {
   std::size_t size = 2;
   const char* end = text.data() + text.size();
   for (const char* p = text.data(); p != end;) {
@@ -306,7 +313,7 @@ std::size_t quoted_size(std::string_view text) noexcept {
   return size;
 }
 
-char* write_quoted(char* out, std::string_view text) noexcept {
+char* write(char* out, std::string_view text) noexcept {
   static constexpr char hex[] = "0123456789abcdef";
   *out++ = '"';
   for (char ch : text) {

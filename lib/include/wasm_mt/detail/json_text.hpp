@@ -49,15 +49,16 @@ class reader {
 };
 
 // Lengths and writers of values as nlohmann/json's dump() writes them; each writer
-// returns the end of what it wrote.
-std::size_t integer_size(std::int64_t value) noexcept;
-std::size_t integer_size(std::uint64_t value) noexcept;
-char* write_integer(char* out, std::int64_t value) noexcept;
-char* write_integer(char* out, std::uint64_t value) noexcept;
-// The quoted, escaped string; npos when `text` is not valid UTF-8 (nlohmann/json
-// refuses to write it).
+// returns the end of what it wrote. A string is written quoted and escaped; its size is
+// npos when it is not valid UTF-8 (nlohmann/json refuses to write it).
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
-std::size_t quoted_size(std::string_view text) noexcept;
-char* write_quoted(char* out, std::string_view text) noexcept;
+std::size_t size_of(bool value) noexcept;
+std::size_t size_of(std::int64_t value) noexcept;
+std::size_t size_of(std::uint64_t value) noexcept;
+std::size_t size_of(std::string_view text) noexcept;
+char* write(char* out, bool value) noexcept;
+char* write(char* out, std::int64_t value) noexcept;
+char* write(char* out, std::uint64_t value) noexcept;
+char* write(char* out, std::string_view text) noexcept;
 
 }  // namespace wasm_mt::detail::json_text

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -78,6 +79,19 @@ std::string encode_capture_per_field(const C& capture) {
   return text;
 }
 
+// A field as json_text writes it: integers widened to 64 bits, strings as views.
+template <class F>
+auto as_json_text(const F& field) {
+  if constexpr (std::is_same_v<F, bool>)
+    return field;
+  else if constexpr (std::is_same_v<F, std::string>)
+    return std::string_view(field);
+  else if constexpr (std::is_signed_v<F>)
+    return static_cast<std::int64_t>(field);
+  else
+    return static_cast<std::uint64_t>(field);
+}
+
 // The capture's JSON text: an object of its fields, in their order, as nlohmann writes
 // it. Integers, bools and strings are measured, then written into one allocation.
 template <plain_capture C>
@@ -85,20 +99,13 @@ std::string encode_capture(const C& capture) {
   std::size_t size = 2;  // the braces
   bool measured = true;
   wasm_mt_visit_fields(capture, [&](const char* name, const auto& field) {
-    using F = std::remove_cvref_t<decltype(field)>;
     size += (size > 2 ? 1 : 0) + std::char_traits<char>::length(name) + 3;  // ,"name":
-    if constexpr (std::is_same_v<F, bool>)
-      size += field ? 4 : 5;
-    else if constexpr (std::is_integral_v<F> && std::is_signed_v<F>)
-      size += json_text::integer_size(static_cast<std::int64_t>(field));
-    else if constexpr (std::is_integral_v<F>)
-      size += json_text::integer_size(static_cast<std::uint64_t>(field));
-    else if constexpr (std::is_same_v<F, std::string>) {
-      std::size_t quoted = json_text::quoted_size(field);
-      if (quoted == json_text::npos) measured = false;  // not UTF-8: nlohmann says why
-      size += quoted;
+    if constexpr (std::is_floating_point_v<std::remove_cvref_t<decltype(field)>>) {
+      measured = false;  // nlohmann's own formatting
     } else {
-      measured = false;  // floating point: nlohmann's own formatting
+      std::size_t value_size = json_text::size_of(as_json_text(field));
+      if (value_size == json_text::npos) measured = false;  // not UTF-8: nlohmann says why
+      size += value_size;
     }
   });
   if (!measured) return encode_capture_per_field(capture);
@@ -107,7 +114,6 @@ std::string encode_capture(const C& capture) {
   char* out = text.data();
   *out++ = '{';
   wasm_mt_visit_fields(capture, [&out, &text](const char* name, const auto& field) {
-    using F = std::remove_cvref_t<decltype(field)>;
     if (out != text.data() + 1) *out++ = ',';
     *out++ = '"';
     std::size_t length = std::char_traits<char>::length(name);  // a C++ identifier: nothing to escape
@@ -115,17 +121,8 @@ std::string encode_capture(const C& capture) {
     out += length;
     *out++ = '"';
     *out++ = ':';
-    if constexpr (std::is_same_v<F, bool>) {
-      std::size_t n = field ? 4 : 5;
-      std::char_traits<char>::copy(out, field ? "true" : "false", n);
-      out += n;
-    } else if constexpr (std::is_integral_v<F> && std::is_signed_v<F>) {
-      out = json_text::write_integer(out, static_cast<std::int64_t>(field));
-    } else if constexpr (std::is_integral_v<F>) {
-      out = json_text::write_integer(out, static_cast<std::uint64_t>(field));
-    } else if constexpr (std::is_same_v<F, std::string>) {
-      out = json_text::write_quoted(out, field);
-    }
+    if constexpr (!std::is_floating_point_v<std::remove_cvref_t<decltype(field)>>)
+      out = json_text::write(out, as_json_text(field));
   });
   *out = '}';
   return text;
