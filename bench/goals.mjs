@@ -1,8 +1,6 @@
-const median = (values) => {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+import './page/plan.js';
+
+const median = (values) => globalThis.wasmMtBenchPlan.summary(values).median;
 // a/b as the median of the rounds' own ratios, with the middle half of them. In a round
 // the two ran within a fraction of a second of each other, so the machine's drift
 // between rounds (large here: the raw echo's own time moves 3x) cancels out.

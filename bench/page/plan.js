@@ -197,5 +197,5 @@
     };
   }
 
-  root.wasmMtBenchPlan = { params: params, run: run, wasmMethod: wasmMethod, echoMethod: echoMethod };
+  root.wasmMtBenchPlan = { params: params, run: run, summary: summary, wasmMethod: wasmMethod, echoMethod: echoMethod };
 })(typeof globalThis !== 'undefined' ? globalThis : self);
