@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <wasm_mt/detail/request_id.hpp>
+
 #include "library_closures.hpp"
 #include "shared_closures.hpp"
 #include "async_test.hpp"
@@ -134,6 +136,19 @@ ASYNC_TEST_CASE("many requests in flight each settle with their own reply", "[cl
   // Later requests finish first: replies come back out of order and must still match.
   for (int i = 0; i < 20; ++i) results.push_back(th.exec(SlowSub{i, 0, (20 - i) * 5}));
   for (int i = 0; i < 20; ++i) CHECK((co_await std::move(results[i])) == i);
+  CHECK(th.pending_count() == 0);
+}
+
+ASYNC_TEST_CASE("request IDs wrap around without losing a request", "[closures]") {
+  auto th = co_await test::spawn();
+  wasm_mt::detail::set_next_request_id(0xFFFFFFFE);
+  auto held = th.exec(SlowSub{1, 0, 50});  // takes 0xFFFFFFFE and keeps it while the count comes round
+  wasm_mt::detail::set_next_request_id(0xFFFFFFFE);
+  std::vector<wasm_mt::future<int>> results;  // each needs an ID other than 0 and 0xFFFFFFFE
+  for (int i = 0; i < 3; ++i) results.push_back(th.exec(SlowSub{i, 0, 0}));
+  CHECK(th.pending_count() == 4);
+  for (int i = 0; i < 3; ++i) CHECK((co_await std::move(results[i])) == i);
+  CHECK((co_await std::move(held)) == 1);
   CHECK(th.pending_count() == 0);
 }
 

@@ -9,6 +9,7 @@
 
 #include "inbox.hpp"
 #include "thread_state.hpp"
+#include "wasm_mt/detail/request_id.hpp"
 
 namespace wasm_mt {
 
@@ -42,6 +43,8 @@ std::string describe(const std::string& label) {
 
 }  // namespace
 
+void set_next_request_id(std::uint32_t id) noexcept { next_request_id = id; }
+
 thread_state* find_thread(int handle) noexcept {
   auto& table = thread_table();
   auto found = table.find(handle);
@@ -59,6 +62,7 @@ thread_state::~thread_state() {
 
 std::uint32_t thread_state::add_pending(std::unique_ptr<pending_request> request) {
   std::uint32_t id = next_request_id++;
+  while (id == 0 || pending_.count(id)) id = next_request_id++;  // after the wrap (request_id.hpp)
   pending_.emplace(id, std::move(request));
   return id;
 }
