@@ -61,10 +61,10 @@ thread_state::~thread_state() {
 }
 
 std::uint32_t thread_state::add_pending(std::unique_ptr<pending_request> request) {
-  std::uint32_t id = next_request_id++;
-  while (id == 0 || pending_.count(id)) id = next_request_id++;  // after the wrap (request_id.hpp)
-  pending_.emplace(id, std::move(request));
-  return id;
+  for (;;) {  // skips 0 and IDs still pending once the count wraps (request_id.hpp)
+    std::uint32_t id = next_request_id++;
+    if (id != 0 && pending_.try_emplace(id, std::move(request)).second) return id;  // leaves `request` if taken
+  }
 }
 
 std::unique_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) {
