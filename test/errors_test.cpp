@@ -77,6 +77,29 @@ struct AllocatesTooMuch {
 };
 WASM_MT_CLOSURE(AllocatesTooMuch, size)
 
+struct LongText {
+  std::size_t size = 0;
+  std::string operator()() const { return std::string(size, 'x'); }
+};
+WASM_MT_CLOSURE(LongText, size)
+
+// Takes the caller's heap until about `left_bytes` are left; gives it back when destroyed.
+class HeapFiller {
+ public:
+  explicit HeapFiller(std::size_t left_bytes) {
+    for (std::size_t block = std::size_t(256) << 20; block >= left_bytes; block /= 2)
+      while (void* taken = std::malloc(block)) blocks_.push_back(taken);
+  }
+  ~HeapFiller() {
+    for (void* taken : blocks_) std::free(taken);
+  }
+  HeapFiller(const HeapFiller&) = delete;
+  HeapFiller& operator=(const HeapFiller&) = delete;
+
+ private:
+  std::vector<void*> blocks_;
+};
+
 struct BadUtf8 {
   std::string operator()() const { return std::string("\xff\xfe", 2); }
 };
@@ -159,6 +182,18 @@ ASYNC_TEST_CASE("running out of memory in a closure is an error, and the thread 
   CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
   CHECK_THAT(e.message(), Catch::Contains("bad_alloc"));
   CHECK((co_await th.exec(AllocatesTooMuch{1 << 20})) == (1u << 20));
+}
+
+ASYNC_TEST_CASE("a reply too large for the caller's memory fails its request, not the thread", "[errors]") {
+  auto th = co_await test::spawn();
+  auto too_large = th.exec(LongText{std::size_t(96) << 20});
+  {
+    HeapFiller filler(std::size_t(16) << 20);  // less than the reply's 96 MiB
+    auto e = co_await test::error_of(std::move(too_large));
+    CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+    CHECK_THAT(e.message(), Catch::Contains("bad_alloc"));
+  }
+  CHECK((co_await th.exec(LongText{3})) == "xxx");
 }
 
 ASYNC_TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {

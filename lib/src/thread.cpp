@@ -155,19 +155,25 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   if (!state) return;
   auto request = state->take_pending(request_id);
   if (!request) return;  // not ours, or already settled
-  if (ok) {
-    std::string payload = inbox_read_payload(text_length);
-    request->settle_value(payload, buffer_count);
-    return;
+  try {
+    if (ok) {
+      std::string payload = inbox_read_payload(text_length);
+      request->settle_value(payload, buffer_count);
+      return;
+    }
+    auto kind = error_kind_from_name(inbox_read_text(inbox_text::error_kind));
+    std::string message = inbox_read_text(inbox_text::error_message);
+    if (kind == error_kind::unknown_function) {
+      auto name = registry::instance().name_of(request->called());
+      if (!name.empty()) message += " (closure '" + std::string(name) + "')";
+    }
+    request->settle_error(std::make_exception_ptr(
+        wasm_mt::error(kind, std::move(message), inbox_read_text(inbox_text::error_stack))));
+  } catch (const std::exception& e) {
+    // No room for the reply (bad_alloc): the request still settles.
+    request->settle_error(std::make_exception_ptr(
+        wasm_mt::error(error_kind::bad_payload, std::string("cannot take in the reply: ") + e.what())));
   }
-  auto kind = error_kind_from_name(inbox_read_text(inbox_text::error_kind));
-  std::string message = inbox_read_text(inbox_text::error_message);
-  if (kind == error_kind::unknown_function) {
-    auto name = registry::instance().name_of(request->called());
-    if (!name.empty()) message += " (closure '" + std::string(name) + "')";
-  }
-  request->settle_error(std::make_exception_ptr(
-      wasm_mt::error(kind, std::move(message), inbox_read_text(inbox_text::error_stack))));
 }
 
 }  // namespace detail
