@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -100,6 +101,24 @@ class HeapFiller {
   std::vector<void*> blocks_;
 };
 
+struct TextSize {
+  std::string text;
+  std::size_t operator()() const { return text.size(); }
+};
+WASM_MT_CLOSURE(TextSize, text)
+
+// Fills the worker's heap (FillHeap) or gives it back (left_bytes 0).
+struct FillHeap {
+  std::size_t left_bytes = 0;
+  bool operator()() const {
+    static std::optional<HeapFiller> filler;
+    filler.reset();
+    if (left_bytes) filler.emplace(left_bytes);
+    return true;
+  }
+};
+WASM_MT_CLOSURE(FillHeap, left_bytes)
+
 struct BadUtf8 {
   std::string operator()() const { return std::string("\xff\xfe", 2); }
 };
@@ -194,6 +213,16 @@ ASYNC_TEST_CASE("a reply too large for the caller's memory fails its request, no
     CHECK_THAT(e.message(), Catch::Contains("bad_alloc"));
   }
   CHECK((co_await th.exec(LongText{3})) == "xxx");
+}
+
+ASYNC_TEST_CASE("captures too large for the worker's memory fail their request, not the thread", "[errors]") {
+  auto th = co_await test::spawn();
+  CHECK(co_await th.exec(FillHeap{std::size_t(16) << 20}));
+  auto e = co_await test::error_of(th.exec(TextSize{std::string(std::size_t(96) << 20, 'x')}));
+  CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(e.message(), Catch::Contains("bad_alloc"));
+  CHECK(co_await th.exec(FillHeap{0}));
+  CHECK((co_await th.exec(TextSize{"abc"})) == 3);
 }
 
 ASYNC_TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
