@@ -40,15 +40,9 @@ void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_
                                 std::string("no closure with ID ") + id_text + " is registered in the worker's program")));
     return;
   }
-  std::string payload;
-  try {
-    payload = inbox_read_payload(text_length);
-  } catch (const std::exception& e) {  // no room for the captures (bad_alloc): still one reply
-    reply_error(request_id, std::make_exception_ptr(wasm_mt::error(
-                                error_kind::bad_payload, std::string("cannot take in the captures: ") + e.what())));
-    return;
-  }
-  invoke(incoming_call{request_id, payload, buffer_count});  // replies, errors included
+  auto payload = inbox_read_payload(text_length);
+  if (!payload) return reply_error(request_id, no_memory_for("the captures", text_length));
+  invoke(incoming_call{request_id, {payload.get(), text_length}, buffer_count});  // replies, errors included
 }
 
 }  // namespace wasm_mt::detail

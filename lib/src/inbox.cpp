@@ -4,6 +4,7 @@
 #include <emscripten/emscripten.h>
 
 #include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/error.hpp"
 
 namespace wasm_mt::detail {
 
@@ -13,10 +14,15 @@ std::string inbox_read_text(inbox_text which) {
   return text;
 }
 
-std::string inbox_read_payload(std::size_t length) {
-  std::string text(length, '\0');
-  if (length) wasm_mt_js_inbox_text_copy(static_cast<int>(inbox_text::payload), text.data(), length);
+inbox_payload inbox_read_payload(std::size_t length) noexcept {
+  inbox_payload text(static_cast<char*>(std::malloc(length + 1)));
+  if (text) wasm_mt_js_inbox_text_copy(static_cast<int>(inbox_text::payload), text.get(), length);
   return text;
+}
+
+std::exception_ptr no_memory_for(std::string_view what, std::size_t length) {
+  return std::make_exception_ptr(wasm_mt::error(
+      error_kind::bad_payload, "no memory for " + std::string(what) + ": " + std::to_string(length) + " bytes of JSON"));
 }
 
 }  // namespace wasm_mt::detail

@@ -4,14 +4,28 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "wasm_mt/detail/glue.hpp"
 
 namespace wasm_mt::detail {
 
 std::string inbox_read_text(inbox_text which);
-std::string inbox_read_payload(std::size_t length);
+// Text read out of the inbox, freed with std::free.
+struct free_text {
+  void operator()(char* text) const noexcept { std::free(text); }
+};
+using inbox_payload = std::unique_ptr<char[], free_text>;
+
+// The payload's `length` bytes of JSON text (plus a NUL); null when there is no memory
+// for them. Allocates with malloc and never throws: no JS exception trampoline for it.
+inbox_payload inbox_read_payload(std::size_t length) noexcept;
+// The bad_payload error for a payload (`what`: "the reply", ...) there was no memory for.
+std::exception_ptr no_memory_for(std::string_view what, std::size_t length);
 
 // Parent side (thread.cpp).
 void on_thread_ready(int handle);

@@ -157,8 +157,9 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   if (!request) return;  // not ours, or already settled
   try {
     if (ok) {
-      std::string payload = inbox_read_payload(text_length);
-      request->settle_value(payload, buffer_count);
+      auto payload = inbox_read_payload(text_length);
+      if (!payload) return request->settle_error(no_memory_for("the reply", text_length));
+      request->settle_value({payload.get(), text_length}, buffer_count);
       return;
     }
     auto kind = error_kind_from_name(inbox_read_text(inbox_text::error_kind));
@@ -169,10 +170,8 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
     }
     request->settle_error(std::make_exception_ptr(
         wasm_mt::error(kind, std::move(message), inbox_read_text(inbox_text::error_stack))));
-  } catch (const std::exception& e) {
-    // No room for the reply (bad_alloc): the request still settles.
-    request->settle_error(std::make_exception_ptr(
-        wasm_mt::error(error_kind::bad_payload, std::string("cannot take in the reply: ") + e.what())));
+  } catch (...) {  // no memory for the error's texts: the request still settles
+    request->settle_error(std::current_exception());
   }
 }
 
