@@ -136,10 +136,10 @@ bool decode_capture(std::string_view text, C& capture) {
   std::size_t fields = 0;
   wasm_mt_visit_fields(capture, [&fields](const char*, auto&) { ++fields; });
   if (fields > 64) return false;  // more than `seen` tracks: left to the JSON value
+  const std::uint64_t all = fields == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << fields) - 1;
   json_text::reader in(text);
   if (!in.consume('{')) return false;
   std::uint64_t seen = 0;
-  std::uint64_t all = 0;
   do {
     std::string_view key;
     if (!in.simple_string(key) || !in.consume(':')) return false;
@@ -147,7 +147,6 @@ bool decode_capture(std::string_view text, C& capture) {
     std::size_t index = 0;
     wasm_mt_visit_fields(capture, [&](const char* name, auto& field) {
       std::uint64_t bit = std::uint64_t{1} << index++;
-      all |= bit;
       if (read || key != name || (seen & bit)) return;  // a duplicate: the JSON value decides
       seen |= bit;
       read = read_field(in, field);
