@@ -58,7 +58,6 @@ wasmMt.postInit = function (entry, program, label) {
 
 wasmMt.listen = function (entry) {
   var onMessage = function (data) {
-    if (!wasmMtIsMessage(data)) return;
     wasmMtMessages(data).forEach(onOneMessage);
   };
   var onOneMessage = function (data) {

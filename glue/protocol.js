@@ -46,11 +46,6 @@ var WASM_MT_INBOX_TEXT = { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_ST
 var WASM_MT_COMPACT_CALL = WASM_MT_PROTOCOL + ':call:';
 var WASM_MT_COMPACT_REPLY = WASM_MT_PROTOCOL + ':reply:';
 
-function wasmMtIsMessage(data) {
-  if (typeof data === 'string') return data.lastIndexOf(WASM_MT_PROTOCOL + ':', 0) === 0;
-  return data !== null && typeof data === 'object' && data['wasm_mt'] === WASM_MT_PROTOCOL;
-}
-
 // A call or a value reply: compact when it has no buffers (see above).
 function wasmMtCall(id, fn, payload, buffers) {
   if (!buffers) return WASM_MT_COMPACT_CALL + id + ':' + fn + ':' + payload;
@@ -106,8 +101,11 @@ WasmMtOutbox.prototype.flush = function () {
   this.send(messages.length === 1 ? messages[0] : wasmMtMessage(WASM_MT_MSG.BATCH, { messages: messages }), transfer);
 };
 
-// The messages (as objects) of a message, or of a batch.
+// The wasm_mt messages (as objects) in what a port received: a message, a compact
+// string or a batch; none for anything that is not ours.
 function wasmMtMessages(data) {
+  var ours = typeof data === 'string' || (data !== null && typeof data === 'object' && data['wasm_mt'] === WASM_MT_PROTOCOL);
+  if (!ours) return [];  // (a string that is not ours fails in wasmMtExpand)
   var messages = typeof data === 'object' && data['type'] === WASM_MT_MSG.BATCH ? data['messages'] : [data];
   var out = [];
   for (var i = 0; i < messages.length; i++) {

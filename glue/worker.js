@@ -129,7 +129,7 @@ if (wasmMt.inWorker) {
     var receivedInit;
     var init = new Promise(function (resolve) { receivedInit = resolve; });
     var onMessage = function (data) {
-      if (!wasmMtIsMessage(data) || wasmMt.crashed) return;
+      if (wasmMt.crashed) return;
       var messages = wasmMtMessages(data);
       if (!messages.length) return;
       if (messages[0]['type'] === WASM_MT_MSG.INIT) return receivedInit(messages[0]);
