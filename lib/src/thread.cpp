@@ -60,14 +60,14 @@ thread_state::~thread_state() {
   thread_table().erase(handle_);
 }
 
-std::uint32_t thread_state::add_pending(std::unique_ptr<pending_request> request) {
+std::uint32_t thread_state::add_pending(std::shared_ptr<pending_request>&& request) {
   for (;;) {  // skips 0 and IDs still pending once the count wraps (request_id.hpp)
     std::uint32_t id = next_request_id++;
     if (id != 0 && pending_.try_emplace(id, std::move(request)).second) return id;  // leaves `request` if taken
   }
 }
 
-std::unique_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) {
+std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) {
   auto found = pending_.find(request_id);
   if (found == pending_.end()) return nullptr;
   auto request = std::move(found->second);
@@ -115,7 +115,7 @@ void thread_state::crashed(std::string message, std::string stack, std::string_v
 void thread_state::fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure) {
   // Settling resumes callers, which may send, terminate, or destroy this thread: decide
   // every error first, then settle without touching `this` again.
-  std::vector<std::pair<std::unique_ptr<pending_request>, std::exception_ptr>> failing;
+  std::vector<std::pair<std::shared_ptr<pending_request>, std::exception_ptr>> failing;
   failing.reserve(pending_.size());
   for (auto& [id, request] : pending_) failing.emplace_back(std::move(request), std::make_exception_ptr(failure(id)));
   pending_.clear();
@@ -190,7 +190,7 @@ thread::thread(thread&&) noexcept = default;
 thread& thread::operator=(thread&&) noexcept = default;
 thread::~thread() = default;
 
-std::uint32_t thread::admit(std::unique_ptr<detail::pending_request> request) {
+std::uint32_t thread::admit(std::shared_ptr<detail::pending_request>&& request) {
   if (!state_ || !state_->alive()) {
     request->settle_error(std::make_exception_ptr(
         state_ ? state_->death_error()
@@ -201,14 +201,14 @@ std::uint32_t thread::admit(std::unique_ptr<detail::pending_request> request) {
 }
 
 void thread::send_call(function_id called, const detail::encoded& captures,
-                       std::unique_ptr<detail::pending_request> request) {
+                       std::shared_ptr<detail::pending_request>&& request) {
   if (std::uint32_t id = admit(std::move(request)))
     wasm_mt_js_post_call(state_->handle(), id, called, captures.json.data(), captures.json.size(),
                          captures.buffers.data(), captures.buffers.size());
 }
 
 void thread::send_exec_js(std::string_view code, bool is_async, bool raw,
-                          std::unique_ptr<detail::pending_request> request) {
+                          std::shared_ptr<detail::pending_request>&& request) {
   if (std::uint32_t id = admit(std::move(request)))
     wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), is_async ? 1 : 0, raw ? 1 : 0);
 }

@@ -36,8 +36,8 @@ class thread_state {
   void mark_running() noexcept { status_ = status::running; }
 
   // Records `request` under a new request ID and returns the ID.
-  std::uint32_t add_pending(std::unique_ptr<pending_request> request);
-  std::unique_ptr<pending_request> take_pending(std::uint32_t request_id);
+  std::uint32_t add_pending(std::shared_ptr<pending_request>&& request);
+  std::shared_ptr<pending_request> take_pending(std::uint32_t request_id);
   std::size_t pending_count() const noexcept { return pending_.size(); }
 
   // The error a request on this (dead) thread fails with.
@@ -59,7 +59,7 @@ class thread_state {
   status status_ = status::starting;
   std::string death_message_;
   std::string death_stack_;
-  std::unordered_map<std::uint32_t, std::unique_ptr<pending_request>> pending_;
+  std::unordered_map<std::uint32_t, std::shared_ptr<pending_request>> pending_;
 };
 
 // Handle -> live thread_state of this instance.

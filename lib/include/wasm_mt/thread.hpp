@@ -84,11 +84,11 @@ class thread {
 
   // Records `request` as pending and returns its ID; on a dead thread settles it with
   // the thread's death error and returns 0.
-  std::uint32_t admit(std::unique_ptr<detail::pending_request> request);
+  std::uint32_t admit(std::shared_ptr<detail::pending_request>&& request);
   void send_call(function_id called, const detail::encoded& captures,
-                 std::unique_ptr<detail::pending_request> request);
+                 std::shared_ptr<detail::pending_request>&& request);
   void send_exec_js(std::string_view code, bool is_async, bool raw,
-                    std::unique_ptr<detail::pending_request> request);
+                    std::shared_ptr<detail::pending_request>&& request);
 
   // Encodes `captures` and calls `called` with them (a failure to encode fails the
   // returned future, nothing is sent).
@@ -97,10 +97,10 @@ class thread {
 
   template <class R>
   future<R> send_js(std::string_view code, bool is_async) {
-    auto state = std::make_shared<detail::shared_state<R>>();
-    send_exec_js(code, is_async, std::is_same_v<R, emscripten::val>,
-                 std::make_unique<detail::typed_request<R>>(0, state));
-    return future<R>(std::move(state));
+    auto state = std::make_shared<detail::request_state<R>>(0);
+    future<R> result(state);
+    send_exec_js(code, is_async, std::is_same_v<R, emscripten::val>, std::move(state));
+    return result;
   }
 
   std::unique_ptr<detail::thread_state> state_;
@@ -119,7 +119,7 @@ future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& capt
 
 template <class R, class Captures>
 future<R> thread::send_encoded(function_id called, const Captures& captures) {
-  auto state = std::make_shared<detail::shared_state<R>>();
+  auto state = std::make_shared<detail::request_state<R>>(called);
   future<R> result(state);
   detail::encoded encoded_captures;
   try {
@@ -128,7 +128,7 @@ future<R> thread::send_encoded(function_id called, const Captures& captures) {
     state->set_error(std::current_exception());
     return result;
   }
-  send_call(called, encoded_captures, std::make_unique<detail::typed_request<R>>(called, std::move(state)));
+  send_call(called, encoded_captures, std::move(state));
   return result;
 }
 

@@ -1,10 +1,11 @@
-// A request waiting for its reply: the typed end that settles the caller's future.
-// Settled exactly once: by its reply, or by the thread failing all pending requests.
+// A request waiting for its reply. The thread's pending map holds it as a
+// pending_request; its future holds the same object as the shared_state it settles
+// (request_state: one allocation for both). Settled exactly once: by its reply, or by
+// the thread failing all pending requests.
 #pragma once
 
 #include <cstddef>
 #include <exception>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -22,7 +23,8 @@ namespace wasm_mt::detail {
 class pending_request {
  public:
   explicit pending_request(function_id called) : called_(called) {}
-  virtual ~pending_request() = default;
+  pending_request(const pending_request&) = delete;
+  pending_request& operator=(const pending_request&) = delete;
 
   // The reply's value is in the inbox: `payload` is its JSON text.
   virtual void settle_value(std::string_view payload, std::size_t buffer_count) = 0;
@@ -31,15 +33,17 @@ class pending_request {
   // The closure called (0 for exec_js), for error messages.
   function_id called() const noexcept { return called_; }
 
+ protected:
+  ~pending_request() = default;  // destroyed as the request_state it is part of
+
  private:
   function_id called_;
 };
 
 template <class R>
-class typed_request final : public pending_request {
+class request_state final : public shared_state<R>, public pending_request {
  public:
-  typed_request(function_id called, std::shared_ptr<shared_state<R>> state)
-      : pending_request(called), state_(std::move(state)) {}
+  explicit request_state(function_id called) : pending_request(called) {}
 
   void settle_value(std::string_view payload, std::size_t buffer_count) override {
     std::optional<stored_t<R>> value;
@@ -52,16 +56,13 @@ class typed_request final : public pending_request {
       else
         value.emplace(decode<R>(payload, buffer_count));
     } catch (...) {
-      state_->set_error(std::current_exception());
+      this->set_error(std::current_exception());
       return;
     }
-    state_->set_value(std::move(*value));
+    this->set_value(std::move(*value));
   }
 
-  void settle_error(std::exception_ptr failure) override { state_->set_error(std::move(failure)); }
-
- private:
-  std::shared_ptr<shared_state<R>> state_;
+  void settle_error(std::exception_ptr failure) override { this->set_error(std::move(failure)); }
 };
 
 }  // namespace wasm_mt::detail
