@@ -21,6 +21,14 @@ void report_unobserved_error(const std::exception_ptr& error) noexcept {
   }
 }
 
+void shared_state_base::throw_no_value() {
+  retrieved_ = true;
+  if (error_) std::rethrow_exception(error_);
+  throw wasm_mt::error(error_kind::bad_payload, "future's value was already taken");
+}
+
+void throw_empty_future() { throw wasm_mt::error(error_kind::bad_payload, "use of an empty wasm_mt::future"); }
+
 wasm_mt::error to_error(const std::exception_ptr& failure) {
   try {
     std::rethrow_exception(failure);

@@ -41,6 +41,9 @@ struct future_promise_base<void> {
 // Converts whatever a future failed with into the wasm_mt::error handed to callbacks.
 wasm_mt::error to_error(const std::exception_ptr& failure);
 
+// Throws that an empty (default-constructed or moved-from) future was used.
+[[noreturn]] void throw_empty_future();
+
 }  // namespace detail
 
 template <class T>
@@ -139,7 +142,7 @@ class future {
 
  private:
   const std::shared_ptr<state_type>& checked_state() const {
-    if (!state_) throw wasm_mt::error(error_kind::bad_payload, "use of an empty wasm_mt::future");
+    if (!state_) detail::throw_empty_future();
     return state_;
   }
 

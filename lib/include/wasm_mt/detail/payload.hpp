@@ -112,8 +112,23 @@ encoded encode(const T& value) {
   return out;
 }
 
+// decode() through nlohmann/json's DOM.
+template <class T>
+T decode_parsed(std::string_view json_text, std::size_t buffer_count) {
+  try {
+    incoming_buffers_scope scope(buffer_count);
+    return read_json<T>(nlohmann::json::parse(json_text));
+  } catch (const wasm_mt::error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw_bad_payload("cannot decode", e);
+  }
+}
+
 // Decodes text received with `buffer_count` buffers (read from the inbox message).
 // Throws error_kind::bad_payload when the text does not parse or does not fit T.
+// Scalars and plain captures in their canonical form take a direct path with no DOM
+// (and, with JS exceptions, no trampoline).
 template <class T>
 T decode(std::string_view json_text, std::size_t buffer_count) {
   if constexpr (json_scalar<T>) {

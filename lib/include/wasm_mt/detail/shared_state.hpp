@@ -68,10 +68,10 @@ class shared_state_base {
     }
   }
 
-  void rethrow_if_error() {
-    retrieved_ = true;
-    if (error_) std::rethrow_exception(error_);
-  }
+  // Throws the error; or, when there is none, that the value was already taken. Out of
+  // line, so that take()'s common path is small enough to inline (and, with JS
+  // exceptions, costs no trampoline).
+  [[noreturn]] void throw_no_value();
 
  private:
   bool settled_ = false;
@@ -94,8 +94,7 @@ class shared_state : public shared_state_base {
 
   // The result, moved out once; rethrows the error.
   stored_t<T> take() {
-    rethrow_if_error();
-    if (!value_) throw wasm_mt::error(error_kind::bad_payload, "future's value was already taken");
+    if (!value_) throw_no_value();
     stored_t<T> value = std::move(*value_);
     value_.reset();
     return value;
