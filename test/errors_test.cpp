@@ -119,6 +119,18 @@ struct FillHeap {
 };
 WASM_MT_CLOSURE(FillHeap, left_bytes)
 
+// Throws an error with a `size`-byte message, after leaving the worker too little memory
+// to copy that message into a reply. FillHeap{0} gives the memory back.
+struct ThrowsUndescribable {
+  std::size_t size = 0;
+  int operator()() const {
+    std::runtime_error error(std::string(size, 'e'));
+    FillHeap{size / 4}();
+    throw error;
+  }
+};
+WASM_MT_CLOSURE(ThrowsUndescribable, size)
+
 struct BadUtf8 {
   std::string operator()() const { return std::string("\xff\xfe", 2); }
 };
@@ -221,6 +233,15 @@ ASYNC_TEST_CASE("captures too large for the worker's memory fail their request, 
   auto e = co_await test::error_of(th.exec(TextSize{std::string(std::size_t(96) << 20, 'x')}));
   CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(e.message(), Catch::Contains("no memory for the captures"));
+  CHECK(co_await th.exec(FillHeap{0}));
+  CHECK((co_await th.exec(TextSize{"abc"})) == 3);
+}
+
+ASYNC_TEST_CASE("an error the worker has no memory to describe still fails its request", "[errors]") {
+  auto th = co_await test::spawn();
+  auto e = co_await test::error_of(th.exec(ThrowsUndescribable{std::size_t(32) << 20}));
+  CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
+  CHECK_THAT(e.message(), Catch::Contains("ran out of memory while reporting an error"));
   CHECK(co_await th.exec(FillHeap{0}));
   CHECK((co_await th.exec(TextSize{"abc"})) == 3);
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/noexcept_js_eh.hpp"
 
 namespace wasm_mt::detail {
 
@@ -32,8 +33,9 @@ void on_thread_ready(int handle);
 void on_thread_failed(int handle);
 void on_thread_crashed(int handle);
 void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length, std::size_t buffer_count);
-// Worker side (dispatch.cpp).
-void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length, std::size_t buffer_count);
+// Worker side (dispatch.cpp). Replies to every call, failures included.
+void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length,
+             std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Timers and fetches (utils.cpp) and program loads (program.cpp).
 void on_timer(std::uint32_t token);
 void on_fetched(std::uint32_t token, bool ok);

@@ -15,7 +15,7 @@ registry& registry::instance() {
   return the_registry;
 }
 
-registry::table& registry::entries() const {
+registry::table& registry::entries() const noexcept {
   static table the_table;
   return the_table;
 }
@@ -36,19 +36,19 @@ function_id registry::add(std::string_view name, detail::invoker invoke) {
   }
 }
 
-const registry::entry* registry::lookup(function_id id) const {
+const registry::entry* registry::lookup(function_id id) const noexcept {
   const auto& items = entries().items;
   auto at = std::lower_bound(items.begin(), items.end(), id,
                              [](const auto& item, function_id key) { return item.first < key; });
   return (at != items.end() && at->first == id) ? &at->second : nullptr;
 }
 
-detail::invoker registry::find(function_id id) const {
+detail::invoker registry::find(function_id id) const noexcept {
   const entry* found = lookup(id);
   return found ? found->invoke : nullptr;
 }
 
-std::string_view registry::name_of(function_id id) const {
+std::string_view registry::name_of(function_id id) const noexcept {
   const entry* found = lookup(id);
   return found ? found->name : std::string_view{};
 }

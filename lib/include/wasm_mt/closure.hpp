@@ -77,20 +77,29 @@ struct incoming_call {
   std::size_t buffer_count;
 };
 
-// Worker-side replies; each request gets exactly one.
-void reply_encoded(std::uint32_t request_id, const encoded& value);
-void reply_error(std::uint32_t request_id, const std::exception_ptr& failure);
+// Worker-side replies; each request gets exactly one. They never throw: a value that
+// cannot be encoded is replied as its error, and an error that cannot be described (no
+// memory) as a short fixed one.
+void reply_json(std::uint32_t request_id, std::string_view json) noexcept;
+void reply_encoded(std::uint32_t request_id, const encoded& value) noexcept;
+void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) noexcept;
 
 template <class T>
-void reply_value(std::uint32_t request_id, const T& value) {
-  encoded out;
-  try {
-    out = encode(value);
-  } catch (...) {
-    reply_error(request_id, std::current_exception());
-    return;
+void reply_value(std::uint32_t request_id, const T& value) noexcept {
+  if constexpr (std::is_null_pointer_v<T>) {
+    reply_json(request_id, "null");
+  } else if constexpr (json_scalar<T>) {
+    reply_json(request_id, scalar_to_json(value).view());
+  } else {
+    encoded out;
+    try {
+      out = encode(value);
+    } catch (...) {
+      reply_error(request_id, std::current_exception());
+      return;
+    }
+    reply_encoded(request_id, out);
   }
-  reply_encoded(request_id, out);
 }
 
 template <class C>
@@ -113,7 +122,7 @@ future<void> run_async_closure(std::uint32_t request_id, std::shared_ptr<C> clos
 // the dispatcher, which calls this through a pointer: with native wasm exceptions WebKit
 // skips a catch around a call through a pointer (docs/webkit-wasm-exceptions.md).
 template <class C>
-void invoke_closure(const incoming_call& call) {
+void invoke_closure(const incoming_call& call) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
     C closure = decode<C>(call.payload, call.buffer_count);
     using raw_result = std::invoke_result_t<C&>;

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "wasm_mt/detail/noexcept_js_eh.hpp"
 #include "wasm_mt/detail/type_name.hpp"
 
 namespace wasm_mt {
@@ -35,7 +36,7 @@ constexpr function_id stable_id(std::string_view name) noexcept {
 namespace detail {
 struct incoming_call;
 // Runs a call and replies to it, errors included (detail::invoke_closure).
-using invoker = void (*)(const incoming_call&);
+using invoker = void (*)(const incoming_call&) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 }  // namespace detail
 
 class registry {
@@ -48,9 +49,9 @@ class registry {
   function_id add(std::string_view name, detail::invoker invoke);
 
   // The invoker under `id`, or nullptr.
-  detail::invoker find(function_id id) const;
+  detail::invoker find(function_id id) const noexcept;
   // The name registered under `id` (with its "#n" if it has one), or empty.
-  std::string_view name_of(function_id id) const;
+  std::string_view name_of(function_id id) const noexcept;
   std::size_t size() const;
 
  private:
@@ -59,11 +60,11 @@ class registry {
     std::string name;
     detail::invoker invoke;
   };
-  const entry* lookup(function_id id) const;
+  const entry* lookup(function_id id) const noexcept;
 
   // Sorted by ID. Filled at startup, read-only afterwards.
   struct table;
-  table& entries() const;
+  table& entries() const noexcept;
 };
 
 }  // namespace wasm_mt

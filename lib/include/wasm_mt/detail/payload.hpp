@@ -97,7 +97,7 @@ encoded encode(const T& value) {
   encoded out;
   try {
     if constexpr (json_scalar<T>) {
-      out.json = scalar_to_json(value);
+      out.json = scalar_to_json(value).view();
     } else if constexpr (plain_capture<T>) {
       out.json = encode_capture(value);
     } else {
@@ -137,14 +137,7 @@ T decode(std::string_view json_text, std::size_t buffer_count) {
     T value{};
     if (decode_capture(json_text, value)) return value;
   }
-  try {
-    incoming_buffers_scope scope(buffer_count);
-    return read_json<T>(nlohmann::json::parse(json_text));
-  } catch (const wasm_mt::error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw_bad_payload("cannot decode", e);
-  }
+  return decode_parsed<T>(json_text, buffer_count);
 }
 
 }  // namespace wasm_mt::detail

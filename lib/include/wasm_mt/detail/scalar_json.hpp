@@ -1,13 +1,13 @@
 // Integers and bools in their JSON text form without building a JSON value: the most
-// common results take no DOM, no allocation but the text, and (with JS exceptions) none
-// of the trampolines a DOM's construction and destruction cost. The text is what
+// common results take no DOM, no allocation, and (with JS exceptions) none of the
+// trampolines a DOM's construction and destruction cost. The text is what
 // nlohmann/json writes; anything not in its canonical form (3.0, 1e3, spaces,
 // out-of-range) is left to nlohmann/json, so the results are the same.
 #pragma once
 
 #include <charconv>
+#include <cstddef>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -18,15 +18,23 @@ concept json_scalar = std::is_same_v<T, bool> ||
                       (std::is_integral_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, wchar_t> &&
                        !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> && !std::is_same_v<T, char32_t>);
 
+// A scalar's JSON text, held in place.
+struct scalar_text {
+  char data[24];  // enough for any 64-bit integer
+  std::size_t size = 0;
+  std::string_view view() const noexcept { return {data, size}; }
+};
+
 template <json_scalar T>
-std::string scalar_to_json(T value) {
+scalar_text scalar_to_json(T value) noexcept {
+  scalar_text text;
   if constexpr (std::is_same_v<T, bool>) {
-    return value ? "true" : "false";
+    std::string_view word = value ? "true" : "false";
+    text.size = word.copy(text.data, sizeof text.data);
   } else {
-    char text[24];
-    auto end = std::to_chars(text, text + sizeof text, value).ptr;
-    return std::string(text, end);
+    text.size = static_cast<std::size_t>(std::to_chars(text.data, text.data + sizeof text.data, value).ptr - text.data);
   }
+  return text;
 }
 
 // The value when `text` is its canonical JSON form; nullopt otherwise.
