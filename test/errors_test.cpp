@@ -246,6 +246,29 @@ ASYNC_TEST_CASE("an error the worker has no memory to describe still fails its r
   CHECK((co_await th.exec(TextSize{"abc"})) == 3);
 }
 
+ASYNC_TEST_CASE("what a then() callback throws is logged, and other requests still settle", "[errors]") {
+  auto th = co_await test::spawn();
+  EM_ASM({
+    globalThis.capturedErrors = [];
+    const original = wasmMt.log;
+    globalThis.restoreLog = () => { wasmMt.log = original; };
+    wasmMt.log = (level, line) => { if (level >= 2) capturedErrors.push(line); };
+  });
+  th.exec(shared::Multiply{2, 3}).then([](int) { throw std::runtime_error("thrown on a value"); });
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);  // replies come in order
+  // Terminating fails both pending requests; the first callback's throw must not stop the second.
+  th.exec(shared::Multiply{2, 3}).then([](int) {}, [](const wasm_mt::error&) { throw std::runtime_error("thrown on an error"); });
+  auto second = th.exec(shared::Multiply{4, 5});
+  th.terminate();
+  auto e = co_await test::error_of(std::move(second));
+  CHECK(e.kind() == wasm_mt::error_kind::terminated);
+  int logged = EM_ASM_INT({
+    restoreLog();
+    return capturedErrors.filter(line => line.includes('thrown on a value') || line.includes('thrown on an error')).length;
+  });
+  CHECK(logged == 2);
+}
+
 ASYNC_TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
   auto th = co_await test::spawn();
   auto e = co_await test::error_of(th.exec_by_name("no::such::closure", nlohmann::json::object()));

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 #include <typeinfo>
+#include <utility>
 
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
@@ -18,6 +19,19 @@ void report_unobserved_error(const std::exception_ptr& error) noexcept {
     std::string text = "wasm_mt: unhandled error: " + describe_exception(error);
     wasm_mt_js_log(2, text.data(), text.size());
   } catch (...) {
+  }
+}
+
+void shared_state_base::wake() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  try {
+    if (auto waiter = std::exchange(waiter_, nullptr)) {
+      waiter.resume();  // a coroutine whose promise rethrows its exceptions throws here
+    } else if (callback_) {
+      auto callback = std::move(callback_);
+      callback();
+    }
+  } catch (...) {
+    report_unobserved_error(std::current_exception());
   }
 }
 

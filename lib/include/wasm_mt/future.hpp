@@ -113,7 +113,8 @@ class future {
 
   // Calls on_value(T) (or on_value() for void) or on_error(const wasm_mt::error&) once
   // the future settles (at once if it already has). Errors that are not wasm_mt::error
-  // arrive converted (kind remote_exception, their what() as message).
+  // arrive converted (kind remote_exception, their what() as message). What a callback
+  // throws is logged to the console, never thrown into the code that settled the future.
   template <class OnValue, class OnError>
   void then(OnValue on_value, OnError on_error) {
     auto* raw = checked_state().get();

@@ -1,5 +1,9 @@
 // The state behind a wasm_mt::future: settles exactly once (value or error), then wakes
-// its one consumer (an awaiting coroutine or a callback). Single-threaded by design: each
+// its one consumer (an awaiting coroutine or a callback). Settling does not throw: what
+// the consumer throws is reported (report_unobserved_error), not passed back to the code
+// that settled, which may be failing other requests too. (With native wasm exceptions a
+// JS exception from the consumer still passes through: see noexcept_js_eh.hpp.)
+// Single-threaded by design: each
 // wasm instance runs on one JS thread and nothing here is shared across instances.
 #pragma once
 
@@ -11,6 +15,7 @@
 #include <variant>
 
 #include "wasm_mt/detail/coroutine.hpp"
+#include "wasm_mt/detail/noexcept_js_eh.hpp"
 #include "wasm_mt/error.hpp"
 
 namespace wasm_mt::detail {
@@ -39,14 +44,12 @@ class shared_state_base {
   }
   // Runs `callback` on settle, or at once when already settled.
   void set_callback(std::function<void()> callback) {
-    if (settled_)
-      callback();
-    else
-      callback_ = std::move(callback);
+    callback_ = std::move(callback);
+    if (settled_) wake();
   }
 
   // Settles with an error; false (and no effect) when already settled.
-  bool set_error(std::exception_ptr error) {
+  bool set_error(std::exception_ptr error) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     if (settled_) return false;
     error_ = std::move(error);
     settle();
@@ -58,14 +61,9 @@ class shared_state_base {
     if (error_ && !retrieved_) report_unobserved_error(error_);
   }
 
-  void settle() {
+  void settle() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     settled_ = true;
-    if (auto waiter = std::exchange(waiter_, nullptr)) {
-      waiter.resume();
-    } else if (callback_) {
-      auto callback = std::move(callback_);
-      callback();
-    }
+    wake();
   }
 
   // Throws the error; or, when there is none, that the value was already taken. Out of
@@ -74,6 +72,10 @@ class shared_state_base {
   [[noreturn]] void throw_no_value();
 
  private:
+  // Resumes the waiter or runs the callback, once. The last use of `this`: the consumer
+  // may destroy this state.
+  void wake() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+
   bool settled_ = false;
   bool retrieved_ = false;
   std::exception_ptr error_;
