@@ -32,7 +32,9 @@ std::exception_ptr no_memory_for(std::string_view what, std::size_t length);
 void on_thread_ready(int handle);
 void on_thread_failed(int handle);
 void on_thread_crashed(int handle);
-void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length, std::size_t buffer_count);
+// Settles the request, failures included.
+void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
+              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Worker side (dispatch.cpp). Replies to every call, failures included.
 void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length,
              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;

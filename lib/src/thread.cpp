@@ -67,7 +67,7 @@ std::uint32_t thread_state::add_pending(std::shared_ptr<pending_request>&& reque
   }
 }
 
-std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) {
+std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) noexcept {
   auto found = pending_.find(request_id);
   if (found == pending_.end()) return nullptr;
   auto request = std::move(found->second);
@@ -150,7 +150,8 @@ void on_thread_crashed(int handle) {
                    inbox_read_text(inbox_text::running));
 }
 
-void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length, std::size_t buffer_count) {
+void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
+              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto* state = find_thread(handle);
   if (!state) return;
   auto request = state->take_pending(request_id);

@@ -37,7 +37,7 @@ class thread_state {
 
   // Records `request` under a new request ID and returns the ID.
   std::uint32_t add_pending(std::shared_ptr<pending_request>&& request);
-  std::shared_ptr<pending_request> take_pending(std::uint32_t request_id);
+  std::shared_ptr<pending_request> take_pending(std::uint32_t request_id) noexcept;
   std::size_t pending_count() const noexcept { return pending_.size(); }
 
   // The error a request on this (dead) thread fails with.

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <exception>
-#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -26,9 +25,10 @@ class pending_request {
   pending_request(const pending_request&) = delete;
   pending_request& operator=(const pending_request&) = delete;
 
-  // The reply's value is in the inbox: `payload` is its JSON text.
-  virtual void settle_value(std::string_view payload, std::size_t buffer_count) = 0;
-  virtual void settle_error(std::exception_ptr failure) = 0;
+  // The reply's value is in the inbox: `payload` is its JSON text. A value that cannot
+  // be decoded settles the request with that error.
+  virtual void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
+  virtual void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
 
   // The closure called (0 for exec_js), for error messages.
   function_id called() const noexcept { return called_; }
@@ -45,24 +45,23 @@ class request_state final : public shared_state<R>, public pending_request {
  public:
   explicit request_state(function_id called) : pending_request(called) {}
 
-  void settle_value(std::string_view payload, std::size_t buffer_count) override {
-    std::optional<stored_t<R>> value;
+  void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     try {
       if constexpr (std::is_void_v<R>)
-        value.emplace();
+        this->set_value({});
       else if constexpr (std::is_same_v<R, emscripten::val>)
-        value.emplace(emscripten::val::take_ownership(
+        this->set_value(emscripten::val::take_ownership(
             reinterpret_cast<emscripten::EM_VAL>(wasm_mt_js_inbox_value_handle())));
       else
-        value.emplace(decode<R>(payload, buffer_count));
-    } catch (...) {
+        this->set_value(decode<R>(payload, buffer_count));
+    } catch (...) {  // settling itself does not throw: this is the decoding's error
       this->set_error(std::current_exception());
-      return;
     }
-    this->set_value(std::move(*value));
   }
 
-  void settle_error(std::exception_ptr failure) override { this->set_error(std::move(failure)); }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    this->set_error(std::move(failure));
+  }
 };
 
 }  // namespace wasm_mt::detail
