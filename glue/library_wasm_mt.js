@@ -92,6 +92,10 @@ var wasmMtLibrary = {
     return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
   },
 
+  wasm_mt_js_now_ms: function () {
+    return performance.now();
+  },
+
   wasm_mt_js_fetch_bytes: function (token, url, urlLength) {
     token >>>= 0;
     var target = UTF8ToString(url, urlLength);

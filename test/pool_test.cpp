@@ -1,12 +1,14 @@
 // The pool: the original wasm-mt-pool's tests, then balancing, self-healing, timeouts,
 // cancellation, bounded queues and the data-parallel helper.
-#include <emscripten/emscripten.h>
-
 #include <set>
 #include <string>
 #include <vector>
 
+#include <emscripten/emscripten.h>
+#include <nlohmann/json.hpp>
+
 #include "async_test.hpp"
+#include "shared_closures.hpp"
 
 namespace {
 
@@ -248,4 +250,25 @@ ASYNC_TEST_CASE("inline closures run on a pool too", "[pool]") {
     co_return base + 1;
   });
   CHECK((co_await std::move(later)) == 41);
+}
+
+ASYNC_TEST_CASE("a task that cannot be sent or decoded fails alone, and the pool goes on", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1});
+  struct Unencodable {
+    std::string s;
+    int operator()() const { return 1; }
+    void wasm_mt_to_json(nlohmann::json& j) const { j = s; }
+    void wasm_mt_from_json(const nlohmann::json& j) { j.get_to(s); }
+  };
+  auto bad_captures = co_await test::error_of(pool.exec(Unencodable{std::string("\xff", 1)}));
+  CHECK(bad_captures.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(bad_captures.message(), Catch::Contains("cannot encode"));
+  auto wrong_result =
+      co_await test::error_of(pool.exec_by_name<std::vector<int>>("shared::Multiply", {{"a", 3}, {"b", 5}}));
+  CHECK(wrong_result.kind() == wasm_mt::error_kind::bad_payload);
+  auto unknown = co_await test::error_of(pool.exec_by_name<int>("no::such::closure", nlohmann::json::object()));
+  CHECK(unknown.kind() == wasm_mt::error_kind::unknown_function);
+  CHECK((co_await pool.exec_by_name<int>("shared::Multiply", {{"a", 6}, {"b", 7}})) == 42);
+  CHECK(pool.running() == 0);
+  CHECK(pool.queued() == 0);
 }

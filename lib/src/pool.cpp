@@ -1,19 +1,18 @@
 #include "wasm_mt/pool.hpp"
 
-#include <emscripten/emscripten.h>
-
 #include <algorithm>
 #include <deque>
 #include <optional>
 #include <unordered_map>
 
+#include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/timer.hpp"
 #include "wasm_mt/utils.hpp"
 
 namespace wasm_mt::detail {
 
-// The state of a pool, shared with the callbacks of its running tasks (which hold it
-// weakly: a task settling after the pool is gone finds nothing to update).
+// The state of a pool, shared with its jobs (which hold it weakly: a job settling after
+// the pool is gone finds nothing to update).
 class pool_state : public std::enable_shared_from_this<pool_state> {
  public:
   pool_state(pool_options options, program code) : options_(std::move(options)), code_(code) {}
@@ -21,7 +20,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
   void add_thread(wasm_mt::thread th) { slots_.emplace_back().th.emplace(std::move(th)); }
 
-  std::uint64_t enqueue(std::unique_ptr<pool_job> job);
+  std::uint64_t enqueue(std::shared_ptr<pool_job>&& job);
   bool cancel(std::uint64_t id);
   void shut_down();
 
@@ -44,7 +43,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool ready() const { return th && !th->is_terminated() && !replacing; }
   };
   struct running_job {
-    std::unique_ptr<pool_job> job;
+    std::shared_ptr<pool_job> job;
     std::size_t slot;
     std::uint64_t generation;
     double sent_ms;
@@ -55,7 +54,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool is_short(std::uint32_t kind) const;
   std::size_t depth_limit(std::uint32_t kind) const;
   bool can_take(const slot& s, std::uint32_t kind) const;
-  void start(std::size_t index, std::unique_ptr<pool_job> job);
+  void start(std::size_t index, std::shared_ptr<pool_job> job);
+  friend bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
+                               const std::exception_ptr* failure) noexcept;
   bool settled(std::uint64_t id, const wasm_mt::error* failure);
   void timed_out(std::uint64_t id);
   // Takes job `id` off its slot's books; empty if it is not running.
@@ -66,15 +67,16 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   pool_options options_;
   program code_;
   std::vector<slot> slots_;
-  std::deque<std::unique_ptr<pool_job>> queue_;
+  std::deque<std::shared_ptr<pool_job>> queue_;
   std::unordered_map<std::uint64_t, running_job> running_;  // by job ID (unique in the pool)
   std::uint64_t next_job_id_ = 1;
   std::unordered_map<std::uint32_t, double> service_ms_;  // moving average of a kind's time on a thread
   bool shut_down_ = false;
 };
 
-std::uint64_t pool_state::enqueue(std::unique_ptr<pool_job> job) {
+std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   const std::uint64_t id = job->id = next_job_id_++;
+  job->pool = weak_from_this();
   if (shut_down_) {
     job->fail(wasm_mt::error(error_kind::cancelled, "the pool was destroyed", {}, true));
   } else if (options_.max_queued && queue_.size() >= options_.max_queued) {
@@ -152,24 +154,18 @@ void pool_state::dispatch() {
   }
 }
 
-void pool_state::start(std::size_t index, std::unique_ptr<pool_job> job) {
+void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) {
   auto& s = slots_[index];
   const std::uint64_t id = job->id;
-  std::weak_ptr<pool_state> weak = weak_from_this();
   if (options_.task_timeout_ms > 0)
-    s.deadline = timer(options_.task_timeout_ms, [weak, id] {
+    s.deadline = timer(options_.task_timeout_ms, [weak = weak_from_this(), id] {
       if (auto self = weak.lock()) self->timed_out(id);
     });
   const bool short_kind = is_short(job->kind);
   ++s.in_flight;
   if (!short_kind) ++s.not_short_in_flight;
-  pool_job& started =
-      *running_.emplace(id, running_job{std::move(job), index, s.generation, emscripten_get_now(), short_kind})
-           .first->second.job;
-  started.start(*s.th, [weak, id](const wasm_mt::error* failure) {
-    auto self = weak.lock();
-    return self && self->settled(id, failure);
-  });
+  running_.emplace(id, running_job{job, index, s.generation, wasm_mt_js_now_ms(), short_kind});
+  job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
 }
 
 std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) {
@@ -194,7 +190,7 @@ bool pool_state::settled(std::uint64_t id, const wasm_mt::error* failure) {
 
   // Its time on the thread: from when it was sent, or from when the task before it on
   // the same thread settled if that was later (it waited behind it).
-  const double now = emscripten_get_now();
+  const double now = wasm_mt_js_now_ms();
   const double service = now - std::max(done->sent_ms, s.last_settled_ms);
   s.last_settled_ms = now;
   auto [average, first] = service_ms_.try_emplace(done->job->kind, service);
@@ -254,6 +250,19 @@ void pool_state::replace(std::size_t index) {
           });
 }
 
+bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
+                      const std::exception_ptr* failure) noexcept {
+  auto self = pool.lock();
+  if (!self) return false;
+  try {
+    if (!failure) return self->settled(id, nullptr);
+    const wasm_mt::error error = to_error(*failure);
+    return self->settled(id, &error);
+  } catch (...) {  // no memory for the pool's books: the job settles with its own outcome
+    return false;
+  }
+}
+
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {
   auto state = pool.lock();
   return state && state->cancel(id);
@@ -279,7 +288,7 @@ pool::~pool() {
   if (state_) state_->shut_down();
 }
 
-std::uint64_t pool::enqueue(std::unique_ptr<detail::pool_job> job) { return state_->enqueue(std::move(job)); }
+std::uint64_t pool::enqueue(std::shared_ptr<detail::pool_job>&& job) { return state_->enqueue(std::move(job)); }
 
 std::size_t pool::size() const noexcept { return state_ ? state_->size() : 0; }
 std::size_t pool::threads_alive() const noexcept { return state_ ? state_->threads_alive() : 0; }

@@ -60,10 +60,10 @@ thread_state::~thread_state() {
   thread_table().erase(handle_);
 }
 
-std::uint32_t thread_state::add_pending(std::shared_ptr<pending_request>&& request) {
+std::uint32_t thread_state::add_pending(const std::shared_ptr<pending_request>& request) {
   for (;;) {  // skips 0 and IDs still pending once the count wraps (request_id.hpp)
     std::uint32_t id = next_request_id++;
-    if (id != 0 && pending_.try_emplace(id, std::move(request)).second) return id;  // leaves `request` if taken
+    if (id != 0 && pending_.try_emplace(id, request).second) return id;
   }
 }
 
@@ -191,26 +191,27 @@ thread::thread(thread&&) noexcept = default;
 thread& thread::operator=(thread&&) noexcept = default;
 thread::~thread() = default;
 
-std::uint32_t thread::admit(std::shared_ptr<detail::pending_request>&& request) {
-  if (!state_ || !state_->alive()) {
+std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  try {
+    if (state_ && state_->alive()) return state_->add_pending(request);
     request->settle_error(std::make_exception_ptr(
-        state_ ? state_->death_error()
-               : wasm_mt::error(error_kind::terminated, "use of a moved-from wasm_mt::thread")));
-    return 0;
+        state_ ? state_->death_error() : wasm_mt::error(error_kind::terminated, "use of a moved-from wasm_mt::thread")));
+  } catch (...) {  // no memory for the pending entry or the error: `request` is still ours to fail
+    request->settle_error(std::current_exception());
   }
-  return state_->add_pending(std::move(request));
+  return 0;
 }
 
 void thread::send_call(function_id called, const detail::encoded& captures,
-                       std::shared_ptr<detail::pending_request>&& request) {
-  if (std::uint32_t id = admit(std::move(request)))
+                       const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (std::uint32_t id = admit(request))
     wasm_mt_js_post_call(state_->handle(), id, called, captures.json.data(), captures.json.size(),
                          captures.buffers.data(), captures.buffers.size());
 }
 
 void thread::send_exec_js(std::string_view code, bool is_async, bool raw,
-                          std::shared_ptr<detail::pending_request>&& request) {
-  if (std::uint32_t id = admit(std::move(request)))
+                          const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (std::uint32_t id = admit(request))
     wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), is_async ? 1 : 0, raw ? 1 : 0);
 }
 

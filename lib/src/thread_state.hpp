@@ -36,7 +36,7 @@ class thread_state {
   void mark_running() noexcept { status_ = status::running; }
 
   // Records `request` under a new request ID and returns the ID.
-  std::uint32_t add_pending(std::shared_ptr<pending_request>&& request);
+  std::uint32_t add_pending(const std::shared_ptr<pending_request>& request);
   std::shared_ptr<pending_request> take_pending(std::uint32_t request_id) noexcept;
   std::size_t pending_count() const noexcept { return pending_.size(); }
 

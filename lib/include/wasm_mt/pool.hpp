@@ -78,25 +78,32 @@ class pool {
 
   template <class Closure>
   job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure) {
-    using R = closure_result_t<std::decay_t<Closure>>;
-    return submit<R>(closure_id<std::decay_t<Closure>>(),
-                     [closure = std::forward<Closure>(closure)](thread& th) { return th.exec(closure); });
+    using C = std::decay_t<Closure>;
+    const function_id called = closure_id<C>();
+    return submit<closure_result_t<C>>(called, called,
+                                       [called, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
+                                         th.send_encoded(called, closure, r);
+                                       });
   }
   template <class R = nlohmann::json>
   job<R> exec_js(std::string code) {
     const auto kind = stable_id(code);
-    return submit<R>(kind, [code = std::move(code)](thread& th) { return th.exec_js<R>(code); });
+    return submit<R>(0, kind, [code = std::move(code)](thread& th, const request& r) {
+      th.send_js<R>(code, false, r);
+    });
   }
   template <class R = nlohmann::json>
   job<R> exec_js_async(std::string code) {
     const auto kind = stable_id(code);
-    return submit<R>(kind, [code = std::move(code)](thread& th) { return th.exec_js_async<R>(code); });
+    return submit<R>(0, kind, [code = std::move(code)](thread& th, const request& r) {
+      th.send_js<R>(code, true, r);
+    });
   }
   template <class R = nlohmann::json>
   job<R> exec_by_name(std::string name, nlohmann::json captures) {
-    const auto kind = stable_id(name);
-    return submit<R>(kind, [name = std::move(name), captures = std::move(captures)](thread& th) {
-      return th.exec_by_name<R>(name, captures);
+    const auto called = stable_id(name);
+    return submit<R>(called, called, [called, captures = std::move(captures)](thread& th, const request& r) {
+      th.send_encoded(called, captures, r);
     });
   }
 
@@ -128,16 +135,19 @@ class pool {
  private:
   explicit pool(std::shared_ptr<detail::pool_state> state) noexcept;
 
+  using request = std::shared_ptr<detail::pending_request>;
+
+  // Queues a task that `send` sends to a thread when one is free. `called` names the
+  // closure in errors (0 for JS); `kind` groups tasks by their typical duration.
   template <class R, class Send>
-  job<R> submit(std::uint32_t kind, Send send) {
-    auto state = std::make_shared<detail::shared_state<R>>();
-    auto task = std::make_unique<detail::typed_pool_job<R, Send>>(state, std::move(send));
-    task->kind = kind;
+  job<R> submit(function_id called, std::uint32_t kind, Send send) {
+    auto task = std::make_shared<detail::typed_pool_job<R, Send>>(called, kind, std::move(send));
+    future<R> result(task);
     auto id = enqueue(std::move(task));
-    return job<R>(future<R>(std::move(state)), state_, id);
+    return job<R>(std::move(result), state_, id);
   }
   // Queues `job` (or fails it at once: pool destroyed, queue full) and returns its ID.
-  std::uint64_t enqueue(std::unique_ptr<detail::pool_job> job);
+  std::uint64_t enqueue(std::shared_ptr<detail::pool_job>&& job);
 
   template <class R>
   static future<std::vector<R>> gather(std::vector<job<R>> jobs) {

@@ -32,6 +32,7 @@ namespace wasm_mt {
 namespace detail {
 class thread_state;
 }
+class pool;
 
 class thread {
  public:
@@ -81,26 +82,36 @@ class thread {
  private:
   explicit thread(std::unique_ptr<detail::thread_state> state) noexcept;
   friend struct thread_access;
+  friend class pool;  // sends its jobs as their own pending requests
 
-  // Records `request` as pending and returns its ID; on a dead thread settles it with
-  // the thread's death error and returns 0.
-  std::uint32_t admit(std::shared_ptr<detail::pending_request>&& request);
+  // Sending `request`: each records it as pending and posts it, or settles it with why
+  // it cannot go (the thread is dead, its captures cannot be encoded, no memory).
+  std::uint32_t admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void send_call(function_id called, const detail::encoded& captures,
-                 std::shared_ptr<detail::pending_request>&& request);
+                 const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void send_exec_js(std::string_view code, bool is_async, bool raw,
-                    std::shared_ptr<detail::pending_request>&& request);
+                    const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  template <class Captures>
+  void send_encoded(function_id called, const Captures& captures,
+                    const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  template <class R>
+  void send_js(std::string_view code, bool is_async,
+               const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+    send_exec_js(code, is_async, std::is_same_v<R, emscripten::val>, request);
+  }
 
-  // Encodes `captures` and calls `called` with them (a failure to encode fails the
-  // returned future, nothing is sent).
+  // The same, for a new request whose future is returned.
   template <class R, class Captures>
-  future<R> send_encoded(function_id called, const Captures& captures);
-
+  future<R> send_encoded(function_id called, const Captures& captures) {
+    auto state = std::make_shared<detail::request_state<R>>(called);
+    send_encoded(called, captures, state);
+    return future<R>(std::move(state));
+  }
   template <class R>
   future<R> send_js(std::string_view code, bool is_async) {
     auto state = std::make_shared<detail::request_state<R>>(0);
-    future<R> result(state);
-    send_exec_js(code, is_async, std::is_same_v<R, emscripten::val>, std::move(state));
-    return result;
+    send_js<R>(code, is_async, state);
+    return future<R>(std::move(state));
   }
 
   std::unique_ptr<detail::thread_state> state_;
@@ -117,19 +128,17 @@ future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& capt
   return send_encoded<R>(stable_id(name), captures);
 }
 
-template <class R, class Captures>
-future<R> thread::send_encoded(function_id called, const Captures& captures) {
-  auto state = std::make_shared<detail::request_state<R>>(called);
-  future<R> result(state);
+template <class Captures>
+void thread::send_encoded(function_id called, const Captures& captures,
+                          const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   detail::encoded encoded_captures;
   try {
     encoded_captures = detail::encode(captures);
   } catch (...) {
-    state->set_error(std::current_exception());
-    return result;
+    request->settle_error(std::current_exception());
+    return;
   }
-  send_call(called, encoded_captures, std::move(state));
-  return result;
+  send_call(called, encoded_captures, request);
 }
 
 }  // namespace wasm_mt

@@ -71,6 +71,7 @@ void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t ur
 void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
 void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
 int wasm_mt_js_hardware_concurrency() noexcept;
+double wasm_mt_js_now_ms() noexcept;  // performance.now(): emscripten_get_now, declared noexcept
 void wasm_mt_js_log(int level, const char* text, std::size_t len) noexcept;
 }
 

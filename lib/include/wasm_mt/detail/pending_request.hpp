@@ -40,6 +40,17 @@ class pending_request {
   function_id called_;
 };
 
+// The value of a reply as R (its JSON text is `payload`); throws bad_payload.
+template <class R>
+stored_t<R> decode_reply(std::string_view payload, std::size_t buffer_count) {
+  if constexpr (std::is_void_v<R>)
+    return {};
+  else if constexpr (std::is_same_v<R, emscripten::val>)
+    return emscripten::val::take_ownership(reinterpret_cast<emscripten::EM_VAL>(wasm_mt_js_inbox_value_handle()));
+  else
+    return decode<R>(payload, buffer_count);
+}
+
 template <class R>
 class request_state final : public shared_state<R>, public pending_request {
  public:
@@ -47,13 +58,7 @@ class request_state final : public shared_state<R>, public pending_request {
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     try {
-      if constexpr (std::is_void_v<R>)
-        this->set_value({});
-      else if constexpr (std::is_same_v<R, emscripten::val>)
-        this->set_value(emscripten::val::take_ownership(
-            reinterpret_cast<emscripten::EM_VAL>(wasm_mt_js_inbox_value_handle())));
-      else
-        this->set_value(decode<R>(payload, buffer_count));
+      this->set_value(decode_reply<R>(payload, buffer_count));
     } catch (...) {  // settling itself does not throw: this is the decoding's error
       this->set_error(std::current_exception());
     }

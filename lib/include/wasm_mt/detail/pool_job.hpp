@@ -1,16 +1,19 @@
 // A task of a wasm_mt::pool, type-erased: the pool queues, starts, retries and fails
-// jobs without knowing their result type.
+// jobs without knowing their result type. A job is, in one allocation, the state its
+// caller's future reads and the pending request the thread it runs on settles: its
+// reply goes through the pool's books and then straight to the caller.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <exception>
 #include <memory>
-#include <type_traits>
+#include <string_view>
 #include <utility>
 
+#include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/error.hpp"
-#include "wasm_mt/future.hpp"
 
 namespace wasm_mt {
 class thread;
@@ -18,47 +21,64 @@ class thread;
 
 namespace wasm_mt::detail {
 
-class pool_job {
- public:
-  // Called once the task's request settles, before its caller hears of it; given the
-  // error (or nullptr). Returning true means the pool took the job back (to retry it):
-  // the caller hears nothing yet.
-  using on_settled = std::function<bool(const wasm_mt::error*)>;
+class pool_state;
+class pool_job;
 
-  virtual ~pool_job() = default;
-  // Sends the task to `th`.
-  virtual void start(wasm_mt::thread& th, on_settled settled) = 0;
+// Tells the pool that job `id` settled (failure: its error, or nullptr). True means the
+// pool took the job back to retry it (it never ran: its worker died first); its caller
+// hears nothing yet. Never throws.
+bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
+                      const std::exception_ptr* failure) noexcept;
+
+class pool_job : public pending_request {
+ public:
+  pool_job(function_id called, std::uint32_t kind) : pending_request(called), kind(kind) {}
+
+  // Sends the task to `th`, with `self` (this job) as its pending request.
+  virtual void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) = 0;
   // Settles the caller's future with `failure` without running the task.
   virtual void fail(const wasm_mt::error& failure) = 0;
 
-  std::uint64_t id = 0;
   // What the task runs (its closure's function ID, or a hash of its JS code): the pool
   // learns each kind's typical duration to decide what it may pipeline.
-  std::uint32_t kind = 0;
+  const std::uint32_t kind;
+  // Set when queued.
+  std::uint64_t id = 0;
+  std::weak_ptr<pool_state> pool;
+
+ protected:
+  ~pool_job() = default;  // destroyed as the typed_pool_job it is part of
 };
 
-// Send: wasm_mt::thread& -> future<R>.
+// Send: (wasm_mt::thread&, const std::shared_ptr<pending_request>&) -> void, sends the task.
 template <class R, class Send>
-class typed_pool_job final : public pool_job {
+class typed_pool_job final : public shared_state<R>, public pool_job {
  public:
-  typed_pool_job(std::shared_ptr<shared_state<R>> state, Send send)
-      : state_(std::move(state)), send_(std::move(send)) {}
+  typed_pool_job(function_id called, std::uint32_t kind, Send send)
+      : pool_job(called, kind), send_(std::move(send)) {}
 
-  void start(wasm_mt::thread& th, on_settled settled) override {
-    auto state = state_;
-    auto failed = [state, settled](const wasm_mt::error& e) {
-      if (!settled(&e)) state->set_error(std::make_exception_ptr(e));
-    };
-    if constexpr (std::is_void_v<R>)
-      send_(th).then([state, settled] { settled(nullptr), state->set_value({}); }, failed);
-    else
-      send_(th).then([state, settled](R value) { settled(nullptr), state->set_value(std::move(value)); }, failed);
+  void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
+
+  void fail(const wasm_mt::error& failure) override { this->set_error(std::make_exception_ptr(failure)); }
+
+  void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    std::exception_ptr failure;
+    try {
+      auto value = decode_reply<R>(payload, buffer_count);
+      pool_job_settled(pool, id, nullptr);
+      this->set_value(std::move(value));
+      return;
+    } catch (...) {  // the decoding's error
+      failure = std::current_exception();
+    }
+    settle_error(std::move(failure));
   }
 
-  void fail(const wasm_mt::error& failure) override { state_->set_error(std::make_exception_ptr(failure)); }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    if (!pool_job_settled(pool, id, &failure)) this->set_error(std::move(failure));
+  }
 
  private:
-  std::shared_ptr<shared_state<R>> state_;
   Send send_;
 };
 
