@@ -12,6 +12,7 @@
 
 #include "shared_closures.hpp"
 #include "async_test.hpp"
+#include "logged_errors.hpp"
 
 namespace {
 
@@ -248,12 +249,7 @@ ASYNC_TEST_CASE("an error the worker has no memory to describe still fails its r
 
 ASYNC_TEST_CASE("what a then() callback throws is logged, and other requests still settle", "[errors]") {
   auto th = co_await test::spawn();
-  EM_ASM({
-    globalThis.capturedErrors = [];
-    const original = wasmMt.log;
-    globalThis.restoreLog = () => { wasmMt.log = original; };
-    wasmMt.log = (level, line) => { if (level >= 2) capturedErrors.push(line); };
-  });
+  test::logged_errors logged;
   th.exec(shared::Multiply{2, 3}).then([](int) { throw std::runtime_error("thrown on a value"); });
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);  // replies come in order
   // Terminating fails both pending requests; the first callback's throw must not stop the second.
@@ -262,11 +258,8 @@ ASYNC_TEST_CASE("what a then() callback throws is logged, and other requests sti
   th.terminate();
   auto e = co_await test::error_of(std::move(second));
   CHECK(e.kind() == wasm_mt::error_kind::terminated);
-  int logged = EM_ASM_INT({
-    restoreLog();
-    return capturedErrors.filter(line => line.includes('thrown on a value') || line.includes('thrown on an error')).length;
-  });
-  CHECK(logged == 2);
+  CHECK(logged.count("thrown on a value") == 1);
+  CHECK(logged.count("thrown on an error") == 1);
 }
 
 ASYNC_TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
@@ -370,18 +363,9 @@ ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[
 
 ASYNC_TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
   auto th = co_await test::spawn();
-  EM_ASM({
-    globalThis.capturedErrors = [];
-    const original = wasmMt.log;
-    globalThis.restoreLog = () => { wasmMt.log = original; };
-    wasmMt.log = (level, line) => { if (level >= 2) capturedErrors.push(line); };
-  });
+  test::logged_errors logged;
   (void)th.exec(Throws{"fire and forget"});  // dropped at once
   auto marker = th.exec(shared::Multiply{1, 1});
   co_await std::move(marker);
-  int logged = EM_ASM_INT({
-    restoreLog();
-    return capturedErrors.some(line => line.includes('fire and forget')) ? 1 : 0;
-  });
-  CHECK(logged == 1);
+  CHECK(logged.count("fire and forget") == 1);
 }
