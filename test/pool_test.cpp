@@ -247,13 +247,8 @@ ASYNC_TEST_CASE("inline closures run on a pool too", "[pool]") {
 
 ASYNC_TEST_CASE("a task that cannot be sent or decoded fails alone, and the pool goes on", "[pool]") {
   auto pool = co_await make_pool({.threads = 1});
-  struct Unencodable {
-    std::string s;
-    int operator()() const { return 1; }
-    void wasm_mt_to_json(nlohmann::json& j) const { j = s; }
-    void wasm_mt_from_json(const nlohmann::json& j) { j.get_to(s); }
-  };
-  auto bad_captures = co_await test::error_of(pool.exec(Unencodable{std::string("\xff", 1)}));
+  auto bad_captures = co_await test::error_of(  // not UTF-8: not JSON
+      pool.exec_by_name<int>("shared::Multiply", {{"a", std::string("\xff", 1)}, {"b", 1}}));
   CHECK(bad_captures.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(bad_captures.message(), Catch::Contains("cannot encode"));
   auto wrong_result =
