@@ -1,7 +1,8 @@
 // A request waiting for its reply. The thread's pending map holds it as a
 // pending_request; its future holds the same object as the shared_state it settles
-// (request_state: one allocation for both). Settled exactly once: by its reply, or by
-// the thread failing all pending requests.
+// (request_state: one allocation for both; a pool's jobs are the same kind of object,
+// pool_job.hpp). Settled exactly once: by its reply, or by the thread failing all
+// pending requests.
 #pragma once
 
 #include <cstddef>
