@@ -84,6 +84,17 @@ ASYNC_TEST_CASE("a closure runs in a worker, not on the caller's thread", "[clos
   CHECK((co_await th.exec(InWorker{})) == true);
 }
 
+ASYNC_TEST_CASE("a thread from start() takes requests before it is ready", "[closures]") {
+  auto th = wasm_mt::thread::start("eager");
+  auto sum = th.exec(Add{1, 2});  // sent at once: the worker runs it once it is ready
+  auto answer = th.exec(Answer{});
+  CHECK(th.pending_count() == 2);
+  CHECK((co_await std::move(sum)) == 3);
+  CHECK((co_await std::move(answer)) == 42);
+  CHECK((co_await th.exec(InWorker{})) == true);
+  CHECK(th.label() == "eager");
+}
+
 ASYNC_TEST_CASE("sync closures return typed results", "[closures]") {
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(Answer{})) == 42);

@@ -334,6 +334,26 @@ ASYNC_TEST_CASE("spawning a program that cannot start gives spawn_failed", "[err
   CHECK_THAT(silent_error.message(), Catch::Contains("did not start"));
 }
 
+ASYNC_TEST_CASE("requests to a started thread that cannot start fail with spawn_failed", "[errors][programs]") {
+  auto wasm = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto broken = co_await wasm_mt::program::from_buffers(wasm_mt::bytes("this is ) not JavaScript"), wasm);
+  auto th = wasm_mt::thread::start(broken, "broken");
+  auto e = co_await test::error_of(th.exec(shared::Multiply{2, 3}));
+  CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK(e.not_run());
+  CHECK_THAT(e.message(), Catch::Contains("thread 'broken' failed to start"));
+  CHECK(th.is_terminated());
+  auto later = co_await test::error_of(th.exec(shared::Multiply{2, 3}));  // fails at once
+  CHECK(later.kind() == wasm_mt::error_kind::spawn_failed);
+}
+
+ASYNC_TEST_CASE("terminating a started thread before it is ready fails its requests", "[errors]") {
+  auto th = wasm_mt::thread::start();
+  auto pending = th.exec(shared::Multiply{2, 3});
+  th.terminate();
+  CHECK((co_await test::error_of(std::move(pending), 1000)).kind() == wasm_mt::error_kind::terminated);
+}
+
 ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[errors]") {
   auto th = co_await test::spawn();
   auto slow = th.exec(Sleeps{200});

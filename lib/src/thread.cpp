@@ -76,6 +76,9 @@ std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t reques
 }
 
 wasm_mt::error thread_state::death_error() const {
+  if (status_ == status::failed_to_start)
+    return wasm_mt::error(error_kind::spawn_failed, describe(label_) + " failed to start: " + death_message_,
+                          death_stack_, /*not_run=*/true);
   if (status_ == status::crashed)
     return wasm_mt::error(error_kind::worker_crashed, describe(label_) + " crashed: " + death_message_,
                           death_stack_);
@@ -92,7 +95,8 @@ void thread_state::terminate() {
 
 void thread_state::crashed(std::string message, std::string stack, std::string_view started) {
   if (!alive()) return;
-  status_ = status::crashed;
+  const bool never_started = status_ == status::starting;
+  status_ = never_started ? status::failed_to_start : status::crashed;
   death_message_ = std::move(message);
   death_stack_ = std::move(stack);
   wasm_mt_js_terminate(handle_);
@@ -102,10 +106,10 @@ void thread_state::crashed(std::string message, std::string stack, std::string_v
     ran.insert(static_cast<std::uint32_t>(std::strtoul(std::string(started.substr(at, end - at)).c_str(), nullptr, 10)));
     at = end + 1;
   }
-  const bool all_ran = started == "unknown";
+  const bool all_ran = started == "unknown" && !never_started;
   auto error = death_error();
   fail_all_pending([&](std::uint32_t id) {
-    if (all_ran || ran.count(id)) return error;
+    if (never_started || all_ran || ran.count(id)) return error;
     return wasm_mt::error(error_kind::worker_crashed,
                           describe(label_) + " crashed before this request started: " + death_message_,
                           death_stack_, /*not_run=*/true);
@@ -124,7 +128,10 @@ void thread_state::fail_all_pending(const std::function<wasm_mt::error(std::uint
 
 void on_thread_ready(int handle) {
   auto node = starting_threads().extract(handle);
-  if (node.empty()) return;
+  if (node.empty()) {  // a thread from thread::start: its requests are already on their way
+    if (auto* state = find_thread(handle)) state->mark_running();
+    return;
+  }
   auto& starting = node.mapped();
   starting.state->mark_running();
   starting.waiter->set_value(thread_access::make(std::move(starting.state)));
@@ -177,6 +184,11 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
 }
 
 }  // namespace detail
+
+thread thread::start(const program& code, std::string label) {
+  int handle = wasm_mt_js_spawn(code.id(), label.data(), label.size());
+  return thread(std::make_unique<detail::thread_state>(handle, std::move(label)));
+}
 
 future<thread> thread::spawn(const program& code, std::string label) {
   auto waiter = std::make_shared<detail::shared_state<thread>>();

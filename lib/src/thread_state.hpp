@@ -21,7 +21,7 @@ namespace wasm_mt::detail {
 
 class thread_state {
  public:
-  enum class status { starting, running, terminated, crashed };
+  enum class status { starting, running, terminated, crashed, failed_to_start };
 
   thread_state(int handle, std::string label);
   ~thread_state();  // terminates a live worker
@@ -29,11 +29,14 @@ class thread_state {
   thread_state& operator=(const thread_state&) = delete;
 
   int handle() const noexcept { return handle_; }
+  // Starting threads take requests too: the worker runs them once it is ready.
   bool alive() const noexcept { return status_ == status::starting || status_ == status::running; }
   status current_status() const noexcept { return status_; }
   const std::string& label() const noexcept { return label_; }
   void set_label(std::string label) { label_ = std::move(label); }
-  void mark_running() noexcept { status_ = status::running; }
+  void mark_running() noexcept {
+    if (status_ == status::starting) status_ = status::running;
+  }
 
   // Records `request` under a new request ID and returns the ID.
   std::uint32_t add_pending(const std::shared_ptr<pending_request>& request);
@@ -46,7 +49,8 @@ class thread_state {
   // Ends the worker and fails every pending request; no-op unless alive.
   void terminate();
   // The worker died. `started` lists the requests it had begun ("unknown": assume all);
-  // the others fail as not_run.
+  // the others fail as not_run. A worker that dies while starting failed to start: all
+  // its requests fail with spawn_failed, as not_run.
   void crashed(std::string message, std::string stack, std::string_view started);
 
  private:

@@ -5,6 +5,9 @@
 //   int three = co_await th.exec(Add{1, 2});
 //   nlohmann::json v = co_await th.exec_js("return 1 + 2;");
 //
+//   wasm_mt::thread fresh = wasm_mt::thread::start();         // usable at once
+//   auto first = fresh.exec(Add{1, 2});                        // runs once it is ready
+//
 // Move-only; destroying it terminates the worker. Every request settles exactly once:
 // with its value, or with a wasm_mt::error (see error.hpp for the kinds). When the
 // worker dies (crash or terminate) its pending requests fail at once, and later requests
@@ -41,6 +44,12 @@ class thread {
   // error_kind::spawn_failed. `label` names the thread in errors and dev tools.
   static future<thread> spawn(const program& code, std::string label = {});
   static future<thread> spawn(std::string label = {}) { return spawn(program::self(), std::move(label)); }
+
+  // Starts a worker and returns it at once, before it is initialised: requests can be
+  // sent right away and run as soon as it is ready, which saves the round trip of
+  // waiting for it. If it cannot start, every request fails with spawn_failed.
+  static thread start(const program& code, std::string label = {});
+  static thread start(std::string label = {}) { return start(program::self(), std::move(label)); }
 
   thread(thread&&) noexcept;
   thread& operator=(thread&&) noexcept;
