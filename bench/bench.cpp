@@ -42,7 +42,8 @@ WASM_MT_CLOSURE(HeapBytes)
 
 enum kind : int {
   latency = 1,         // a: calls, one after another -> microseconds per call
-  thread_start = 2,    // a: threads spawned at once, each until its first exec -> ms for all
+  thread_start = 2,    // a: threads asked for at once, each until its first exec -> ms for all;
+                       // b: 0 thread::start (exec at once), 1 thread::spawn (exec once ready)
   throughput = 3,      // a: tasks, b: pool threads -> tasks per second
   julia_one_task = 4,  // the whole image as one task on one thread -> ms
   julia_tiled = 5,     // a: pool threads, b: tiles -> ms
@@ -104,10 +105,14 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       co_return (emscripten_get_now() - start) * 1000.0 / a;
     }
     case thread_start: {
-      std::vector<wasm_mt::future<wasm_mt::thread>> starting;
-      for (int i = 0; i < a; ++i) starting.push_back(wasm_mt::thread::spawn());
       std::vector<wasm_mt::thread> threads;
-      for (auto& s : starting) threads.push_back(co_await std::move(s));
+      if (b == 0) {
+        for (int i = 0; i < a; ++i) threads.push_back(wasm_mt::thread::start());
+      } else {
+        std::vector<wasm_mt::future<wasm_mt::thread>> starting;
+        for (int i = 0; i < a; ++i) starting.push_back(wasm_mt::thread::spawn());
+        for (auto& s : starting) threads.push_back(co_await std::move(s));
+      }
       std::vector<wasm_mt::future<int>> first_calls;
       for (auto& t : threads) first_calls.push_back(t.exec(Tiny{1, 2}));
       for (auto& f : first_calls) co_await std::move(f);

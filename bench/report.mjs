@@ -39,7 +39,7 @@ Native julia kernel (g++ -O2, best of 5): ${data.native ? esc(data.native.ms.toF
 <h2>Goals</h2><table><tr><th>engine</th><th>goal</th><th>value</th><th></th><th>measured</th></tr>${goals}</table>
 ${section('1. Call latency', 'Round trip of one tiny call (µs, lower is better): wasm_mt exec of a registered closure with a small capture struct and an int result; wasm_mt exec_js of <code>return 1</code> (no C++ in the worker: the difference is the worker-side dispatch); Comlink 4.4 and workerpool calling a JS function; a raw postMessage echo of 0 answered by each one\'s own worker (*_same_thread: its floor, over the same two threads) and by a worker of its own (raw_postmessage). Which cores two threads land on decides their round trip on a small VM (about 25 or 70-100 µs), so each library is judged by what it adds to its own floor.',
     r => chart(rowsOf(r.latency), 'µs'))}
-${section('2. Thread start', 'Time until every thread answered its first call (ms): wasm_mt spawn + one exec, against raw workers instantiating the same precompiled module.',
+${section('2. Thread start', 'Time until every thread answered its first call (ms): wasm_mt thread::start and one exec sent at once (wasm_mt), or thread::spawn, awaited, then one exec (wasm_mt_spawn), against raw workers instantiating the same precompiled module.',
     r => Object.entries(r.thread_start).map(([n, s]) => `<p>${n} thread(s)</p>` + chart(rowsOf(s), 'ms')).join(''))}
 ${section('3. Pool throughput', `${data.params.throughputTasks} tiny tasks through a pool of hardware-concurrency threads (tasks/s, higher is better).`,
     r => chart(rowsOf(r.throughput), '/s'))}

@@ -112,7 +112,8 @@
     for (const count of p.startCounts) {
       r.thread_start[count] = await interleaved(p.startRounds, {
         raw_worker: function () { return env.rawStart(count); },
-        wasm_mt: function () { return wasm('thread_start', count); },
+        wasm_mt: function () { return wasm('thread_start', count, 0); },
+        wasm_mt_spawn: function () { return wasm('thread_start', count, 1); },
       });
     }
 
