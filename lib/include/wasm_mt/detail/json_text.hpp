@@ -1,5 +1,6 @@
 // The JSON text of plain values (integers, bools, numbers, strings, object punctuation),
-// read and written without a JSON value, for plain captures (plain_capture.hpp).
+// read and written without a JSON value, for plain captures (plain_capture.hpp) and
+// scalar results (scalar_json.hpp).
 // Reads take only text whose value they give exactly as nlohmann/json would, and return
 // false for anything else (the caller then goes through nlohmann/json). Writes give
 // nlohmann/json's own text. Nothing here throws or allocates: code built on it needs no
@@ -8,7 +9,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace wasm_mt::detail::json_text {
 
@@ -60,5 +63,19 @@ char* write(char* out, bool value) noexcept;
 char* write(char* out, std::int64_t value) noexcept;
 char* write(char* out, std::uint64_t value) noexcept;
 char* write(char* out, std::string_view text) noexcept;
+
+// A bool, integer or string as size_of and write take it: integers widened to 64 bits,
+// strings as views.
+template <class F>
+auto widened(const F& value) noexcept {
+  if constexpr (std::is_same_v<F, bool>)
+    return value;
+  else if constexpr (std::is_same_v<F, std::string>)
+    return std::string_view(value);
+  else if constexpr (std::is_signed_v<F>)
+    return static_cast<std::int64_t>(value);
+  else
+    return static_cast<std::uint64_t>(value);
+}
 
 }  // namespace wasm_mt::detail::json_text

@@ -79,19 +79,6 @@ std::string encode_capture_per_field(const C& capture) {
   return text;
 }
 
-// A field as json_text writes it: integers widened to 64 bits, strings as views.
-template <class F>
-auto as_json_text(const F& field) {
-  if constexpr (std::is_same_v<F, bool>)
-    return field;
-  else if constexpr (std::is_same_v<F, std::string>)
-    return std::string_view(field);
-  else if constexpr (std::is_signed_v<F>)
-    return static_cast<std::int64_t>(field);
-  else
-    return static_cast<std::uint64_t>(field);
-}
-
 // The capture's JSON text: an object of its fields, in their order, as nlohmann writes
 // it. Integers, bools and strings are measured, then written into one allocation.
 template <plain_capture C>
@@ -103,7 +90,7 @@ std::string encode_capture(const C& capture) {
     if constexpr (std::is_floating_point_v<std::remove_cvref_t<decltype(field)>>) {
       measured = false;  // nlohmann's own formatting
     } else {
-      std::size_t value_size = json_text::size_of(as_json_text(field));
+      std::size_t value_size = json_text::size_of(json_text::widened(field));
       if (value_size == json_text::npos) measured = false;  // not UTF-8: nlohmann says why
       size += value_size;
     }
@@ -122,7 +109,7 @@ std::string encode_capture(const C& capture) {
     *out++ = '"';
     *out++ = ':';
     if constexpr (!std::is_floating_point_v<std::remove_cvref_t<decltype(field)>>)
-      out = json_text::write(out, as_json_text(field));
+      out = json_text::write(out, json_text::widened(field));
   });
   *out = '}';
   return text;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "wasm_mt/detail/json_text.hpp"
+
 namespace wasm_mt::detail {
 
 template <class T>
@@ -28,12 +30,7 @@ struct scalar_text {
 template <json_scalar T>
 scalar_text scalar_to_json(T value) noexcept {
   scalar_text text;
-  if constexpr (std::is_same_v<T, bool>) {
-    std::string_view word = value ? "true" : "false";
-    text.size = word.copy(text.data, sizeof text.data);
-  } else {
-    text.size = static_cast<std::size_t>(std::to_chars(text.data, text.data + sizeof text.data, value).ptr - text.data);
-  }
+  text.size = static_cast<std::size_t>(json_text::write(text.data, json_text::widened(value)) - text.data);
   return text;
 }
 
