@@ -38,6 +38,14 @@ std::exception_ptr error_or_failure(Make make) noexcept {
   }
 }
 
+std::exception_ptr unknown_function(std::uint32_t function) {
+  char id_text[16];
+  std::snprintf(id_text, sizeof id_text, "0x%08x", static_cast<unsigned>(function));
+  return std::make_exception_ptr(wasm_mt::error(
+      error_kind::unknown_function,
+      std::string("no closure with ID ") + id_text + " is registered in the worker's program"));
+}
+
 }  // namespace
 
 void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) noexcept {
@@ -58,15 +66,7 @@ void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) no
 void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length,
              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   invoker invoke = registry::instance().find(function);
-  if (!invoke) {
-    return reply_error(request_id, error_or_failure([function] {
-                         char id_text[16];
-                         std::snprintf(id_text, sizeof id_text, "0x%08x", static_cast<unsigned>(function));
-                         return std::make_exception_ptr(wasm_mt::error(
-                             error_kind::unknown_function, std::string("no closure with ID ") + id_text +
-                                                               " is registered in the worker's program"));
-                       }));
-  }
+  if (!invoke) return reply_error(request_id, error_or_failure([function] { return unknown_function(function); }));
   auto payload = inbox_read_payload(text_length);
   if (!payload)
     return reply_error(request_id, error_or_failure([&] { return no_memory_for("the captures", text_length); }));

@@ -106,7 +106,7 @@ void thread_state::crashed(std::string message, std::string stack, std::string_v
     ran.insert(static_cast<std::uint32_t>(std::strtoul(std::string(started.substr(at, end - at)).c_str(), nullptr, 10)));
     at = end + 1;
   }
-  const bool all_ran = started == "unknown" && !never_started;
+  const bool all_ran = started == "unknown";
   auto error = death_error();
   fail_all_pending([&](std::uint32_t id) {
     if (never_started || all_ran || ran.count(id)) return error;

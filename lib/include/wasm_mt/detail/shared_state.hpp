@@ -3,8 +3,8 @@
 // the consumer throws is reported (report_unobserved_error), not passed back to the code
 // that settled, which may be failing other requests too. (With native wasm exceptions a
 // JS exception from the consumer still passes through: see noexcept_js_eh.hpp.)
-// Single-threaded by design: each
-// wasm instance runs on one JS thread and nothing here is shared across instances.
+// Single-threaded by design: each wasm instance runs on one JS thread and nothing here
+// is shared across instances.
 #pragma once
 
 #include <exception>
