@@ -1,9 +1,10 @@
 // Memory per thread as Chromium counts it: performance.measureUserAgentSpecificMemory
 // gives the JS heaps (not wasm memory: the heap size bench.cpp reports covers that). It
 // needs a cross-origin isolated page: bench/run.mjs opens this one under /isolated/
-// (COOP/COEP) after the main run. 8 raw workers holding the instantiated module, then 8
-// wasm_mt threads, each measured against the page just before they started. Results go
-// to window.memoryResult: {done, error, value}.
+// (COOP/COEP) after the main run. 8 wasm_mt threads, then 8 raw workers holding the
+// instantiated module, each measured against the page just before they started. Nothing
+// is terminated until the end: Chromium's measurement right after a worker is terminated
+// waits a minute for it. Results go to window.memoryResult: {done, error, value}.
 (function () {
   var result = window.memoryResult = { done: false, error: null, value: null };
   var threads = 8;
@@ -26,17 +27,16 @@
       throw new Error('performance.measureUserAgentSpecificMemory is not available (cross-origin isolated: ' + !!self.crossOriginIsolated + ')');
     var wasm = window.wasmMtBenchPlan.wasmMethod(function (kind, a, b, token) { Module._bench_start(kind, a, b, token); });
     await wasm('latency', 1);  // bench.cpp's own thread, outside the measurement
-    status('raw workers');
-    var before = await measure();
-    var workers = await startRawWorkers(threads);
-    var withRaw = await measure();
-    workers.forEach(function (w) { w.terminate(); });
     status('wasm_mt threads');
-    var between = await measure();
+    var before = await measure();
     await wasm('hold_threads', threads);
     var withWasm = await measure();
+    status('raw workers');
+    var workers = await startRawWorkers(threads);
+    var withBoth = await measure();
+    workers.forEach(function (w) { w.terminate(); });
     await wasm('hold_threads', 0);
-    return { threads: threads, raw_worker: perThread(before, withRaw), wasm_mt: perThread(between, withWasm) };
+    return { threads: threads, raw_worker: perThread(withWasm, withBoth), wasm_mt: perThread(before, withWasm) };
   }
   window.benchReady = function () {
     run().then(function (value) { result.value = value; result.done = true; status('done'); },
