@@ -32,7 +32,7 @@ export function renderReport(data) {
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.25em .8em .25em 0;text-align:left;vertical-align:top}
 .ok{color:#176f2c}.bad{color:#b00020;font-weight:bold}.grid{display:flex;flex-wrap:wrap;gap:2em}h3{margin:.5em 0}</style>
 <h1>wasm_mt benchmarks</h1>
-<p>${esc(data.date)}. Machine (threads used for pools and the julia curve: its cores): ${esc(data.machine.cpus)} × ${esc(data.machine.cpuModel)}, ${esc(data.machine.memory)}, ${esc(data.machine.os)}; Node ${esc(data.machine.node)}.
+${data.quick ? '<p class="bad">A quick run (--quick): it checks that every measurement runs. Its figures mean nothing.</p>\n' : ''}<p>${esc(data.date)}. Machine (threads used for pools and the julia curve: its cores): ${esc(data.machine.cpus)} × ${esc(data.machine.cpuModel)}, ${esc(data.machine.memory)}, ${esc(data.machine.os)}; Node ${esc(data.machine.node)}.
 Every figure is the median of interleaved rounds (whiskers: min to max); ratios are taken within one engine, in one run. Latency ratios are the median of each round's own ratio (a round's methods run within a fraction of a second of each other).
 Pages are served without COOP/COEP (no SharedArrayBuffer). Parameters: <code>${esc(JSON.stringify(data.params))}</code>.
 Native julia kernel (g++ -O2, best of 5): ${data.native ? esc(data.native.ms.toFixed(1)) + ' ms' : 'not built'}.</p>

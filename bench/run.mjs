@@ -2,6 +2,9 @@
 // build/bench-results/results.json, report.html and report.png (Chromium's screenshot),
 // and prints every goal with its verdict. Exits non-zero only if something failed to run.
 //   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit,node]
+//                [--out <results dir>] [--quick]
+// --quick runs every measurement few times and small (page/plan.js): a check that the
+// whole set runs, whose figures mean nothing.
 // Node runs the same plan (page/plan.js) with worker_threads baselines (node/run-node.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,13 +17,16 @@ import { evaluateGoals } from './goals.mjs';
 import { renderReport } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const options = { build: resolve(here, '../build'), engines: [...Object.keys(engines), 'node'] };
-for (let i = 2; i < process.argv.length; i += 2) {
-  if (process.argv[i] === '--build') options.build = resolve(process.argv[i + 1]);
-  else if (process.argv[i] === '--engines') options.engines = process.argv[i + 1].split(',');
-  else { console.error(`unknown option ${process.argv[i]}`); process.exit(2); }
+const options = { build: resolve(here, '../build'), engines: [...Object.keys(engines), 'node'], out: null, quick: false };
+for (const args = process.argv.slice(2); args.length;) {
+  const flag = args.shift();
+  if (flag === '--build') options.build = resolve(args.shift());
+  else if (flag === '--engines') options.engines = args.shift().split(',');
+  else if (flag === '--out') options.out = resolve(args.shift());
+  else if (flag === '--quick') options.quick = true;
+  else { console.error(`unknown option ${flag}`); process.exit(2); }
 }
-const out = join(options.build, 'bench-results');
+const out = options.out || join(options.build, 'bench-results');
 mkdirSync(out, { recursive: true });
 
 let native = null;
@@ -32,7 +38,8 @@ try {
 
 // The plan in a Node process of its own; its last line of output is the JSON result.
 function runInNode() {
-  const child = spawnSync(process.execPath, [join(here, 'node', 'run-node.mjs'), '--build', options.build, '--cores', String(cpus().length)],
+  const args = ['--build', options.build, '--cores', String(cpus().length), ...(options.quick ? ['--quick'] : [])];
+  const child = spawnSync(process.execPath, [join(here, 'node', 'run-node.mjs'), ...args],
                           { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600000, maxBuffer: 1 << 26 });
   if (child.status !== 0) throw new Error(`node run failed (${child.error ? child.error.message : 'exit ' + child.status})`);
   return JSON.parse(child.stdout.trim().split('\n').pop());
@@ -50,7 +57,7 @@ const data = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0].model, memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
              os: `${type()} ${release()}`, node: process.version },
-  native, params: null, engines: {},
+  native, quick: options.quick, params: null, engines: {},
 };
 let failures = 0;
 // Chromium measures memory only in a cross-origin isolated page (page/memory.js).
@@ -77,7 +84,7 @@ try {
         data.engines.node = { version: run.version, results: run.results, goals: evaluateGoals(run.results, native) };
       } else {
         engine = await engines[name]();
-        await engine.open(`${server.url}/index.html?cores=${cores}`);
+        await engine.open(`${server.url}/index.html?cores=${cores}${options.quick ? '&quick=1' : ''}`);
         let bench = null;
         for (const deadline = Date.now() + 600000; Date.now() < deadline;) {
           bench = JSON.parse(await engine.evaluate('JSON.stringify(window.bench || null)'));
@@ -116,6 +123,7 @@ try {
   await shooter.close();
   await report.close();
 } catch (e) {
+  failures++;
   console.log(`no screenshot of the report: ${e.message}`);
 }
 console.log(`\nresults: ${join(out, 'results.json')}\nreport: ${join(out, 'report.html')} (and report.png)`);

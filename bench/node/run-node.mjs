@@ -1,6 +1,6 @@
 // The benchmark plan (page/plan.js) in Node: wasm_mt's side is build/bench/bench.js on
 // the main thread, the baselines are worker_threads. Prints the results as JSON.
-//   node run-node.mjs --build <cmake build dir> --cores N
+//   node run-node.mjs --build <cmake build dir> --cores N [--quick]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -11,12 +11,15 @@ import { Worker } from 'node:worker_threads';
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const options = { build: resolve(here, '../../build'), cores: cpus().length };
-for (let i = 2; i < process.argv.length; i += 2) {
-  if (process.argv[i] === '--build') options.build = resolve(process.argv[i + 1]);
-  else if (process.argv[i] === '--cores') options.cores = Number(process.argv[i + 1]);
+for (const args = process.argv.slice(2); args.length;) {
+  const flag = args.shift();
+  if (flag === '--build') options.build = resolve(args.shift());
+  else if (flag === '--cores') options.cores = Number(args.shift());
+  else if (flag === '--quick') options.quick = true;
 }
 await import('../page/plan.js');
 const plan = globalThis.wasmMtBenchPlan;
+if (options.quick) plan.useQuickParams();
 const Comlink = require('comlink');
 const nodeEndpoint = require('comlink/dist/umd/node-adapter.js');
 const workerpool = require('workerpool');

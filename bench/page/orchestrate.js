@@ -13,7 +13,9 @@
   var comlink = Comlink.wrap(comlinkWorker);
   // Threads for pools and the julia curve: the machine's cores (the runner passes them;
   // engines may report another hardwareConcurrency).
-  var cores = Number(new URLSearchParams(location.search).get('cores')) || navigator.hardwareConcurrency || 1;
+  var query = new URLSearchParams(location.search);
+  var cores = Number(query.get('cores')) || navigator.hardwareConcurrency || 1;
+  if (query.get('quick')) plan.useQuickParams();
   var poolOne = workerpool.pool('workerpool-worker.js', { maxWorkers: 1, workerType: 'web' });
   var poolMany = workerpool.pool('workerpool-worker.js', { maxWorkers: cores, workerType: 'web' });
   function rawStart(count) {

@@ -19,6 +19,16 @@
     payloadMiB: [1, 10, 100], payloadRounds: 3, jsonMiB: 1,
   };
 
+  // A smoke run (run.mjs --quick): every measurement, few and small, to show that the
+  // whole set still runs. Its figures mean nothing.
+  function useQuickParams() {
+    Object.assign(params, {
+      latencyRounds: 2, latencyCalls: 20, startCounts: [1, 2], startRounds: 1,
+      throughputTasks: 500, throughputRounds: 1, juliaRounds: 1, juliaTiles: 4,
+      payloadMiB: [1], payloadRounds: 1, jsonMiB: 1,
+    });
+  }
+
   function summary(samples) {
     var sorted = samples.slice().sort(function (a, b) { return a - b; });
     var mid = sorted.length >> 1;
@@ -198,5 +208,5 @@
     };
   }
 
-  root.wasmMtBenchPlan = { params: params, run: run, summary: summary, wasmMethod: wasmMethod, echoMethod: echoMethod };
+  root.wasmMtBenchPlan = { params: params, useQuickParams: useQuickParams, run: run, summary: summary, wasmMethod: wasmMethod, echoMethod: echoMethod };
 })(typeof globalThis !== 'undefined' ? globalThis : self);
