@@ -18,3 +18,14 @@ wasm_mt_build() {
   fi
   cmake --build "$WASM_MT_BUILD" -j "$WASM_MT_JOBS"
 }
+
+# Installs the npm dev dependencies of each directory given (bench/, test/browser/),
+# where they are not installed yet.
+wasm_mt_npm_ci() {
+  local dir
+  for dir in "$@"; do
+    if [ ! -d "$dir/node_modules/playwright-core" ]; then
+      npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || return 1
+    fi
+  done
+}

@@ -60,6 +60,8 @@ async function rawStart(count) {
   return ms;
 }
 
+// A failure is reported here: left to escape, it would reach Emscripten's uncaught
+// exception handler, whose rethrow prints bench.js's one 46 KB line.
 const results = await plan.run({
   wasm, echo, rawStart, cores: options.cores,
   status: (line) => process.stderr.write(`node: ${line}\n`),
@@ -88,7 +90,9 @@ const results = await plan.run({
     return { per_thread_rss_bytes: (afterWasmMt - afterRaw) / threads, raw_worker_rss_bytes: (afterRaw - before) / threads,
              main_rss_bytes: before, main_js_heap_bytes: process.memoryUsage().heapUsed };
   },
-
+}).catch((e) => {
+  process.stderr.write(`node: failed: ${plan.errorText(e)}\n`);
+  process.exit(1);
 });
 process.stdout.write(JSON.stringify({ version: process.version, params: plan.params, results }) + '\n');
 process.exit(0);

@@ -40,6 +40,6 @@
   }
   window.benchReady = function () {
     run().then(function (value) { result.value = value; result.done = true; status('done'); },
-               function (e) { result.error = String(e && e.stack || e); result.done = true; status('failed: ' + result.error); });
+               function (e) { result.error = window.wasmMtBenchPlan.errorText(e); result.done = true; status('failed: ' + result.error); });
   };
 })();

@@ -49,6 +49,6 @@
   };
   window.benchReady = function () {
     plan.run(env).then(function (results) { bench.results = results; bench.done = true; },
-                       function (e) { bench.error = String(e && e.stack || e); bench.done = true; status('failed: ' + bench.error); });
+                       function (e) { bench.error = plan.errorText(e); bench.done = true; status('failed: ' + bench.error); });
   };
 })();

@@ -29,6 +29,12 @@
     });
   }
 
+  // An error's message and where it came from (Firefox and WebKit stacks leave out the message).
+  function errorText(e) {
+    var text = String(e);
+    return e && e.stack && e.stack.indexOf(text) < 0 ? text + '\n' + e.stack : String(e && e.stack || e);
+  }
+
   function summary(samples) {
     var sorted = samples.slice().sort(function (a, b) { return a - b; });
     var mid = sorted.length >> 1;
@@ -208,5 +214,5 @@
     };
   }
 
-  root.wasmMtBenchPlan = { params: params, useQuickParams: useQuickParams, run: run, summary: summary, wasmMethod: wasmMethod, echoMethod: echoMethod };
+  root.wasmMtBenchPlan = { params: params, useQuickParams: useQuickParams, errorText: errorText, run: run, summary: summary, wasmMethod: wasmMethod, echoMethod: echoMethod };
 })(typeof globalThis !== 'undefined' ? globalThis : self);

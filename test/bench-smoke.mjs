@@ -1,0 +1,64 @@
+// The benchmark command as a test: `bench/run.mjs --quick` must run every measurement in
+// Chromium, Firefox, WebKit and Node, and write its results, report and screenshot. The
+// figures are not judged (benchmarks, not tests); that each one was measured is.
+//   node test/bench-smoke.mjs --build <cmake build dir>
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const build = resolve(args[0] === '--build' ? args[1] : join(here, '..', 'build'));
+const out = join(build, 'bench-smoke');
+const engines = ['chromium', 'firefox', 'webkit', 'node'];
+
+const run = spawnSync(process.execPath, [join(here, '..', 'bench', 'run.mjs'), '--build', build, '--out', out, '--quick'],
+                      { stdio: 'inherit', timeout: 600000 });
+const problems = [];
+if (run.status !== 0) problems.push(`bench/run.mjs --quick exited with ${run.error ? run.error.message : run.status}`);
+
+// Every summary ({median, min, max, samples}) under `value`, with its path.
+function summaries(value, path, found = []) {
+  if (value && typeof value === 'object') {
+    if ('median' in value && 'samples' in value) found.push([path, value]);
+    else for (const [key, inner] of Object.entries(value)) summaries(inner, `${path}.${key}`, found);
+  }
+  return found;
+}
+
+const resultsFile = join(out, 'results.json');
+if (!existsSync(resultsFile)) {
+  problems.push(`no ${resultsFile}`);
+} else {
+  const data = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  if (!data.quick) problems.push('results.json does not say it is a quick run');
+  if (!data.native || !(data.native.ms > 0)) problems.push('the native julia kernel was not measured');
+  for (const name of engines) {
+    const engine = data.engines[name];
+    if (!engine) { problems.push(`${name}: not run`); continue; }
+    if (engine.error) { problems.push(`${name}: ${engine.error}`); continue; }
+    const r = engine.results;
+    for (const section of ['latency', 'thread_start', 'throughput', 'julia', 'payloads', 'json_payload', 'memory'])
+      if (!r[section]) problems.push(`${name}: no ${section} results`);
+    const measured = summaries(r, name);
+    if (measured.length < 20) problems.push(`${name}: only ${measured.length} measurements`);
+    for (const [path, s] of measured)
+      if (!(Number.isFinite(s.median) && s.median > 0)) problems.push(`${path}: median ${s.median}`);
+    if (!(r.memory && r.memory.wasm_heap_per_thread_bytes > 0)) problems.push(`${name}: no wasm heap per thread`);
+    if (!engine.goals || engine.goals.length < 8) problems.push(`${name}: ${engine.goals ? engine.goals.length : 0} goals evaluated`);
+  }
+  const memory = data.engines.chromium && data.engines.chromium.results && data.engines.chromium.results.memory;
+  if (!(memory && memory.measured_per_thread && memory.measured_per_thread.wasm_mt.total_bytes > 0))
+    problems.push('chromium: no measured memory per thread');
+
+  const report = existsSync(join(out, 'report.html')) ? readFileSync(join(out, 'report.html'), 'utf8') : '';
+  if (!report.includes('A quick run')) problems.push('report.html is missing or does not say it is a quick run');
+  for (const name of engines) if (!report.includes(`<h3>${name} `)) problems.push(`report.html has no ${name} results`);
+  const png = existsSync(join(out, 'report.png')) ? readFileSync(join(out, 'report.png')) : Buffer.alloc(0);
+  if (png.length < 10000 || png.toString('latin1', 1, 4) !== 'PNG') problems.push(`report.png is missing or not a screenshot (${png.length} bytes)`);
+}
+
+for (const problem of problems) console.log(`bench smoke: FAILED: ${problem}`);
+console.log(`bench smoke: ${problems.length ? 'failed' : 'passed'} (${out})`);
+process.exit(problems.length ? 1 : 0);
