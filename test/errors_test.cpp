@@ -12,6 +12,7 @@
 
 #include "shared_closures.hpp"
 #include "async_test.hpp"
+#include "failing_allocation.hpp"
 #include "logged_errors.hpp"
 
 namespace {
@@ -388,4 +389,25 @@ ASYNC_TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
   auto marker = th.exec(shared::Multiply{1, 1});
   co_await std::move(marker);
   CHECK(logged.count("fire and forget") == 1);
+}
+
+ASYNC_TEST_CASE("whichever allocation fails while replies come back, every request settles", "[errors]") {
+  auto th = co_await test::spawn();
+  test::logged_errors logged;  // the failed iterations' unobserved errors
+  for (std::size_t n = 1;; ++n) {
+    REQUIRE(n < 500);
+    INFO("failing allocation number " << n);
+    auto number = th.exec(Sleeps{10});
+    auto text = th.exec(LongText{40});  // longer than a short string
+    const bool failed = co_await test::run_with_failing_allocation(n, 50);
+    co_await test::settled(number, 5000);
+    co_await test::settled(text, 5000);
+    if (failed) continue;
+    INFO("every one of the " << n - 1 << " allocations failed once");
+    CHECK(number.get() == 10);
+    CHECK(text.get() == std::string(40, 'x'));
+    break;
+  }
+  CHECK((co_await th.exec(TextSize{"abc"})) == 3);
+  CHECK(th.pending_count() == 0);
 }
