@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "async_test.hpp"
+#include "failing_allocation.hpp"
 #include "logged_errors.hpp"
 #include "shared_closures.hpp"
 
@@ -257,6 +258,29 @@ ASYNC_TEST_CASE("a task that cannot be sent or decoded fails alone, and the pool
   auto unknown = co_await test::error_of(pool.exec_by_name<int>("no::such::closure", nlohmann::json::object()));
   CHECK(unknown.kind() == wasm_mt::error_kind::unknown_function);
   CHECK((co_await pool.exec_by_name<int>("shared::Multiply", {{"a", 6}, {"b", 7}})) == 42);
+  CHECK(pool.running() == 0);
+  CHECK(pool.queued() == 0);
+}
+
+ASYNC_TEST_CASE("whichever allocation fails while a task settles and the next starts, no task is lost", "[pool][errors]") {
+  auto pool = co_await make_pool({.threads = 1});
+  test::logged_errors logged;  // the failed iterations' unobserved errors
+  for (std::size_t n = 1;; ++n) {
+    REQUIRE(n < 500);
+    INFO("failing allocation number " << n);
+    // A kind of task new to the pool each time (it keeps each kind's average duration).
+    auto running = pool.exec_js_async<int>("await new Promise(r => setTimeout(r, 10)); return " + std::to_string(n) + ";");
+    auto queued = pool.exec(Identity{2, 0});
+    const bool failed = co_await test::run_with_failing_allocation(n, 50);
+    co_await test::settled(running, 5000);
+    co_await test::settled(queued, 5000);
+    if (failed) continue;
+    INFO("every one of the " << n - 1 << " allocations failed once");
+    CHECK(running.get() == static_cast<int>(n));
+    CHECK(queued.get() == 2);
+    break;
+  }
+  CHECK((co_await pool.exec(Identity{3, 0})) == 3);
   CHECK(pool.running() == 0);
   CHECK(pool.queued() == 0);
 }

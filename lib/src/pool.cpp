@@ -10,6 +10,37 @@
 #include "wasm_mt/utils.hpp"
 
 namespace wasm_mt::detail {
+namespace {
+
+// Fails `job` with the error describe() returns or, with no memory to describe one,
+// with the bad_alloc: the job settles either way.
+template <class Describe>
+void fail_job(pool_job& job, Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  std::exception_ptr failure;
+  try {
+    failure = std::make_exception_ptr(describe());
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  job.fail(std::move(failure));
+}
+
+// What a task's failure tells the pool: its worker crashed, and whether it ran at all.
+struct crash_report {
+  bool crashed = false;
+  bool not_run = false;
+};
+crash_report crash_of(const std::exception_ptr& failure) noexcept {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const wasm_mt::error& e) {
+    return {e.kind() == error_kind::worker_crashed, e.not_run()};
+  } catch (...) {
+    return {};
+  }
+}
+
+}  // namespace
 
 // The state of a pool, shared with its jobs (which hold it weakly: a job settling after
 // the pool is gone finds nothing to update).
@@ -21,8 +52,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void add_thread(wasm_mt::thread th) { slots_.emplace_back().th.emplace(std::move(th)); }
 
   std::uint64_t enqueue(std::shared_ptr<pool_job>&& job);
-  bool cancel(std::uint64_t id);
-  void shut_down();
+  bool cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
   std::size_t size() const noexcept { return slots_.size(); }
   std::size_t threads_alive() const noexcept {
@@ -50,19 +81,26 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool short_when_sent;
   };
 
-  void dispatch();
-  bool is_short(std::uint32_t kind) const;
-  std::size_t depth_limit(std::uint32_t kind) const;
-  bool can_take(const slot& s, std::uint32_t kind) const;
-  void start(std::size_t index, std::shared_ptr<pool_job> job);
+  // What follows never throws: with no memory for the pool's books, the job concerned
+  // fails and the pool goes on; no job is ever left unsettled.
+  void dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  bool is_short(std::uint32_t kind) const noexcept;
+  std::size_t depth_limit(std::uint32_t kind) const noexcept;
+  bool can_take(const slot& s, std::uint32_t kind) const noexcept;
+  void start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   friend bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
-                               const std::exception_ptr* failure) noexcept;
-  bool settled(std::uint64_t id, const wasm_mt::error* failure);
-  void timed_out(std::uint64_t id);
+                               const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  bool settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Takes job `id` off its slot's books; empty if it is not running.
-  std::optional<running_job> finish(std::uint64_t id);
-  void replace(std::size_t index);
-  void fail_queue(const wasm_mt::error& failure);
+  std::optional<running_job> finish(std::uint64_t id) noexcept;
+  void learn_duration(const running_job& done) noexcept;
+  bool requeue(std::shared_ptr<pool_job>& job) noexcept;
+  void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void replaced(std::size_t index, wasm_mt::thread th) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void lost(std::size_t index, const std::string& why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  template <class Describe>
+  void fail_queue(Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
   pool_options options_;
   program code_;
@@ -78,11 +116,13 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   const std::uint64_t id = job->id = next_job_id_++;
   job->pool = weak_from_this();
   if (shut_down_) {
-    job->fail(wasm_mt::error(error_kind::cancelled, "the pool was destroyed", {}, true));
+    fail_job(*job, [] { return wasm_mt::error(error_kind::cancelled, "the pool was destroyed", {}, true); });
   } else if (options_.max_queued && queue_.size() >= options_.max_queued) {
-    job->fail(wasm_mt::error(error_kind::queue_full,
-                             "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
-                             {}, true));
+    fail_job(*job, [this] {
+      return wasm_mt::error(error_kind::queue_full,
+                            "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
+                            {}, true);
+    });
   } else {
     queue_.push_back(std::move(job));
     dispatch();
@@ -90,35 +130,36 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   return id;
 }
 
-bool pool_state::cancel(std::uint64_t id) {
+bool pool_state::cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = std::find_if(queue_.begin(), queue_.end(), [id](const auto& job) { return job->id == id; });
   if (found == queue_.end()) return false;
   auto job = std::move(*found);
   queue_.erase(found);
-  job->fail(wasm_mt::error(error_kind::cancelled, "the task was cancelled before it ran", {}, true));
+  fail_job(*job, [] { return wasm_mt::error(error_kind::cancelled, "the task was cancelled before it ran", {}, true); });
   return true;
 }
 
-void pool_state::shut_down() {
+void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (shut_down_) return;
   shut_down_ = true;
-  fail_queue(wasm_mt::error(error_kind::cancelled, "the pool was destroyed before the task ran", {}, true));
+  fail_queue([] { return wasm_mt::error(error_kind::cancelled, "the pool was destroyed before the task ran", {}, true); });
   for (auto& s : slots_) {
     s.deadline.cancel();
     if (s.th) s.th->terminate();  // its running tasks fail with `terminated`
   }
 }
 
-void pool_state::fail_queue(const wasm_mt::error& failure) {
-  auto failing = std::move(queue_);
-  queue_.clear();
-  for (auto& job : failing) job->fail(failure);
+template <class Describe>
+void pool_state::fail_queue(Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  std::deque<std::shared_ptr<pool_job>> failing;
+  failing.swap(queue_);
+  for (auto& job : failing) fail_job(*job, describe);
 }
 
 // A task kind is short once its measured time on a thread is under short_task_ms.
 constexpr double short_task_ms = 2.0;
 
-bool pool_state::is_short(std::uint32_t kind) const {
+bool pool_state::is_short(std::uint32_t kind) const noexcept {
   auto found = service_ms_.find(kind);
   return found != service_ms_.end() && found->second < short_task_ms;
 }
@@ -126,20 +167,20 @@ bool pool_state::is_short(std::uint32_t kind) const {
 // Tasks of `kind` in flight per thread: enough to keep about short_task_ms of work
 // queued in a worker, so tiny tasks never wait a round trip; one for anything else, and
 // always one when a timeout is set.
-std::size_t pool_state::depth_limit(std::uint32_t kind) const {
+std::size_t pool_state::depth_limit(std::uint32_t kind) const noexcept {
   if (options_.task_timeout_ms > 0 || options_.max_in_flight <= 1 || !is_short(kind)) return 1;
   auto depth = static_cast<std::size_t>(short_task_ms / std::max(service_ms_.at(kind), 1e-3));
   return std::clamp<std::size_t>(depth, 1, options_.max_in_flight);
 }
 
 // An idle thread takes anything; a busy one only a short task, and only behind short ones.
-bool pool_state::can_take(const slot& s, std::uint32_t kind) const {
+bool pool_state::can_take(const slot& s, std::uint32_t kind) const noexcept {
   if (!s.ready()) return false;
   if (s.in_flight == 0) return true;
   return s.not_short_in_flight == 0 && s.in_flight < depth_limit(kind);
 }
 
-void pool_state::dispatch() {
+void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   while (!queue_.empty()) {
     const std::uint32_t kind = queue_.front()->kind;
     std::size_t best = slots_.size();
@@ -154,21 +195,30 @@ void pool_state::dispatch() {
   }
 }
 
-void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) {
+// Books `job` as running on slot `index`, then sends it. What the books need is
+// allocated first: without it the job fails and the slot's counts stay as they were.
+void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   const std::uint64_t id = job->id;
-  if (options_.task_timeout_ms > 0)
-    s.deadline = timer(options_.task_timeout_ms, [weak = weak_from_this(), id] {
-      if (auto self = weak.lock()) self->timed_out(id);
-    });
   const bool short_kind = is_short(job->kind);
+  try {
+    timer deadline;
+    if (options_.task_timeout_ms > 0)
+      deadline = timer(options_.task_timeout_ms, [weak = weak_from_this(), id] {
+        if (auto self = weak.lock()) self->timed_out(id);
+      });
+    running_.emplace(id, running_job{job, index, s.generation, wasm_mt_js_now_ms(), short_kind});
+    s.deadline = std::move(deadline);
+  } catch (...) {
+    job->fail(std::current_exception());
+    return;
+  }
   ++s.in_flight;
   if (!short_kind) ++s.not_short_in_flight;
-  running_.emplace(id, running_job{job, index, s.generation, wasm_mt_js_now_ms(), short_kind});
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
 }
 
-std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) {
+std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noexcept {
   auto node = running_.extract(id);
   if (node.empty()) return std::nullopt;
   running_job done = std::move(node.mapped());
@@ -181,43 +231,61 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) {
   return done;
 }
 
-// A running task settled. Returns true when the pool takes it back to retry it: it never
-// ran because its worker died first.
-bool pool_state::settled(std::uint64_t id, const wasm_mt::error* failure) {
+// A running task settled (failure: its error, or nullptr). Returns true when the pool
+// takes it back to retry it: it never ran because its worker died first.
+bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return false;  // timed out already
-  auto& s = slots_[done->slot];
-
-  // Its time on the thread: from when it was sent, or from when the task before it on
-  // the same thread settled if that was later (it waited behind it).
-  const double now = wasm_mt_js_now_ms();
-  const double service = now - std::max(done->sent_ms, s.last_settled_ms);
-  s.last_settled_ms = now;
-  auto [average, first] = service_ms_.try_emplace(done->job->kind, service);
-  if (!first) average->second = 0.8 * average->second + 0.2 * service;
-
+  learn_duration(*done);
   bool retry = false;
-  if (failure && failure->kind() == error_kind::worker_crashed && !shut_down_) {
-    retry = failure->not_run();
-    if (retry) queue_.push_front(std::move(done->job));
-    if (s.generation == done->generation) replace(done->slot);
+  const crash_report crash = failure ? crash_of(*failure) : crash_report{};
+  if (crash.crashed && !shut_down_) {
+    retry = crash.not_run && requeue(done->job);
+    if (slots_[done->slot].generation == done->generation) replace(done->slot);
   }
   if (!shut_down_) dispatch();
   return retry;
 }
 
-void pool_state::timed_out(std::uint64_t id) {
+// Learns how long tasks of the settled job's kind take: its time on the thread, from
+// when it was sent or, if later, from when the task before it on the same thread
+// settled (it waited behind it). With no memory for a new kind, the pool learns nothing.
+void pool_state::learn_duration(const running_job& done) noexcept {
+  auto& s = slots_[done.slot];
+  const double now = wasm_mt_js_now_ms();
+  const double service = now - std::max(done.sent_ms, s.last_settled_ms);
+  s.last_settled_ms = now;
+  try {
+    auto [average, first] = service_ms_.try_emplace(done.job->kind, service);
+    if (!first) average->second = 0.8 * average->second + 0.2 * service;
+  } catch (...) {
+  }
+}
+
+// Puts a job that never ran back at the head of the queue. False with no memory for
+// that: the job then settles with its worker's crash.
+bool pool_state::requeue(std::shared_ptr<pool_job>& job) noexcept {
+  try {
+    queue_.push_front(job);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void pool_state::timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return;
-  done->job->fail(wasm_mt::error(error_kind::timeout,
-                                 "the task ran longer than " + std::to_string(options_.task_timeout_ms) +
-                                     " ms; its worker was terminated and replaced"));
+  fail_job(*done->job, [this] {
+    return wasm_mt::error(error_kind::timeout, "the task ran longer than " + std::to_string(options_.task_timeout_ms) +
+                                                   " ms; its worker was terminated and replaced");
+  });
   replace(done->slot);
   dispatch();
 }
 
 // Ends the slot's worker (if still alive) and starts a new one in its place.
-void pool_state::replace(std::size_t index) {
+void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   if (s.replacing || shut_down_) return;
   s.replacing = true;
@@ -229,38 +297,40 @@ void pool_state::replace(std::size_t index) {
   if (s.th) s.th->terminate();
   s.th.reset();
   std::weak_ptr<pool_state> weak = weak_from_this();
-  wasm_mt::thread::spawn(code_, options_.label + "-" + std::to_string(index))
-      .then(
-          [weak, index](wasm_mt::thread th) {
-            auto self = weak.lock();
-            if (!self || self->shut_down_) return;
-            auto& s = self->slots_[index];
-            s.th.emplace(std::move(th));
-            s.replacing = false;
-            self->dispatch();
-          },
-          [weak, index](const wasm_mt::error& e) {
-            auto self = weak.lock();
-            if (!self) return;
-            self->slots_[index].replacing = false;  // dead for good: th stays empty
-            bool any_left = std::any_of(self->slots_.begin(), self->slots_.end(),
-                                        [](const slot& s) { return s.th || s.replacing; });
-            if (!any_left) self->fail_queue(wasm_mt::error(error_kind::spawn_failed,
-                                                           "no thread of the pool is left: " + e.message(), {}, true));
-          });
+  try {
+    wasm_mt::thread::spawn(code_, options_.label + "-" + std::to_string(index))
+        .then(
+            [weak, index](wasm_mt::thread th) {
+              if (auto self = weak.lock()) self->replaced(index, std::move(th));
+            },
+            [weak, index](const wasm_mt::error& e) {
+              if (auto self = weak.lock()) self->lost(index, e.message());
+            });
+  } catch (...) {
+    lost(index, "no memory to start a replacement thread");
+  }
+}
+
+void pool_state::replaced(std::size_t index, wasm_mt::thread th) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (shut_down_) return;
+  auto& s = slots_[index];
+  s.th.emplace(std::move(th));
+  s.replacing = false;
+  dispatch();
+}
+
+// Slot `index` has no thread for good. With none left at all, the queue fails.
+void pool_state::lost(std::size_t index, const std::string& why) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  slots_[index].replacing = false;  // th stays empty
+  bool any_left = std::any_of(slots_.begin(), slots_.end(), [](const slot& s) { return s.th || s.replacing; });
+  if (!any_left)
+    fail_queue([&why] { return wasm_mt::error(error_kind::spawn_failed, "no thread of the pool is left: " + why, {}, true); });
 }
 
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
-                      const std::exception_ptr* failure) noexcept {
+                      const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto self = pool.lock();
-  if (!self) return false;
-  try {
-    if (!failure) return self->settled(id, nullptr);
-    const wasm_mt::error error = to_error(*failure);
-    return self->settled(id, &error);
-  } catch (...) {  // no memory for the pool's books: the job settles with its own outcome
-    return false;
-  }
+  return self && self->settled(id, failure);
 }
 
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {

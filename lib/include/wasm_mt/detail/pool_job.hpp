@@ -28,7 +28,7 @@ class pool_job;
 // pool took the job back to retry it (it never ran: its worker died first); its caller
 // hears nothing yet. Never throws.
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
-                      const std::exception_ptr* failure) noexcept;
+                      const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
 class pool_job : public pending_request {
  public:
@@ -37,7 +37,7 @@ class pool_job : public pending_request {
   // Sends the task to `th`, with `self` (this job) as its pending request.
   virtual void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) = 0;
   // Settles the caller's future with `failure` without running the task.
-  virtual void fail(const wasm_mt::error& failure) = 0;
+  virtual void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
 
   // What the task runs (its closure's function ID, or a hash of its JS code): the pool
   // learns each kind's typical duration to decide what it may pipeline.
@@ -59,7 +59,7 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
 
   void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
 
-  void fail(const wasm_mt::error& failure) override { this->set_error(std::make_exception_ptr(failure)); }
+  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->set_error(std::move(failure)); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     std::exception_ptr failure;
