@@ -284,3 +284,22 @@ ASYNC_TEST_CASE("whichever allocation fails while a task settles and the next st
   CHECK(pool.running() == 0);
   CHECK(pool.queued() == 0);
 }
+
+ASYNC_TEST_CASE("whichever allocation fails while a crashed worker is replaced, no task is lost", "[pool][errors]") {
+  test::logged_errors logged;  // the failed iterations' unobserved errors
+  for (std::size_t n = 1;; ++n) {
+    REQUIRE(n < 500);
+    INFO("failing allocation number " << n);
+    auto pool = co_await make_pool({.threads = 1});
+    auto crashes = pool.exec(TrapsIf{1, true});
+    auto queued = pool.exec(Identity{2, 0});  // runs on the replacement, if one can start
+    const bool failed = co_await test::run_with_failing_allocation(n, 150);
+    co_await test::settled(crashes, 5000);
+    co_await test::settled(queued, 5000);
+    if (failed) continue;
+    INFO("every one of the " << n - 1 << " allocations failed once");
+    CHECK((co_await test::error_of(std::move(crashes))).kind() == wasm_mt::error_kind::worker_crashed);
+    CHECK(queued.get() == 2);
+    break;
+  }
+}

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "failure.hpp"
 #include "inbox.hpp"
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/registry.hpp"
@@ -28,22 +29,11 @@ void reply_error_text(std::uint32_t request_id, error_kind kind, std::string_vie
   wasm_mt_js_reply(request_id, 0, message.data(), message.size(), kind_name.data(), kind_name.size(), nullptr, 0);
 }
 
-// make() or, when making it throws (no memory), what it threw.
-template <class Make>
-std::exception_ptr error_or_failure(Make make) noexcept {
-  try {
-    return make();
-  } catch (...) {
-    return std::current_exception();
-  }
-}
-
-std::exception_ptr unknown_function(std::uint32_t function) {
+wasm_mt::error unknown_function(std::uint32_t function) {
   char id_text[16];
   std::snprintf(id_text, sizeof id_text, "0x%08x", static_cast<unsigned>(function));
-  return std::make_exception_ptr(wasm_mt::error(
-      error_kind::unknown_function,
-      std::string("no closure with ID ") + id_text + " is registered in the worker's program"));
+  return wasm_mt::error(error_kind::unknown_function,
+                        std::string("no closure with ID ") + id_text + " is registered in the worker's program");
 }
 
 }  // namespace
@@ -66,10 +56,10 @@ void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) no
 void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length,
              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   invoker invoke = registry::instance().find(function);
-  if (!invoke) return reply_error(request_id, error_or_failure([function] { return unknown_function(function); }));
+  if (!invoke) return reply_error(request_id, exception_or_failure([function] { return unknown_function(function); }));
   auto payload = inbox_read_payload(text_length);
   if (!payload)
-    return reply_error(request_id, error_or_failure([&] { return no_memory_for("the captures", text_length); }));
+    return reply_error(request_id, exception_or_failure([&] { return no_memory_for("the captures", text_length); }));
   invoke(incoming_call{request_id, {payload.get(), text_length}, buffer_count});  // replies, errors included
 }
 

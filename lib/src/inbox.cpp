@@ -20,9 +20,9 @@ inbox_payload inbox_read_payload(std::size_t length) noexcept {
   return text;
 }
 
-std::exception_ptr no_memory_for(std::string_view what, std::size_t length) {
-  return std::make_exception_ptr(wasm_mt::error(
-      error_kind::bad_payload, "no memory for " + std::string(what) + ": " + std::to_string(length) + " bytes of JSON"));
+wasm_mt::error no_memory_for(std::string_view what, std::size_t length) {
+  return wasm_mt::error(error_kind::bad_payload,
+                        "no memory for " + std::string(what) + ": " + std::to_string(length) + " bytes of JSON");
 }
 
 }  // namespace wasm_mt::detail

@@ -12,6 +12,7 @@
 
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/noexcept_js_eh.hpp"
+#include "wasm_mt/error.hpp"
 
 namespace wasm_mt::detail {
 
@@ -26,12 +27,12 @@ using inbox_payload = std::unique_ptr<char[], free_text>;
 // for them. Allocates with malloc and never throws: no JS exception trampoline for it.
 inbox_payload inbox_read_payload(std::size_t length) noexcept;
 // The bad_payload error for a payload (`what`: "the reply", ...) there was no memory for.
-std::exception_ptr no_memory_for(std::string_view what, std::size_t length);
+wasm_mt::error no_memory_for(std::string_view what, std::size_t length);
 
 // Parent side (thread.cpp).
 void on_thread_ready(int handle);
-void on_thread_failed(int handle);
-void on_thread_crashed(int handle);
+void on_thread_failed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Settles the request, failures included.
 void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
               std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;

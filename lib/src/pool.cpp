@@ -9,6 +9,8 @@
 #include "wasm_mt/detail/timer.hpp"
 #include "wasm_mt/utils.hpp"
 
+#include "failure.hpp"
+
 namespace wasm_mt::detail {
 namespace {
 
@@ -16,27 +18,17 @@ namespace {
 // with the bad_alloc: the job settles either way.
 template <class Describe>
 void fail_job(pool_job& job, Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  std::exception_ptr failure;
-  try {
-    failure = std::make_exception_ptr(describe());
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  job.fail(std::move(failure));
+  job.fail(exception_or_failure(describe));
 }
 
-// What a task's failure tells the pool: its worker crashed, and whether it ran at all.
-struct crash_report {
-  bool crashed = false;
-  bool not_run = false;
-};
-crash_report crash_of(const std::exception_ptr& failure) noexcept {
+// Whether `failure` says that the task's worker crashed before the task started.
+bool crashed_before_running(const std::exception_ptr& failure) noexcept {
   try {
     std::rethrow_exception(failure);
   } catch (const wasm_mt::error& e) {
-    return {e.kind() == error_kind::worker_crashed, e.not_run()};
+    return e.kind() == error_kind::worker_crashed && e.not_run();
   } catch (...) {
-    return {};
+    return false;
   }
 }
 
@@ -237,13 +229,12 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   auto done = finish(id);
   if (!done) return false;  // timed out already
   learn_duration(*done);
-  bool retry = false;
-  const crash_report crash = failure ? crash_of(*failure) : crash_report{};
-  if (crash.crashed && !shut_down_) {
-    retry = crash.not_run && requeue(done->job);
-    if (slots_[done->slot].generation == done->generation) replace(done->slot);
-  }
-  if (!shut_down_) dispatch();
+  if (shut_down_) return false;
+  const bool retry = failure && crashed_before_running(*failure) && requeue(done->job);
+  // A dead worker is replaced whatever the error says (with no memory, only bad_alloc).
+  auto& s = slots_[done->slot];
+  if (s.generation == done->generation && s.th && s.th->is_terminated()) replace(done->slot);
+  dispatch();
   return retry;
 }
 

@@ -1,12 +1,12 @@
 #include "wasm_mt/thread.hpp"
 
 #include <algorithm>
-#include <cstdlib>
+#include <charconv>
+#include <system_error>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
-#include <vector>
 
+#include "failure.hpp"
 #include "inbox.hpp"
 #include "thread_state.hpp"
 #include "wasm_mt/detail/request_id.hpp"
@@ -85,45 +85,55 @@ wasm_mt::error thread_state::death_error() const {
   return wasm_mt::error(error_kind::terminated, describe(label_) + " was terminated");
 }
 
-void thread_state::terminate() {
+void thread_state::terminate() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (!alive()) return;
   status_ = status::terminated;
   wasm_mt_js_terminate(handle_);
-  auto error = death_error();
+  const auto error = exception_or_failure([this] { return death_error(); });
   fail_all_pending([&](std::uint32_t) { return error; });
 }
 
-void thread_state::crashed(std::string message, std::string stack, std::string_view started) {
+namespace {
+
+// Whether `id` is in `list`, request IDs separated by commas.
+bool listed(std::string_view list, std::uint32_t id) noexcept {
+  for (std::size_t at = 0; at < list.size();) {
+    std::size_t end = std::min(list.find(',', at), list.size());
+    std::uint32_t item = 0;
+    auto [stop, problem] = std::from_chars(list.data() + at, list.data() + end, item);
+    if (problem == std::errc() && stop == list.data() + end && item == id) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+void thread_state::crashed(std::string message, std::string stack, std::string_view started) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (!alive()) return;
   const bool never_started = status_ == status::starting;
   status_ = never_started ? status::failed_to_start : status::crashed;
   death_message_ = std::move(message);
   death_stack_ = std::move(stack);
   wasm_mt_js_terminate(handle_);
-  std::unordered_set<std::uint32_t> ran;
-  for (std::size_t at = 0; at < started.size();) {
-    std::size_t end = std::min(started.find(',', at), started.size());
-    ran.insert(static_cast<std::uint32_t>(std::strtoul(std::string(started.substr(at, end - at)).c_str(), nullptr, 10)));
-    at = end + 1;
-  }
-  const bool all_ran = started == "unknown";
-  auto error = death_error();
-  fail_all_pending([&](std::uint32_t id) {
-    if (never_started || all_ran || ran.count(id)) return error;
+  // Both errors are made before any request settles (settling may destroy `this`).
+  const bool all_ran = never_started || started == "unknown";
+  const auto ran = exception_or_failure([this] { return death_error(); });
+  const auto not_run = all_ran ? ran : exception_or_failure([this] {
     return wasm_mt::error(error_kind::worker_crashed,
                           describe(label_) + " crashed before this request started: " + death_message_,
                           death_stack_, /*not_run=*/true);
   });
+  fail_all_pending([&](std::uint32_t id) { return all_ran || listed(started, id) ? ran : not_run; });
 }
 
-void thread_state::fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure) {
-  // Settling resumes callers, which may send, terminate, or destroy this thread: decide
-  // every error first, then settle without touching `this` again.
-  std::vector<std::pair<std::shared_ptr<pending_request>, std::exception_ptr>> failing;
-  failing.reserve(pending_.size());
-  for (auto& [id, request] : pending_) failing.emplace_back(std::move(request), std::make_exception_ptr(failure(id)));
+template <class FailureOf>
+void thread_state::fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  // Settling resumes callers, which may send, terminate, or destroy this thread: take
+  // the requests out first, then settle without touching `this` again.
+  auto failing = std::move(pending_);
   pending_.clear();
-  for (auto& [request, error] : failing) request->settle_error(std::move(error));
+  for (auto& [id, request] : failing) request->settle_error(failure_of(id));
 }
 
 void on_thread_ready(int handle) {
@@ -137,24 +147,37 @@ void on_thread_ready(int handle) {
   starting.waiter->set_value(thread_access::make(std::move(starting.state)));
 }
 
-void on_thread_failed(int handle) {
+void on_thread_failed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto node = starting_threads().extract(handle);
   if (!node.empty()) {
     auto& starting = node.mapped();
-    std::string message = inbox_read_text(inbox_text::error_message);
-    starting.waiter->set_error(std::make_exception_ptr(wasm_mt::error(
-        error_kind::spawn_failed, describe(starting.state->label()) + " failed to start: " + message,
-        inbox_read_text(inbox_text::error_stack))));
+    starting.waiter->set_error(exception_or_failure([&] {
+      return wasm_mt::error(error_kind::spawn_failed,
+                            describe(starting.state->label()) + " failed to start: " +
+                                inbox_read_text(inbox_text::error_message),
+                            inbox_read_text(inbox_text::error_stack));
+    }));
     return;  // `node` goes out of scope: the state is destroyed, the worker ended
   }
   on_thread_crashed(handle);
 }
 
-void on_thread_crashed(int handle) {
+// With no memory for the worker's texts the crash is still reported, without them (and
+// with every request taken to have run: none is retried).
+void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (starting_threads().count(handle)) return on_thread_failed(handle);
-  if (auto* state = find_thread(handle))
-    state->crashed(inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack),
-                   inbox_read_text(inbox_text::running));
+  auto* state = find_thread(handle);
+  if (!state) return;
+  std::string message, stack, started;
+  bool texts_read = true;
+  try {
+    message = inbox_read_text(inbox_text::error_message);
+    stack = inbox_read_text(inbox_text::error_stack);
+    started = inbox_read_text(inbox_text::running);
+  } catch (...) {
+    texts_read = false;
+  }
+  state->crashed(std::move(message), std::move(stack), texts_read ? std::string_view(started) : "unknown");
 }
 
 void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
@@ -166,7 +189,8 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   try {
     if (ok) {
       auto payload = inbox_read_payload(text_length);
-      if (!payload) return request->settle_error(no_memory_for("the reply", text_length));
+      if (!payload)
+        return request->settle_error(exception_or_failure([&] { return no_memory_for("the reply", text_length); }));
       request->settle_value({payload.get(), text_length}, buffer_count);
       return;
     }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string_view>
 #include <memory>
 #include <string>
@@ -47,16 +46,19 @@ class thread_state {
   wasm_mt::error death_error() const;
 
   // Ends the worker and fails every pending request; no-op unless alive.
-  void terminate();
+  void terminate() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // The worker died. `started` lists the requests it had begun ("unknown": assume all);
   // the others fail as not_run. A worker that dies while starting failed to start: all
-  // its requests fail with spawn_failed, as not_run.
-  void crashed(std::string message, std::string stack, std::string_view started);
+  // its requests fail with spawn_failed, as not_run. With no memory for the errors'
+  // texts, requests fail with the bad_alloc: every one of them settles.
+  void crashed(std::string message, std::string stack, std::string_view started) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
  private:
-  // Fails every pending request with failure(request ID). The last thing a caller may
-  // do with `this`: the callbacks it runs may destroy the thread.
-  void fail_all_pending(const std::function<wasm_mt::error(std::uint32_t)>& failure);
+  // Fails every pending request with failure_of(request ID), an exception_ptr decided
+  // without touching `this`. The last thing a caller may do with `this`: the callbacks
+  // it runs may destroy the thread.
+  template <class FailureOf>
+  void fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
   int handle_;
   std::string label_;
