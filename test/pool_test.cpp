@@ -287,9 +287,13 @@ ASYNC_TEST_CASE("whichever allocation fails while a task settles and the next st
 
 ASYNC_TEST_CASE("whichever allocation fails while a crashed worker is replaced, no task is lost", "[pool][errors]") {
   test::logged_errors logged;  // the failed iterations' unobserved errors
+  auto live_workers = [] { return EM_ASM_INT({ return wasmMt.workers.size; }); };  // the glue's count
+  const int workers_before = live_workers();
   for (std::size_t n = 1;; ++n) {
     REQUIRE(n < 500);
     INFO("failing allocation number " << n);
+    // The last iteration's pool is gone, and with it every worker it started.
+    CHECK(live_workers() == workers_before);
     auto pool = co_await make_pool({.threads = 1});
     auto crashes = pool.exec(TrapsIf{1, true});
     auto queued = pool.exec(Identity{2, 0});  // runs on the replacement, if one can start

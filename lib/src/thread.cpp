@@ -209,15 +209,28 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
 
 }  // namespace detail
 
-thread thread::start(const program& code, std::string label) {
-  int handle = wasm_mt_js_spawn(code.id(), label.data(), label.size());
-  return thread(std::make_unique<detail::thread_state>(handle, std::move(label)));
+namespace {
+
+// Starts a worker and returns its state; with no memory for the state, the worker ends
+// at once rather than live on unowned.
+std::unique_ptr<detail::thread_state> start_worker(const program& code, std::string label) {
+  const int handle = wasm_mt_js_spawn(code.id(), label.data(), label.size());
+  try {
+    return std::make_unique<detail::thread_state>(handle, std::move(label));
+  } catch (...) {
+    wasm_mt_js_terminate(handle);
+    throw;
+  }
 }
+
+}  // namespace
+
+thread thread::start(const program& code, std::string label) { return thread(start_worker(code, std::move(label))); }
 
 future<thread> thread::spawn(const program& code, std::string label) {
   auto waiter = std::make_shared<detail::shared_state<thread>>();
-  int handle = wasm_mt_js_spawn(code.id(), label.data(), label.size());
-  auto state = std::make_unique<detail::thread_state>(handle, std::move(label));
+  auto state = start_worker(code, std::move(label));
+  const int handle = state->handle();
   detail::starting_threads().emplace(handle, detail::starting_thread{std::move(state), waiter});
   return future<thread>(std::move(waiter));
 }
