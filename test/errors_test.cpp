@@ -411,3 +411,28 @@ ASYNC_TEST_CASE("whichever allocation fails while replies come back, every reque
   CHECK((co_await th.exec(TextSize{"abc"})) == 3);
   CHECK(th.pending_count() == 0);
 }
+
+ASYNC_TEST_CASE("whichever allocation fails while fetches and program loads complete, each settles", "[errors][programs]") {
+  co_await wasm_mt::sleep(0);  // out of the harness's first turn, whose allocations are not ours to fail
+  test::logged_errors logged;  // the failed iterations' unobserved errors
+  for (std::size_t n = 1;; ++n) {
+    REQUIRE(n < 500);
+    INFO("failing allocation number " << n);
+    auto fetched = wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+    auto missing = wasm_mt::fetch_bytes("no/such/file.wasm");
+    auto loaded = wasm_mt::program::from_url(WASM_MT_TEST_OTHER_PROGRAM_JS);
+    auto not_loaded = wasm_mt::program::from_url("no/such/program.js");
+    const bool failed = co_await test::run_with_failing_allocation(n, 200);
+    co_await test::settled(fetched, 5000);
+    co_await test::settled(missing, 5000);
+    co_await test::settled(loaded, 5000);
+    co_await test::settled(not_loaded, 5000);
+    if (failed) continue;
+    INFO("every one of the " << n - 1 << " allocations failed once");
+    CHECK(fetched.get().size() > 8);
+    CHECK((co_await test::error_of(std::move(missing))).kind() == wasm_mt::error_kind::load_failed);
+    CHECK((co_await wasm_mt::thread::spawn(loaded.get())).pending_count() == 0);
+    CHECK((co_await test::error_of(std::move(not_loaded))).kind() == wasm_mt::error_kind::load_failed);
+    break;
+  }
+}

@@ -41,7 +41,7 @@ void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_
              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Timers and fetches (utils.cpp) and program loads (program.cpp).
 void on_timer(std::uint32_t token);
-void on_fetched(std::uint32_t token, bool ok);
-void on_program_loaded(std::uint32_t token, int program_id);
+void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+void on_program_loaded(std::uint32_t token, int program_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
 }  // namespace wasm_mt::detail

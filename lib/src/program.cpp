@@ -1,5 +1,6 @@
 #include "wasm_mt/program.hpp"
 
+#include "failure.hpp"
 #include "inbox.hpp"
 #include "waiting.hpp"
 
@@ -14,14 +15,16 @@ namespace {
 waiting<program> loads;
 }  // namespace
 
-void on_program_loaded(std::uint32_t token, int program_id) {
+void on_program_loaded(std::uint32_t token, int program_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto state = loads.take(token);
   if (!state) return;
   if (program_id != 0)
     state->set_value(program_access::make(program_id));
   else
-    state->set_error(std::make_exception_ptr(wasm_mt::error(
-        error_kind::load_failed, inbox_read_text(inbox_text::error_message), inbox_read_text(inbox_text::error_stack))));
+    state->set_error(exception_or_failure([] {
+      return wasm_mt::error(error_kind::load_failed, inbox_read_text(inbox_text::error_message),
+                            inbox_read_text(inbox_text::error_stack));
+    }));
 }
 
 }  // namespace detail

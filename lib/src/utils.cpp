@@ -6,6 +6,7 @@
 
 #include "wasm_mt/detail/timer.hpp"
 
+#include "failure.hpp"
 #include "inbox.hpp"
 #include "waiting.hpp"
 
@@ -43,15 +44,22 @@ void on_timer(std::uint32_t token) {
   if (!node.empty()) node.mapped()();
 }
 
-void on_fetched(std::uint32_t token, bool ok) {
+// With no memory for the contents or the error's text, the fetch fails with the bad_alloc.
+void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto state = fetches.take(token);
   if (!state) return;
   if (!ok) {
-    state->set_error(std::make_exception_ptr(wasm_mt::error(
-        error_kind::load_failed, inbox_read_text(inbox_text::error_message))));
+    state->set_error(exception_or_failure(
+        [] { return wasm_mt::error(error_kind::load_failed, inbox_read_text(inbox_text::error_message)); }));
     return;
   }
-  bytes contents(wasm_mt_js_inbox_buffer_length(0));
+  bytes contents;
+  try {
+    contents = bytes(wasm_mt_js_inbox_buffer_length(0));
+  } catch (...) {
+    state->set_error(std::current_exception());
+    return;
+  }
   if (!contents.empty()) wasm_mt_js_inbox_buffer_copy(0, contents.data());
   state->set_value(std::move(contents));
 }
