@@ -109,6 +109,21 @@ struct TextSize {
 };
 WASM_MT_CLOSURE(TextSize, text)
 
+// In a worker: arms test::fail_allocation(n) there, and tells whether it has come.
+struct FailAllocation {
+  std::size_t n = 0;
+  bool operator()() const {
+    test::fail_allocation(n);
+    return true;
+  }
+};
+WASM_MT_CLOSURE(FailAllocation, n)
+
+struct AllocationFailed {
+  bool operator()() const { return test::allocation_failed(); }
+};
+WASM_MT_CLOSURE(AllocationFailed)
+
 // Fills the worker's heap (FillHeap) or gives it back (left_bytes 0).
 struct FillHeap {
   std::size_t left_bytes = 0;
@@ -433,6 +448,33 @@ ASYNC_TEST_CASE("whichever allocation fails while fetches and program loads comp
     CHECK((co_await test::error_of(std::move(missing))).kind() == wasm_mt::error_kind::load_failed);
     CHECK((co_await wasm_mt::thread::spawn(loaded.get())).pending_count() == 0);
     CHECK((co_await test::error_of(std::move(not_loaded))).kind() == wasm_mt::error_kind::load_failed);
+    break;
+  }
+}
+
+ASYNC_TEST_CASE("whichever allocation fails in a worker running calls, every call is answered", "[errors]") {
+  auto th = co_await test::spawn();
+  test::logged_errors logged;  // the failed iterations' unobserved errors
+  for (std::size_t n = 1;; ++n) {
+    REQUIRE(n < 500);
+    INFO("failing allocation number " << n << " in the worker");
+    CHECK(co_await th.exec(FailAllocation{n}));
+    auto text = th.exec(TextSize{std::string(40, 't')});
+    auto long_text = th.exec(LongText{40});
+    auto thrown = th.exec(Throws{"an error longer than a short string"});
+    co_await test::settled(text, 5000);
+    co_await test::settled(long_text, 5000);
+    co_await test::settled(thrown, 5000);
+    bool failed = true;  // the question itself may be what fails
+    try {
+      failed = co_await th.exec(AllocationFailed{});
+    } catch (const wasm_mt::error&) {
+    }
+    if (failed) continue;
+    INFO("every one of the " << n - 1 << " allocations failed once");
+    CHECK(text.get() == 40);
+    CHECK(long_text.get() == std::string(40, 'x'));
+    CHECK((co_await test::error_of(std::move(thrown))).kind() == wasm_mt::error_kind::remote_exception);
     break;
   }
 }
