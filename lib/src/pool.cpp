@@ -14,13 +14,6 @@
 namespace wasm_mt::detail {
 namespace {
 
-// Fails `job` with the error describe() returns or, with no memory to describe one,
-// with the bad_alloc: the job settles either way.
-template <class Describe>
-void fail_job(pool_job& job, Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  job.fail(exception_or_failure(describe));
-}
-
 // Whether `failure` says that the task's worker crashed before the task started.
 bool crashed_before_running(const std::exception_ptr& failure) noexcept {
   try {
@@ -87,7 +80,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   // Takes job `id` off its slot's books; empty if it is not running.
   std::optional<running_job> finish(std::uint64_t id) noexcept;
   void learn_duration(const running_job& done) noexcept;
-  bool requeue(std::shared_ptr<pool_job>& job) noexcept;
+  bool requeue(const std::shared_ptr<pool_job>& job) noexcept;
   void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void replaced(std::size_t index, wasm_mt::thread th) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void lost(std::size_t index, const std::string& why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -108,13 +101,14 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   const std::uint64_t id = job->id = next_job_id_++;
   job->pool = weak_from_this();
   if (shut_down_) {
-    fail_job(*job, [] { return wasm_mt::error(error_kind::cancelled, "the pool was destroyed", {}, true); });
+    job->fail(exception_or_failure(
+        [] { return wasm_mt::error(error_kind::cancelled, "the pool was destroyed", {}, true); }));
   } else if (options_.max_queued && queue_.size() >= options_.max_queued) {
-    fail_job(*job, [this] {
+    job->fail(exception_or_failure([this] {
       return wasm_mt::error(error_kind::queue_full,
                             "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
                             {}, true);
-    });
+    }));
   } else {
     queue_.push_back(std::move(job));
     dispatch();
@@ -127,7 +121,8 @@ bool pool_state::cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (found == queue_.end()) return false;
   auto job = std::move(*found);
   queue_.erase(found);
-  fail_job(*job, [] { return wasm_mt::error(error_kind::cancelled, "the task was cancelled before it ran", {}, true); });
+  job->fail(exception_or_failure(
+      [] { return wasm_mt::error(error_kind::cancelled, "the task was cancelled before it ran", {}, true); }));
   return true;
 }
 
@@ -145,7 +140,7 @@ template <class Describe>
 void pool_state::fail_queue(Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   std::deque<std::shared_ptr<pool_job>> failing;
   failing.swap(queue_);
-  for (auto& job : failing) fail_job(*job, describe);
+  for (auto& job : failing) job->fail(exception_or_failure(describe));
 }
 
 // A task kind is short once its measured time on a thread is under short_task_ms.
@@ -255,7 +250,7 @@ void pool_state::learn_duration(const running_job& done) noexcept {
 
 // Puts a job that never ran back at the head of the queue. False with no memory for
 // that: the job then settles with its worker's crash.
-bool pool_state::requeue(std::shared_ptr<pool_job>& job) noexcept {
+bool pool_state::requeue(const std::shared_ptr<pool_job>& job) noexcept {
   try {
     queue_.push_front(job);
     return true;
@@ -267,10 +262,10 @@ bool pool_state::requeue(std::shared_ptr<pool_job>& job) noexcept {
 void pool_state::timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return;
-  fail_job(*done->job, [this] {
+  done->job->fail(exception_or_failure([this] {
     return wasm_mt::error(error_kind::timeout, "the task ran longer than " + std::to_string(options_.task_timeout_ms) +
                                                    " ms; its worker was terminated and replaced");
-  });
+  }));
   replace(done->slot);
   dispatch();
 }

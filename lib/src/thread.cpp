@@ -189,8 +189,7 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   try {
     if (ok) {
       auto payload = inbox_read_payload(text_length);
-      if (!payload)
-        return request->settle_error(exception_or_failure([&] { return no_memory_for("the reply", text_length); }));
+      if (!payload) return request->settle_error(std::make_exception_ptr(no_memory_for("the reply", text_length)));
       request->settle_value({payload.get(), text_length}, buffer_count);
       return;
     }
