@@ -92,6 +92,10 @@ var wasmMtLibrary = {
     return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
   },
 
+  wasm_mt_js_schedule_continuations: function () {
+    queueMicrotask(function () { wasmMt.deliver(null, WASM_MT_EVENT.CONTINUATIONS, 0, 0, 0, 0, 0); });
+  },
+
   wasm_mt_js_now_ms: function () {
     return performance.now();
   },

@@ -39,6 +39,7 @@ var WASM_MT_EVENT = {
   TIMER: 6,
   PROGRAM_LOADED: 7,
   FETCHED: 8,
+  CONTINUATIONS: 9,
 };
 // Texts C++ reads from the message being delivered (detail::inbox_text).
 var WASM_MT_INBOX_TEXT = { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 };

@@ -1,6 +1,7 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
 #include <utility>
@@ -22,7 +23,7 @@ void report_unobserved_error(const std::exception_ptr& error) noexcept {
   }
 }
 
-void shared_state_base::wake() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void shared_state_base::run_consumer() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
     if (auto waiter = std::exchange(waiter_, nullptr)) {
       waiter.resume();  // a coroutine whose promise rethrows its exceptions throws here
@@ -31,8 +32,16 @@ void shared_state_base::wake() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
       callback();
     }
   } catch (...) {
+    // With native wasm exceptions catch (...) also catches a JS exception (exit(), a
+    // trap's RuntimeError), which has no C++ exception: it is not ours to swallow.
+    if (!std::current_exception()) throw;
     report_unobserved_error(std::current_exception());
   }
+}
+
+void throw_second_consumer() {
+  throw std::logic_error(
+      "wasm_mt::future: a future has one consumer (one co_await or one then()); it already has one");
 }
 
 void shared_state_base::throw_no_value() {

@@ -3,6 +3,7 @@
 
 #include <emscripten/emscripten.h>
 
+#include "continuations.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/error.hpp"
 
@@ -46,8 +47,10 @@ extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message(int type, int handle, st
       case event::timer: return d::on_timer(id);
       case event::fetched: return d::on_fetched(id, arg != 0);
       case event::program_loaded: return d::on_program_loaded(id, static_cast<int>(arg));
+      case event::continuations: return d::continuation_queue::run();
     }
   } catch (...) {
+    if (!std::current_exception()) throw;  // a JS exception (native wasm exceptions): not ours
     d::report_unobserved_error(std::current_exception());
   }
 }

@@ -1,7 +1,12 @@
 // wasm_mt::future<T>: the eventual result of a request (like a JS Promise).
 //  - Eager: the work has started when you hold one.
-//  - Awaitable once: `T v = co_await f;` (throws wasm_mt::error on failure).
-//  - Or a callback: f.then(on_value, on_error) for code without coroutines.
+//  - Move-only, with one consumer: `T v = co_await f;` (throws wasm_mt::error on
+//    failure), or a callback, f.then(on_value, on_error). A second consumer (another
+//    co_await, a then() after a co_await) is a std::logic_error, never a silent hang.
+//  - Continuations run from a fresh microtask: a coroutine awaiting a future, or a then()
+//    callback, never runs inside the code that settled the future (a reply, terminate(),
+//    a pool's bookkeeping), and then() never calls back at once. (co_await of a future
+//    that has settled already does not suspend: it goes on at once.)
 //  - Also a coroutine return type: a function returning future<T> may co_await and
 //    co_return; it runs at once, up to its first suspension.
 // Dropping a future is fire-and-forget: an error that nobody awaits or handles is
@@ -61,6 +66,10 @@ class future {
 
   future() = default;
   explicit future(std::shared_ptr<state_type> state) : state_(std::move(state)) {}
+  future(future&&) noexcept = default;
+  future& operator=(future&&) noexcept = default;
+  future(const future&) = delete;
+  future& operator=(const future&) = delete;
 
   // A future that is already settled.
   static future ready_error(std::exception_ptr error) {
@@ -69,7 +78,9 @@ class future {
     return future(std::move(state));
   }
 
+  // False for a default-constructed or moved-from future (std::future's meaning).
   bool valid() const noexcept { return state_ != nullptr; }
+  // True once settled (value or error): get() then does not throw logic_error.
   bool ready() const noexcept { return state_ && state_->ready(); }
 
   class awaiter {
@@ -80,12 +91,15 @@ class future {
     ~awaiter() {
       if (waiting_) state_->clear_waiter(waiting_);
     }
-    bool await_ready() const noexcept { return state_->ready(); }
-    void await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
+    bool await_ready() const noexcept { return state_->ready() && !state_->has_consumer(); }
+    // Does not suspend when the future already has a consumer: await_resume then throws.
+    bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
+      if (!state_->set_waiter(waiter)) return false;
       waiting_ = waiter;
-      state_->set_waiter(waiter);
+      return true;
     }
     T await_resume() {
+      if (!waiting_ && state_->has_consumer()) detail::throw_second_consumer();
       waiting_ = nullptr;
       if constexpr (std::is_void_v<T>)
         state_->take();
@@ -112,9 +126,10 @@ class future {
   awaiter operator co_await() && { return awaiter(checked_state()); }
 
   // Calls on_value(T) (or on_value() for void) or on_error(const wasm_mt::error&) once
-  // the future settles (at once if it already has). Errors that are not wasm_mt::error
-  // arrive converted (kind remote_exception, their what() as message). What a callback
-  // throws is logged to the console, never thrown into the code that settled the future.
+  // the future settles, from a fresh microtask (also when it has settled already).
+  // Errors that are not wasm_mt::error arrive converted (kind remote_exception, their
+  // what() as message). What a callback throws is logged to the console. Throws
+  // std::logic_error when the future already has a consumer.
   template <class OnValue, class OnError>
   void then(OnValue on_value, OnError on_error) {
     auto* raw = checked_state().get();

@@ -39,17 +39,28 @@ class [[nodiscard]] task {
 
   struct promise_type : detail::task_promise_base<T> {
     detail::coro::coroutine_handle<> continuation;
+    // The handshake between the awaiter and final_suspend, so that a task finishing
+    // without suspending returns to its awaiter instead of resuming it on top of the
+    // stack (each such await would otherwise grow the stack: cppcoro's bool
+    // await_suspend, for wasm without the tail calls that symmetric transfer needs).
+    enum class start_stage { idle, starting, finished_while_starting, suspended };
+    start_stage stage = start_stage::idle;
 
     task get_return_object() {
       return task(detail::coro::coroutine_handle<promise_type>::from_promise(*this));
     }
     detail::coro::suspend_always initial_suspend() noexcept { return {}; }
-    // Resumes the awaiting coroutine. (Not by symmetric transfer: clang lowers that to a
-    // tail call, which wasm without the tail-call feature cannot make.)
+    // Resumes the awaiting coroutine, unless the task finished while its awaiter was
+    // still starting it: the awaiter then goes on by itself (see stage).
     struct final_awaiter {
       bool await_ready() noexcept { return false; }
       void await_suspend(detail::coro::coroutine_handle<promise_type> self) noexcept {
-        if (auto next = self.promise().continuation) next.resume();
+        auto& promise = self.promise();
+        if (promise.stage == start_stage::starting) {
+          promise.stage = start_stage::finished_while_starting;
+          return;
+        }
+        if (auto next = promise.continuation) next.resume();
       }
       void await_resume() noexcept {}
     };
@@ -72,9 +83,16 @@ class [[nodiscard]] task {
     struct awaiter {
       detail::coro::coroutine_handle<promise_type> handle;
       bool await_ready() const noexcept { return !handle || handle.done(); }
-      void await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
-        handle.promise().continuation = waiter;
+      // Runs the task up to its first suspension; false (go on at once) when it finished
+      // in that run.
+      bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
+        auto& promise = handle.promise();
+        promise.continuation = waiter;
+        promise.stage = promise_type::start_stage::starting;
         handle.resume();
+        if (promise.stage == promise_type::start_stage::finished_while_starting) return false;
+        promise.stage = promise_type::start_stage::suspended;
+        return true;
       }
       T await_resume() {
         if (!handle) throw wasm_mt::error(error_kind::bad_payload, "await of an empty wasm_mt::task");

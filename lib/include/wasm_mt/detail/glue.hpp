@@ -25,6 +25,7 @@ enum class event : int {
   timer = 6,           // a wasm_mt_js_set_timeout fired (`id` = token)
   program_loaded = 7,  // a program load finished (`id` = token, arg = program id or 0)
   fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id` = token, arg = 1 ok / 0)
+  continuations = 9,   // the microtask that wasm_mt_js_schedule_continuations asked for
 };
 
 }  // namespace wasm_mt::detail
@@ -71,7 +72,9 @@ void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t ur
 void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
 void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
 int wasm_mt_js_hardware_concurrency() noexcept;
-double wasm_mt_js_now_ms() noexcept;  // performance.now(): emscripten_get_now, declared noexcept
+double wasm_mt_js_now_ms() noexcept;
+// Delivers event::continuations from a fresh microtask (queueMicrotask).
+void wasm_mt_js_schedule_continuations() noexcept;  // performance.now(): emscripten_get_now, declared noexcept
 void wasm_mt_js_log(int level, const char* text, std::size_t len) noexcept;
 }
 

@@ -1,14 +1,18 @@
 // The state behind a wasm_mt::future: settles exactly once (value or error), then wakes
-// its one consumer (an awaiting coroutine or a callback). Settling does not throw: what
-// the consumer throws is reported (report_unobserved_error), not passed back to the code
-// that settled, which may be failing other requests too. (With native wasm exceptions a
-// JS exception from the consumer still passes through: see noexcept_js_eh.hpp.)
+// its one consumer (an awaiting coroutine or a callback).
+//
+// Continuations never run inside the code that settles: waking queues the consumer, and
+// the queue runs from a fresh microtask of this thread (continuations.hpp). So a reply,
+// a crash, terminate() or a pool's timeout never resumes user code half-way through
+// wasm_mt's own bookkeeping, and then() callbacks always run later, never at once.
+// What the consumer throws is reported (report_unobserved_error).
 // Single-threaded by design: each wasm instance runs on one JS thread and nothing here
 // is shared across instances.
 #pragma once
 
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -28,42 +32,61 @@ using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 // are not reported.
 void report_unobserved_error(const std::exception_ptr& error) noexcept;
 
-class shared_state_base {
+// Throws std::logic_error: a future got a second consumer (one co_await or one then()).
+[[noreturn]] void throw_second_consumer();
+
+// Always owned by a std::shared_ptr (made with std::make_shared).
+class shared_state_base : public std::enable_shared_from_this<shared_state_base> {
  public:
   shared_state_base() = default;
   shared_state_base(const shared_state_base&) = delete;
   shared_state_base& operator=(const shared_state_base&) = delete;
 
   bool ready() const noexcept { return settled_; }
+  // True once a consumer (a waiter or a callback) was given.
+  bool has_consumer() const noexcept { return consumed_; }
 
-  // The consumer to wake on settle. A coroutine that is destroyed while waiting must
-  // call clear_waiter, so it is never resumed.
-  void set_waiter(coro::coroutine_handle<> waiter) noexcept { waiter_ = waiter; }
+  // The coroutine to resume once settled: false (and nothing set) when the state already
+  // has a consumer. A coroutine destroyed while waiting must call clear_waiter, so it is
+  // never resumed.
+  bool set_waiter(coro::coroutine_handle<> waiter) noexcept {
+    if (consumed_) return false;
+    consumed_ = true;
+    waiter_ = waiter;
+    if (settled_) schedule();
+    return true;
+  }
   void clear_waiter(coro::coroutine_handle<> waiter) noexcept {
     if (waiter_ == waiter) waiter_ = nullptr;
   }
-  // Runs `callback` on settle, or at once when already settled.
+  // Runs `callback` once settled (from a fresh microtask, also when already settled).
+  // Throws std::logic_error when the state already has a consumer.
   void set_callback(std::function<void()> callback) {
+    if (consumed_) throw_second_consumer();
     callback_ = std::move(callback);
-    if (settled_) wake();
+    consumed_ = true;
+    if (settled_) schedule();
   }
 
   // Settles with an error; false (and no effect) when already settled.
-  bool set_error(std::exception_ptr error) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  bool set_error(std::exception_ptr error) noexcept {
     if (settled_) return false;
     error_ = std::move(error);
     settle();
     return true;
   }
 
+  // Runs the consumer (the continuation queue calls this, continuations.cpp).
+  void run_consumer() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+
  protected:
   ~shared_state_base() {
     if (error_ && !retrieved_) report_unobserved_error(error_);
   }
 
-  void settle() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  void settle() noexcept {
     settled_ = true;
-    wake();
+    if (consumed_) schedule();
   }
 
   // Throws the error; or, when there is none, that the value was already taken. Out of
@@ -72,15 +95,19 @@ class shared_state_base {
   [[noreturn]] void throw_no_value();
 
  private:
-  // Resumes the waiter or runs the callback, once. The last use of `this`: the consumer
-  // may destroy this state.
-  void wake() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Queues run_consumer (continuations.hpp). Never allocates.
+  void schedule() noexcept;
+  friend class continuation_queue;
 
   bool settled_ = false;
+  bool consumed_ = false;
   bool retrieved_ = false;
   std::exception_ptr error_;
   coro::coroutine_handle<> waiter_;
   std::function<void()> callback_;
+  // While queued: the queue's link and its reference to this state.
+  shared_state_base* next_queued_ = nullptr;
+  std::shared_ptr<shared_state_base> queued_self_;
 };
 
 template <class T>

@@ -1,0 +1,49 @@
+#include "continuations.hpp"
+
+#include <utility>
+
+#include "wasm_mt/detail/glue.hpp"
+
+namespace wasm_mt::detail {
+namespace {
+shared_state_base* head = nullptr;
+shared_state_base* tail = nullptr;
+bool microtask_scheduled = false;
+}  // namespace
+
+void shared_state_base::schedule() noexcept { continuation_queue::push(*this); }
+
+void continuation_queue::push(shared_state_base& state) noexcept {
+  if (state.queued_self_) return;
+  state.queued_self_ = state.weak_from_this().lock();
+  if (!state.queued_self_) return state.run_consumer();  // not owned by a shared_ptr: cannot be kept
+  state.next_queued_ = nullptr;
+  if (tail)
+    tail->next_queued_ = &state;
+  else
+    head = &state;
+  tail = &state;
+  if (!microtask_scheduled) {
+    microtask_scheduled = true;
+    wasm_mt_js_schedule_continuations();
+  }
+}
+
+void continuation_queue::run() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  microtask_scheduled = false;
+  while (shared_state_base* state = head) {
+    head = state->next_queued_;
+    if (!head) tail = nullptr;
+    state->next_queued_ = nullptr;
+    // A consumer that throws a JS exception (exit()) ends this run: the rest then runs
+    // from the next microtask.
+    if (head && !microtask_scheduled) {
+      microtask_scheduled = true;
+      wasm_mt_js_schedule_continuations();
+    }
+    auto keep = std::move(state->queued_self_);  // the state lives while its consumer runs
+    state->run_consumer();
+  }
+}
+
+}  // namespace wasm_mt::detail
