@@ -73,8 +73,8 @@ const char* const same_thread_echo_js = R"(
   return 1;)";
 EM_JS(void, expose_latency_worker, (), {
   // The latency thread is the first bench.cpp spawns and outlives the rest: the smallest handle.
-  var handle = Math.min.apply(null, Array.from(wasmMt.workers.keys()));
-  globalThis.benchSameThreadWorker = wasmMt.workers.get(handle).worker;
+  var handle = Math.min.apply(null, Array.from(wasmMtParent.workers.keys()));
+  globalThis.benchSameThreadWorker = wasmMtParent.workers.get(handle).worker;
 });
 
 std::map<std::size_t, wasm_mt::pool>& pools() {

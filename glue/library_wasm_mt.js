@@ -1,131 +1,230 @@
-// wasm_mt glue: the C ABI that lib/include/wasm_mt/detail/glue.hpp declares. Thin:
-// each function converts arguments and forwards to the `wasmMt` pre-js runtime.
+// wasm_mt glue: the C ABI that lib/include/wasm_mt/detail/glue.hpp declares, and the
+// Module hooks glue/pre.js installs. Thin: each function converts arguments and forwards
+// to a glue module:
+//   library_wasm_mt_protocol.js  the message protocol (parsing, outboxes)
+//   library_wasm_mt_core.js      delivery to C++, the inbox, texts, logging, timers
+//   library_wasm_mt_programs.js  the running program and others (compiling, loading)
+//   library_wasm_mt_parent.js    spawning, talking to and terminating workers
+//   library_wasm_mt_worker.js    being a wasm_mt worker
+// None of these functions throws into C++ (they are declared noexcept there).
+
+// Builds wasm_mt cannot run in, refused when linking rather than failing at run time.
+{{{ (function () {
+  var refuse = function (why) { throw new Error('wasm_mt: ' + why); };
+  if (typeof SHARED_MEMORY != 'undefined' && SHARED_MEMORY || typeof USE_PTHREADS != 'undefined' && USE_PTHREADS ||
+      typeof PTHREADS != 'undefined' && PTHREADS) {
+    refuse('-pthread is not supported: wasm_mt threads share no memory, and a pthreads build needs ' +
+           'SharedArrayBuffer (cross-origin isolation). Build without -pthread.');
+  }
+  if (typeof WASM_WORKERS != 'undefined' && WASM_WORKERS) {
+    refuse('-sWASM_WORKERS is not supported: it needs SharedArrayBuffer. Build without it.');
+  }
+  if (MINIMAL_RUNTIME) refuse('-sMINIMAL_RUNTIME is not supported (wasm_mt uses Module.instantiateWasm and locateFile).');
+  if (SINGLE_FILE) refuse('-sSINGLE_FILE is not supported yet: threads load the program\'s .wasm file.');
+  if (typeof MODULARIZE != 'undefined' && MODULARIZE === 'instance') {
+    refuse('-sMODULARIZE=instance is not supported: use -sMODULARIZE (a factory), with or without -sEXPORT_ES6.');
+  }
+  if (ENVIRONMENT_MAY_BE_WEB && !ENVIRONMENT_MAY_BE_WORKER) {
+    refuse('threads in a browser are Web Workers: build with -sENVIRONMENT=web,worker (or leave ENVIRONMENT unset).');
+  }
+  return '';
+})() }}}
+
 var wasmMtLibrary = {
-  wasm_mt_js_spawn: function (programId, label, labelLength) {
-    return wasmMt.spawn(programId, UTF8ToString(label, labelLength));
-  },
-
-  wasm_mt_js_post_call: function (handle, id, fn, json, jsonLength, buffers, bufferCount) {
-    wasmMt.postCall(handle, id >>> 0, fn >>> 0, UTF8ToString(json, jsonLength), wasmMt.copyBuffers(buffers, bufferCount));
-  },
-
-  wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, isAsync, raw) {
-    wasmMt.postExecJs(handle, id >>> 0, UTF8ToString(code, codeLength), !!isAsync, !!raw);
-  },
-
-  wasm_mt_js_terminate: function (handle) {
-    wasmMt.terminate(handle);
-  },
-
-  wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
-    wasmMt.replied(id >>> 0);
-    if (ok) {
-      var copies = wasmMt.copyBuffers(buffers, bufferCount);
-      wasmMt.postToParent(wasmMtValueReply(id >>> 0, UTF8ToString(text, textLength), copies), copies);
-    } else {
-      wasmMt.postToParent(wasmMtMessage(WASM_MT_MSG.REPLY, {
-        id: id >>> 0, ok: false, kind: UTF8ToString(kind, kindLength), message: UTF8ToString(text, textLength) }));
+  // Called from glue/pre.js, before the runtime reads Module: in a wasm_mt worker the
+  // instance runs no main() and instantiates the module its parent sends; elsewhere it
+  // compiles its own wasm and keeps the module for its threads.
+  $wasmMtHooks__deps: ['$wasmMtPrograms', '$wasmMtWorker', '$wasmMtParent', '$wasmMtTimers'],
+  $wasmMtHooks: function (Module) {
+    var boot = typeof wasmMtBoot != 'undefined' ? wasmMtBoot : null;
+    if (boot && !boot.module) {
+      boot.module = Module;
+      Module['noInitialRun'] = true;
+      Module['print'] = function (text) { wasmMtWorker.print(1, text); };
+      Module['printErr'] = function (text) { wasmMtWorker.print(2, text); };
+      Module['instantiateWasm'] = function (imports, receiveInstance) {
+        return wasmMtWorker.instantiate(imports, receiveInstance);
+      };
+      var onAbort = Module['onAbort'];
+      Module['onAbort'] = function (what) {
+        wasmMtWorker.crash(new Error('Aborted(' + what + ')'));
+        if (onAbort) onAbort(what);
+      };
+      var onRuntimeInitialized = Module['onRuntimeInitialized'];
+      Module['onRuntimeInitialized'] = function () {
+        if (onRuntimeInitialized) onRuntimeInitialized();
+        wasmMtWorker.ready();
+      };
+      return;
+    }
+    if (!Module['instantiateWasm']) {
+      Module['instantiateWasm'] = function (imports, receiveInstance) {
+        return wasmMtPrograms.instantiateMain(imports, receiveInstance);
+      };
     }
   },
 
+  wasm_mt_js_spawn__deps: ['$wasmMtParent'],
+  wasm_mt_js_spawn: function (programId, label, labelLength) {
+    return wasmMtParent.spawn(programId, UTF8ToString(label, labelLength));
+  },
+
+  // One ArrayBuffer copy of each buffer_ref {data, size} at `pointer`.
+  $wasmMtCopyBuffers: function (pointer, count) {
+    if (!count) return undefined;
+    var buffers = [];
+    for (var i = 0; i < count; i++) {
+      var data = HEAPU32[(pointer >> 2) + 2 * i];
+      var size = HEAPU32[(pointer >> 2) + 2 * i + 1];
+      buffers.push(HEAPU8.slice(data, data + size).buffer);
+    }
+    return buffers;
+  },
+
+  wasm_mt_js_post_call__deps: ['$wasmMtParent', '$wasmMtCopyBuffers'],
+  wasm_mt_js_post_call: function (handle, id, fn, sig, json, jsonLength, buffers, bufferCount) {
+    var copies = wasmMtCopyBuffers(buffers, bufferCount);
+    wasmMtParent.post(handle, wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json, jsonLength), copies), copies);
+  },
+
+  wasm_mt_js_post_exec_js__deps: ['$wasmMtParent'],
+  wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, isAsync, raw) {
+    wasmMtParent.post(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, {
+      'id': id >>> 0, 'code': UTF8ToString(code, codeLength), 'async': !!isAsync, 'raw': !!raw }));
+  },
+
+  wasm_mt_js_terminate__deps: ['$wasmMtParent'],
+  wasm_mt_js_terminate: function (handle) {
+    wasmMtParent.terminate(handle);
+  },
+
+  wasm_mt_js_reply__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
+  wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
+    id >>>= 0;
+    wasmMtWorker.replied(id);
+    if (ok) {
+      var copies = wasmMtCopyBuffers(buffers, bufferCount);
+      wasmMtWorker.post(wasmMtProtocol.valueReply(id, UTF8ToString(text, textLength), copies), copies);
+    } else {
+      wasmMtWorker.post(wasmMtProtocol.errorReply(id, UTF8ToString(kind, kindLength), UTF8ToString(text, textLength)));
+    }
+  },
+
+  wasm_mt_js_inbox_text_length__deps: ['$wasmMt'],
   wasm_mt_js_inbox_text_length: function (which) {
-    return lengthBytesUTF8(wasmMt.inboxString(which));
+    return lengthBytesUTF8(wasmMt.text(which));
   },
 
-  wasm_mt_js_inbox_text_copy: function (which, destination, length) {
-    wasmMt.writeUtf8(wasmMt.inboxString(which), destination, length);
+  wasm_mt_js_inbox_text_copy__deps: ['$wasmMt'],
+  wasm_mt_js_inbox_text_copy: function (which, destination, capacity) {
+    return wasmMt.writeText(wasmMt.text(which), destination, capacity);
   },
 
+  wasm_mt_js_inbox_buffer_length__deps: ['$wasmMt'],
   wasm_mt_js_inbox_buffer_length: function (index) {
-    return wasmMt.inbox['buffers'][index].byteLength;
+    var buffers = wasmMt.inbox && wasmMt.inbox['buffers'];
+    return buffers && index < buffers.length ? buffers[index].byteLength : 0;
   },
 
-  wasm_mt_js_inbox_buffer_copy: function (index, destination) {
-    HEAPU8.set(new Uint8Array(wasmMt.inbox['buffers'][index]), destination);
+  wasm_mt_js_inbox_buffer_copy__deps: ['$wasmMt'],
+  wasm_mt_js_inbox_buffer_copy: function (index, destination, capacity) {
+    var buffers = wasmMt.inbox && wasmMt.inbox['buffers'];
+    if (!buffers || index >= buffers.length) return 0;
+    var size = Math.min(buffers[index].byteLength, capacity);
+    HEAPU8.set(new Uint8Array(buffers[index], 0, size), destination);
+    return size;
   },
 
-  wasm_mt_js_inbox_value_handle__deps: ['$Emval'],
+  wasm_mt_js_inbox_value_handle__deps: ['$wasmMt', '$Emval'],
   wasm_mt_js_inbox_value_handle: function () {
-    return Emval.toHandle(wasmMt.inbox['value']);
+    return Emval.toHandle(wasmMt.inbox ? wasmMt.inbox['value'] : undefined);
   },
 
+  wasm_mt_js_load_program_url__deps: ['$wasmMtPrograms'],
   wasm_mt_js_load_program_url: function (token, jsUrl, jsLength, wasmUrl, wasmLength) {
-    wasmMt.loadProgramUrl(token >>> 0, UTF8ToString(jsUrl, jsLength), UTF8ToString(wasmUrl, wasmLength));
+    wasmMtPrograms.loadUrl(token >>> 0, UTF8ToString(jsUrl, jsLength), UTF8ToString(wasmUrl, wasmLength));
   },
 
+  wasm_mt_js_load_program_buffers__deps: ['$wasmMtPrograms'],
   wasm_mt_js_load_program_buffers: function (token, js, jsLength, wasm, wasmLength) {
-    wasmMt.loadProgramBuffers(token >>> 0, UTF8ToString(js, jsLength), HEAPU8.slice(wasm, wasm + wasmLength));
+    wasmMtPrograms.loadBuffers(token >>> 0, UTF8ToString(js, jsLength), HEAPU8.slice(wasm, wasm + wasmLength));
   },
 
+  wasm_mt_js_in_worker__deps: ['$wasmMt'],
   wasm_mt_js_in_worker: function () {
-    return wasmMt.inWorker ? 1 : 0;
+    return wasmMt.isWorker ? 1 : 0;
   },
 
+  wasm_mt_js_thread_label_length__deps: ['$wasmMtWorker'],
   wasm_mt_js_thread_label_length: function () {
-    return lengthBytesUTF8(wasmMt.label || '');
+    return lengthBytesUTF8(wasmMt.wellFormed(wasmMtWorker.label || ''));
   },
 
-  wasm_mt_js_thread_label_copy: function (destination) {
-    var label = wasmMt.label || '';
-    stringToUTF8(label, destination, lengthBytesUTF8(label) + 1);
+  wasm_mt_js_thread_label_copy__deps: ['$wasmMtWorker'],
+  wasm_mt_js_thread_label_copy: function (destination, capacity) {
+    return wasmMt.writeText(wasmMt.wellFormed(wasmMtWorker.label || ''), destination, capacity);
   },
 
+  wasm_mt_js_set_timeout__deps: ['$wasmMtTimers'],
   wasm_mt_js_set_timeout: function (milliseconds, token) {
-    token >>>= 0;
-    wasmMt.timers.set(token, setTimeout(function () {
-      wasmMt.timers.delete(token);
-      wasmMt.deliver(null, WASM_MT_EVENT.TIMER, 0, token, 0, 0, 0);
-    }, milliseconds));
+    wasmMtTimers.set(token >>> 0, milliseconds);
   },
 
+  wasm_mt_js_clear_timeout__deps: ['$wasmMtTimers'],
   wasm_mt_js_clear_timeout: function (token) {
-    token >>>= 0;
-    clearTimeout(wasmMt.timers.get(token));
-    wasmMt.timers.delete(token);
+    wasmMtTimers.clear(token >>> 0);
+  },
+
+  wasm_mt_js_schedule_continuations__deps: ['$wasmMt'],
+  wasm_mt_js_schedule_continuations: function () {
+    queueMicrotask(function () { wasmMt.deliver(null, wasmMt.EVENT.CONTINUATIONS, 0, 0, 0, 0, 0, 0); });
   },
 
   wasm_mt_js_hardware_concurrency: function () {
-    if (wasmMt.isNode) {
+#if ENVIRONMENT_MAY_BE_NODE
+    if (ENVIRONMENT_IS_NODE) {
       var os = require('os');
       return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
     }
-    return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
-  },
-
-  wasm_mt_js_schedule_continuations: function () {
-    queueMicrotask(function () { wasmMt.deliver(null, WASM_MT_EVENT.CONTINUATIONS, 0, 0, 0, 0, 0); });
+#endif
+    return (typeof navigator != 'undefined' && navigator.hardwareConcurrency) || 1;
   },
 
   wasm_mt_js_now_ms: function () {
     return performance.now();
   },
 
+  wasm_mt_js_fetch_bytes__deps: ['$wasmMt', '$wasmMtPrograms'],
   wasm_mt_js_fetch_bytes: function (token, url, urlLength) {
     token >>>= 0;
     var target = UTF8ToString(url, urlLength);
-    Promise.resolve().then(function () { return wasmMt.readBytes(wasmMt.resolveUrl(target)); }).then(function (bytes) {
+    Promise.resolve().then(function () {
+      return wasmMtPrograms.readBytes(wasmMtPrograms.resolve(target));
+    }).then(function (bytes) {
       var buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-      wasmMt.deliver({ buffers: [buffer] }, WASM_MT_EVENT.FETCHED, 0, token, 1, 0, 1);
+      wasmMt.deliver({ 'buffers': [buffer] }, wasmMt.EVENT.FETCHED, 0, token, 1, 0, 0, 1);
     }, function (e) {
-      wasmMt.deliver({ message: 'cannot fetch ' + target + ': ' + wasmMt.errorText(e) }, WASM_MT_EVENT.FETCHED, 0, token, 0, 0, 0);
+      wasmMt.deliver({ 'message': 'cannot fetch ' + target + ': ' + wasmMt.errorText(e) }, wasmMt.EVENT.FETCHED, 0, token, 0, 0, 0, 0);
     });
   },
 
+  wasm_mt_js_log__deps: ['$wasmMt'],
   wasm_mt_js_log: function (level, text, length) {
     wasmMt.log(level, UTF8ToString(text, length));
   },
 };
 
-// Newer Emscripten versions made the string helpers library symbols that must be
-// declared as dependencies; 3.1.6 has them built in. Declare them where they exist.
+// Every function of the C ABI depends on the whole glue (wasmMtHooks, which glue/pre.js
+// calls) and on Emscripten's string helpers, which newer Emscripten versions made library
+// symbols to declare as dependencies (3.1.6 has them built in).
 (function () {
   var helpers = ['$UTF8ToString', '$stringToUTF8', '$lengthBytesUTF8'].filter(function (name) {
     return name in LibraryManager.library;
   });
   Object.keys(wasmMtLibrary).forEach(function (name) {
-    if (name.indexOf('__') !== -1) return;
-    wasmMtLibrary[name + '__deps'] = (wasmMtLibrary[name + '__deps'] || []).concat(helpers);
+    if (name.indexOf('__') !== -1 || name.indexOf('wasm_mt_js_') !== 0) return;
+    wasmMtLibrary[name + '__deps'] = (wasmMtLibrary[name + '__deps'] || []).concat(helpers, ['$wasmMtHooks']);
   });
 })();
 
-mergeInto(LibraryManager.library, wasmMtLibrary);
+(typeof addToLibrary == 'function' ? addToLibrary : function (library) { mergeInto(LibraryManager.library, library); })(wasmMtLibrary);

@@ -345,9 +345,9 @@ ASYNC_TEST_CASE("spawning a program that cannot start gives spawn_failed", "[err
 
   // A JS file that is not a wasm_mt program never says ready: the start timeout fails it.
   auto silent = co_await wasm_mt::program::from_buffers(wasm_mt::bytes("setInterval(() => {}, 1000);"), wasm);
-  EM_ASM({ wasmMt.startTimeoutMs = 300; });
+  EM_ASM({ wasmMtParent.startTimeoutMs = 300; });
   auto silent_error = co_await test::error_of(wasm_mt::thread::spawn(silent));
-  EM_ASM({ wasmMt.startTimeoutMs = 60000; });
+  EM_ASM({ wasmMtParent.startTimeoutMs = 60000; });
   CHECK(silent_error.kind() == wasm_mt::error_kind::spawn_failed);
   CHECK_THAT(silent_error.message(), Catch::Contains("did not start"));
 }
@@ -387,7 +387,7 @@ ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[
     port.postMessage(null);
     return 0;)"));
   EM_ASM({
-    for (const entry of wasmMt.workers.values()) {
+    for (const entry of wasmMtParent.workers.values()) {
       entry.worker.postMessage({type: 'call', id: 1, fn: 1});
       entry.worker.postMessage({wasm_mt: 'someone-else', type: 'call'});
       entry.worker.postMessage(42);

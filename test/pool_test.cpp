@@ -287,7 +287,7 @@ ASYNC_TEST_CASE("whichever allocation fails while a task settles and the next st
 
 ASYNC_TEST_CASE("whichever allocation fails while a crashed worker is replaced, no task is lost", "[pool][errors]") {
   test::logged_errors logged;  // the failed iterations' unobserved errors
-  auto live_workers = [] { return EM_ASM_INT({ return wasmMt.workers.size; }); };  // the glue's count
+  auto live_workers = [] { return EM_ASM_INT({ return wasmMtParent.workers.size; }); };  // the glue's count
   const int workers_before = live_workers();
   for (std::size_t n = 1;; ++n) {
     REQUIRE(n < 500);

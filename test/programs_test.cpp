@@ -98,10 +98,10 @@ ASYNC_TEST_CASE("spawning threads of the running program compiles nothing again"
 }
 
 ASYNC_TEST_CASE("threads start from the wasm bytes where an engine cannot clone a compiled module", "[programs]") {
-  EM_ASM({ wasmMt.cloneModules = false; });
+  EM_ASM({ wasmMtParent.cloneModules = false; });
   auto th = co_await test::spawn("from bytes");
   auto nested = th.exec(Fib{3});
-  EM_ASM({ wasmMt.cloneModules = true; });
+  EM_ASM({ wasmMtParent.cloneModules = true; });
   CHECK((co_await th.exec(shared::Multiply{7, 6})) == 42);
   CHECK((co_await std::move(nested)) == 2);
 }

@@ -1,7 +1,7 @@
 // Raw workers that instantiate the page's own compiled module (raw-start.js), for the
 // pages' thread start and memory baselines: resolves to the workers once each is ready.
 function startRawWorkers(count) {
-  var module = wasmMt.programs.get(0).module;
+  var module = wasmMtPrograms.all.get(0).module;
   var workers = [];
   var ready = [];
   for (var i = 0; i < count; i++) {

@@ -29,11 +29,25 @@ void reply_error_text(std::uint32_t request_id, error_kind kind, std::string_vie
   wasm_mt_js_reply(request_id, 0, message.data(), message.size(), kind_name.data(), kind_name.size(), nullptr, 0);
 }
 
+std::string id_text(std::uint32_t function) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%08x", static_cast<unsigned>(function));
+  return text;
+}
+
 wasm_mt::error unknown_function(std::uint32_t function) {
-  char id_text[16];
-  std::snprintf(id_text, sizeof id_text, "0x%08x", static_cast<unsigned>(function));
   return wasm_mt::error(error_kind::unknown_function,
-                        std::string("no closure with ID ") + id_text + " is registered in the worker's program");
+                        "no closure with ID " + id_text(function) + " is registered in the worker's program");
+}
+
+wasm_mt::error mismatched_function(std::uint32_t function) {
+  return wasm_mt::error(
+      error_kind::unknown_function,
+      "the worker's closure with ID " + id_text(function) + " is '" +
+          std::string(registry::instance().name_of(function)) +
+          "', which is not the caller's: a closure local to its program (anonymous namespace, class local to a "
+          "function, name#n) runs only on threads of the same program, and a closure whose captures or result "
+          "differ is another closure");
 }
 
 }  // namespace
@@ -53,10 +67,12 @@ void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) no
   }
 }
 
-void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length,
+void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::size_t text_length,
              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   invoker invoke = registry::instance().find(function);
   if (!invoke) return reply_error(request_id, exception_or_failure([function] { return unknown_function(function); }));
+  if (signature != 0 && signature != registry::instance().signature_of(function))
+    return reply_error(request_id, exception_or_failure([function] { return mismatched_function(function); }));
   auto payload = inbox_read_payload(text_length);
   if (!payload)
     return reply_error(request_id, exception_or_failure([&] { return no_memory_for("the captures", text_length); }));

@@ -23,9 +23,10 @@ struct free_text {
 };
 using inbox_payload = std::unique_ptr<char[], free_text>;
 
-// The payload's `length` bytes of JSON text (plus a NUL); null when there is no memory
-// for them. Allocates with malloc and never throws: no JS exception trampoline for it.
-inbox_payload inbox_read_payload(std::size_t length) noexcept;
+// The payload's JSON text (plus a NUL), `length` bytes at most: the length the glue gave,
+// which becomes the length read. Null when there is no memory for it. Allocates with
+// malloc and never throws: no JS exception trampoline for it.
+inbox_payload inbox_read_payload(std::size_t& length) noexcept;
 // The bad_payload error for a payload (`what`: "the reply", ...) there was no memory for.
 wasm_mt::error no_memory_for(std::string_view what, std::size_t length);
 
@@ -33,11 +34,11 @@ wasm_mt::error no_memory_for(std::string_view what, std::size_t length);
 void on_thread_ready(int handle);
 void on_thread_failed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-// Settles the request, failures included.
-void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
+// Settles the request, failures included; false when no pending request has that ID.
+bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
               std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Worker side (dispatch.cpp). Replies to every call, failures included.
-void on_call(std::uint32_t request_id, std::uint32_t function, std::size_t text_length,
+void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::size_t text_length,
              std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Timers and fetches (utils.cpp) and program loads (program.cpp).
 void on_timer(std::uint32_t token);

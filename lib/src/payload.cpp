@@ -53,7 +53,8 @@ void from_json(const nlohmann::json& j, bytes& value) {
     throw error(error_kind::bad_payload, "message refers to binary buffer " + std::to_string(index) +
                                              " but carries " + std::to_string(current_incoming_count));
   value = bytes(wasm_mt_js_inbox_buffer_length(index));
-  if (!value.empty()) wasm_mt_js_inbox_buffer_copy(index, value.data());
+  if (!value.empty() && wasm_mt_js_inbox_buffer_copy(index, value.data(), value.size()) != value.size())
+    throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " changed size while read");
 }
 
 }  // namespace wasm_mt

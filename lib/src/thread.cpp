@@ -180,18 +180,21 @@ void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   state->crashed(std::move(message), std::move(stack), texts_read ? std::string_view(started) : "unknown");
 }
 
-void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
+bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
               std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto* state = find_thread(handle);
-  if (!state) return;
+  if (!state) return false;
   auto request = state->take_pending(request_id);
-  if (!request) return;  // not ours, or already settled
+  if (!request) return false;  // not ours, or already settled
   try {
     if (ok) {
       auto payload = inbox_read_payload(text_length);
-      if (!payload) return request->settle_error(std::make_exception_ptr(no_memory_for("the reply", text_length)));
+      if (!payload) {
+        request->settle_error(std::make_exception_ptr(no_memory_for("the reply", text_length)));
+        return true;
+      }
       request->settle_value({payload.get(), text_length}, buffer_count);
-      return;
+      return true;
     }
     auto kind = error_kind_from_name(inbox_read_text(inbox_text::error_kind));
     std::string message = inbox_read_text(inbox_text::error_message);
@@ -204,6 +207,7 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   } catch (...) {  // no memory for the error's texts: the request still settles
     request->settle_error(std::current_exception());
   }
+  return true;
 }
 
 }  // namespace detail
@@ -250,10 +254,10 @@ std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& requ
   return 0;
 }
 
-void thread::send_call(function_id called, const detail::encoded& captures,
+void thread::send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                        const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (std::uint32_t id = admit(request))
-    wasm_mt_js_post_call(state_->handle(), id, called, captures.json.data(), captures.json.size(),
+    wasm_mt_js_post_call(state_->handle(), id, called, signature, captures.json.data(), captures.json.size(),
                          captures.buffers.data(), captures.buffers.size());
 }
 

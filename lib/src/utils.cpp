@@ -60,7 +60,7 @@ void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     state->set_error(std::current_exception());
     return;
   }
-  if (!contents.empty()) wasm_mt_js_inbox_buffer_copy(0, contents.data());
+  if (!contents.empty()) wasm_mt_js_inbox_buffer_copy(0, contents.data(), contents.size());
   state->set_value(std::move(contents));
 }
 }  // namespace detail
@@ -90,7 +90,7 @@ bool in_worker() noexcept { return wasm_mt_js_in_worker() != 0; }
 
 std::string current_thread_label() {
   std::string label(wasm_mt_js_thread_label_length(), '\0');
-  if (!label.empty()) wasm_mt_js_thread_label_copy(label.data());
+  if (!label.empty()) label.resize(wasm_mt_js_thread_label_copy(label.data(), label.size()));
   return label;
 }
 

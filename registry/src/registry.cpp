@@ -8,6 +8,7 @@ namespace wasm_mt {
 
 struct registry::table {
   std::vector<std::pair<function_id, entry>> items;  // sorted by ID
+  std::uint32_t program_identity = detail::fnv1a("");  // the names registered, in order
 };
 
 registry& registry::instance() {
@@ -20,8 +21,9 @@ registry::table& registry::entries() const noexcept {
   return the_table;
 }
 
-function_id registry::add(std::string_view name, detail::invoker invoke) {
-  auto& items = entries().items;
+function_id registry::add(std::string_view name, detail::invoker invoke, std::uint32_t shape, bool program_local) {
+  auto& table = entries();
+  auto& items = table.items;
   for (int attempt = 1;; ++attempt) {
     std::string candidate(name);
     if (attempt > 1) candidate += "#" + std::to_string(attempt);
@@ -29,7 +31,9 @@ function_id registry::add(std::string_view name, detail::invoker invoke) {
     auto at = std::lower_bound(items.begin(), items.end(), id,
                                [](const auto& item, function_id key) { return item.first < key; });
     if (at == items.end() || at->first != id) {
-      items.insert(at, {id, entry{std::move(candidate), invoke}});
+      table.program_identity = detail::fnv1a(candidate, detail::fnv1a("\n", table.program_identity));
+      // A name#n depends on registration order: local to this program.
+      items.insert(at, {id, entry{std::move(candidate), invoke, shape, program_local || attempt > 1}});
       return id;
     }
     if (at->second.invoke == invoke) return id;  // registered before
@@ -51,6 +55,17 @@ detail::invoker registry::find(function_id id) const noexcept {
 std::string_view registry::name_of(function_id id) const noexcept {
   const entry* found = lookup(id);
   return found ? found->name : std::string_view{};
+}
+
+std::uint32_t registry::signature_of(function_id id) const noexcept {
+  const entry* found = lookup(id);
+  if (!found) return 0;
+  std::uint32_t signature = detail::fnv1a(found->name, found->shape);
+  if (found->program_local) {
+    const std::uint32_t identity = entries().program_identity;
+    signature = detail::fnv1a(std::string_view(reinterpret_cast<const char*>(&identity), sizeof identity), signature);
+  }
+  return signature ? signature : 1;
 }
 
 std::size_t registry::size() const { return entries().items.size(); }

@@ -139,10 +139,34 @@ void invoke_closure(const incoming_call& call) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   }
 }
 
+// The names of C's capture fields, as listed where its JSON form is defined
+// (WASM_MT_CLOSURE, an inline closure), else empty.
+template <class C>
+constexpr std::string_view capture_field_names() {
+  if constexpr (requires { C::wasm_mt_fields(); })
+    return C::wasm_mt_fields();
+  else if constexpr (requires { wasm_mt_capture_field_names(static_cast<const C*>(nullptr)); })
+    return wasm_mt_capture_field_names(static_cast<const C*>(nullptr));
+  else
+    return {};
+}
+
+// What C takes and gives, hashed: its capture fields and its result type (registry.hpp).
+template <class C>
+constexpr std::uint32_t closure_shape() {
+  return fnv1a(type_name<closure_result_t<C>>(), fnv1a("\n", fnv1a(capture_field_names<C>())));
+}
+
+template <class C>
+function_id register_closure() {
+  return registry::instance().add(closure_name<C>(), &invoke_closure<C>, closure_shape<C>(),
+                                  is_program_local_name(closure_name<C>()));
+}
+
 // Registers C at static-init time when instantiated (odr-used), so a worker running
 // this program knows C before any call arrives.
 template <class C>
-inline const function_id registered_id = registry::instance().add(closure_name<C>(), &invoke_closure<C>);
+inline const function_id registered_id = register_closure<C>();
 
 }  // namespace detail
 
@@ -151,8 +175,15 @@ inline const function_id registered_id = registry::instance().add(closure_name<C
 template <class C>
 function_id closure_id() {
   [[maybe_unused]] const void* volatile keep_registration = &detail::registered_id<C>;
-  static const function_id id = registry::instance().add(closure_name<C>(), &detail::invoke_closure<C>);
+  static const function_id id = detail::register_closure<C>();
   return id;
+}
+
+// The signature calls to C carry, which the worker checks (registry.hpp).
+template <class C>
+std::uint32_t closure_signature() {
+  static const std::uint32_t signature = registry::instance().signature_of(closure_id<C>());
+  return signature;
 }
 
 }  // namespace wasm_mt
@@ -178,6 +209,9 @@ function_id closure_id() {
   [[maybe_unused]] constexpr bool wasm_mt_capture_fields_are_plain(                           \
       [[maybe_unused]] const Type* wasm_mt_c) {                                               \
     return WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_IS_PLAIN, __VA_ARGS__) true;          \
+  }                                                                                           \
+  [[maybe_unused]] constexpr ::std::string_view wasm_mt_capture_field_names(const Type*) {   \
+    return #__VA_ARGS__;                                                                      \
   }                                                                                           \
   WASM_MT_REGISTER(Type)
 
@@ -220,6 +254,7 @@ function_id closure_id() {
       static constexpr ::std::string_view wasm_mt_name() {                                      \
         return WASM_MT_DETAIL_FILE ":" WASM_MT_DETAIL_STR(__LINE__) "#" WASM_MT_DETAIL_STR(__COUNTER__); \
       }                                                                                         \
+      static constexpr ::std::string_view wasm_mt_fields() { return #captures; }               \
       void wasm_mt_to_json(::nlohmann::json& wasm_mt_j) const {                                 \
         wasm_mt_j = ::nlohmann::json::object();                                                 \
         WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_MEMBER_TO_JSON, WASM_MT_DETAIL_STRIP_PARENS captures) \

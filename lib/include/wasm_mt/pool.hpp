@@ -80,10 +80,11 @@ class pool {
   job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure) {
     using C = std::decay_t<Closure>;
     const function_id called = closure_id<C>();
-    return submit<closure_result_t<C>>(called, called,
-                                       [called, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
-                                         th.send_encoded(called, closure, r);
-                                       });
+    const std::uint32_t signature = closure_signature<C>();
+    return submit<closure_result_t<C>>(
+        called, called, [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
+          th.send_encoded(called, signature, closure, r);
+        });
   }
   template <class R = nlohmann::json>
   job<R> exec_js(std::string code) {
@@ -103,7 +104,7 @@ class pool {
   job<R> exec_by_name(std::string name, nlohmann::json captures) {
     const auto called = stable_id(name);
     return submit<R>(called, called, [called, captures = std::move(captures)](thread& th, const request& r) {
-      th.send_encoded(called, captures, r);
+      th.send_encoded(called, 0, captures, r);
     });
   }
 

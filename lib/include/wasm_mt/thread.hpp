@@ -96,12 +96,13 @@ class thread {
   // Sending `request`: each records it as pending and posts it, or settles it with why
   // it cannot go (the thread is dead, its captures cannot be encoded, no memory).
   std::uint32_t admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-  void send_call(function_id called, const detail::encoded& captures,
+  // `signature`: the closure's (registry.hpp); 0 for exec_by_name, which is not checked.
+  void send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                  const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void send_exec_js(std::string_view code, bool is_async, bool raw,
                     const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   template <class Captures>
-  void send_encoded(function_id called, const Captures& captures,
+  void send_encoded(function_id called, std::uint32_t signature, const Captures& captures,
                     const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   template <class R>
   void send_js(std::string_view code, bool is_async,
@@ -111,9 +112,9 @@ class thread {
 
   // The same, for a new request whose future is returned.
   template <class R, class Captures>
-  future<R> send_encoded(function_id called, const Captures& captures) {
+  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures) {
     auto state = std::make_shared<detail::request_state<R>>(called);
-    send_encoded(called, captures, state);
+    send_encoded(called, signature, captures, state);
     return future<R>(std::move(state));
   }
   template <class R>
@@ -129,16 +130,16 @@ class thread {
 template <class Closure>
 future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) {
   using C = std::decay_t<Closure>;
-  return send_encoded<closure_result_t<C>>(closure_id<C>(), closure);
+  return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure);
 }
 
 template <class R>
 future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures) {
-  return send_encoded<R>(stable_id(name), captures);
+  return send_encoded<R>(stable_id(name), 0, captures);
 }
 
 template <class Captures>
-void thread::send_encoded(function_id called, const Captures& captures,
+void thread::send_encoded(function_id called, std::uint32_t signature, const Captures& captures,
                           const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   detail::encoded encoded_captures;
   try {
@@ -147,7 +148,7 @@ void thread::send_encoded(function_id called, const Captures& captures,
     request->settle_error(std::current_exception());
     return;
   }
-  send_call(called, encoded_captures, request);
+  send_call(called, signature, encoded_captures, request);
 }
 
 }  // namespace wasm_mt

@@ -1,7 +1,8 @@
 // The C++ <-> JS boundary. Functions named wasm_mt_js_* are implemented in
-// glue/library_wasm_mt.js; the JS glue calls back into the wasm_mt_on_* exports
+// glue/library_wasm_mt.js; the JS glue calls back into wasm_mt_on_message
 // (lib/src/inbox.cpp). Strings cross as (pointer, length) of UTF-8; nothing here owns
-// memory on the other side.
+// memory on the other side. Every function that writes into wasm memory takes the
+// destination's capacity, writes no more, and returns how much it wrote.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +21,8 @@ enum class event : int {
   thread_ready = 1,    // a spawned worker finished init
   thread_failed = 2,   // a worker could not start (status, text = message)
   thread_crashed = 3,  // a live worker died; text = message, stack
-  reply = 4,           // a reply to request `id`: status 0 = value, else error
-  call = 5,            // (in a worker) run closure `fn` for request `id`
+  reply = 4,           // a reply to request `id`: arg 1 = value, 0 = error
+  call = 5,            // (in a worker) run closure `arg` (signature `arg2`) for request `id`
   timer = 6,           // a wasm_mt_js_set_timeout fired (`id` = token)
   program_loaded = 7,  // a program load finished (`id` = token, arg = program id or 0)
   fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id` = token, arg = 1 ok / 0)
@@ -36,7 +37,7 @@ extern "C" {
 // Spawning and messaging threads (parent side).
 int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) noexcept;
 void wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
-                          const char* json, std::size_t json_len,
+                          std::uint32_t signature, const char* json, std::size_t json_len,
                           const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 // raw != 0: reply with the structured-cloned value (for emscripten::val), else JSON.
 void wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code,
@@ -49,12 +50,15 @@ void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::s
                       const char* kind, std::size_t kind_len,
                       const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
-// The message being handled, while a wasm_mt_on_message call runs.
+// The message being handled, while a wasm_mt_on_message call runs. Its texts are valid
+// UTF-8 (U+FFFD where the JS string was not well-formed).
 std::size_t wasm_mt_js_inbox_text_length(int which) noexcept;
-// Writes the text's `length` UTF-8 bytes (as wasm_mt_js_inbox_text_length gave) and a NUL.
-void wasm_mt_js_inbox_text_copy(int which, char* destination, std::size_t length) noexcept;
+// Writes at most `capacity` UTF-8 bytes of the text, then a NUL (`destination` holds
+// capacity + 1 bytes); returns the bytes written.
+std::size_t wasm_mt_js_inbox_text_copy(int which, char* destination, std::size_t capacity) noexcept;
 std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index) noexcept;
-void wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination) noexcept;
+// Copies at most `capacity` bytes of buffer `index`; returns the bytes copied.
+std::size_t wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination, std::size_t capacity) noexcept;
 int wasm_mt_js_inbox_value_handle() noexcept;  // an emscripten::val handle of the raw JS value
 
 // Programs (the JS + compiled wasm a worker runs).
@@ -65,10 +69,12 @@ void wasm_mt_js_load_program_buffers(std::uint32_t token, const std::uint8_t* js
                                      std::size_t wasm_len) noexcept;
 int wasm_mt_js_in_worker() noexcept;
 std::size_t wasm_mt_js_thread_label_length() noexcept;
-void wasm_mt_js_thread_label_copy(char* destination) noexcept;
+// As wasm_mt_js_inbox_text_copy, for the running worker's label.
+std::size_t wasm_mt_js_thread_label_copy(char* destination, std::size_t capacity) noexcept;
 
 // Timers, fetches and logging.
 void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t url_len) noexcept;
+// `milliseconds` >= 0 (longer than setTimeout takes is fine); infinity never fires.
 void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
 void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
 int wasm_mt_js_hardware_concurrency() noexcept;

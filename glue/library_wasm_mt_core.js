@@ -1,0 +1,143 @@
+// wasm_mt glue: the core every other glue module uses. Delivers messages and events to
+// C++ (wasm_mt_on_message, lib/src/inbox.cpp), keeps the message being delivered (the
+// inbox) for C++ to read, and writes its texts into wasm memory.
+//
+// The rule for every write into wasm memory here and in library_wasm_mt.js: C++ gives
+// the destination's capacity, nothing is written past it, and the number of bytes
+// written is returned. Texts cross as valid UTF-8: a JS string that is not well-formed
+// (a lone surrogate) has U+FFFD in its place, so that measuring and writing agree.
+// (Emscripten's string helpers reach every glue module through library_wasm_mt.js, whose
+// functions are the only way in.)
+var wasmMtCoreLibrary = {
+  $wasmMt__deps: ['$wasmMtProtocol'],
+  $wasmMt: {
+    // Event types of wasm_mt_on_message (lib/include/wasm_mt/detail/glue.hpp).
+    EVENT: {
+      THREAD_READY: 1,
+      THREAD_FAILED: 2,
+      THREAD_CRASHED: 3,
+      REPLY: 4,
+      CALL: 5,
+      TIMER: 6,
+      PROGRAM_LOADED: 7,
+      FETCHED: 8,
+      CONTINUATIONS: 9,
+    },
+    // Which text of the inbox message C++ reads (detail::inbox_text).
+    TEXT: { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 },
+
+    // True in a worker that wasm_mt started (library_wasm_mt_worker.js sets it).
+    isWorker: false,
+    // In such a worker: reports an exception that escaped C++ as the worker's crash.
+    crash: null,
+    // The message being delivered to C++.
+    inbox: null,
+    encoder: null,
+
+    // Calls C++ with `message` as the inbox and returns what C++ returns (a reply: 1 when
+    // it matched a pending request). In a worker an escaping JS exception (a wasm trap,
+    // abort, exit, a JS stack overflow) means the instance is dead: reported as a crash.
+    deliver: function (message, type, handle, id, arg, arg2, textLength, bufferCount) {
+      if (wasmMt.crashed) return 0;
+      var previous = wasmMt.inbox;
+      wasmMt.inbox = message;
+      try {
+        return _wasm_mt_on_message(type, handle, id, arg, arg2, textLength, bufferCount);
+      } catch (e) {
+        if (!wasmMt.isWorker) throw e;
+        wasmMt.crash(e);
+        return 0;
+      } finally {
+        wasmMt.inbox = previous;
+      }
+    },
+
+    // `text`, well-formed: each lone surrogate replaced by U+FFFD.
+    wellFormed: function (text) {
+      if (typeof text.isWellFormed == 'function') return text.isWellFormed() ? text : text.toWellFormed();
+      return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+                          function (match, before) { return (before || '') + '\uFFFD'; });
+    },
+
+    // A text of the inbox message, well-formed ('' when it has none).
+    text: function (which) {
+      var m = wasmMt.inbox;
+      if (!m) return '';
+      var T = wasmMt.TEXT;
+      if (which === T.RUNNING) return m['running'] ? m['running'].join(',') : 'unknown';
+      var text = which === T.PAYLOAD ? m['payload']
+               : which === T.ERROR_KIND ? m['kind']
+               : which === T.ERROR_MESSAGE ? m['message']
+               : which === T.ERROR_STACK ? m['stack'] : null;
+      return typeof text == 'string' ? wasmMt.wellFormed(text) : '';
+    },
+
+    // Writes `text` (well-formed) as UTF-8 at `destination`: at most `capacity` bytes,
+    // then a NUL (the destination holds capacity + 1). Returns the bytes written.
+    writeText: function (text, destination, capacity) {
+      var written;
+      if (capacity <= 0) {
+        written = 0;
+      } else if (text.length < 1024) {
+        written = stringToUTF8(text, destination, capacity + 1);
+      } else {
+        wasmMt.encoder = wasmMt.encoder || new TextEncoder();
+        written = wasmMt.encoder.encodeInto(text, HEAPU8.subarray(destination, destination + capacity))['written'];
+      }
+      HEAPU8[destination + written] = 0;
+      return written;
+    },
+
+    // Every line wasm_mt itself writes goes through here (level 2: an error).
+    log: function (level, line) {
+      if (level >= 2) err(line); else out(line);
+    },
+
+    errorText: function (e) {
+      try {
+        if (e !== null && typeof e == 'object' && 'message' in e) return String(e['message']);
+        return String(e);
+      } catch (ignored) {
+        return 'an error that cannot be described';
+      }
+    },
+    errorStack: function (e) {
+      try {
+        return e !== null && typeof e == 'object' && e['stack'] ? String(e['stack']) : '';
+      } catch (ignored) {
+        return '';
+      }
+    },
+  },
+
+  // One-shot timers that deliver event TIMER. Delays past what setTimeout takes (2^31-1
+  // ms) are chained; Infinity never fires. (C++ refuses NaN and negative delays.)
+  $wasmMtTimers__deps: ['$wasmMt'],
+  $wasmMtTimers__postset: 'wasmMtTimers.active = new Map();',
+  $wasmMtTimers: {
+    active: null,  // token -> the JS timer now armed (null: never fires)
+    set: function (token, milliseconds) {
+      var active = wasmMtTimers.active;
+      if (milliseconds === Infinity) {
+        active.set(token, null);
+        return;
+      }
+      var arm = function (left) {
+        var step = Math.min(left, 0x7FFFFFFF);
+        active.set(token, setTimeout(function () {
+          if (left > step) return arm(left - step);
+          active.delete(token);
+          wasmMt.deliver(null, wasmMt.EVENT.TIMER, 0, token, 0, 0, 0, 0);
+        }, step));
+      };
+      arm(milliseconds > 0 ? milliseconds : 0);
+    },
+    clear: function (token) {
+      var timer = wasmMtTimers.active.get(token);
+      if (timer) clearTimeout(timer);
+      wasmMtTimers.active.delete(token);
+    },
+  },
+};
+
+(typeof addToLibrary == 'function' ? addToLibrary : function (library) { mergeInto(LibraryManager.library, library); })(wasmMtCoreLibrary);

@@ -1,0 +1,234 @@
+// wasm_mt glue: the parent side. Owns Worker lifecycle (spawn, init, terminate) and
+// routes replies to C++ by worker handle. Runs on the main thread, in an app's own
+// worker, and in wasm_mt workers that start threads of their own.
+//
+// Nothing here throws into C++: a worker that cannot be created, or a message that
+// cannot be posted, is reported as the worker's death (spawn_failed while starting,
+// worker_crashed after), which settles every request sent to it.
+var wasmMtParentLibrary = {
+  $wasmMtParent__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms'],
+  $wasmMtParent__postset: 'wasmMtParent.workers = new Map();',
+  $wasmMtParent: {
+    workers: null,  // handle -> entry: {handle, worker, starting, inFlight, referenced, timer, outbox}
+    nextHandle: 1,
+    // A worker that has not said `ready` by then failed to start (a wrong URL that still
+    // loads, a program built without wasm_mt): it must not hang its spawn forever.
+    startTimeoutMs: 60000,
+    // False sends the wasm bytes instead of the compiled module (tests of the fallback).
+    cloneModules: true,
+
+    // Starts a worker running program `programId`; returns its handle. Whatever goes
+    // wrong is reported after spawn returns (event THREAD_FAILED), as every outcome is.
+    spawn: function (programId, label) {
+      var W = wasmMtParent;
+      var handle = W.nextHandle++;
+      var entry = { handle: handle, worker: null, starting: true, inFlight: 0, referenced: true, timer: null };
+      entry.outbox = wasmMtProtocol.outbox(function (message, transfer) {
+        entry.worker.postMessage(message, transfer);
+      }, function (e) {
+        // (Reported from a microtask: never inside the C++ call that posted.)
+        queueMicrotask(function () {
+          W.died(entry, 'cannot post to the worker: ' + wasmMt.errorText(e), wasmMt.errorStack(e));
+        });
+      });
+      W.workers.set(handle, entry);
+      var program = wasmMtPrograms.all.get(programId);
+      try {
+        if (!program) throw new Error('no program with id ' + programId);
+        if (!program.module) throw new Error('the program has no compiled module (was Module.instantiateWasm overridden?)');
+        entry.worker = W.newWorker(program, label);
+        W.listen(entry);
+        W.postInit(entry, program, label);
+      } catch (e) {
+        setTimeout(function () {
+          W.died(entry, 'cannot create a worker for ' + (program && program.url || 'the program') + ': ' +
+                        wasmMt.errorText(e), wasmMt.errorStack(e));
+        });
+        return handle;
+      }
+      entry.timer = setTimeout(function () {
+        W.died(entry, 'worker did not start within ' + W.startTimeoutMs / 1000 + ' s (is ' + program.url +
+                      ' a program built with wasm_mt?)');
+      }, W.startTimeoutMs);
+      return handle;
+    },
+
+    // A Worker running `program`. Browser workers are named wasm_mt[:label], which is how
+    // the program's glue knows to be a wasm_mt worker there (Node: workerData).
+    newWorker: function (program, label) {
+      var tag = wasmMtProtocol.TAG;
+#if ENVIRONMENT_MAY_BE_NODE
+      if (ENVIRONMENT_IS_NODE) {
+        var threads = require('worker_threads');
+        var data = { 'wasm_mt': tag, 'url': program.url };
+        if (!program.url) return new threads.Worker(program.text, { eval: true, workerData: data });
+        var target = /^(file|data):/.test(program.url) ? new URL(program.url) : program.url;
+        return new threads.Worker(target, { workerData: data });
+      }
+#endif
+      var options = { 'type': program.type, 'name': wasmMtProtocol.WORKER_NAME + (label ? ':' + label : '') };
+      if (Module['wasmMtCreateWorker']) return Module['wasmMtCreateWorker'](program.url, options);
+#if EXPORT_ES6
+      // The form bundlers (Vite, webpack) recognise: they bundle the worker with the app.
+      // Its options must be literal, so the label reaches the worker by its init only.
+      if (program.bundled) return new Worker(new URL('{{{ TARGET_JS_NAME }}}', import.meta.url), { type: 'module', name: 'wasm_mt' });
+#endif
+      if (typeof location != 'undefined' && !/^(blob|data):/.test(program.url) &&
+          new URL(program.url, location.href).origin !== location.origin) {
+        return new Worker(wasmMtParent.crossOriginShim(program), options);
+      }
+      return new Worker(program.url, options);
+    },
+
+    // A same-origin blob: script that loads a script from another origin (a CDN): a
+    // Worker's own script must be same-origin, what it imports need not be. The page's
+    // Content-Security-Policy must allow blob: workers (worker-src).
+    crossOriginShim: function (program) {
+      var url = JSON.stringify(program.url);
+      var crashed = JSON.stringify(wasmMtProtocol.message(wasmMtProtocol.MSG.CRASHED, { 'message': '' }));
+      var text = program.type == 'module'
+        ? 'globalThis.wasmMtScriptUrl = ' + url + ';\n' +
+          'import(' + url + ').catch(function (e) {\n' +
+          '  var report = ' + crashed + ';\n' +
+          '  report.message = "cannot load " + ' + url + ' + ": " + e;\n' +
+          '  postMessage(report);\n' +
+          '});\n'
+        : 'importScripts(' + url + ');\n';
+      return URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+    },
+
+    // Hands the worker the compiled module; where the engine cannot clone one
+    // (DataCloneError), the wasm bytes instead.
+    postInit: function (entry, program, label) {
+      var W = wasmMtParent;
+      var init = { 'label': label, 'base': wasmMtPrograms.baseUrl,
+                   'program': { 'url': program.url, 'type': program.type, 'text': program.text, 'module': program.module } };
+      if (W.cloneModules) {
+        try {
+          entry.worker.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.INIT, init));
+          return;
+        } catch (e) {
+          if (!e || e.name !== 'DataCloneError') throw e;
+        }
+      }
+      wasmMtPrograms.bytesOf(program).then(function (bytes) {
+        if (!W.workers.has(entry.handle)) return;
+        init['program'] = { 'url': program.url, 'type': program.type, 'text': program.text, 'bytes': bytes };
+        entry.worker.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.INIT, init));
+      }).catch(function (e) {
+        W.died(entry, 'cannot send the program to the worker: ' + wasmMt.errorText(e), wasmMt.errorStack(e));
+      });
+    },
+
+    listen: function (entry) {
+      var W = wasmMtParent;
+      var MSG = wasmMtProtocol.MSG;
+      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT];
+      var onMessage = function (data) {
+        var messages = wasmMtProtocol.parse(data, accepted);
+        for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
+      };
+      var worker = entry.worker;
+#if ENVIRONMENT_MAY_BE_NODE
+      if (ENVIRONMENT_IS_NODE) {
+        worker.on('message', onMessage);
+        worker.on('error', function (e) { W.died(entry, wasmMt.errorText(e), wasmMt.errorStack(e)); });
+        worker.on('exit', function (code) { W.died(entry, 'worker exited with code ' + code); });
+        worker.on('messageerror', function () { W.died(entry, 'a message from the worker could not be deserialized'); });
+        return;
+      }
+#endif
+      worker.onmessage = function (event) { onMessage(event.data); };
+      worker.onerror = function (event) {
+        event.preventDefault();
+        W.died(entry, event.message || 'worker error (its script failed to load or threw)',
+               event.error ? wasmMt.errorStack(event.error) : '');
+      };
+      worker.onmessageerror = function () { W.died(entry, 'a message from the worker could not be deserialized'); };
+    },
+
+    handle: function (entry, m) {
+      var W = wasmMtParent;
+      var MSG = wasmMtProtocol.MSG;
+      switch (m['type']) {
+        case MSG.READY:
+          if (!entry.starting) return;
+          entry.starting = false;
+          clearTimeout(entry.timer);
+          W.updateReference(entry);
+          wasmMt.deliver(null, wasmMt.EVENT.THREAD_READY, entry.handle, 0, 0, 0, 0, 0);
+          return;
+        case MSG.CRASHED:
+          return W.died(entry, m['message'], m['stack'], m['running']);
+        case MSG.PRINT:
+          if (m['fd'] === 2) err(m['text']); else out(m['text']);
+          return;
+        case MSG.REPLY:
+          var ok = m['ok'];
+          var length = 0;
+          if (ok && typeof m['payload'] == 'string') {
+            m['payload'] = wasmMt.wellFormed(m['payload']);
+            length = lengthBytesUTF8(m['payload']);
+          }
+          var buffers = ok && m['buffers'] ? m['buffers'].length : 0;
+          // Only a reply that matched a pending request counts (anything else is dropped).
+          if (wasmMt.deliver(m, wasmMt.EVENT.REPLY, entry.handle, m['id'], ok ? 1 : 0, 0, length, buffers)) {
+            entry.inFlight--;
+            W.updateReference(entry);
+          }
+          return;
+      }
+    },
+
+    // Node: a worker keeps the process alive only while it starts or has requests in
+    // flight, so a program exits once its work is done, threads or not.
+    updateReference: function (entry) {
+#if ENVIRONMENT_MAY_BE_NODE
+      if (!ENVIRONMENT_IS_NODE || !entry.worker) return;
+      var wanted = entry.starting || entry.inFlight > 0;
+      if (wanted === entry.referenced) return;
+      entry.referenced = wanted;
+      if (wanted) entry.worker.ref(); else entry.worker.unref();
+#endif
+    },
+
+    // The first report of a worker's death wins; C++ hears it once, as a failed start or
+    // a crash. `running` lists the requests the worker had started (undefined: unknown).
+    died: function (entry, message, stack, running) {
+      var W = wasmMtParent;
+      if (!W.workers.has(entry.handle)) return;
+      var type = entry.starting ? wasmMt.EVENT.THREAD_FAILED : wasmMt.EVENT.THREAD_CRASHED;
+      W.terminate(entry.handle);
+      wasmMt.deliver({ 'message': message || 'worker died', 'stack': stack || '', 'running': running },
+                     type, entry.handle, 0, 0, 0, 0, 0);
+    },
+
+    terminate: function (handle) {
+      var entry = wasmMtParent.workers.get(handle);
+      if (!entry) return;
+      wasmMtParent.workers.delete(handle);
+      entry.outbox.clear();
+      clearTimeout(entry.timer);
+      if (entry.worker) {
+        try {
+          entry.worker.terminate();
+        } catch (ignored) {
+        }
+      }
+    },
+
+    // A request to an idle worker goes out at once (posting before this thread winds down
+    // overlaps the two); one to a busy worker waits for the turn's batch. A worker that
+    // could not be created takes nothing: its death is on its way.
+    post: function (handle, message, transfer) {
+      var entry = wasmMtParent.workers.get(handle);
+      if (!entry || !entry.worker) return;
+      var idle = entry.inFlight === 0;
+      entry.inFlight++;
+      wasmMtParent.updateReference(entry);
+      entry.outbox.post(message, transfer, idle);
+    },
+  },
+};
+
+(typeof addToLibrary == 'function' ? addToLibrary : function (library) { mergeInto(LibraryManager.library, library); })(wasmMtParentLibrary);

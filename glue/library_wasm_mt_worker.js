@@ -1,0 +1,228 @@
+// wasm_mt glue: being a wasm_mt worker. The worker runs a program it is sent: it waits
+// for `init` (the compiled module), instantiates it without running main(), says
+// `ready`, then runs the calls it is sent. Its stdout and stderr lines go to its parent,
+// in order with its replies. Anything that kills the instance (trap, abort, exit, an
+// uncaught error) is reported to the parent as `crashed`, once.
+//
+// Whether this instance is a wasm_mt worker was decided when the script loaded
+// (glue/boot_pre.js: wasmMtBoot), and its Module hooks were set by glue/pre.js.
+var wasmMtWorkerLibrary = {
+  $wasmMtWorker__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms'],
+  $wasmMtWorker__postset: 'wasmMtWorker.start();',
+  $wasmMtWorker: {
+    boot: null,
+    outbox: null,
+    // Requests started and not yet answered: a crash report names them, so the parent
+    // knows which of its pending requests never ran.
+    running: null,  // (a Set, made by start: library objects hold only literals)
+    // Requests received in the batch being handled and not started yet.
+    unstarted: 0,
+    // Requests that arrived before the instance was ready (null once it is).
+    early: [],
+    init: null,
+    receivedInit: null,
+    label: '',
+    compiledJs: null,  // exec_js bodies by code (a pool runs the same code again and again)
+
+    // Runs (postset) in every instance; acts only in the one that is a wasm_mt worker.
+    start: function () {
+      var boot = typeof wasmMtBoot != 'undefined' ? wasmMtBoot : null;
+      if (!boot || boot.module !== Module) return;
+      var W = wasmMtWorker;
+      W.boot = boot;
+      W.running = new Set();
+      W.compiledJs = new Map();
+      wasmMt.isWorker = true;
+      wasmMt.crash = W.crash;
+      W.outbox = wasmMtProtocol.outbox(function (message, transfer) {
+        boot.port.postMessage(message, transfer);
+      }, W.crash);
+      W.init = new Promise(function (resolve) { W.receivedInit = resolve; });
+      boot.listen(W.onMessage);  // the messages that came first, then the rest
+      if (!boot.isNode) {
+        self.addEventListener('error', function (event) { W.crash(event.error || event.message); });
+        self.addEventListener('unhandledrejection', function (event) { W.crash(event.reason); });
+      }
+    },
+
+    // Replies go out at once when they are all this worker owes (the parent is waiting:
+    // posting before the worker winds down overlaps the two), else with the turn's batch.
+    post: function (message, transfer) {
+      var W = wasmMtWorker;
+      W.outbox.post(message, transfer, W.running.size === 0 && W.unstarted === 0);
+    },
+
+    replied: function (id) {
+      wasmMtWorker.running.delete(id);
+    },
+
+    // A line of the program's stdout (fd 1) or stderr (fd 2), for its parent to print.
+    print: function (fd, text) {
+      var W = wasmMtWorker;
+      if (!W.outbox) return (fd === 2 ? console.error : console.log)(text);
+      W.outbox.post(wasmMtProtocol.message(wasmMtProtocol.MSG.PRINT, { 'fd': fd, 'text': String(text) }));
+    },
+
+    crash: function (e) {
+      var W = wasmMtWorker;
+      if (wasmMt.crashed) return;
+      wasmMt.crashed = true;
+      var report = wasmMtProtocol.message(wasmMtProtocol.MSG.CRASHED, {
+        'message': typeof e == 'string' ? e : wasmMt.errorText(e),
+        'stack': wasmMt.errorStack(e),
+        'running': Array.from(W.running) });
+      try {
+        W.outbox.post(report, null, true);  // now: the worker may not live to run a microtask
+      } catch (ignored) {
+      }
+    },
+
+    onMessage: function (data) {
+      var W = wasmMtWorker;
+      if (wasmMt.crashed) return;
+      var MSG = wasmMtProtocol.MSG;
+      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS]);
+      var requests = [];
+      for (var i = 0; i < messages.length; i++) {
+        if (messages[i]['type'] !== MSG.INIT) {
+          requests.push(messages[i]);
+        } else if (W.receivedInit) {
+          W.receivedInit(messages[i]);
+          W.receivedInit = null;
+        }
+      }
+      if (!requests.length) return;
+      if (W.early) W.early.push.apply(W.early, requests); else W.handleAll(requests);
+    },
+
+    handleAll: function (requests) {
+      var W = wasmMtWorker;
+      for (var i = 0; i < requests.length && !wasmMt.crashed; i++) {
+        W.unstarted = requests.length - i - 1;
+        W.handle(requests[i]);
+      }
+      W.unstarted = 0;
+    },
+
+    handle: function (m) {
+      var W = wasmMtWorker;
+      var id = m['id'];
+      W.running.add(id);
+      if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) return W.runJs(m);
+      m['payload'] = wasmMt.wellFormed(m['payload']);
+      wasmMt.deliver(m, wasmMt.EVENT.CALL, 0, id, m['fn'], m['sig'], lengthBytesUTF8(m['payload']),
+                     m['buffers'] ? m['buffers'].length : 0);
+    },
+
+    // Module.instantiateWasm in a worker: instantiates the module `init` brings.
+    instantiate: function (imports, receiveInstance) {
+      var W = wasmMtWorker;
+      W.init.then(function (message) {
+        var program = message['program'];
+        W.label = message['label'];
+        wasmMtPrograms.baseUrl = message['base'];
+        var compiled = program['module'] ? Promise.resolve(program['module']) : WebAssembly.compile(program['bytes']);
+        return compiled.then(function (module) {
+          wasmMtPrograms.all.set(0, { url: program['url'], bundled: false, type: program['type'] || 'classic',
+                                      text: program['text'], module: module, wasmUrl: null,
+                                      bytes: program['bytes'] || null });
+          return WebAssembly.instantiate(module, imports).then(function (instance) {
+            receiveInstance(instance, module);
+          });
+        });
+      }).catch(W.crash);
+      return {};
+    },
+
+    // Module.onRuntimeInitialized: the instance is ready.
+    ready: function () {
+      var W = wasmMtWorker;
+      W.post(wasmMtProtocol.message(wasmMtProtocol.MSG.READY));
+      var queued = W.early;
+      W.early = null;
+      W.handleAll(queued);
+    },
+
+    replyJsError: function (id, kind, e) {
+      var W = wasmMtWorker;
+      W.replied(id);
+      W.post(wasmMtProtocol.errorReply(id, kind, wasmMt.errorText(e), wasmMt.errorStack(e)));
+    },
+
+    // The result as JSON text (undefined gives null), or raw (structured clone) if asked.
+    replyJsValue: function (request, value) {
+      var W = wasmMtWorker;
+      var id = request['id'];
+      if (request['raw']) {
+        W.replied(id);
+        // Posted at once (after what is queued) so that a value that cannot be cloned is
+        // caught here, not in a batch.
+        W.outbox.flush();
+        try {
+          W.boot.port.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.REPLY, { 'id': id, 'ok': true, 'value': value }));
+        } catch (e) {
+          W.replyJsError(id, 'bad_payload', new Error('exec_js result cannot be cloned: ' + wasmMt.errorText(e)));
+        }
+        return;
+      }
+      var json;
+      try {
+        json = JSON.stringify(value === undefined ? null : value);
+        if (json === undefined) throw new Error('JSON.stringify gave undefined');
+      } catch (e) {
+        W.replyJsError(id, 'bad_payload', new Error('exec_js result is not JSON: ' + wasmMt.errorText(e)));
+        return;
+      }
+      W.replied(id);
+      W.post(wasmMtProtocol.valueReply(id, json));
+    },
+
+    compileJs: function (code, isAsync) {
+      var W = wasmMtWorker;
+      var key = (isAsync ? 'async:' : 'sync:') + code;
+      var body = W.compiledJs.get(key);
+      if (!body) {
+        body = isAsync ? new (Object.getPrototypeOf(async function () {}).constructor)(code) : new Function(code);
+        if (W.compiledJs.size >= 256) W.compiledJs.clear();
+        W.compiledJs.set(key, body);
+      }
+      return body;
+    },
+
+    runJs: function (request) {
+      var W = wasmMtWorker;
+      var id = request['id'];
+      var body;
+      try {
+        body = W.compileJs(request['code'], request['async']);
+      } catch (e) {
+        W.replyJsError(id, 'js_exception', e instanceof EvalError
+          ? new Error('exec_js needs eval, which this page\'s Content-Security-Policy forbids: ' + e.message)
+          : e);
+        return;
+      }
+      if (request['async']) {
+        var pending;
+        try {
+          pending = Promise.resolve(body());
+        } catch (e) {
+          W.replyJsError(id, 'js_exception', e);
+          return;
+        }
+        pending.then(function (value) { W.replyJsValue(request, value); },
+                     function (e) { W.replyJsError(id, 'js_exception', e); });
+        return;
+      }
+      var value;
+      try {
+        value = body();
+      } catch (e) {
+        W.replyJsError(id, 'js_exception', e);
+        return;
+      }
+      W.replyJsValue(request, value);
+    },
+  },
+};
+
+(typeof addToLibrary == 'function' ? addToLibrary : function (library) { mergeInto(LibraryManager.library, library); })(wasmMtWorkerLibrary);
