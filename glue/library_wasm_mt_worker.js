@@ -150,6 +150,8 @@ var wasmMtWorkerLibrary = {
     },
 
     // The result as JSON text (undefined gives null), or raw (structured clone) if asked.
+    // Strings with a lone surrogate (which JSON.stringify escapes as \udXXX, text C++
+    // cannot decode) are sent well-formed: U+FFFD in its place.
     replyJsValue: function (request, value) {
       var W = wasmMtWorker;
       var id = request['id'];
@@ -169,6 +171,9 @@ var wasmMtWorkerLibrary = {
       try {
         json = JSON.stringify(value === undefined ? null : value);
         if (json === undefined) throw new Error('JSON.stringify gave undefined');
+        if (/\\ud[89a-f]/i.test(json)) {
+          json = JSON.stringify(value, function (key, v) { return typeof v == 'string' ? wasmMt.wellFormed(v) : v; });
+        }
       } catch (e) {
         W.replyJsError(id, 'bad_payload', new Error('exec_js result is not JSON: ' + wasmMt.errorText(e)));
         return;

@@ -1,5 +1,6 @@
 // The pool: the original wasm-mt-pool's tests, then balancing, self-healing, timeouts,
 // cancellation, bounded queues and the data-parallel helper.
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -306,4 +307,112 @@ ASYNC_TEST_CASE("whichever allocation fails while a crashed worker is replaced, 
     CHECK(queued.get() == 2);
     break;
   }
+}
+
+namespace {
+struct Square {
+  int value = 0;
+  int operator()() const { return value * value; }
+};
+WASM_MT_CLOSURE(Square, value)
+
+int glue_workers() { return EM_ASM_INT({ return wasmMtParent.workers.size; }); }
+}  // namespace
+
+ASYNC_TEST_CASE("a worker that dies while idle is replaced, and the next task runs", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1});
+  // Returns 1, then dies from a timer: the pool has no task on it when it goes.
+  CHECK((co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies idle'); }, 0); return 1;")) == 1);
+  co_await wasm_mt::sleep(50);
+  auto next = pool.exec(Square{3});
+  co_await test::settled(next, 10000);
+  CHECK(next.get() == 9);
+  CHECK(pool.threads_alive() == 1);
+  CHECK(pool.health().replacements == 1);
+}
+
+ASYNC_TEST_CASE("a task submitted from a timeout's handler runs on a live thread, not the one being killed", "[pool]") {
+  for (std::size_t threads : {1u, 2u}) {
+    INFO(threads << " threads");
+    auto pool = co_await make_pool({.threads = threads, .task_timeout_ms = 300});
+    if (threads == 2) CHECK((co_await pool.exec(WhereAmI{})) == "pool-0");
+    auto stuck = pool.exec(Spin{5000});
+    std::optional<wasm_mt::job<int>> from_catch;
+    try {
+      co_await std::move(stuck);
+    } catch (const wasm_mt::error& e) {
+      CHECK(e.kind() == wasm_mt::error_kind::timeout);
+      from_catch = pool.exec(Square{7});  // submitted in the handler
+    }
+    REQUIRE(from_catch);
+    CHECK((co_await std::move(*from_catch)) == 49);
+
+    // And from a then() error callback.
+    std::optional<int> from_callback;
+    std::optional<wasm_mt::job<int>> follow_up;
+    pool.exec(Spin{5000}).then([](std::string) {}, [&](const wasm_mt::error&) { follow_up = pool.exec(Square{8}); });
+    CHECK(co_await test::until([&] { return follow_up.has_value(); }, 10000));
+    if (follow_up) CHECK((co_await std::move(*follow_up)) == 64);
+  }
+}
+
+ASYNC_TEST_CASE("when no replacement can start, tasks fail at once; replacements are retried with backoff", "[pool]") {
+  auto js = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto wasm = co_await wasm_mt::fetch_bytes(WASM_MT_TEST_OTHER_PROGRAM_WASM);
+  auto other = co_await wasm_mt::program::from_buffers(js, wasm);
+  auto pool = co_await wasm_mt::pool::create({.threads = 1}, other);
+  CHECK((co_await pool.exec(shared::Multiply{2, 3})) == 6);
+
+  // The program can no longer start (its script is gone), then its one worker dies.
+  EM_ASM({
+    var program = wasmMtPrograms.all.get($0);
+    globalThis.testProgram = Object.assign({}, program);
+    program.url = program.url && 'no-such-program.js';
+    program.text = program.text && 'throw new Error("the program is gone");';
+  }, other.id());
+  (void)co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies'); }, 0); return 1;");
+  CHECK(co_await test::until([&] { return pool.health().waiting_to_retry == 1; }, 10000));
+  auto health = pool.health();
+  CHECK(health.running == 0);
+  CHECK_FALSE(health.last_start_error.empty());
+
+  // A task now fails at once, and says why.
+  auto refused = pool.exec(shared::Multiply{1, 2});
+  REQUIRE(refused.ready());
+  auto e = co_await test::error_of(std::move(refused));
+  CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK(e.not_run());
+  CHECK_THAT(e.message(), Catch::Contains("failed to start"));
+
+  // Retries go on; once the program can start again, the pool serves again.
+  CHECK(co_await test::until([&] { return pool.health().replacements >= 3; }, 10000));
+  EM_ASM({
+    var program = wasmMtPrograms.all.get($0);
+    program.url = testProgram.url;
+    program.text = testProgram.text;
+  }, other.id());
+  CHECK(co_await test::until([&] { return pool.threads_alive() == 1; }, 20000));
+  CHECK((co_await pool.exec(shared::Multiply{4, 5})) == 20);
+  CHECK(pool.health().last_start_error.find("failed to start") != std::string::npos);
+}
+
+ASYNC_TEST_CASE("destroying a pool ends its starting replacements at once", "[pool]") {
+  const int before = glue_workers();
+  {
+    auto pool = co_await make_pool({.threads = 2});
+    CHECK(glue_workers() == before + 2);
+    (void)co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies'); }, 0); return 1;");
+    CHECK(co_await test::until([&] { return pool.health().starting == 1; }));
+    CHECK(glue_workers() == before + 2);  // one running, one starting
+  }
+  CHECK(glue_workers() == before);
+}
+
+ASYNC_TEST_CASE("a moved-from pool fails its tasks clearly", "[pool]") {
+  auto pool = co_await make_pool({.threads = 1});
+  auto moved = std::move(pool);
+  auto e = co_await test::error_of(pool.exec(Square{2}), 1000);
+  CHECK(e.kind() == wasm_mt::error_kind::terminated);
+  CHECK_THAT(e.message(), Catch::Contains("moved-from wasm_mt::pool"));
+  CHECK((co_await moved.exec(Square{2})) == 4);
 }

@@ -85,6 +85,12 @@ wasm_mt::error thread_state::death_error() const {
   return wasm_mt::error(error_kind::terminated, describe(label_) + " was terminated");
 }
 
+void thread_state::mark_running() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (status_ != status::starting) return;
+  status_ = status::running;
+  if (watcher_) watcher_(true);
+}
+
 void thread_state::terminate() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (!alive()) return;
   status_ = status::terminated;
@@ -124,7 +130,9 @@ void thread_state::crashed(std::string message, std::string stack, std::string_v
                           describe(label_) + " crashed before this request started: " + death_message_,
                           death_stack_, /*not_run=*/true);
   });
+  auto watcher = std::move(watcher_);
   fail_all_pending([&](std::uint32_t id) { return all_ran || listed(started, id) ? ran : not_run; });
+  if (watcher) watcher(false);  // last: it may destroy this thread
 }
 
 template <class FailureOf>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <memory>
 #include <string>
@@ -33,9 +34,13 @@ class thread_state {
   status current_status() const noexcept { return status_; }
   const std::string& label() const noexcept { return label_; }
   void set_label(std::string label) { label_ = std::move(label); }
-  void mark_running() noexcept {
-    if (status_ == status::starting) status_ = status::running;
-  }
+  // The worker is ready: tells the watcher.
+  void mark_running() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+
+  // Told when the worker becomes ready (true) or dies (false: it crashed or failed to
+  // start; not terminate()). Library code only (a pool's books): it runs inside the
+  // report, as the last thing done with this thread, and may destroy it. Never throws.
+  void set_watcher(std::function<void(bool ready)> watcher) noexcept { watcher_ = std::move(watcher); }
 
   // Records `request` under a new request ID and returns the ID.
   std::uint32_t add_pending(const std::shared_ptr<pending_request>& request);
@@ -66,6 +71,7 @@ class thread_state {
   std::string death_message_;
   std::string death_stack_;
   std::unordered_map<std::uint32_t, std::shared_ptr<pending_request>> pending_;
+  std::function<void(bool ready)> watcher_;
 };
 
 // Handle -> live thread_state of this instance.

@@ -1,6 +1,8 @@
 #include "wasm_mt/utils.hpp"
 
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
@@ -18,7 +20,15 @@ std::unordered_map<std::uint32_t, std::function<void()>> timer_callbacks;
 waiting<bytes> fetches;
 }  // namespace
 
-timer::timer(double milliseconds, std::function<void()> fire) : token_(next_timer_token++) {
+void check_delay(double milliseconds, const char* what) {
+  if (milliseconds >= 0) return;  // (false for NaN)
+  throw std::invalid_argument(std::string("wasm_mt: ") + what + " must be a number of milliseconds >= 0 (or infinity " +
+                              "for none), not " + std::to_string(milliseconds));
+}
+
+timer::timer(double milliseconds, std::function<void()> fire) {
+  check_delay(milliseconds, "a delay");
+  token_ = next_timer_token++;
   timer_callbacks.emplace(token_, std::move(fire));
   wasm_mt_js_set_timeout(milliseconds, token_);
 }
@@ -66,6 +76,7 @@ void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 }  // namespace detail
 
 future<void> sleep(double milliseconds) {
+  detail::check_delay(milliseconds, "sleep's delay");
   auto state = std::make_shared<detail::shared_state<void>>();
   // The timer runs once and is never cancelled: let it go (its callback is kept).
   detail::timer(milliseconds, [state] { state->set_value({}); }).release();

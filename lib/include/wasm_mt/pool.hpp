@@ -9,12 +9,15 @@
 //   code) known to take under 2 ms are pipelined, a few in flight per thread (as many as
 //   keep ~2 ms of work queued there, up to max_in_flight), but never behind a task that
 //   is not known to be short: mixed workloads balance.
-// - A crashed worker fails only the tasks it had started; the ones it never got to are
-//   retried elsewhere, and the worker is replaced. Nothing queued is lost.
+// - A worker that dies, busy or idle, is replaced. A crashed worker fails only the tasks
+//   it had started; the ones it never got to are retried elsewhere. Nothing queued is lost.
+// - A replacement that cannot start is retried after 100 ms, 200 ms, ... up to 30 s
+//   (health() says how the pool is). While no thread runs and none is starting, tasks
+//   fail at once with spawn_failed (not_run()), rather than wait.
 // - With task_timeout_ms, a task running longer fails with `timeout`, and its worker is
 //   terminated and replaced (tasks then go one per thread, so none is caught with it).
 // - Destroying the pool cancels every queued task (`cancelled`) and terminates the
-//   threads (their running tasks fail with `terminated`).
+//   threads, starting ones included (their running tasks fail with `terminated`).
 #pragma once
 
 #include <cstddef>
@@ -39,9 +42,20 @@ namespace wasm_mt {
 struct pool_options {
   std::size_t threads = 0;        // 0: hardware_concurrency()
   std::size_t max_queued = 0;     // 0: unbounded; else exec past it fails with queue_full
-  double task_timeout_ms = 0;     // 0: none
+  double task_timeout_ms = 0;     // 0 or infinity: none; NaN or negative: create() fails
+                                  // with std::invalid_argument
   std::size_t max_in_flight = 8;  // per thread, for tiny tasks; 1: no pipelining
   std::string label = "pool";     // threads are named label-0, label-1, ...
+};
+
+// How a pool's threads are doing (pool::health()).
+struct pool_health {
+  std::size_t threads = 0;           // slots: one thread each
+  std::size_t running = 0;           // threads ready to take tasks
+  std::size_t starting = 0;          // replacements starting
+  std::size_t waiting_to_retry = 0;  // slots whose last start failed, waiting to try again
+  std::uint64_t replacements = 0;    // threads started to replace others, since creation
+  std::string last_start_error;      // why the last start that failed failed ("" if none)
 };
 
 namespace detail {
@@ -132,6 +146,7 @@ class pool {
   std::size_t threads_alive() const noexcept;  // threads ready to take tasks
   std::size_t queued() const noexcept;         // tasks waiting for a thread
   std::size_t running() const noexcept;        // tasks sent to a thread, not yet settled
+  pool_health health() const;
 
  private:
   explicit pool(std::shared_ptr<detail::pool_state> state) noexcept;

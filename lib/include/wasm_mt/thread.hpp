@@ -92,6 +92,7 @@ class thread {
   explicit thread(std::unique_ptr<detail::thread_state> state) noexcept;
   friend struct thread_access;
   friend class pool;  // sends its jobs as their own pending requests
+  friend struct pool_access;  // watches its threads
 
   // Sending `request`: each records it as pending and posts it, or settles it with why
   // it cannot go (the thread is dead, its captures cannot be encoded, no memory).

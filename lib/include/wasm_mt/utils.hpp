@@ -11,6 +11,8 @@
 namespace wasm_mt {
 
 // Resolves after `milliseconds` (a JS timer: the event loop keeps running meanwhile).
+// Any length works (past setTimeout's 2^31-1 ms, timers are chained); infinity never
+// resolves. Throws std::invalid_argument for NaN or a negative delay.
 future<void> sleep(double milliseconds);
 
 // The contents of `url` (fetch() in browsers; a file path or file: URL under Node).

@@ -6,10 +6,15 @@
 
 namespace wasm_mt::detail {
 
+// Throws std::invalid_argument unless `milliseconds` is a delay: a number >= 0 or
+// infinity (never). `what` names it in the message ("sleep", "task_timeout_ms").
+void check_delay(double milliseconds, const char* what);
+
 class timer {
  public:
   timer() = default;
-  // Calls `fire` once after `milliseconds`, unless cancelled (or destroyed) first.
+  // Calls `fire` once after `milliseconds` (any length; infinity: never), unless cancelled
+  // (or destroyed) first. Throws std::invalid_argument for NaN or a negative delay.
   timer(double milliseconds, std::function<void()> fire);
   timer(timer&& other) noexcept;
   timer& operator=(timer&& other) noexcept;

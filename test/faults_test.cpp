@@ -1,0 +1,234 @@
+// Fault classes at the boundary between threads: texts that are not well-formed, messages
+// that are malformed or forged, workers that cannot be created, delays setTimeout cannot
+// take. Each of these once crashed, corrupted or hung the caller.
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <emscripten/emscripten.h>
+
+#include <wasm_mt/detail/request_id.hpp>
+
+#include "shared_closures.hpp"
+#include "async_test.hpp"
+
+namespace {
+
+// U+FFFD, as UTF-8.
+const std::string replacement = "\xEF\xBF\xBD";
+
+struct Sleeps {
+  int ms = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    co_return ms;
+  }
+};
+WASM_MT_CLOSURE(Sleeps, ms)
+
+// The glue's count of requests in flight to every worker, and of messages it refused.
+int in_flight() {
+  return EM_ASM_INT({
+    var n = 0;
+    wasmMtParent.workers.forEach(function (entry) { n += entry.inFlight; });
+    return n;
+  });
+}
+int refused() { return EM_ASM_INT({ return wasmMtProtocol.refused; }); }
+
+}  // namespace
+
+ASYNC_TEST_CASE("texts from a worker arrive as valid UTF-8 within their buffer, U+FFFD for lone surrogates", "[faults]") {
+  auto th = co_await test::spawn();
+  // 1100 characters, a lone high surrogate, U+4E00; 50 times: this wrote past the
+  // caller's buffer (the surrogate and the next character measured 4 bytes, written 6).
+  auto long_text = co_await test::error_of(th.exec_js("throw new Error(('x'.repeat(1100) + '\\uD800\\u4E00').repeat(50));"));
+  std::string expected;
+  for (int i = 0; i < 50; ++i) expected += std::string(1100, 'x') + replacement + "\xE4\xB8\x80";
+  CHECK(long_text.message() == expected);
+
+  // Short texts lost the character after a lone surrogate.
+  auto short_text = co_await test::error_of(th.exec_js("throw new Error('a\\uD800b\\uDC00c');"));
+  CHECK(short_text.message() == "a" + replacement + "b" + replacement + "c");
+  CHECK((co_await th.exec_js<std::string>("return 'a\\uD800b';")) == "a" + replacement + "b");
+  CHECK((co_await th.exec_js<std::string>("return 'pair \\uD83D\\uDE00 ok';")) == "pair \xF0\x9F\x98\x80 ok");
+
+  // A crash report's text too.
+  auto crash = co_await test::error_of(
+      th.exec_js_async("setTimeout(() => { throw new Error('dead\\uDFFF' + 'y'.repeat(2000)); }, 0); await new Promise(() => {});"),
+      10000);
+  CHECK(crash.kind() == wasm_mt::error_kind::worker_crashed);
+  CHECK_THAT(crash.message(), Catch::Contains("dead" + replacement + "yyy"));
+  CHECK(th.is_terminated());
+}
+
+ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once, in-flight counts stay true", "[faults]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
+  const int refused_before = refused();
+  wasm_mt::detail::set_next_request_id(5000);
+  auto slow = th.exec(Sleeps{300});  // request 5000, pending while the forgeries arrive
+
+  // From the worker's own code, to its parent.
+  (co_await th.exec_js(R"(
+    const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
+      ? self : process.getBuiltinModule('worker_threads').parentPort;
+    const tag = 'wasm_mt/2';
+    for (const forged of [
+      tag + ':reply:abc:1', tag + ':reply:99999999999:1', tag + ':reply:0:1', tag + ':reply:-1:1',
+      tag + ':reply:1.5:1', tag + ':reply:', tag + ':bogus:5000:1',
+      {wasm_mt: tag, type: 'batch', messages: 5},
+      {wasm_mt: tag, type: 'batch', messages: [{wasm_mt: tag, type: 'batch', messages: []}]},
+      {wasm_mt: tag, type: 'reply', id: 5000, ok: true, payload: '7', buffers: [new Uint8Array(4)]},
+      {wasm_mt: tag, type: 'reply', id: 5000, ok: true, payload: 7},
+      {wasm_mt: tag, type: 'reply', id: '5000', ok: true, payload: '7'},
+      {wasm_mt: tag, type: 'reply', id: 5000, ok: 'yes', payload: '7'},
+      {wasm_mt: tag, type: 'reply', id: 5000, ok: false, kind: 5, message: 'x'},
+      {wasm_mt: tag, type: 'crashed', message: 42},
+      {wasm_mt: tag, type: 'crashed', message: 'x', running: ['a']},
+      {wasm_mt: tag, type: 'print', fd: 3, text: 'x'},
+      {wasm_mt: tag, type: 'ready', extra: 1},
+    ]) port.postMessage(forged);
+    // Well-formed replies to requests this worker never had: ignored, not counted.
+    port.postMessage(tag + ':reply:4242:1');
+    port.postMessage({wasm_mt: tag, type: 'reply', id: 4243, ok: false, kind: 'timeout', message: 'x'});
+    return 0;)"));
+  CHECK(refused() - refused_before >= 17);
+  CHECK(in_flight() == 1);  // only `slow`
+  CHECK((co_await std::move(slow)) == 300);
+  CHECK(in_flight() == 0);
+
+  // From the parent, to the worker: none of these may crash it or run anything.
+  EM_ASM({
+    const tag = 'wasm_mt/2';
+    wasmMtParent.workers.forEach(function (entry) {
+      for (const forged of [
+        tag + ':call:1:2', tag + ':call:x:1:1:{}', tag + ':call:1:2:3', tag + ':call::::',
+        {wasm_mt: tag, type: 'call', id: 1.5, fn: 1, sig: 0, payload: '{}'},
+        {wasm_mt: tag, type: 'call', id: 77, fn: 1, sig: 0, payload: '{}', buffers: 'nope'},
+        {wasm_mt: tag, type: 'call', id: 78, fn: -1, sig: 0, payload: '{}'},
+        {wasm_mt: tag, type: 'exec-js', id: 79, code: 5, async: false, raw: false},
+        {wasm_mt: tag, type: 'exec-js', id: 80, code: 'return 1', async: 'no', raw: false},
+        {wasm_mt: tag, type: 'init', program: null},
+        {wasm_mt: tag, type: 'batch', messages: {length: 3}},
+      ]) entry.worker.postMessage(forged);
+    });
+  });
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+  CHECK_FALSE(th.is_terminated());
+  CHECK(in_flight() == 0);
+}
+
+ASYNC_TEST_CASE("thousands of random malformed messages each way leave parent and worker working", "[faults]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
+  // Requests of this test have IDs above every ID the random messages use.
+  wasm_mt::detail::set_next_request_id(3'000'000'000u);
+  auto slow = th.exec(Sleeps{200});
+  const int refused_before = refused();
+  // A seeded generator (xorshift32) of messages that are never valid in a way that would
+  // act: no valid `crashed` or `ready`, calls and exec-js that fail validation.
+  const char* generator = R"(
+    globalThis.wasmMtTestMessages = function (seed, count) {
+      let x = seed >>> 0 || 1;
+      const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+      const pick = (list) => list[next() % list.length];
+      const tag = 'wasm_mt/2';
+      const junk = () => pick([NaN, -1, 1.5, 2 ** 32, 2 ** 53, '12', '', null, undefined, true, [], {}, [1, 'a'],
+                               'wasm_mt/2', ':::', '\uD800', 'x'.repeat(next() % 50)]);
+      const digits = () => pick(['', '0', '-3', '4294967296', '99999999999', 'a1', '1e3', String(next() % 1000000)]);
+      const text = () => { let s = ''; const n = next() % 12; for (let i = 0; i < n; i++) s += pick([':', 'a', '1', '\uDC00', '{', '"']); return s; };
+      const out = [];
+      for (let i = 0; i < count; i++) {
+        switch (next() % 9) {
+          case 0: out.push(tag + ':' + pick(['call', 'reply', 'init', 'batch']) + ':' + digits() + ':' + digits() + (next() % 2 ? ':' + digits() : '')); break;
+          case 1: out.push(tag + ':reply:' + digits() + (next() % 2 ? ':' + text() : '')); break;
+          case 2: out.push(tag + text()); break;
+          case 3: out.push({wasm_mt: tag, type: 'reply', id: pick([junk(), next() % 1000000 + 1]), ok: pick([true, false, junk()]),
+                            payload: pick([junk(), text()]), kind: junk(), message: junk(), buffers: pick([undefined, junk(), [new ArrayBuffer(2)], [junk()]])}); break;
+          case 4: out.push({wasm_mt: tag, type: 'crashed', message: pick([null, 5, [], {}, undefined])}); break;
+          case 5: out.push({wasm_mt: tag, type: 'batch', messages: pick([junk(), [junk(), text()], [{wasm_mt: tag, type: 'batch', messages: []}]])}); break;
+          case 6: out.push({wasm_mt: tag, type: pick(['call', 'exec-js']), id: junk(), fn: junk(), sig: junk(), payload: junk(), code: junk(), async: junk(), raw: junk()}); break;
+          case 7: out.push({wasm_mt: pick([tag, 'wasm_mt/1', 'wasm_mt/3', junk()]), type: pick(['ready', 'print', junk()]), fd: junk(), text: junk(), extra: text()}); break;
+          default: out.push(pick([junk(), text(), {type: 'reply', id: 1, ok: true}, [tag]])); break;
+        }
+        // (A valid reply to a random ID is fine: this thread has no request under it.)
+      }
+      return out;
+    };)";
+  EM_ASM({
+    (new Function(UTF8ToString($0)))();
+    wasmMtParent.workers.forEach(function (entry) {
+      for (const m of wasmMtTestMessages(20261129, 3000)) entry.worker.postMessage(m);
+    });
+  }, generator);
+  CHECK((co_await th.exec_js(std::string(generator) + R"(
+    const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
+      ? self : process.getBuiltinModule('worker_threads').parentPort;
+    for (const m of wasmMtTestMessages(1129, 3000)) port.postMessage(m);
+    return 3000;)")) == 3000);
+  CHECK((co_await std::move(slow)) == 200);
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+  CHECK_FALSE(th.is_terminated());
+  CHECK(in_flight() == 0);
+  CHECK(refused() - refused_before > 1000);
+}
+
+ASYNC_TEST_CASE("a worker that cannot be created fails every request with spawn_failed, none thrown", "[faults]") {
+  EM_ASM({
+    globalThis.testNewWorker = wasmMtParent.newWorker;
+    wasmMtParent.newWorker = function () { throw new TypeError('no workers today'); };
+  });
+  auto started = wasm_mt::thread::start("doomed");
+  auto call = started.exec(shared::Multiply{2, 3});  // sent before the failure is known
+  auto js = started.exec_js("return 1;");
+  auto spawned = wasm_mt::thread::spawn("doomed too");
+  EM_ASM({ wasmMtParent.newWorker = globalThis.testNewWorker; });
+
+  auto call_error = co_await test::error_of(std::move(call), 5000);
+  CHECK(call_error.kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK(call_error.not_run());
+  CHECK_THAT(call_error.message(), Catch::Contains("no workers today"));
+  CHECK((co_await test::error_of(std::move(js), 5000)).kind() == wasm_mt::error_kind::spawn_failed);
+  auto spawn_error = co_await test::error_of(std::move(spawned), 5000);
+  CHECK(spawn_error.kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK_THAT(spawn_error.message(), Catch::Contains("thread 'doomed too' failed to start"));
+  CHECK((co_await test::error_of(started.exec(shared::Multiply{1, 1}))).kind() == wasm_mt::error_kind::spawn_failed);
+  CHECK(in_flight() == 0);
+}
+
+ASYNC_TEST_CASE("delays of any length are honoured, infinity never fires, NaN and negatives are refused", "[faults]") {
+  CHECK_THROWS_AS(wasm_mt::sleep(NAN), std::invalid_argument);
+  CHECK_THROWS_AS(wasm_mt::sleep(-1), std::invalid_argument);
+  auto never = wasm_mt::sleep(INFINITY);
+  auto past_int32 = wasm_mt::sleep(std::ldexp(1.0, 31) + 5);
+  auto thirty_days = wasm_mt::sleep(30.0 * 24 * 3600 * 1000);
+  co_await wasm_mt::sleep(100);
+  CHECK_FALSE(never.ready());
+  CHECK_FALSE(past_int32.ready());
+  CHECK_FALSE(thirty_days.ready());
+
+  // The chain, seen through a setTimeout that fires at once: 2^31 + 10 ms takes two timers.
+  EM_ASM({
+    globalThis.testSteps = [];
+    globalThis.testSetTimeout = setTimeout;
+    globalThis.setTimeout = function (f, ms) { testSteps.push(ms); return testSetTimeout(f, 0); };
+  });
+  co_await wasm_mt::sleep(std::ldexp(1.0, 31) + 10);
+  EM_ASM({ globalThis.setTimeout = testSetTimeout; });
+  CHECK(EM_ASM_INT({ return testSteps.length; }) == 2);
+  CHECK(EM_ASM_INT({ return testSteps[0] === 2147483647 && testSteps[1] === 11 ? 1 : 0; }) == 1);
+
+  // A pool whose tasks may run for 30 days runs them (the timeout once fired after 1 ms).
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .task_timeout_ms = 30.0 * 24 * 3600 * 1000});
+  CHECK((co_await pool.exec(Sleeps{50})) == 50);
+  auto unlimited = co_await wasm_mt::pool::create({.threads = 1, .task_timeout_ms = INFINITY});
+  CHECK((co_await unlimited.exec(Sleeps{20})) == 20);
+  bool refused_nan = false;
+  try {
+    co_await wasm_mt::pool::create({.threads = 1, .task_timeout_ms = NAN});
+  } catch (const std::invalid_argument& e) {
+    refused_nan = std::string(e.what()).find("task_timeout_ms") != std::string::npos;
+  }
+  CHECK(refused_nan);
+}
