@@ -175,11 +175,31 @@ var wasmMtWorkerLibrary = {
           json = JSON.stringify(value, function (key, v) { return typeof v == 'string' ? wasmMt.wellFormed(v) : v; });
         }
       } catch (e) {
-        W.replyJsError(id, 'bad_payload', new Error('exec_js result is not JSON: ' + wasmMt.errorText(e)));
+        // (An engine out of stack says so in its own way: RangeError, InternalError.)
+        var depth = e instanceof TypeError ? 0 : W.depthOf(value);  // 256: max_nesting_depth (payload.hpp)
+        W.replyJsError(id, 'bad_payload', new Error(depth > 256
+          ? 'exec_js result is nested ' + depth + ' levels deep (arrays and objects), too deep to write as JSON'
+          : 'exec_js result is not JSON: ' + wasmMt.errorText(e)));
         return;
       }
       W.replied(id);
       W.post(wasmMtProtocol.valueReply(id, json));
+    },
+
+    // How deeply `value` nests arrays and objects (walked without recursion).
+    depthOf: function (value) {
+      var deepest = 0;
+      var pending = [[value, 1]];
+      var seen = new Set();
+      while (pending.length) {
+        var item = pending.pop();
+        var v = item[0];
+        if (v === null || typeof v != 'object' || seen.has(v)) continue;
+        seen.add(v);
+        if (item[1] > deepest) deepest = item[1];
+        for (var key in v) pending.push([v[key], item[1] + 1]);
+      }
+      return deepest;
     },
 
     compileJs: function (code, isAsync) {

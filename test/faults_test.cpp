@@ -2,10 +2,12 @@
 // that are malformed or forged, workers that cannot be created, delays setTimeout cannot
 // take. Each of these once crashed, corrupted or hung the caller.
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include <emscripten/emscripten.h>
+#include <emscripten/stack.h>
 
 #include <wasm_mt/detail/request_id.hpp>
 
@@ -231,4 +233,114 @@ ASYNC_TEST_CASE("delays of any length are honoured, infinity never fires, NaN an
     refused_nan = std::string(e.what()).find("task_timeout_ms") != std::string::npos;
   }
   CHECK(refused_nan);
+}
+
+namespace {
+
+// `depth` arrays, each holding the next, built without recursion.
+nlohmann::json nested(int depth) {
+  nlohmann::json value = nlohmann::json::array();
+  for (int i = 1; i < depth; ++i) {
+    nlohmann::json outer = nlohmann::json::array();
+    outer.push_back(std::move(value));
+    value = std::move(outer);
+  }
+  return value;
+}
+
+int depth_of(const nlohmann::json& value) {
+  int depth = 0;
+  for (const nlohmann::json* at = &value; at->is_array(); at = &(*at)[0]) {
+    ++depth;
+    if (at->empty()) break;
+  }
+  return depth;
+}
+
+struct EchoJson {
+  nlohmann::json value;
+  nlohmann::json operator()() const { return value; }
+};
+WASM_MT_CLOSURE(EchoJson, value)
+
+struct DeepJson {
+  int depth = 0;
+  nlohmann::json operator()() const { return nested(depth); }
+};
+WASM_MT_CLOSURE(DeepJson, depth)
+
+}  // namespace
+
+ASYNC_TEST_CASE("values nested past 256 levels fail with bad_payload naming the depth, never a dead caller", "[faults]") {
+  auto th = co_await test::spawn();
+  // 256 levels make the trip both ways (the limit counts the whole message).
+  CHECK(depth_of(co_await th.exec(EchoJson{nested(255)})) == 255);  // (the capture struct is one level)
+
+  auto too_deep = co_await test::error_of(th.exec(EchoJson{nested(256)}));
+  CHECK(too_deep.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(too_deep.message(), Catch::Contains("257 levels deep"));
+
+  nlohmann::json captures = nlohmann::json::object();
+  captures["value"] = nested(100000);
+  auto captured = co_await test::error_of(th.exec_by_name(wasm_mt::closure_name<EchoJson>(), captures));
+  CHECK(captured.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(captured.message(), Catch::Contains("100001 levels deep"));
+
+  auto result = co_await test::error_of(th.exec(DeepJson{100000}));
+  CHECK(result.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(result.message(), Catch::Contains("100000 levels deep"));
+
+  auto js_deep = co_await test::error_of(th.exec_js("let v = []; for (let i = 1; i < 100000; i++) v = [v]; return v;"));
+  CHECK(js_deep.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(js_deep.message(), Catch::Contains("levels deep"));
+  auto js_past_limit = co_await test::error_of(th.exec_js("let v = []; for (let i = 1; i < 300; i++) v = [v]; return v;"));
+  CHECK(js_past_limit.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(js_past_limit.message(), Catch::Contains("300 levels deep"));
+
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);  // the worker lives on
+}
+
+namespace {
+
+int overflow_static = 7;
+
+volatile char* volatile frame_sink;
+
+// Recurses with 1 KiB frames until `levels` are in use. (The frame's address escapes:
+// the compiler would otherwise keep only the bytes it sees used.)
+int deep_frames(int levels) {
+  volatile char frame[1024];
+  frame_sink = frame;
+  frame[0] = 1;
+  frame[sizeof frame - 1] = 1;
+  if (levels <= 0) return overflow_static;
+  int below = deep_frames(levels - 1);
+  return below + frame[0] + frame[sizeof frame - 1] - 1;
+}
+
+struct OverflowsLinearStack {
+  int levels = 0;
+  int operator()() const { return deep_frames(levels); }
+};
+WASM_MT_CLOSURE(OverflowsLinearStack, levels)
+
+// Whether this thread's stack lies below its static data (so an overflow traps).
+struct StackBelowData {
+  bool operator()() const { return emscripten_stack_get_current() < reinterpret_cast<std::uintptr_t>(&overflow_static); }
+};
+WASM_MT_CLOSURE(StackBelowData)
+
+}  // namespace
+
+ASYNC_TEST_CASE("a closure that overflows its stack in linear memory crashes its worker, never corrupts it", "[faults]") {
+  // The stack lies below static data, on every thread: overflowing it reaches address 0
+  // and traps, where it used to overwrite static data and return.
+  CHECK(StackBelowData{}());
+  auto th = co_await test::spawn();
+  CHECK(co_await th.exec(StackBelowData{}));
+  CHECK((co_await th.exec(OverflowsLinearStack{16})) == 7 + 16);  // 16 KiB: fine
+  // 20 MiB of frames: past any stack Emscripten gives (5 MiB in 3.1.6, 64 KiB in 4.x).
+  auto e = co_await test::error_of(th.exec(OverflowsLinearStack{20 * 1024}), 10000);
+  CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
+  CHECK(th.is_terminated());
 }

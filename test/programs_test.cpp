@@ -5,8 +5,18 @@
 
 #include <string>
 
+#include "local_jobs.hpp"
 #include "shared_closures.hpp"
 #include "async_test.hpp"
+
+namespace shared {
+// other_program has a Versioned with two fields: another closure under the same name.
+struct Versioned {
+  int a = 0;
+  int operator()() const { return a; }
+};
+WASM_MT_CLOSURE(Versioned, a)
+}  // namespace shared
 
 namespace {
 
@@ -70,6 +80,37 @@ ASYNC_TEST_CASE("a thread runs another program, whose closures have the same sta
 
   auto self = co_await test::spawn();
   CHECK((co_await self.exec(shared::WhichProgram{})) == "test_program");
+}
+
+ASYNC_TEST_CASE("a closure another program has under another meaning fails with unknown_function, never runs", "[programs]") {
+  auto other = co_await wasm_mt::program::from_url(WASM_MT_TEST_OTHER_PROGRAM_JS);
+  auto th = co_await wasm_mt::thread::spawn(other, "other");
+  auto self = co_await test::spawn();
+
+  // Two (anonymous namespace)::Job closures here, one there: local to their programs.
+  CHECK((co_await local_jobs::run_job_a(self)) == 'a');
+  CHECK((co_await local_jobs::run_job_b(self)) == 'b');
+  // (The one that took Job#2 here is unknown there; the other has Job's ID there, where
+  // it is the other file's closure: it once ran it.)
+  int mismatched = 0;
+  for (auto* run : {&local_jobs::run_job_a, &local_jobs::run_job_b}) {
+    auto e = co_await test::error_of(run(th));
+    CHECK(e.kind() == wasm_mt::error_kind::unknown_function);
+    CHECK_THAT(e.message(), Catch::Contains("(anonymous namespace)::Job"));
+    if (e.message().find("local to its program") != std::string::npos) ++mismatched;
+  }
+  CHECK(mismatched == 1);
+
+  // One name, other fields: another closure.
+  CHECK((co_await self.exec(shared::Versioned{5})) == 5);
+  auto e = co_await test::error_of(th.exec(shared::Versioned{5}));
+  CHECK(e.kind() == wasm_mt::error_kind::unknown_function);
+  CHECK_THAT(e.message(), Catch::Contains("is 'shared::Versioned', which is not the caller's"));
+  CHECK_THAT(e.message(), Catch::Contains("(closure 'shared::Versioned')"));
+
+  // exec_by_name is not checked: the name is the caller's promise.
+  CHECK((co_await th.exec_by_name<int>("shared::Versioned", {{"a", 2}, {"b", 3}})) == 5);
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);  // same name, same shape: runs
 }
 
 ASYNC_TEST_CASE("a program built from in-memory JS and wasm buffers", "[programs]") {

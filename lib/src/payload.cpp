@@ -1,8 +1,11 @@
 #include "wasm_mt/detail/payload.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace wasm_mt::detail {
 namespace {
@@ -28,6 +31,33 @@ incoming_buffers_scope::~incoming_buffers_scope() { current_incoming_count = pre
 void throw_bad_payload(std::string_view what, const std::exception& cause) {
   if (auto* own = dynamic_cast<const wasm_mt::error*>(&cause)) throw *own;
   throw wasm_mt::error(error_kind::bad_payload, std::string(what) + ": " + cause.what());
+}
+
+namespace {
+[[noreturn]] void throw_too_deep(std::string_view what, std::size_t depth) {
+  throw error(error_kind::bad_payload, std::string(what) + ": a value nested " + std::to_string(depth) +
+                                           " levels deep (arrays and objects); wasm_mt's limit is " +
+                                           std::to_string(max_nesting_depth));
+}
+}  // namespace
+
+void check_nesting(std::string_view json_text, std::string_view what) {
+  const std::size_t depth = json_text::nesting_depth(json_text);
+  if (depth > max_nesting_depth) throw_too_deep(what, depth);
+}
+
+void check_nesting(const nlohmann::json& value, std::string_view what) {
+  std::size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, std::size_t>> pending{{&value, 0}};
+  while (!pending.empty()) {
+    auto [at, depth] = pending.back();
+    pending.pop_back();
+    if (!at->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    for (const auto& item : *at)
+      if (item.is_structured()) pending.emplace_back(&item, depth + 1);
+  }
+  if (deepest > max_nesting_depth) throw_too_deep(what, deepest);
 }
 
 }  // namespace wasm_mt::detail

@@ -5,4 +5,13 @@
 
 std::string shared::WhichProgram::operator()() const { return "other_program"; }
 
+namespace shared {
+// The test program has a Versioned too, with one field: another closure under one name.
+struct Versioned {
+  int a = 0, b = 0;
+  int operator()() const { return a + b; }
+};
+WASM_MT_CLOSURE(Versioned, a, b)
+}  // namespace shared
+
 int main() {}

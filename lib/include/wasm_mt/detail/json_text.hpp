@@ -51,6 +51,10 @@ class reader {
   const char* end_;
 };
 
+// The deepest nesting of arrays and objects in `text`, strings skipped (1 for "[]").
+// Not a validator: any text gives a number, which the parse that follows checks.
+std::size_t nesting_depth(std::string_view text) noexcept;
+
 // Lengths and writers of values as nlohmann/json's dump() writes them; each writer
 // returns the end of what it wrote. A string is written quoted and escaped; its size is
 // npos when it is not valid UTF-8 (nlohmann/json refuses to write it).

@@ -91,6 +91,17 @@ T read_json(const nlohmann::json& j) {
 
 [[noreturn]] void throw_bad_payload(std::string_view what, const std::exception& cause);
 
+// Captures and results may nest arrays and objects this deep, no deeper: nlohmann/json
+// copies and writes values recursively, and a value some thousand levels deep overflows
+// the engine's stack (Node's main thread: a copy at about 1300 levels). Deeper values
+// fail with bad_payload, on either side, before anything recursive touches them.
+inline constexpr std::size_t max_nesting_depth = 256;
+
+// Throws bad_payload when `value` (text: nesting_depth) is nested deeper than
+// max_nesting_depth. Walks the value without recursion.
+void check_nesting(const nlohmann::json& value, std::string_view what);
+void check_nesting(std::string_view json_text, std::string_view what);
+
 // Throws error_kind::bad_payload when `value` cannot be written.
 template <class T>
 encoded encode(const T& value) {
@@ -100,10 +111,14 @@ encoded encode(const T& value) {
       out.json = scalar_to_json(value).view();
     } else if constexpr (plain_capture<T>) {
       out.json = encode_capture(value);
+    } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+      check_nesting(value, "cannot encode");  // before anything copies or writes it
+      out.json = value.dump();
     } else {
       outgoing_buffers_scope scope(out.buffers);
       nlohmann::json j;
       write_json(j, value);
+      check_nesting(j, "cannot encode");
       out.json = j.dump();
     }
   } catch (const std::exception& e) {
@@ -116,6 +131,7 @@ encoded encode(const T& value) {
 template <class T>
 T decode_parsed(std::string_view json_text, std::size_t buffer_count) {
   try {
+    check_nesting(json_text, "cannot decode");
     incoming_buffers_scope scope(buffer_count);
     return read_json<T>(nlohmann::json::parse(json_text));
   } catch (const wasm_mt::error&) {

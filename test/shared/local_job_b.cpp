@@ -1,0 +1,10 @@
+#include "local_jobs.hpp"
+
+namespace {
+struct Job {
+  char operator()() const { return 'b'; }
+};
+WASM_MT_CLOSURE(Job)
+}  // namespace
+
+wasm_mt::future<char> local_jobs::run_job_b(wasm_mt::thread& th) { return th.exec(Job{}); }
