@@ -9,7 +9,7 @@
 // (Emscripten's string helpers reach every glue module through library_wasm_mt.js, whose
 // functions are the only way in.)
 var wasmMtCoreLibrary = {
-  $wasmMt__deps: ['$wasmMtProtocol'],
+  $wasmMt__deps: ['$wasmMtProtocol', '$handleException'],
   $wasmMt: {
     // Event types of wasm_mt_on_message (lib/include/wasm_mt/detail/glue.hpp).
     EVENT: {
@@ -37,6 +37,8 @@ var wasmMtCoreLibrary = {
     // Calls C++ with `message` as the inbox and returns what C++ returns (a reply: 1 when
     // it matched a pending request). In a worker an escaping JS exception (a wasm trap,
     // abort, exit, a JS stack overflow) means the instance is dead: reported as a crash.
+    // Elsewhere it goes where Emscripten sends an exception from a callback into wasm
+    // (handleException): exit() ends the program quietly, anything else is thrown on.
     deliver: function (message, type, handle, id, arg, arg2, textLength, bufferCount) {
       if (wasmMt.crashed) return 0;
       var previous = wasmMt.inbox;
@@ -44,8 +46,7 @@ var wasmMtCoreLibrary = {
       try {
         return _wasm_mt_on_message(type, handle, id, arg, arg2, textLength, bufferCount);
       } catch (e) {
-        if (!wasmMt.isWorker) throw e;
-        wasmMt.crash(e);
+        if (wasmMt.isWorker) wasmMt.crash(e); else handleException(e);
         return 0;
       } finally {
         wasmMt.inbox = previous;

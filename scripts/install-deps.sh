@@ -2,14 +2,17 @@
 # Installs what wasm_mt needs to build and test, on Debian 12 (or uses what is there).
 #   scripts/install-deps.sh            toolchain: Emscripten, nlohmann/json, Catch2, CMake
 #   scripts/install-deps.sh --browsers also Chromium, Firefox ESR, WebKitGTK + Xvfb
+#   scripts/install-deps.sh --fuzz     also a native clang with libFuzzer and sanitizers
 # An Emscripten SDK already on PATH (emcc) is used as it is.
 set -euo pipefail
 
 want_browsers=0
+want_fuzz=0
 for arg in "$@"; do
   case "$arg" in
     --browsers) want_browsers=1 ;;
-    *) echo "usage: $0 [--browsers]" >&2; exit 2 ;;
+    --fuzz) want_fuzz=1 ;;
+    *) echo "usage: $0 [--browsers] [--fuzz]" >&2; exit 2 ;;
   esac
 done
 
@@ -27,6 +30,11 @@ if [ "$want_browsers" = 1 ]; then
   command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
   command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
   command -v xvfb-run >/dev/null 2>&1 || missing+=(xvfb xauth)
+fi
+
+if [ "$want_fuzz" = 1 ]; then
+  command -v clang++-14 >/dev/null 2>&1 || command -v clang++ >/dev/null 2>&1 || missing+=(clang-14)
+  ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || missing+=(libclang-rt-14-dev)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

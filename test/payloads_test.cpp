@@ -192,6 +192,23 @@ ASYNC_TEST_CASE("plain captures decode as they would through a JSON value", "[pa
   CHECK_THAT(unwritable.message(), Catch::Contains("cannot encode"));
 }
 
+// What the codec's fuzz target found (scripts/fuzz.sh): each once read as a value.
+TEST_CASE("text that is not JSON is never read as a value: leading zeros, a NUL byte", "[payloads]") {
+  CHECK_FALSE(wasm_mt::detail::scalar_from_json<int>("023"));
+  CHECK_FALSE(wasm_mt::detail::scalar_from_json<int>("-01"));
+  CHECK(wasm_mt::detail::scalar_from_json<int>("0") == 0);
+  CHECK(wasm_mt::detail::scalar_from_json<int>("-0") == 0);
+  for (std::string text : {std::string("023"), std::string("5\0[[[", 5), std::string("{\"a\":1}\0", 8)}) {
+    INFO(text);
+    try {
+      (void)wasm_mt::detail::decode<nlohmann::json>(text, 0);
+      FAIL("decoded");
+    } catch (const wasm_mt::error& e) {
+      CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+    }
+  }
+}
+
 // The direct way (detail/json_text.hpp) against nlohmann/json itself, on random values and
 // on random damage to their text: every text the direct way writes must be nlohmann's
 // value, and every text it reads must read as nlohmann reads it.

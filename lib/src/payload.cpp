@@ -44,6 +44,9 @@ namespace {
 void check_nesting(std::string_view json_text, std::string_view what) {
   const std::size_t depth = json_text::nesting_depth(json_text);
   if (depth > max_nesting_depth) throw_too_deep(what, depth);
+  // nlohmann/json would end the text there and read what came before.
+  if (json_text.find('\0') != std::string_view::npos)
+    throw error(error_kind::bad_payload, std::string(what) + ": JSON text holds a NUL byte");
 }
 
 void check_nesting(const nlohmann::json& value, std::string_view what) {

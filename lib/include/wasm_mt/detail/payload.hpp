@@ -98,7 +98,8 @@ T read_json(const nlohmann::json& j) {
 inline constexpr std::size_t max_nesting_depth = 256;
 
 // Throws bad_payload when `value` (text: nesting_depth) is nested deeper than
-// max_nesting_depth. Walks the value without recursion.
+// max_nesting_depth, or when text holds a NUL byte (which nlohmann/json takes for its
+// end). Walks the value without recursion.
 void check_nesting(const nlohmann::json& value, std::string_view what);
 void check_nesting(std::string_view json_text, std::string_view what);
 

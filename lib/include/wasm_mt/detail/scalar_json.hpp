@@ -42,6 +42,9 @@ std::optional<T> scalar_from_json(std::string_view text) {
     if (text == "false") return false;
     return std::nullopt;
   } else {
+    // JSON has no leading zeros ("023"), which from_chars would take.
+    const std::size_t first_digit = !text.empty() && text[0] == '-' ? 1 : 0;
+    if (text.size() > first_digit + 1 && text[first_digit] == '0') return std::nullopt;
     T value{};
     auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (failure != std::errc{} || end != text.data() + text.size()) return std::nullopt;

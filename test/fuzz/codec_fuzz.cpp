@@ -1,0 +1,184 @@
+// Coverage-guided fuzzing (libFuzzer) of the codec that reads and writes JSON text without
+// nlohmann/json (detail/json_text.hpp, plain_capture.hpp, scalar_json.hpp), differential
+// against nlohmann/json, under AddressSanitizer and UndefinedBehaviorSanitizer. Built
+// natively: the codec is plain C++ (scripts/fuzz.sh).
+//
+// Every input is, in turn: JSON text a worker might receive (whatever the codec accepts,
+// nlohmann/json must read to the same value; nothing may read or write out of bounds),
+// and the bytes of a capture to send (the codec must write nlohmann/json's own text,
+// which reads back to the same capture).
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include <wasm_mt/detail/plain_capture.hpp>
+#include <wasm_mt/detail/scalar_json.hpp>
+
+namespace fuzz {
+
+// A plain capture of every field kind. (What WASM_MT_CLOSURE defines for it, written out:
+// closure.hpp needs Emscripten.)
+struct Capture {
+  std::int64_t n = 0;
+  std::string s;
+  bool b = false;
+  double d = 0;
+  std::uint64_t u = 0;
+  short h = 0;
+  std::string t;
+};
+template <class C, class Visit>
+  requires std::is_same_v<std::remove_const_t<C>, Capture>
+void wasm_mt_visit_fields(C& c, Visit&& visit) {
+  visit("n", c.n);
+  visit("s", c.s);
+  visit("b", c.b);
+  visit("d", c.d);
+  visit("u", c.u);
+  visit("h", c.h);
+  visit("t", c.t);
+}
+constexpr bool wasm_mt_capture_fields_are_plain(const Capture*) { return true; }
+void to_json(nlohmann::json& j, const Capture& c) {
+  j = nlohmann::json::object();
+  wasm_mt_visit_fields(c, [&j](const char* name, const auto& field) { j.emplace(name, field); });
+}
+void from_json(const nlohmann::json& j, Capture& c) {
+  wasm_mt_visit_fields(c, [&j](const char* name, auto& field) { j.at(name).get_to(field); });
+}
+
+[[noreturn]] void disagree(const char* what) {
+  std::fprintf(stderr, "codec and nlohmann/json disagree: %s\n", what);
+  std::abort();
+}
+
+bool same(const Capture& a, const Capture& b) {
+  return a.n == b.n && a.s == b.s && a.b == b.b && std::memcmp(&a.d, &b.d, sizeof a.d) == 0 && a.u == b.u &&
+         a.h == b.h && a.t == b.t;
+}
+
+std::size_t depth_of(const nlohmann::json& j) {
+  std::size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, std::size_t>> pending{{&j, 0}};
+  while (!pending.empty()) {
+    auto [at, depth] = pending.back();
+    pending.pop_back();
+    if (!at->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    for (const auto& item : *at) pending.emplace_back(&item, depth + 1);
+  }
+  return deepest;
+}
+
+template <class T>
+void check_scalar(std::string_view text, const nlohmann::json& parsed) {
+  auto direct = wasm_mt::detail::scalar_from_json<T>(text);
+  if (!direct) return;
+  if (parsed.is_discarded()) disagree("a scalar the codec read does not parse");
+  try {
+    if (parsed.get<T>() != *direct) disagree("a scalar reads as another value");
+  } catch (const nlohmann::json::exception&) {
+    disagree("a scalar the codec read does not convert");
+  }
+}
+
+// Reading: `text` as a worker (or a caller) receives it.
+void read(std::string_view text) {
+  // (Never deeper than wasm_mt's limit past this point: deeper text is refused first.)
+  if (wasm_mt::detail::json_text::nesting_depth(text) > 256) return;
+  const auto parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  // (nlohmann/json ends its input at a NUL byte; wasm_mt refuses text that holds one.)
+  const bool has_nul = text.find('\0') != std::string_view::npos;
+  if (!parsed.is_discarded() && !has_nul && depth_of(parsed) != wasm_mt::detail::json_text::nesting_depth(text))
+    disagree("nesting depth");
+
+  Capture direct;
+  if (wasm_mt::detail::decode_capture(text, direct)) {
+    if (parsed.is_discarded()) disagree("a capture the codec read does not parse");
+    Capture through;
+    try {
+      through = parsed.get<Capture>();
+    } catch (const nlohmann::json::exception&) {
+      disagree("a capture the codec read does not convert");
+    }
+    if (!same(direct, through)) disagree("a capture reads as another value");
+  }
+
+  check_scalar<int>(text, parsed);
+  check_scalar<std::int64_t>(text, parsed);
+  check_scalar<std::uint64_t>(text, parsed);
+  check_scalar<short>(text, parsed);
+  check_scalar<unsigned char>(text, parsed);
+  check_scalar<bool>(text, parsed);
+
+  // A string token on its own.
+  wasm_mt::detail::json_text::reader in(text);
+  std::size_t size = 0;
+  if (in.string_size(size)) {
+    std::string value(size, '\0');
+    in.read_string(value.data());
+    const bool whole = in.at_end();
+    if (whole) {
+      if (parsed.is_discarded() || !parsed.is_string()) disagree("a string the codec read does not parse");
+      if (parsed.get<std::string>() != value) disagree("a string reads as another value");
+    }
+  }
+}
+
+// Writing: a capture made of the input's bytes.
+void write(const std::uint8_t* data, std::size_t size) {
+  Capture c;
+  auto take = [&](void* into, std::size_t n) {
+    std::size_t k = std::min(n, size);
+    std::memset(into, 0, n);
+    std::memcpy(into, data, k);
+    data += k;
+    size -= k;
+  };
+  take(&c.n, sizeof c.n);
+  take(&c.b, 1);
+  c.b = (reinterpret_cast<unsigned char&>(c.b) & 1) != 0;
+  take(&c.d, sizeof c.d);
+  if (!std::isfinite(c.d)) c.d = 0;  // nlohmann writes null for these: not a plain value
+  take(&c.u, sizeof c.u);
+  take(&c.h, sizeof c.h);
+  std::size_t half = size / 2;
+  c.s.assign(reinterpret_cast<const char*>(data), half);
+  c.t.assign(reinterpret_cast<const char*>(data) + half, size - half);
+
+  std::string theirs;
+  bool they_write = true;
+  try {
+    theirs = nlohmann::json(c).dump();
+  } catch (const nlohmann::json::exception&) {
+    they_write = false;  // a string that is not UTF-8
+  }
+  std::string ours;
+  bool we_write = true;
+  try {
+    ours = wasm_mt::detail::encode_capture(c);
+  } catch (const nlohmann::json::exception&) {
+    we_write = false;
+  }
+  if (we_write != they_write) disagree("one writes a capture the other refuses");
+  if (!we_write) return;
+  // (The same members in the struct's order: nlohmann/json's object sorts its keys.)
+  const auto read_back = nlohmann::json::parse(ours, nullptr, false);
+  if (read_back.is_discarded() || read_back != nlohmann::json::parse(theirs)) disagree("a capture is written as another value");
+  Capture back;
+  if (!wasm_mt::detail::decode_capture(ours, back) || !same(back, c)) disagree("a written capture does not read back");
+}
+
+}  // namespace fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz::read(std::string_view(reinterpret_cast<const char*>(data), size));
+  fuzz::write(data, size);
+  return 0;
+}
