@@ -1,8 +1,9 @@
 // wasm_mt bootstrap, part 2 (--extern-post-js: runs once the script has loaded). In a
 // wasm_mt worker whose program is a MODULARIZE factory, calls the factory: the UMD
-// define() glue/boot_pre.js caught (classic script), module.exports (CommonJS), or the
-// default export of the script itself (ES module). A program built without MODULARIZE
-// has started already (its glue set wasmMtBoot.module). Not preprocessed.
+// define() glue/boot_pre.js caught (classic script), module.exports (CommonJS), or
+// Module, the factory an ES module exports (wasm_mt's ES module builds keep the default
+// EXPORT_NAME: library_wasm_mt.js checks). A program built without MODULARIZE has
+// started already (its glue set wasmMtBoot.module). Not preprocessed.
 (function (boot) {
   if (!boot) return;
   if (boot.ownsDefine) delete (typeof globalThis == 'object' ? globalThis : self).define;
@@ -19,5 +20,5 @@
   };
   if (boot.factory) return start(boot.factory);
   if (typeof module == 'object' && module && typeof module.exports == 'function') return start(module.exports);
-  import(/* webpackIgnore: true */ /* @vite-ignore */ boot.scriptUrl).then(function (exports) { start(exports['default']); }, boot.fail);
+  start(typeof Module == 'function' ? Module : null);
 })(wasmMtBoot);

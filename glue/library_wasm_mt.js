@@ -24,6 +24,10 @@
   if (typeof MODULARIZE != 'undefined' && MODULARIZE === 'instance') {
     refuse('-sMODULARIZE=instance is not supported: use -sMODULARIZE (a factory), with or without -sEXPORT_ES6.');
   }
+  if (EXPORT_ES6 && EXPORT_NAME !== 'Module') {
+    refuse('-sEXPORT_ES6 with -sEXPORT_NAME=' + EXPORT_NAME + ': keep the default EXPORT_NAME (what you import is the ' +
+           'default export, whatever its name), which is how a wasm_mt worker finds the factory to start.');
+  }
   if (ENVIRONMENT_MAY_BE_WEB && !ENVIRONMENT_MAY_BE_WORKER) {
     refuse('threads in a browser are Web Workers: build with -sENVIRONMENT=web,worker (or leave ENVIRONMENT unset).');
   }

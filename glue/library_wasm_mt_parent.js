@@ -36,7 +36,7 @@ var wasmMtParentLibrary = {
       try {
         if (!program) throw new Error('no program with id ' + programId);
         if (!program.module) throw new Error('the program has no compiled module (was Module.instantiateWasm overridden?)');
-        entry.worker = W.newWorker(program, label);
+        entry.worker = W.newWorker(program, label, entry);
         W.listen(entry);
         W.postInit(entry, program, label);
       } catch (e) {
@@ -53,41 +53,47 @@ var wasmMtParentLibrary = {
       return handle;
     },
 
-    // A Worker running `program`. Browser workers are named wasm_mt[:label], which is how
-    // the program's glue knows to be a wasm_mt worker there (Node: workerData).
-    newWorker: function (program, label) {
-      var tag = wasmMtProtocol.TAG;
+    // A Worker running `program`. How its glue knows to be a wasm_mt worker
+    // (glue/boot_pre.js): a browser worker is named wasm_mt[:label]; a Node worker gets
+    // the argument --wasm_mt/2-worker.
+    newWorker: function (program, label, entry) {
 #if ENVIRONMENT_MAY_BE_NODE
       if (ENVIRONMENT_IS_NODE) {
         var threads = require('worker_threads');
-        var data = { 'wasm_mt': tag, 'url': program.url };
-        if (!program.url) return new threads.Worker(program.text, { eval: true, workerData: data });
+        var argv = ['--' + wasmMtProtocol.TAG + '-worker'];
+        if (!program.url) return new threads.Worker(program.text, { eval: true, argv: argv });
         var target = /^(file|data):/.test(program.url) ? new URL(program.url) : program.url;
-        return new threads.Worker(target, { workerData: data });
+        return new threads.Worker(target, { argv: argv });
       }
 #endif
       var options = { 'type': program.type, 'name': wasmMtProtocol.WORKER_NAME + (label ? ':' + label : '') };
       if (Module['wasmMtCreateWorker']) return Module['wasmMtCreateWorker'](program.url, options);
+      if (typeof location != 'undefined' && !/^(blob|data):/.test(program.url) &&
+          new URL(program.url, location.href).origin !== location.origin) {
+        entry.shim = true;
+        return new Worker(wasmMtParent.crossOriginShim(program), options);
+      }
 #if EXPORT_ES6
       // The form bundlers (Vite, webpack) recognise: they bundle the worker with the app.
       // Its options must be literal, so the label reaches the worker by its init only.
       if (program.bundled) return new Worker(new URL('{{{ TARGET_JS_NAME }}}', import.meta.url), { type: 'module', name: 'wasm_mt' });
 #endif
-      if (typeof location != 'undefined' && !/^(blob|data):/.test(program.url) &&
-          new URL(program.url, location.href).origin !== location.origin) {
-        return new Worker(wasmMtParent.crossOriginShim(program), options);
-      }
       return new Worker(program.url, options);
     },
 
     // A same-origin blob: script that loads a script from another origin (a CDN): a
     // Worker's own script must be same-origin, what it imports need not be. The page's
-    // Content-Security-Policy must allow blob: workers (worker-src).
+    // Content-Security-Policy must allow blob: workers (worker-src). A module is imported
+    // asynchronously: the shim keeps the messages that arrive meanwhile, for the
+    // program's bootstrap to take (glue/boot_pre.js).
     crossOriginShim: function (program) {
       var url = JSON.stringify(program.url);
       var crashed = JSON.stringify(wasmMtProtocol.message(wasmMtProtocol.MSG.CRASHED, { 'message': '' }));
       var text = program.type == 'module'
-        ? 'globalThis.wasmMtScriptUrl = ' + url + ';\n' +
+        ? 'var early = [];\n' +
+          'var keep = function (event) { early.push(event.data); };\n' +
+          'self.addEventListener("message", keep);\n' +
+          'self.wasmMtTakeEarlyMessages = function () { self.removeEventListener("message", keep); return early; };\n' +
           'import(' + url + ').catch(function (e) {\n' +
           '  var report = ' + crashed + ';\n' +
           '  report.message = "cannot load " + ' + url + ' + ": " + e;\n' +
@@ -102,7 +108,8 @@ var wasmMtParentLibrary = {
     postInit: function (entry, program, label) {
       var W = wasmMtParent;
       var init = { 'label': label, 'base': wasmMtPrograms.baseUrl,
-                   'program': { 'url': program.url, 'type': program.type, 'text': program.text, 'module': program.module } };
+                   'program': { 'url': program.url, 'type': program.type, 'text': program.text, 'module': program.module,
+                                'bundled': program.bundled } };
       if (W.cloneModules) {
         try {
           entry.worker.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.INIT, init));
@@ -113,7 +120,8 @@ var wasmMtParentLibrary = {
       }
       wasmMtPrograms.bytesOf(program).then(function (bytes) {
         if (!W.workers.has(entry.handle)) return;
-        init['program'] = { 'url': program.url, 'type': program.type, 'text': program.text, 'bytes': bytes };
+        init['program'] = { 'url': program.url, 'type': program.type, 'text': program.text, 'bytes': bytes,
+                            'bundled': program.bundled };
         entry.worker.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.INIT, init));
       }).catch(function (e) {
         W.died(entry, 'cannot send the program to the worker: ' + wasmMt.errorText(e), wasmMt.errorStack(e));
@@ -198,6 +206,10 @@ var wasmMtParentLibrary = {
       var W = wasmMtParent;
       if (!W.workers.has(entry.handle)) return;
       var type = entry.starting ? wasmMt.EVENT.THREAD_FAILED : wasmMt.EVENT.THREAD_CRASHED;
+      if (entry.starting && entry.shim) {
+        message = (message || 'worker died') + ' (its script is on another origin, so it was started from a blob: URL: ' +
+                  'the page\'s Content-Security-Policy must allow blob: workers, worker-src blob:)';
+      }
       W.terminate(entry.handle);
       wasmMt.deliver({ 'message': message || 'worker died', 'stack': stack || '', 'running': running },
                      type, entry.handle, 0, 0, 0, 0, 0);

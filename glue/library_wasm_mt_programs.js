@@ -5,7 +5,8 @@
 //
 // Where this program's files are, through Emscripten's public options only:
 //  - its script: Module.mainScriptUrlOrBlob when given (as for pthreads), else (ES module
-//    builds) new URL('<name>.mjs', import.meta.url), which bundlers rewrite, else
+//    builds) import.meta.url, its threads started through the literal
+//    new Worker(new URL('<name>.mjs', import.meta.url)) that bundlers rewrite, else
 //    locateFile('<name>.js');
 //  - its wasm: Module.wasmBinary when given, else the URL Emscripten itself would use:
 //    locateFile('<name>.wasm'), or new URL('<name>.wasm', import.meta.url) in an ES module
@@ -52,7 +53,7 @@ var wasmMtProgramsLibrary = {
         return { url: typeof given == 'string' ? given : URL.createObjectURL(given), bundled: false };
       }
 #if EXPORT_ES6
-      return { url: new URL('{{{ TARGET_JS_NAME }}}', import.meta.url).href, bundled: true };
+      return { url: import.meta.url, bundled: true };
 #else
       return { url: locateFile('{{{ TARGET_JS_NAME }}}'), bundled: false };
 #endif

@@ -11,6 +11,7 @@ var wasmMtWorkerLibrary = {
   $wasmMtWorker__postset: 'wasmMtWorker.start();',
   $wasmMtWorker: {
     boot: null,
+    port: null,  // to the parent
     outbox: null,
     // Requests started and not yet answered: a crash report names them, so the parent
     // knows which of its pending requests never ran.
@@ -34,15 +35,22 @@ var wasmMtWorkerLibrary = {
       W.compiledJs = new Map();
       wasmMt.isWorker = true;
       wasmMt.crash = W.crash;
-      W.outbox = wasmMtProtocol.outbox(function (message, transfer) {
-        boot.port.postMessage(message, transfer);
-      }, W.crash);
       W.init = new Promise(function (resolve) { W.receivedInit = resolve; });
-      boot.listen(W.onMessage);  // the messages that came first, then the rest
-      if (!boot.isNode) {
+#if ENVIRONMENT_MAY_BE_NODE
+      if (boot.isNode) {
+        W.port = require('worker_threads').parentPort;  // (it keeps messages until listened to)
+        W.port.on('message', W.onMessage);
+      } else
+#endif
+      {
+        W.port = self;
+        boot.listen(W.onMessage);  // the messages that came first, then the rest
         self.addEventListener('error', function (event) { W.crash(event.error || event.message); });
         self.addEventListener('unhandledrejection', function (event) { W.crash(event.reason); });
       }
+      W.outbox = wasmMtProtocol.outbox(function (message, transfer) {
+        W.port.postMessage(message, transfer);
+      }, W.crash);
     },
 
     // Replies go out at once when they are all this worker owes (the parent is waiting:
@@ -123,7 +131,7 @@ var wasmMtWorkerLibrary = {
         wasmMtPrograms.baseUrl = message['base'];
         var compiled = program['module'] ? Promise.resolve(program['module']) : WebAssembly.compile(program['bytes']);
         return compiled.then(function (module) {
-          wasmMtPrograms.all.set(0, { url: program['url'], bundled: false, type: program['type'] || 'classic',
+          wasmMtPrograms.all.set(0, { url: program['url'], bundled: !!program['bundled'], type: program['type'] || 'classic',
                                       text: program['text'], module: module, wasmUrl: null,
                                       bytes: program['bytes'] || null });
           return WebAssembly.instantiate(module, imports).then(function (instance) {
@@ -161,7 +169,7 @@ var wasmMtWorkerLibrary = {
         // caught here, not in a batch.
         W.outbox.flush();
         try {
-          W.boot.port.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.REPLY, { 'id': id, 'ok': true, 'value': value }));
+          W.port.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.REPLY, { 'id': id, 'ok': true, 'value': value }));
         } catch (e) {
           W.replyJsError(id, 'bad_payload', new Error('exec_js result cannot be cloned: ' + wasmMt.errorText(e)));
         }

@@ -25,18 +25,27 @@ export const strictCsp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eva
                          "worker-src 'self' blob:; connect-src 'self'; style-src 'self' 'unsafe-inline'";
 
 // Serves files from `mounts`, a list of {prefix: '/x/', dir} (first match wins).
-// Resolves to {url, close()}. Port 0: a free one. cache: let browsers cache files (as a
-// deployed site would; the tests leave it off so a rebuild is always picked up).
-export function startServer(mounts, port = 0, { cache = false } = {}) {
+// Resolves to {url, close(), requests(path)}: requests(path) counts the requests for a
+// path so far. Port 0: a free one. cache: let browsers cache files (as a deployed site
+// would; the tests leave it off so a rebuild is always picked up). cors: let every
+// origin read every file (Access-Control-Allow-Origin: *), as a CDN does. policies:
+// more {'/prefix/': Content-Security-Policy} to serve every path under.
+export function startServer(mounts, port = 0, { cache = false, cors = false, policies = {} } = {}) {
+  const counts = new Map();
   const server = createServer(async (request, response) => {
     let path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
-    const csp = path === '/csp' || path.startsWith('/csp/');
-    if (csp) path = path.slice(4) || '/';
+    counts.set(path, (counts.get(path) || 0) + 1);
+    const headers = { 'Cache-Control': cache ? 'max-age=3600' : 'no-store' };
+    for (const [prefix, policy] of Object.entries({ '/csp/': strictCsp, ...policies })) {
+      if (!path.startsWith(prefix)) continue;
+      path = path.slice(prefix.length - 1);
+      headers['Content-Security-Policy'] = policy;
+      break;
+    }
     const isolated = path === '/isolated' || path.startsWith('/isolated/');
     if (isolated) path = path.slice(9) || '/';
     if (path.endsWith('/')) path += 'index.html';
-    const headers = { 'Cache-Control': cache ? 'max-age=3600' : 'no-store' };
-    if (csp) headers['Content-Security-Policy'] = strictCsp;
+    if (cors) headers['Access-Control-Allow-Origin'] = '*';
     if (isolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
@@ -65,6 +74,7 @@ export function startServer(mounts, port = 0, { cache = false } = {}) {
       resolve({
         url: `http://127.0.0.1:${server.address().port}`,
         close: () => new Promise(done => { server.closeAllConnections(); server.close(done); }),
+        requests: path => counts.get(path) || 0,
       });
     });
   });

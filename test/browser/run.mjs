@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoChecks } from './demos.mjs';
+import { noBlobPolicy, setupChecks } from './setups.mjs';
 import { engines } from './engines.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 
@@ -72,14 +73,16 @@ async function waitFor(engine, global, timeoutMs = pageTimeoutMs) {
   return JSON.parse(await engine.evaluate(`JSON.stringify(window.${global} || null)`));
 }
 
+// A demo page, or a setup page (setups.mjs): both leave window.demo.
 async function runDemo(engine, server, demo) {
+  if (demo.before) demo.before(server);
   await engine.open(server.url + demo.path);
   const page = await waitFor(engine, 'demo', 120000);
-  if (!page || !page.done) return { ok: false, details: ['the demo did not finish within 120 s'] };
+  if (!page || !page.done) return { ok: false, details: ['the page did not finish within 120 s', ...(page ? [JSON.stringify(page.results).slice(0, 2000)] : [])] };
   if (demo.screenshot && engine.name === 'chromium') {
     await engine.screenshot(join(resultsDir, `${demo.screenshot}-${engine.name}.png`));
   }
-  const problems = page.error ? [`the demo failed: ${page.error}`] : demo.check(page.results);
+  const problems = page.error ? [`the page failed: ${page.error}`] : demo.check(page.results, server);
   return { ok: problems.length === 0, details: problems };
 }
 
@@ -127,13 +130,18 @@ async function runEngine(name, server, expected, cells) {
 
 const resultsDir = join(options.build, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-const demos = demoChecks(options.build);
-const expected = [...suites.flatMap(suite => listTests(suite.spec).map(test => suite.name + test)), ...demos.map(d => d.name)];
-const server = await startServer([
+const mounts = [
   { prefix: '/demos/', dir: join(options.build, 'demos') },
+  { prefix: '/setups/', dir: join(testDir, 'setups') },
+  { prefix: '/setups/', dir: join(here, '..', 'setups', 'pages') },
   { prefix: '/', dir: testDir },
   { prefix: '/', dir: here },
-]);
+];
+// A second origin (another port) serving the same files to every origin, as a CDN.
+const cdn = await startServer(mounts, 0, { cors: true });
+const server = await startServer(mounts, 0, { policies: { '/csp-noblob/': noBlobPolicy(cdn.url) } });
+const demos = [...demoChecks(options.build), ...setupChecks(cdn.url)];
+const expected = [...suites.flatMap(suite => listTests(suite.spec).map(test => suite.name + test)), ...demos.map(d => d.name)];
 const cells = new Map();
 const versions = {};
 try {
@@ -144,6 +152,7 @@ try {
   }
 } finally {
   await server.close();
+  await cdn.close();
 }
 
 const width = Math.min(90, Math.max(...expected.map(t => t.length)));

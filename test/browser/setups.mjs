@@ -1,0 +1,47 @@
+// The setup program (test/setups/setup.cpp) on the pages users put it on: a classic
+// script, MODULARIZE and ES module factories, a web-only build, preloaded data, a script
+// from another origin (a CDN), inside the app's own worker. Each page leaves what the
+// program saw in window.demo.results (test/setups/pages/page.js); check(results, server)
+// returns the problems found. `other`: the second origin (a CDN) the pages load from.
+const same = (label, actual, expected) =>
+  JSON.stringify(actual) === JSON.stringify(expected) ? [] : [`${label}: expected ${JSON.stringify(expected)}, page shows ${JSON.stringify(actual)}`];
+
+// What every setup must have seen (as test/setups/run.cjs checks under Node).
+function saw(results, { data = false } = {}) {
+  const seen = results.seen || {};
+  return [
+    ...same('error', seen.error, undefined),
+    ...same('a closure on a thread', seen.add, 42),
+    ...same('the worker', seen.worker, { has_data: false, in_worker: true, label: 'setup' }),
+    ...same('a thread of a thread', seen.nested, 5),
+    ...same('a pool', seen.pool, 3),
+    ...same('preloaded data on the main thread', seen.main_data, data ? 'hello from the data package' : ''),
+    ...same("the worker's print reached Module.print", (results.lines || []).includes('printed by the worker'), true),
+  ];
+}
+
+export function setupChecks(other) {
+  const data = '/setups/setup_preload.data';
+  let dataRequests = 0;
+  return [
+    { name: 'setup: a classic <script>', path: '/setups/classic.html', check: r => saw(r) },
+    { name: 'setup: -sENVIRONMENT=web,worker', path: '/setups/web.html', check: r => saw(r) },
+    { name: 'setup: -sMODULARIZE (a UMD factory)', path: '/setups/modularize.html', check: r => saw(r) },
+    { name: 'setup: -sEXPORT_ES6 (module workers)', path: '/setups/es6.html', check: r => saw(r) },
+    { name: 'setup: --preload-file, not loaded again by workers', path: '/setups/preload.html',
+      before: server => { dataRequests = server.requests(data); },
+      check: (r, server) => [...saw(r, { data: true }), ...same('requests for the data package', server.requests(data) - dataRequests, 1)] },
+    { name: 'setup: the script on another origin (blob: worker)', path: `/setups/cross-origin.html?other=${other}`, check: r => saw(r) },
+    { name: 'setup: an ES module on another origin', path: `/setups/cross-origin-es6.html?other=${other}`, check: r => saw(r) },
+    { name: "setup: inside the app's own worker", path: '/setups/app-worker.html', check: r => saw(r) },
+    { name: 'setup: another origin under a CSP without blob: workers fails clearly', path: `/csp-noblob/setups/cross-origin-no-blob.html?other=${other}`,
+      check: r => {
+        const error = (r.seen || {}).error || '';
+        return /spawn_failed/.test(error) && /Content-Security-Policy/.test(error) ? [] : [`expected spawn_failed naming the Content-Security-Policy, saw ${JSON.stringify(r.seen || r)}`];
+      } },
+  ];
+}
+
+// The Content-Security-Policy of the no-blob page: the other origin's scripts, no blob: workers.
+export const noBlobPolicy = other =>
+  `default-src 'self'; script-src 'self' ${other} 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' ${other}`;

@@ -1,0 +1,64 @@
+// Runs a setup build under Node and checks what its main() saw (setup.cpp), or that a
+// web-only build holds no Node code. Prints "setup ok" or why not.
+//   node run.cjs <classic|preload|modularize|es6> <program>     node run.cjs web-only <program>
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const [setup, program] = process.argv.slice(2);
+
+function fail(why) {
+  console.log(`setup ${setup} FAILED: ${why}`);
+  process.exit(1);
+}
+
+// The program's printed lines must hold what it saw; `data`: the preloaded file is on
+// the main thread (and, everywhere, never in a worker).
+function check(lines, data) {
+  const line = lines.find(l => l.startsWith('setup: '));
+  if (!line) fail('no result line; printed: ' + JSON.stringify(lines));
+  const seen = JSON.parse(line.slice(7));
+  const problems = [];
+  const expect = (what, actual, expected) => {
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${what}: ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  };
+  expect('error', seen.error, undefined);
+  expect('add', seen.add, 42);
+  expect('worker', seen.worker, { has_data: false, in_worker: true, label: 'setup' });
+  expect('nested', seen.nested, 5);
+  expect('pool', seen.pool, 3);
+  expect('data on the main thread', seen.main_data, data ? 'hello from the data package' : '');
+  expect('the worker\'s print reached the main thread\'s', lines.includes('printed by the worker'), true);
+  if (problems.length) fail(problems.join('; '));
+  console.log(`setup ok: ${line}`);
+}
+
+// A factory's program, in this process: its print collects the lines.
+function runFactory(load) {
+  const lines = [];
+  const print = text => lines.push(text);
+  const deadline = Date.now() + 60000;
+  const poll = () => {
+    if (lines.some(l => l.startsWith('setup: '))) return check(lines, false);
+    if (Date.now() > deadline) fail('no result within 60 s; printed: ' + JSON.stringify(lines));
+    setTimeout(poll, 20);
+  };
+  load().then(factory => factory({ print, printErr: print })).catch(e => fail(e && e.stack || e));
+  poll();
+}
+
+if (setup === 'web-only') {
+  const text = fs.readFileSync(program, 'utf8');
+  const leaks = ['worker_threads', 'require('].filter(s => text.includes(s));
+  if (leaks.length) fail(`a -sENVIRONMENT=web,worker build holds Node code: ${leaks.join(', ')}`);
+  console.log(`setup ok: no Node code in ${path.basename(program)}`);
+} else if (setup === 'modularize') {
+  runFactory(async () => require(path.resolve(program)));
+} else if (setup === 'es6') {
+  runFactory(async () => (await import(pathToFileURL(path.resolve(program)).href)).default);
+} else {
+  // A plain program prints to stdout: run it as a user would.
+  const run = spawnSync(process.execPath, [program], { encoding: 'utf8', timeout: 60000, cwd: path.dirname(program) });
+  if (run.error || run.status !== 0) fail(`exit ${run.status} ${run.error || ''}: ${run.stderr}`);
+  check(run.stdout.split('\n'), setup === 'preload');
+}
