@@ -68,7 +68,9 @@ var wasmMtParentLibrary = {
 #endif
       var options = { 'type': program.type, 'name': wasmMtProtocol.WORKER_NAME + (label ? ':' + label : '') };
       if (Module['wasmMtCreateWorker']) return Module['wasmMtCreateWorker'](program.url, options);
-      if (typeof location != 'undefined' && !/^(blob|data):/.test(program.url) &&
+      // (A bundled program's URL, import.meta.url, can be a file: URL a bundler wrote in
+      // at build time, as webpack does: its workers are the bundler's, same-origin.)
+      if (typeof location != 'undefined' && /^https?:/.test(new URL(program.url, location.href).protocol) &&
           new URL(program.url, location.href).origin !== location.origin) {
         entry.shim = true;
         return new Worker(wasmMtParent.crossOriginShim(program), options);

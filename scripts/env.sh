@@ -19,13 +19,25 @@ wasm_mt_build() {
   cmake --build "$WASM_MT_BUILD" -j "$WASM_MT_JOBS"
 }
 
-# Installs the npm dev dependencies of each directory given (bench/, test/browser/),
-# where they are not installed yet.
+# Installs the npm dev dependencies of each directory given (bench/, test/browser/,
+# examples/vite/), where they are not installed yet.
 wasm_mt_npm_ci() {
   local dir
   for dir in "$@"; do
-    if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    if [ ! -f "$dir/node_modules/.package-lock.json" ]; then
       npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || return 1
     fi
   done
+}
+
+# Bundles the example app from the wasm the build made, with Vite (examples/vite) and
+# with webpack (examples/webpack), into $WASM_MT_BUILD/examples/{vite,webpack}/dist.
+wasm_mt_bundle_examples() {
+  wasm_mt_npm_ci "$WASM_MT_ROOT/examples/vite" "$WASM_MT_ROOT/examples/webpack" || return 1
+  export WASM_MT_VITE_WASM_DIR="$WASM_MT_BUILD/examples/vite/wasm"
+  (cd "$WASM_MT_ROOT/examples/vite" &&
+    npx --no-install vite build --logLevel warn --outDir "$WASM_MT_BUILD/examples/vite/dist" --emptyOutDir) || return 1
+  (cd "$WASM_MT_ROOT/examples/webpack" &&
+    npx --no-install webpack --output-path "$WASM_MT_BUILD/examples/webpack/dist" --stats errors-warnings &&
+    cp index.html "$WASM_MT_BUILD/examples/webpack/dist/")
 }

@@ -132,6 +132,8 @@ const resultsDir = join(options.build, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
 const mounts = [
   { prefix: '/demos/', dir: join(options.build, 'demos') },
+  { prefix: '/vite/', dir: join(options.build, 'examples', 'vite', 'dist') },
+  { prefix: '/webpack/', dir: join(options.build, 'examples', 'webpack', 'dist') },
   { prefix: '/setups/', dir: join(testDir, 'setups') },
   { prefix: '/setups/', dir: join(here, '..', 'setups', 'pages') },
   { prefix: '/', dir: testDir },

@@ -21,9 +21,17 @@ function saw(results, { data = false } = {}) {
 }
 
 export function setupChecks(other) {
+  // The example app, bundled by Vite and by webpack (scripts/env.sh, wasm_mt_bundle_examples).
+  const app = r => [...same('error', r.error, undefined), ...same('primes below 200000', r.primes_below_200000, 17984),
+                    ...(/^primes-[0-3]$/.test(r.label || '') ? [] : [`a pool thread's label: ${JSON.stringify(r.label)}`])];
+  const bundled = [
+    { name: 'example: an app bundled by Vite', path: '/vite/', check: app },
+    { name: 'example: an app bundled by webpack', path: '/webpack/', check: app },
+  ];
   const data = '/setups/setup_preload.data';
   let dataRequests = 0;
   return [
+    ...bundled,
     { name: 'setup: a classic <script>', path: '/setups/classic.html', check: r => saw(r) },
     { name: 'setup: -sENVIRONMENT=web,worker', path: '/setups/web.html', check: r => saw(r) },
     { name: 'setup: -sMODULARIZE (a UMD factory)', path: '/setups/modularize.html', check: r => saw(r) },
