@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 
+#include "wasm_mt/detail/build_checks.hpp"
 #include "wasm_mt/detail/noexcept_js_eh.hpp"
 #include "wasm_mt/detail/type_name.hpp"
 
