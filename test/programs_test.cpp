@@ -139,12 +139,17 @@ ASYNC_TEST_CASE("spawning threads of the running program compiles nothing again"
 }
 
 ASYNC_TEST_CASE("threads start from the wasm bytes where an engine cannot clone a compiled module", "[programs]") {
+  // The program's wasm was compiled streaming, and its bytes not kept: they are read
+  // again (once) only for an engine that cannot send the compiled module.
+  auto bytes_kept = [] { return EM_ASM_INT({ return wasmMtPrograms.all.get(0).bytes ? 1 : 0; }) != 0; };
+  CHECK_FALSE(bytes_kept());
   EM_ASM({ wasmMtParent.cloneModules = false; });
   auto th = co_await test::spawn("from bytes");
   auto nested = th.exec(Fib{3});
   EM_ASM({ wasmMtParent.cloneModules = true; });
   CHECK((co_await th.exec(shared::Multiply{7, 6})) == 42);
   CHECK((co_await std::move(nested)) == 2);
+  CHECK(bytes_kept());
 }
 
 ASYNC_TEST_CASE("a program that cannot be loaded gives load_failed", "[programs][errors]") {

@@ -1,6 +1,9 @@
 // Runs a setup build under Node and checks what its main() saw (setup.cpp), or that a
 // web-only build holds no Node code. Prints "setup ok" or why not.
-//   node run.cjs <classic|preload|modularize|es6> <program>     node run.cjs web-only <program>
+//   node run.cjs <classic|preload|modularize|es6|app-worker> <program>
+//   node run.cjs web-only <program>
+// app-worker: the program runs inside a worker_threads Worker of this process's own (not
+// one of wasm_mt's), and is the parent of its threads there.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -52,6 +55,25 @@ if (setup === 'web-only') {
   const leaks = ['worker_threads', 'require('].filter(s => text.includes(s));
   if (leaks.length) fail(`a -sENVIRONMENT=web,worker build holds Node code: ${leaks.join(', ')}`);
   console.log(`setup ok: no Node code in ${path.basename(program)}`);
+} else if (setup === 'app-worker') {
+  const { Worker } = require('node:worker_threads');
+  const lines = [];
+  const worker = new Worker(path.resolve(program), { stdout: true, stderr: true });
+  let text = '';
+  worker.stdout.on('data', chunk => { text += chunk; });
+  worker.stderr.on('data', chunk => { text += chunk; });
+  worker.on('error', e => fail(e && e.stack || e));
+  const deadline = Date.now() + 60000;
+  const poll = () => {
+    const all = text.split('\n');
+    if (all.some(l => l.startsWith('setup: '))) {
+      check(all, false);
+      return worker.terminate();
+    }
+    if (Date.now() > deadline) fail('no result within 60 s; printed: ' + JSON.stringify(all));
+    setTimeout(poll, 20);
+  };
+  poll();
 } else if (setup === 'modularize') {
   runFactory(async () => require(path.resolve(program)));
 } else if (setup === 'es6') {
