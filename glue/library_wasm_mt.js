@@ -6,18 +6,21 @@
 //   library_wasm_mt_programs.js  the running program and others (compiling, loading)
 //   library_wasm_mt_parent.js    spawning, talking to and terminating workers
 //   library_wasm_mt_worker.js    being a wasm_mt worker
-// None of these functions throws into C++ (they are declared noexcept there).
+// None of these functions throws into C++ (they are declared noexcept there): what can
+// fail (a text too long for a JS string, no memory for a copy) is caught and reported as
+// the request's or the worker's failure. Pointers and sizes are read as unsigned (>>> 0),
+// so a program may use memory past 2 GB.
 
 // Builds wasm_mt cannot run in, refused when linking rather than failing at run time.
 {{{ (function () {
   var refuse = function (why) { throw new Error('wasm_mt: ' + why); };
+  if (typeof WASM_WORKERS != 'undefined' && WASM_WORKERS) {
+    refuse('-sWASM_WORKERS is not supported: it needs SharedArrayBuffer. Build without it.');
+  }
   if (typeof SHARED_MEMORY != 'undefined' && SHARED_MEMORY || typeof USE_PTHREADS != 'undefined' && USE_PTHREADS ||
       typeof PTHREADS != 'undefined' && PTHREADS) {
     refuse('-pthread is not supported: wasm_mt threads share no memory, and a pthreads build needs ' +
            'SharedArrayBuffer (cross-origin isolation). Build without -pthread.');
-  }
-  if (typeof WASM_WORKERS != 'undefined' && WASM_WORKERS) {
-    refuse('-sWASM_WORKERS is not supported: it needs SharedArrayBuffer. Build without it.');
   }
   if (MINIMAL_RUNTIME) refuse('-sMINIMAL_RUNTIME is not supported (wasm_mt uses Module.instantiateWasm and locateFile).');
   if (SINGLE_FILE) refuse('-sSINGLE_FILE is not supported yet: threads load the program\'s .wasm file.');
@@ -70,31 +73,49 @@ var wasmMtLibrary = {
 
   wasm_mt_js_spawn__deps: ['$wasmMtParent'],
   wasm_mt_js_spawn: function (programId, label, labelLength) {
-    return wasmMtParent.spawn(programId, UTF8ToString(label, labelLength));
+    var text = '';
+    try {
+      text = UTF8ToString(label >>> 0, labelLength >>> 0);
+    } catch (ignored) {  // a label too long for a JS string: the thread goes unnamed
+    }
+    return wasmMtParent.spawn(programId, text);
   },
 
   // One ArrayBuffer copy of each buffer_ref {data, size} at `pointer`.
   $wasmMtCopyBuffers: function (pointer, count) {
+    pointer >>>= 0;
     if (!count) return undefined;
     var buffers = [];
     for (var i = 0; i < count; i++) {
-      var data = HEAPU32[(pointer >> 2) + 2 * i];
-      var size = HEAPU32[(pointer >> 2) + 2 * i + 1];
+      var data = HEAPU32[(pointer >>> 2) + 2 * i];
+      var size = HEAPU32[(pointer >>> 2) + 2 * i + 1];
       buffers.push(HEAPU8.slice(data, data + size).buffer);
     }
     return buffers;
   },
 
+  // Posting a request: 1 when it is on its way, 0 when it could not be made (C++ fails it).
   wasm_mt_js_post_call__deps: ['$wasmMtParent', '$wasmMtCopyBuffers'],
   wasm_mt_js_post_call: function (handle, id, fn, sig, json, jsonLength, buffers, bufferCount) {
-    var copies = wasmMtCopyBuffers(buffers, bufferCount);
-    wasmMtParent.post(handle, wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json, jsonLength), copies), copies);
+    try {
+      var copies = wasmMtCopyBuffers(buffers, bufferCount);
+      var message = wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies);
+      wasmMtParent.post(handle, message, copies);
+      return 1;
+    } catch (e) {
+      return 0;
+    }
   },
 
   wasm_mt_js_post_exec_js__deps: ['$wasmMtParent'],
   wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, isAsync, raw) {
-    wasmMtParent.post(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, {
-      'id': id >>> 0, 'code': UTF8ToString(code, codeLength), 'async': !!isAsync, 'raw': !!raw }));
+    try {
+      wasmMtParent.post(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, {
+        'id': id >>> 0, 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw }));
+      return 1;
+    } catch (e) {
+      return 0;
+    }
   },
 
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],
@@ -102,16 +123,26 @@ var wasmMtLibrary = {
     wasmMtParent.terminate(handle);
   },
 
+  // A reply that cannot be made (a result too long for a JS string, no memory for its
+  // copy) is replied as that error instead.
   wasm_mt_js_reply__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
   wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
     id >>>= 0;
-    wasmMtWorker.replied(id);
-    if (ok) {
-      var copies = wasmMtCopyBuffers(buffers, bufferCount);
-      wasmMtWorker.post(wasmMtProtocol.valueReply(id, UTF8ToString(text, textLength), copies), copies);
-    } else {
-      wasmMtWorker.post(wasmMtProtocol.errorReply(id, UTF8ToString(kind, kindLength), UTF8ToString(text, textLength)));
+    var reply, copies;
+    try {
+      if (ok) {
+        copies = wasmMtCopyBuffers(buffers, bufferCount);
+        reply = wasmMtProtocol.valueReply(id, UTF8ToString(text >>> 0, textLength >>> 0), copies);
+      } else {
+        reply = wasmMtProtocol.errorReply(id, UTF8ToString(kind >>> 0, kindLength >>> 0), UTF8ToString(text >>> 0, textLength >>> 0));
+      }
+    } catch (e) {
+      copies = undefined;
+      reply = wasmMtProtocol.errorReply(id, 'bad_payload', 'the worker cannot send its ' + (ok ? 'result' : 'error') +
+                                        ' (' + (textLength >>> 0) + ' bytes): ' + wasmMt.errorText(e));
     }
+    wasmMtWorker.post(reply, copies);
+    wasmMtWorker.replied(id);
   },
 
   wasm_mt_js_inbox_text_length__deps: ['$wasmMt'],
@@ -121,21 +152,23 @@ var wasmMtLibrary = {
 
   wasm_mt_js_inbox_text_copy__deps: ['$wasmMt'],
   wasm_mt_js_inbox_text_copy: function (which, destination, capacity) {
-    return wasmMt.writeText(wasmMt.text(which), destination, capacity);
+    return wasmMt.writeText(wasmMt.text(which), destination >>> 0, capacity >>> 0);
   },
 
   wasm_mt_js_inbox_buffer_length__deps: ['$wasmMt'],
   wasm_mt_js_inbox_buffer_length: function (index) {
+    index >>>= 0;
     var buffers = wasmMt.inbox && wasmMt.inbox['buffers'];
     return buffers && index < buffers.length ? buffers[index].byteLength : 0;
   },
 
   wasm_mt_js_inbox_buffer_copy__deps: ['$wasmMt'],
   wasm_mt_js_inbox_buffer_copy: function (index, destination, capacity) {
+    index >>>= 0;
     var buffers = wasmMt.inbox && wasmMt.inbox['buffers'];
     if (!buffers || index >= buffers.length) return 0;
-    var size = Math.min(buffers[index].byteLength, capacity);
-    HEAPU8.set(new Uint8Array(buffers[index], 0, size), destination);
+    var size = Math.min(buffers[index].byteLength, capacity >>> 0);
+    HEAPU8.set(new Uint8Array(buffers[index], 0, size), destination >>> 0);
     return size;
   },
 
@@ -146,12 +179,21 @@ var wasmMtLibrary = {
 
   wasm_mt_js_load_program_url__deps: ['$wasmMtPrograms'],
   wasm_mt_js_load_program_url: function (token, jsUrl, jsLength, wasmUrl, wasmLength) {
-    wasmMtPrograms.loadUrl(token >>> 0, UTF8ToString(jsUrl, jsLength), UTF8ToString(wasmUrl, wasmLength));
+    try {
+      wasmMtPrograms.loadUrl(token >>> 0, UTF8ToString(jsUrl >>> 0, jsLength >>> 0), UTF8ToString(wasmUrl >>> 0, wasmLength >>> 0));
+    } catch (e) {
+      wasmMtPrograms.loaded(token >>> 0, Promise.reject(e));
+    }
   },
 
   wasm_mt_js_load_program_buffers__deps: ['$wasmMtPrograms'],
   wasm_mt_js_load_program_buffers: function (token, js, jsLength, wasm, wasmLength) {
-    wasmMtPrograms.loadBuffers(token >>> 0, UTF8ToString(js, jsLength), HEAPU8.slice(wasm, wasm + wasmLength));
+    wasm >>>= 0;
+    try {
+      wasmMtPrograms.loadBuffers(token >>> 0, UTF8ToString(js >>> 0, jsLength >>> 0), HEAPU8.slice(wasm, wasm + (wasmLength >>> 0)));
+    } catch (e) {
+      wasmMtPrograms.loaded(token >>> 0, Promise.reject(e));
+    }
   },
 
   wasm_mt_js_in_worker__deps: ['$wasmMt'],
@@ -166,7 +208,7 @@ var wasmMtLibrary = {
 
   wasm_mt_js_thread_label_copy__deps: ['$wasmMtWorker'],
   wasm_mt_js_thread_label_copy: function (destination, capacity) {
-    return wasmMt.writeText(wasmMt.wellFormed(wasmMtWorker.label || ''), destination, capacity);
+    return wasmMt.writeText(wasmMt.wellFormed(wasmMtWorker.label || ''), destination >>> 0, capacity >>> 0);
   },
 
   wasm_mt_js_set_timeout__deps: ['$wasmMtTimers'],
@@ -201,7 +243,11 @@ var wasmMtLibrary = {
   wasm_mt_js_fetch_bytes__deps: ['$wasmMt', '$wasmMtPrograms'],
   wasm_mt_js_fetch_bytes: function (token, url, urlLength) {
     token >>>= 0;
-    var target = UTF8ToString(url, urlLength);
+    var target = '';
+    try {
+      target = UTF8ToString(url >>> 0, urlLength >>> 0);
+    } catch (e) {  // (fails below, as an URL that cannot be read)
+    }
     Promise.resolve().then(function () {
       return wasmMtPrograms.readBytes(wasmMtPrograms.resolve(target));
     }).then(function (bytes) {
@@ -214,7 +260,10 @@ var wasmMtLibrary = {
 
   wasm_mt_js_log__deps: ['$wasmMt'],
   wasm_mt_js_log: function (level, text, length) {
-    wasmMt.log(level, UTF8ToString(text, length));
+    try {
+      wasmMt.log(level, UTF8ToString(text >>> 0, length >>> 0));
+    } catch (ignored) {  // a line too long for a JS string, or a print function that throws
+    }
   },
 };
 

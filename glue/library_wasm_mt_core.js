@@ -56,8 +56,9 @@ var wasmMtCoreLibrary = {
     // `text`, well-formed: each lone surrogate replaced by U+FFFD.
     wellFormed: function (text) {
       if (typeof text.isWellFormed == 'function') return text.isWellFormed() ? text : text.toWellFormed();
-      return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
-                          function (match, before) { return (before || '') + '\uFFFD'; });
+      // (Pairs match first and stay; any surrogate left is alone.)
+      return text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g,
+                          function (match) { return match.length == 2 ? match : '\uFFFD'; });
     },
 
     // A text of the inbox message, well-formed ('' when it has none).

@@ -125,7 +125,8 @@ var wasmMtProgramsLibrary = {
     },
 
     // Module.instantiateWasm on the thread that starts the program: compiles its wasm and
-    // keeps the module as program 0.
+    // keeps the module as program 0. (What the program then does, main() included, runs
+    // from receiveInstance: its errors are its own, not a failed load.)
     instantiateMain: function (imports, receiveInstance) {
       var P = wasmMtPrograms;
       var wasmUrl = null;
@@ -138,9 +139,11 @@ var wasmMtProgramsLibrary = {
         P.all.set(0, { url: script.url, bundled: script.bundled, type: P.selfType(), text: null, module: module,
                        wasmUrl: wasmUrl, bytes: Module['wasmBinary'] ? new Uint8Array(Module['wasmBinary']) : null });
         return WebAssembly.instantiate(module, imports).then(function (instance) {
-          receiveInstance(instance, module);
+          return { instance: instance, module: module };
         });
-      }).catch(function (e) {
+      }).then(function (loaded) {
+        receiveInstance(loaded.instance, loaded.module);
+      }, function (e) {
         err('wasm_mt: cannot load this program\'s wasm' + (wasmUrl ? ' (' + wasmUrl + ')' : '') + ': ' + wasmMt.errorText(e));
         abort(e);
       });

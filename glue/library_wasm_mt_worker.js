@@ -48,9 +48,11 @@ var wasmMtWorkerLibrary = {
         self.addEventListener('error', function (event) { W.crash(event.error || event.message); });
         self.addEventListener('unhandledrejection', function (event) { W.crash(event.reason); });
       }
+      // Replies that could not be posted are lost: which requests they answered is then
+      // unknown, and the crash report says so (none is taken for one that never ran).
       W.outbox = wasmMtProtocol.outbox(function (message, transfer) {
         W.port.postMessage(message, transfer);
-      }, W.crash);
+      }, function (e) { W.crash(e, true); });
     },
 
     // Replies go out at once when they are all this worker owes (the parent is waiting:
@@ -71,14 +73,16 @@ var wasmMtWorkerLibrary = {
       W.outbox.post(wasmMtProtocol.message(wasmMtProtocol.MSG.PRINT, { 'fd': fd, 'text': String(text) }));
     },
 
-    crash: function (e) {
+    // Reports the worker's death, once. `repliesLost`: replies were lost on the way, so
+    // which requests had started is not known.
+    crash: function (e, repliesLost) {
       var W = wasmMtWorker;
       if (wasmMt.crashed) return;
       wasmMt.crashed = true;
       var report = wasmMtProtocol.message(wasmMtProtocol.MSG.CRASHED, {
         'message': typeof e == 'string' ? e : wasmMt.errorText(e),
-        'stack': wasmMt.errorStack(e),
-        'running': Array.from(W.running) });
+        'stack': wasmMt.errorStack(e) });
+      if (!repliesLost && W.running) report['running'] = Array.from(W.running);
       try {
         W.outbox.post(report, null, true);  // now: the worker may not live to run a microtask
       } catch (ignored) {
@@ -184,7 +188,11 @@ var wasmMtWorkerLibrary = {
         }
       } catch (e) {
         // (An engine out of stack says so in its own way: RangeError, InternalError.)
-        var depth = e instanceof TypeError ? 0 : W.depthOf(value);  // 256: max_nesting_depth (payload.hpp)
+        var depth = 0;
+        try {
+          if (!(e instanceof TypeError)) depth = W.depthOf(value);  // 256: max_nesting_depth (payload.hpp)
+        } catch (ignored) {  // a getter that throws: the value's own error is the answer
+        }
         W.replyJsError(id, 'bad_payload', new Error(depth > 256
           ? 'exec_js result is nested ' + depth + ' levels deep (arrays and objects), too deep to write as JSON'
           : 'exec_js result is not JSON: ' + wasmMt.errorText(e)));
@@ -243,7 +251,8 @@ var wasmMtWorkerLibrary = {
           return;
         }
         pending.then(function (value) { W.replyJsValue(request, value); },
-                     function (e) { W.replyJsError(id, 'js_exception', e); });
+                     function (e) { W.replyJsError(id, 'js_exception', e); })
+               .catch(function (e) { W.replyJsError(id, 'bad_payload', e); });
         return;
       }
       var value;

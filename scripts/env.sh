@@ -37,7 +37,9 @@ wasm_mt_bundle_examples() {
   export WASM_MT_VITE_WASM_DIR="$WASM_MT_BUILD/examples/vite/wasm"
   (cd "$WASM_MT_ROOT/examples/vite" &&
     npx --no-install vite build --logLevel warn --outDir "$WASM_MT_BUILD/examples/vite/dist" --emptyOutDir) || return 1
+  # (The same page as Vite's, loading webpack's bundle, a classic script.)
   (cd "$WASM_MT_ROOT/examples/webpack" &&
     npx --no-install webpack --output-path "$WASM_MT_BUILD/examples/webpack/dist" --stats errors-warnings &&
-    cp index.html "$WASM_MT_BUILD/examples/webpack/dist/")
+    sed -e 's|<script type="module" src="/main.js"></script>|<script src="main.js"></script>|' -e 's|Vite|webpack|g' \
+      ../vite/index.html > "$WASM_MT_BUILD/examples/webpack/dist/index.html")
 }

@@ -60,15 +60,6 @@ struct TrapsLater {
 };
 WASM_MT_CLOSURE(TrapsLater, delay_ms)
 
-struct Sleeps {
-  int ms = 0;
-  wasm_mt::task<int> operator()() const {
-    co_await wasm_mt::sleep(ms);
-    co_return ms;
-  }
-};
-WASM_MT_CLOSURE(Sleeps, ms)
-
 struct AllocatesTooMuch {
   std::size_t size = 0;
   std::size_t operator()() const {
@@ -192,7 +183,7 @@ ASYNC_TEST_CASE("a crashing worker fails its requests with worker_crashed and re
     {
       INFO("case: " << c.name);
       auto th = co_await test::spawn(c.name);
-      auto bystander = th.exec(Sleeps{5000});  // started, suspended in the same worker
+      auto bystander = th.exec(shared::Sleeps{5000});  // started, suspended in the same worker
       auto crash = c.crash(th);
       auto queued_behind = th.exec(shared::Multiply{2, 2});  // never starts
       auto e = co_await test::error_of(std::move(crash));
@@ -314,7 +305,7 @@ ASYNC_TEST_CASE("captures or results that do not (de)serialize give bad_payload"
 
 ASYNC_TEST_CASE("terminate fails pending requests with terminated, and later ones at once", "[errors]") {
   auto th = co_await test::spawn("doomed");
-  auto pending = th.exec(Sleeps{10000});
+  auto pending = th.exec(shared::Sleeps{10000});
   auto pending_js = th.exec_js_async("await new Promise(r => setTimeout(r, 10000));");
   th.terminate();
   CHECK(pending.ready());
@@ -323,14 +314,14 @@ ASYNC_TEST_CASE("terminate fails pending requests with terminated, and later one
   CHECK(e.kind() == wasm_mt::error_kind::terminated);
   CHECK(e.message() == "thread 'doomed' was terminated");
   CHECK((co_await test::error_of(std::move(pending_js))).kind() == wasm_mt::error_kind::terminated);
-  CHECK((co_await test::error_of(th.exec(Sleeps{1}))).kind() == wasm_mt::error_kind::terminated);
+  CHECK((co_await test::error_of(th.exec(shared::Sleeps{1}))).kind() == wasm_mt::error_kind::terminated);
 }
 
 ASYNC_TEST_CASE("destroying a thread fails its pending requests", "[errors]") {
   wasm_mt::future<int> pending;
   {
     auto th = co_await test::spawn();
-    pending = th.exec(Sleeps{10000});
+    pending = th.exec(shared::Sleeps{10000});
   }
   CHECK((co_await test::error_of(std::move(pending), 1000)).kind() == wasm_mt::error_kind::terminated);
 }
@@ -374,7 +365,7 @@ ASYNC_TEST_CASE("terminating a started thread before it is ready fails its reque
 
 ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[errors]") {
   auto th = co_await test::spawn();
-  auto slow = th.exec(Sleeps{200});
+  auto slow = th.exec(shared::Sleeps{200});
   // The worker posts look-alike messages to its parent (no protocol tag) while the real
   // request is pending; and the parent posts foreign messages to the worker.
   (co_await th.exec_js(R"(
@@ -414,7 +405,7 @@ ASYNC_TEST_CASE("whichever allocation fails while replies come back, every reque
   for (std::size_t n = 1;; ++n) {
     REQUIRE(n < 500);
     INFO("failing allocation number " << n);
-    auto number = th.exec(Sleeps{10});
+    auto number = th.exec(shared::Sleeps{10});
     auto text = th.exec(LongText{40});  // longer than a short string
     const bool failed = co_await test::run_with_failing_allocation(n, 50);
     co_await test::settled(number, 5000);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <emscripten/emscripten.h>
 #include <emscripten/stack.h>
@@ -18,15 +19,6 @@ namespace {
 
 // U+FFFD, as UTF-8.
 const std::string replacement = "\xEF\xBF\xBD";
-
-struct Sleeps {
-  int ms = 0;
-  wasm_mt::task<int> operator()() const {
-    co_await wasm_mt::sleep(ms);
-    co_return ms;
-  }
-};
-WASM_MT_CLOSURE(Sleeps, ms)
 
 // The glue's count of requests in flight to every worker, and of messages it refused.
 int in_flight() {
@@ -69,7 +61,7 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
   const int refused_before = refused();
   wasm_mt::detail::set_next_request_id(5000);
-  auto slow = th.exec(Sleeps{300});  // request 5000, pending while the forgeries arrive
+  auto slow = th.exec(shared::Sleeps{300});  // request 5000, pending while the forgeries arrive
 
   // From the worker's own code, to its parent.
   (co_await th.exec_js(R"(
@@ -126,7 +118,7 @@ ASYNC_TEST_CASE("thousands of random malformed messages each way leave parent an
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
   // Requests of this test have IDs above every ID the random messages use.
   wasm_mt::detail::set_next_request_id(3'000'000'000u);
-  auto slow = th.exec(Sleeps{200});
+  auto slow = th.exec(shared::Sleeps{200});
   const int refused_before = refused();
   // A seeded generator (xorshift32) of messages that are never valid in a way that would
   // act: no valid `crashed` or `ready`, calls and exec-js that fail validation.
@@ -223,9 +215,9 @@ ASYNC_TEST_CASE("delays of any length are honoured, infinity never fires, NaN an
 
   // A pool whose tasks may run for 30 days runs them (the timeout once fired after 1 ms).
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .task_timeout_ms = 30.0 * 24 * 3600 * 1000});
-  CHECK((co_await pool.exec(Sleeps{50})) == 50);
+  CHECK((co_await pool.exec(shared::Sleeps{50})) == 50);
   auto unlimited = co_await wasm_mt::pool::create({.threads = 1, .task_timeout_ms = INFINITY});
-  CHECK((co_await unlimited.exec(Sleeps{20})) == 20);
+  CHECK((co_await unlimited.exec(shared::Sleeps{20})) == 20);
   bool refused_nan = false;
   try {
     co_await wasm_mt::pool::create({.threads = 1, .task_timeout_ms = NAN});
@@ -343,4 +335,76 @@ ASYNC_TEST_CASE("a closure that overflows its stack in linear memory crashes its
   auto e = co_await test::error_of(th.exec(OverflowsLinearStack{20 * 1024}), 10000);
   CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
   CHECK(th.is_terminated());
+}
+
+namespace {
+// A plain capture whose string is not UTF-8: it cannot be encoded.
+struct Unencodable {
+  std::string text;
+  int operator()() const { return 0; }
+};
+WASM_MT_CLOSURE(Unencodable, text)
+
+// Throws an error whose message is `size` bytes long.
+struct ThrowsHugeText {
+  std::size_t size = 0;
+  int operator()() const { throw std::runtime_error(std::string(size, 'x')); }
+};
+WASM_MT_CLOSURE(ThrowsHugeText, size)
+}  // namespace
+
+ASYNC_TEST_CASE("thousands of queued tasks that cannot be sent fail one by one, in constant stack", "[faults]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  auto busy = pool.exec(shared::Sleeps{100});
+  std::vector<wasm_mt::job<int>> failing;
+  for (int i = 0; i < 5000; ++i) failing.push_back(pool.exec(Unencodable{std::string("\xff\xfe", 2)}));
+  CHECK((co_await std::move(busy)) == 100);
+  for (auto& job : failing) CHECK((co_await test::error_of(std::move(job))).kind() == wasm_mt::error_kind::bad_payload);
+  CHECK((co_await pool.exec(shared::Multiply{6, 7})) == 42);
+}
+
+ASYNC_TEST_CASE("an exec_js result whose getters throw is an error reply, not a dead worker", "[faults]") {
+  auto th = co_await test::spawn();
+  auto e = co_await test::error_of(th.exec_js("return { get x() { throw new Error('getter'); } };"));
+  CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(e.message(), Catch::Contains("getter"));
+  auto async = co_await test::error_of(th.exec_js_async("return { get x() { throw new Error('later'); } };"));
+  CHECK(async.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+}
+
+TEST_CASE("lone surrogates are replaced without isWellFormed too", "[faults]") {
+  // (Engines before ES2024 have no String.prototype.isWellFormed: the fallback's result.)
+  const char* check = R"(
+    const saved = String.prototype.isWellFormed;
+    delete String.prototype.isWellFormed;
+    try {
+      const cases = [['a\uDC00\uDC00', 'a\uFFFD\uFFFD'], ['\uD800\uD800\uDC00', '\uFFFD\uD800\uDC00'],
+                     ['x\uD83D\uDE00y', 'x\uD83D\uDE00y'], ['\uDBFF', '\uFFFD'], ['\uDC00\uD800', '\uFFFD\uFFFD']];
+      return cases.every(c => wasmMt.wellFormed(c[0]) === c[1]) ? 1 : 0;
+    } finally {
+      String.prototype.isWellFormed = saved;
+    })";
+  CHECK(EM_ASM_INT({ return (new Function('wasmMt', UTF8ToString($0)))(wasmMt); }, check) == 1);
+}
+
+// Node only: a string past JS's length limit (2^29 - 24 characters) takes 540 MB, twice.
+ASYNC_TEST_CASE("a request or reply too long for a JS string fails alone, and is not retried forever", "[faults][node]") {
+  const std::size_t too_long = std::size_t(540) << 20;
+  auto th = co_await test::spawn();
+  auto reply = co_await test::error_of(th.exec(ThrowsHugeText{too_long}), 60000);
+  CHECK(reply.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(reply.message(), Catch::Contains("cannot send its error"));
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+
+  auto captures = co_await test::error_of(th.exec(Unencodable{std::string(too_long, 'y')}), 60000);
+  CHECK(captures.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK(captures.not_run());
+  CHECK_THAT(captures.message(), Catch::Contains("could not be posted"));
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  auto pooled = co_await test::error_of(pool.exec(ThrowsHugeText{too_long}), 60000);
+  CHECK(pooled.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK(pool.health().replacements == 0);
 }

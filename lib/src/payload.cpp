@@ -50,17 +50,8 @@ void check_nesting(std::string_view json_text, std::string_view what) {
 }
 
 void check_nesting(const nlohmann::json& value, std::string_view what) {
-  std::size_t deepest = 0;
-  std::vector<std::pair<const nlohmann::json*, std::size_t>> pending{{&value, 0}};
-  while (!pending.empty()) {
-    auto [at, depth] = pending.back();
-    pending.pop_back();
-    if (!at->is_structured()) continue;
-    deepest = std::max(deepest, depth + 1);
-    for (const auto& item : *at)
-      if (item.is_structured()) pending.emplace_back(&item, depth + 1);
-  }
-  if (deepest > max_nesting_depth) throw_too_deep(what, deepest);
+  const std::size_t depth = nesting_depth(value);
+  if (depth > max_nesting_depth) throw_too_deep(what, depth);
 }
 
 }  // namespace wasm_mt::detail

@@ -122,11 +122,18 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::uint64_t replacements_ = 0;
   std::string last_start_error_;
   bool shut_down_ = false;
+  bool dispatching_ = false;
+  std::uint64_t starting_job_ = 0;  // the job being sent, while start() sends it
+  // A task whose worker died before it ran goes to another this many times in all, then
+  // fails with that death: no task is passed from worker to worker for ever.
+  static constexpr unsigned max_attempts = 3;
 };
 
 void pool_state::add_thread(wasm_mt::thread th) {
   auto& s = slots_.emplace_back();
+  const bool dead = th.is_terminated();  // it died after it was ready, before it joined
   s.th.emplace(std::move(th));
+  if (dead) return replace(slots_.size() - 1);
   watch(slots_.size() - 1);
 }
 
@@ -227,7 +234,11 @@ bool pool_state::can_take(const slot& s, std::uint32_t kind) const noexcept {
   return s.not_short_in_flight == 0 && s.in_flight < depth_limit(kind);
 }
 
+// Not reentrant: a job that fails as it starts (captures that cannot be encoded) settles
+// at once and asks for a dispatch, which the loop running already does.
 void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (dispatching_) return;
+  dispatching_ = true;
   while (!queue_.empty()) {
     const std::uint32_t kind = queue_.front()->kind;
     std::size_t best = slots_.size();
@@ -235,11 +246,12 @@ void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
       if (!can_take(slots_[i], kind)) continue;
       if (best == slots_.size() || slots_[i].in_flight < slots_[best].in_flight) best = i;
     }
-    if (best == slots_.size()) return;
+    if (best == slots_.size()) break;
     auto job = std::move(queue_.front());
     queue_.pop_front();
     start(best, std::move(job));
   }
+  dispatching_ = false;
 }
 
 // Books `job` as running on slot `index`, then sends it. What the books need is
@@ -262,7 +274,10 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   }
   ++s.in_flight;
   if (!short_kind) ++s.not_short_in_flight;
+  ++job->attempts;
+  starting_job_ = id;
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
+  starting_job_ = 0;
 }
 
 std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noexcept {
@@ -284,9 +299,9 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
 bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return false;  // timed out already
-  learn_duration(*done);
+  if (id != starting_job_) learn_duration(*done);  // (one that never left knows nothing of durations)
   if (shut_down_) return false;
-  const bool retry = failure && never_ran(*failure) && requeue(done->job);
+  const bool retry = failure && never_ran(*failure) && done->job->attempts < max_attempts && requeue(done->job);
   dispatch();
   return retry;
 }

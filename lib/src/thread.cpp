@@ -264,15 +264,29 @@ std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& requ
 
 void thread::send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                        const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (std::uint32_t id = admit(request))
-    wasm_mt_js_post_call(state_->handle(), id, called, signature, captures.json.data(), captures.json.size(),
-                         captures.buffers.data(), captures.buffers.size());
+  if (std::uint32_t id = admit(request)) {
+    if (!wasm_mt_js_post_call(state_->handle(), id, called, signature, captures.json.data(), captures.json.size(),
+                              captures.buffers.data(), captures.buffers.size()))
+      unsent(id, captures.json.size());
+  }
 }
 
 void thread::send_exec_js(std::string_view code, bool is_async, bool raw,
                           const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (std::uint32_t id = admit(request))
-    wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), is_async ? 1 : 0, raw ? 1 : 0);
+  if (std::uint32_t id = admit(request)) {
+    if (!wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), is_async ? 1 : 0, raw ? 1 : 0))
+      unsent(id, code.size());
+  }
+}
+
+void thread::unsent(std::uint32_t id, std::size_t size) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (auto request = state_->take_pending(id))
+    request->settle_error(detail::exception_or_failure([size] {
+      return wasm_mt::error(error_kind::bad_payload,
+                            "the request (" + std::to_string(size) + " bytes) could not be posted to the worker: too "
+                            "large for a JS string, or no memory to copy it",
+                            {}, /*not_run=*/true);
+    }));
 }
 
 void thread::terminate() noexcept {

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <wasm_mt/detail/payload.hpp>
 #include <wasm_mt/detail/plain_capture.hpp>
 #include <wasm_mt/detail/scalar_json.hpp>
 
@@ -63,19 +64,6 @@ bool same(const Capture& a, const Capture& b) {
          a.h == b.h && a.t == b.t;
 }
 
-std::size_t depth_of(const nlohmann::json& j) {
-  std::size_t deepest = 0;
-  std::vector<std::pair<const nlohmann::json*, std::size_t>> pending{{&j, 0}};
-  while (!pending.empty()) {
-    auto [at, depth] = pending.back();
-    pending.pop_back();
-    if (!at->is_structured()) continue;
-    deepest = std::max(deepest, depth + 1);
-    for (const auto& item : *at) pending.emplace_back(&item, depth + 1);
-  }
-  return deepest;
-}
-
 template <class T>
 void check_scalar(std::string_view text, const nlohmann::json& parsed) {
   auto direct = wasm_mt::detail::scalar_from_json<T>(text);
@@ -95,7 +83,7 @@ void read(std::string_view text) {
   const auto parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   // (nlohmann/json ends its input at a NUL byte; wasm_mt refuses text that holds one.)
   const bool has_nul = text.find('\0') != std::string_view::npos;
-  if (!parsed.is_discarded() && !has_nul && depth_of(parsed) != wasm_mt::detail::json_text::nesting_depth(text))
+  if (!parsed.is_discarded() && !has_nul && wasm_mt::detail::nesting_depth(parsed) != wasm_mt::detail::json_text::nesting_depth(text))
     disagree("nesting depth");
 
   Capture direct;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <wasm_mt/closure.hpp>
+#include <wasm_mt/utils.hpp>
 
 namespace shared {
 
@@ -13,6 +14,16 @@ struct Multiply {
   int operator()() const { return a * b; }
 };
 WASM_MT_CLOSURE(Multiply, a, b)
+
+// Sleeps `ms` in the worker (an async closure), then gives `ms`.
+struct Sleeps {
+  int ms = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    co_return ms;
+  }
+};
+WASM_MT_CLOSURE(Sleeps, ms)
 
 // Which program ran the call.
 struct WhichProgram {

@@ -105,6 +105,8 @@ class thread {
   template <class Captures>
   void send_encoded(function_id called, std::uint32_t signature, const Captures& captures,
                     const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Request `id` was admitted but could not be posted (`size` bytes): it fails.
+  void unsent(std::uint32_t id, std::size_t size) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   template <class R>
   void send_js(std::string_view code, bool is_async,
                const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {

@@ -34,14 +34,16 @@ enum class event : int {
 extern "C" {
 // noexcept: JS throws no C++ exceptions, so calls to the glue need no exception
 // trampoline (with JS exceptions every call that might throw goes through one).
-// Spawning and messaging threads (parent side).
+// Spawning and messaging threads (parent side). A post returns 1 when the request is on
+// its way, 0 when it could not be made (a text too long for a JS string, no memory for
+// a copy): the caller then fails the request.
 int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) noexcept;
-void wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
-                          std::uint32_t signature, const char* json, std::size_t json_len,
-                          const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
+int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
+                         std::uint32_t signature, const char* json, std::size_t json_len,
+                         const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 // raw != 0: reply with the structured-cloned value (for emscripten::val), else JSON.
-void wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code,
-                             std::size_t code_len, int is_async, int raw) noexcept;
+int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code,
+                            std::size_t code_len, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
 
 // Replying to a call (worker side). ok != 0: json is the value; else json is an error

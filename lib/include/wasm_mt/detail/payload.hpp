@@ -3,6 +3,7 @@
 // where i indexes the buffer list; the buffers travel as transferred ArrayBuffers.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -96,6 +97,21 @@ T read_json(const nlohmann::json& j) {
 // the engine's stack (Node's main thread: a copy at about 1300 levels). Deeper values
 // fail with bad_payload, on either side, before anything recursive touches them.
 inline constexpr std::size_t max_nesting_depth = 256;
+
+// How deeply `value` nests arrays and objects (1 for []), walked without recursion.
+inline std::size_t nesting_depth(const nlohmann::json& value) {
+  std::size_t deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, std::size_t>> pending{{&value, 0}};
+  while (!pending.empty()) {
+    auto [at, depth] = pending.back();
+    pending.pop_back();
+    if (!at->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    for (const auto& item : *at)
+      if (item.is_structured()) pending.emplace_back(&item, depth + 1);
+  }
+  return deepest;
+}
 
 // Throws bad_payload when `value` (text: nesting_depth) is nested deeper than
 // max_nesting_depth, or when text holds a NUL byte (which nlohmann/json takes for its

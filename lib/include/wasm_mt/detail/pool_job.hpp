@@ -45,6 +45,8 @@ class pool_job : public pending_request {
   // Set when queued.
   std::uint64_t id = 0;
   std::weak_ptr<pool_state> pool;
+  // Times it was sent to a thread (a worker that dies before running it sends it again).
+  unsigned attempts = 0;
 
  protected:
   ~pool_job() = default;  // destroyed as the typed_pool_job it is part of
