@@ -8,6 +8,7 @@ set(problems "")
 # Runs `command`; it must fail with output matching `expected`.
 function(expect_refusal what expected)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  string(REGEX REPLACE "[ \t\r\n]+" " " output "${output}")  # (CMake wraps its messages)
   if(result EQUAL 0)
     set(problems "${problems}\n  ${what}: went through" PARENT_SCOPE)
   elseif(NOT output MATCHES "${expected}")
@@ -33,7 +34,8 @@ if(EXCEPTIONS STREQUAL "js")
   expect_refusal("-fwasm-exceptions with a js wasm_mt" "built with WASM_MT_EXCEPTIONS=js, but this code compiles with -fwasm-exceptions"
                  ${build} refuse_other_exceptions)
 else()
-  expect_refusal("-fno-exceptions with a wasm wasm_mt" "built with WASM_MT_EXCEPTIONS=wasm" ${build} refuse_other_exceptions)
+  expect_refusal("JS exceptions with a wasm wasm_mt" "built with WASM_MT_EXCEPTIONS=wasm, but this code compiles without"
+                 ${build} refuse_other_exceptions)
 endif()
 expect_refusal("-sENVIRONMENT=web" "-sENVIRONMENT=web,worker" ${build} refuse_web_only)
 expect_refusal("-sEXPORT_ES6 -sEXPORT_NAME=createApp" "keep the default EXPORT_NAME" ${build} refuse_es6_export_name)
