@@ -141,8 +141,9 @@ var wasmMtLibrary = {
       reply = wasmMtProtocol.errorReply(id, 'bad_payload', 'the worker cannot send its ' + (ok ? 'result' : 'error') +
                                         ' (' + (textLength >>> 0) + ' bytes): ' + wasmMt.errorText(e));
     }
-    wasmMtWorker.post(reply, copies);
+    // Replied first: a reply that is all the worker owes goes out at once, not in a batch.
     wasmMtWorker.replied(id);
+    wasmMtWorker.post(reply, copies);
   },
 
   wasm_mt_js_inbox_text_length__deps: ['$wasmMt'],
