@@ -1,4 +1,5 @@
 // Closures on a real worker: named, inline, async; typed results; many requests in flight.
+#include <array>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -50,10 +51,38 @@ struct Echo {
 WASM_MT_CLOSURE(Echo, point, names, counts, values, text)
 
 struct Nothing {
-  int* unused = nullptr;
   void operator()() const {}
 };
 WASM_MT_CLOSURE(Nothing)
+
+// Field shapes WASM_MT_CLOSURE's every-field check must count right: a C array takes
+// as many initializers as it has elements; a nested struct, std::array and containers one.
+struct Point2 {
+  int x = 0, y = 0;
+  bool operator==(const Point2&) const = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Point2, x, y)
+struct Shapes {
+  int grid[3] = {};
+  std::array<int, 2> pair{};
+  Point2 at;
+  std::map<std::string, int> counts;
+  nlohmann::json extra;
+  int operator()() const {
+    return grid[0] + grid[1] + grid[2] + pair[0] + pair[1] + at.x + at.y + counts.at("k") + extra.at("n").get<int>();
+  }
+};
+WASM_MT_CLOSURE(Shapes, grid, pair, at, counts, extra)
+
+// A type with a constructor is not an aggregate: its fields cannot be counted, so the
+// list is taken as written.
+struct Built {
+  Built() = default;
+  explicit Built(int v) : value(v) {}
+  int value = 0;
+  int operator()() const { return value * 3; }
+};
+WASM_MT_CLOSURE(Built, value)
 
 struct SlowSub {
   int a = 0, b = 0, delay_ms = 0;
@@ -102,6 +131,15 @@ ASYNC_TEST_CASE("sync closures return typed results", "[closures]") {
   CHECK((co_await th.exec(Add{1, 2})) == 3);
   CHECK((co_await th.exec(Add{-40, 2})) == -38);
   co_await th.exec(Nothing{});  // void: settles with no value
+}
+
+ASYNC_TEST_CASE("closure fields of every shape travel; a lambda without captures is a closure", "[closures]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(Shapes{{1, 2, 3}, {4, 5}, {6, 7}, {{"k", 8}}, {{"n", 9}}})) == 45);
+  CHECK((co_await th.exec(Built{14})) == 42);
+  // It has no fields to send, and every worker runs the same program: it is registered
+  // under its compiler-given type name, like any closure.
+  CHECK((co_await th.exec([] { return wasm_mt::in_worker(); })) == true);
 }
 
 ASYNC_TEST_CASE("captured values travel by value and come back intact", "[closures]") {

@@ -84,6 +84,58 @@ ASYNC_TEST_CASE("a second consumer of a future is a logic_error, never a silent 
   CHECK_THROWS_AS(h.then([](int) {}), std::logic_error);
 }
 
+ASYNC_TEST_CASE("a moved-from future, job or task fails clearly, never hangs", "[futures]") {
+  auto th = co_await test::spawn();
+  auto expect_empty = [](auto&& use, const char* what) {
+    try {
+      use();
+    } catch (const wasm_mt::error& e) {
+      return e.message().find(what) != std::string::npos;
+    }
+    return false;
+  };
+
+  auto f = th.exec(shared::Multiply{2, 3});
+  auto kept = std::move(f);
+  CHECK_FALSE(f.valid());
+  CHECK_FALSE(f.ready());
+  CHECK(expect_empty([&] { f.get(); }, "moved-from) wasm_mt::future"));
+  CHECK(expect_empty([&] { f.then([](int) {}); }, "moved-from) wasm_mt::future"));
+  bool awaited_empty = false;
+  try {
+    co_await f;
+  } catch (const wasm_mt::error& e) {
+    awaited_empty = e.message().find("moved-from) wasm_mt::future") != std::string::npos;
+  }
+  CHECK(awaited_empty);
+  CHECK((co_await std::move(kept)) == 6);
+
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  auto j = pool.exec(shared::Multiply{3, 3});
+  auto kept_job = std::move(j);
+  CHECK_FALSE(j.valid());
+  CHECK_FALSE(j.cancel());
+  bool job_empty = false;
+  try {
+    co_await j;
+  } catch (const wasm_mt::error& e) {
+    job_empty = e.message().find("moved-from) wasm_mt::future") != std::string::npos;
+  }
+  CHECK(job_empty);
+  CHECK((co_await kept_job) == 9);
+
+  auto t = cached(5);
+  auto kept_task = std::move(t);
+  bool task_empty = false;
+  try {
+    co_await std::move(t);
+  } catch (const wasm_mt::error& e) {
+    task_empty = e.message().find("moved-from) wasm_mt::task") != std::string::npos;
+  }
+  CHECK(task_empty);
+  CHECK((co_await std::move(kept_task)) == 5);
+}
+
 ASYNC_TEST_CASE("continuations run from a fresh microtask, never inside the call that settles them", "[futures]") {
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);  // the worker is up

@@ -38,6 +38,19 @@ struct Identity {
 };
 WASM_MT_CLOSURE(Identity, value, delay_ms)
 
+// After `delay_ms`, gives `value`, or throws when `fail`.
+struct ValueOrThrow {
+  int value = 0;
+  int delay_ms = 0;
+  bool fail = false;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(delay_ms);
+    if (fail) throw std::runtime_error("item " + std::to_string(value) + " failed");
+    co_return value;
+  }
+};
+WASM_MT_CLOSURE(ValueOrThrow, value, delay_ms, fail)
+
 // Busy for `ms` without yielding to the event loop (a CPU-bound task).
 struct Spin {
   double ms = 0;
@@ -142,6 +155,22 @@ ASYNC_TEST_CASE("map fails with the first error and cancels what is still queued
   std::vector<TrapsIf> closures{{1, false}, {2, true}, {3, false}, {4, false}};
   auto e = co_await test::error_of(pool.map(closures));
   CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
+}
+
+ASYNC_TEST_CASE("a failed map owns its other tasks: nothing it dropped is logged as unhandled", "[pool]") {
+  test::logged_errors logged;
+  {
+    auto pool = co_await make_pool({.threads = 2});
+    // Item 0 fails at once; item 1 is still running on the other thread and the rest are
+    // queued when the map fails. Then the pool ends with item 1 in flight (terminated).
+    std::vector<ValueOrThrow> closures{{0, 0, true}, {1, 400, false}, {2, 0, false}, {3, 0, false}, {4, 0, true}};
+    auto e = co_await test::error_of(pool.map(closures));
+    CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
+    CHECK_THAT(e.message(), Catch::Contains("item 0 failed"));
+    CHECK(co_await test::until([&] { return pool.queued() == 0; }));
+  }
+  co_await wasm_mt::sleep(50);  // the terminated item's error has been settled by then
+  CHECK(logged.count("unhandled error") == 0);
 }
 
 ASYNC_TEST_CASE("a crash in one task loses no other task; the worker is replaced", "[pool]") {

@@ -50,7 +50,9 @@ void shared_state_base::throw_no_value() {
   throw wasm_mt::error(error_kind::bad_payload, "future's value was already taken");
 }
 
-void throw_empty_future() { throw wasm_mt::error(error_kind::bad_payload, "use of an empty wasm_mt::future"); }
+void throw_empty_future() {
+  throw wasm_mt::error(error_kind::bad_payload, "use of an empty (default-constructed or moved-from) wasm_mt::future");
+}
 
 wasm_mt::error to_error(const std::exception_ptr& failure) {
   try {

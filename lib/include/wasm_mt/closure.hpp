@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wasm_mt/detail/closure_checks.hpp"
 #include "wasm_mt/detail/for_each.hpp"
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/future.hpp"
@@ -53,9 +54,23 @@ struct async_result<future<U>> {
 };
 }  // namespace detail
 
+namespace detail {
+// Checking C here makes a mistake's plain message the first error, before any made by
+// the caller's use of the result.
+template <class C>
+struct closure_result {
+  using type = void;  // not a closure: check_closure failed to compile, saying why
+};
+template <class C>
+  requires(check_closure_shape<C>())
+struct closure_result<C> {
+  using type = typename async_result<std::invoke_result_t<C&>>::type;
+};
+}  // namespace detail
+
 // What awaiting a closure of type C gives (task<R> and future<R> give R).
 template <class C>
-using closure_result_t = typename detail::async_result<std::invoke_result_t<C&>>::type;
+using closure_result_t = typename detail::closure_result<C>::type;
 
 // The stable name of a closure: C::wasm_mt_name() when it has one (inline closures:
 // "file.cpp:line#n", n counting inline closures in that file), else its qualified type
@@ -159,8 +174,11 @@ constexpr std::uint32_t closure_shape() {
 
 template <class C>
 function_id register_closure() {
-  return registry::instance().add(closure_name<C>(), &invoke_closure<C>, closure_shape<C>(),
-                                  is_program_local_name(closure_name<C>()));
+  if constexpr (check_closure<C>())
+    return registry::instance().add(closure_name<C>(), &invoke_closure<C>, closure_shape<C>(),
+                                    is_program_local_name(closure_name<C>()));
+  else
+    return 0;  // not reached: check_closure failed to compile
 }
 
 // Registers C at static-init time when instantiated (odr-used), so a worker running
@@ -189,10 +207,22 @@ std::uint32_t closure_signature() {
 }  // namespace wasm_mt
 
 // Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
-// ADL: use it in the struct's namespace, unqualified) and registers the closure. Also
-// lists the fields, for plain captures' direct way to and from JSON text
-// (detail/plain_capture.hpp).
+// ADL: use it in the struct's namespace) and registers the closure. Also lists the fields,
+// for plain captures' direct way to and from JSON text (detail/plain_capture.hpp).
+// Compile errors: placed outside Type's namespace; a field that is a pointer or a
+// reference; an aggregate Type with a field left out of the list (a base class counts as
+// one field; give Type a constructor to skip that check).
 #define WASM_MT_CLOSURE(Type, ...)                                                            \
+  [[maybe_unused]] constexpr ::std::size_t wasm_mt_listed_initializers(                       \
+      [[maybe_unused]] const Type* wasm_mt_c) {                                               \
+    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_NOT_POINTER, __VA_ARGS__)                    \
+    return 0 WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_INITIALIZERS, __VA_ARGS__);         \
+  }                                                                                           \
+  static_assert(::wasm_mt::detail::lists_every_field<Type, wasm_mt_listed_initializers(      \
+                    static_cast<const Type*>(nullptr))>,                                      \
+                "WASM_MT_CLOSURE(" #Type ", " #__VA_ARGS__ ") does not list every field of " #Type \
+                ": a field left out is not sent, and the worker runs with it default-initialised. List " \
+                "them all (a base class counts as one field; give " #Type " a constructor to skip this check)"); \
   [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
     wasm_mt_j = ::nlohmann::json::object();                                                   \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_TO_JSON, __VA_ARGS__)                        \
@@ -213,18 +243,27 @@ std::uint32_t closure_signature() {
   [[maybe_unused]] constexpr ::std::string_view wasm_mt_capture_field_names(const Type*) {   \
     return #__VA_ARGS__;                                                                      \
   }                                                                                           \
+  static_assert(::wasm_mt::detail::json_found_by_adl<Type>,                                   \
+                "WASM_MT_CLOSURE(" #Type ", ...) must be in the namespace that declares " #Type \
+                " (nlohmann/json looks for to_json and from_json there): move it there, after the struct"); \
   WASM_MT_REGISTER(Type)
 
 // Registers a closure whose captures already have a JSON form. Only needed for a program
 // that runs a closure it never execs itself (a worker-only program).
-#define WASM_MT_REGISTER(Type)                                                \
-  [[maybe_unused]] inline const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, Type) = \
+#define WASM_MT_REGISTER(Type)                                                                 \
+  [[maybe_unused]] static const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, __COUNTER__) = \
       &::wasm_mt::detail::registered_id<Type>;
 
 #define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j.emplace(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_VISIT(i, field) wasm_mt_visit(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::plain_field<decltype(wasm_mt_c->field)>&&
+#define WASM_MT_DETAIL_FIELD_INITIALIZERS(i, field) +::wasm_mt::detail::initializers_of<decltype(wasm_mt_c->field)>()
+#define WASM_MT_DETAIL_FIELD_NOT_POINTER(i, field)                                                  \
+  static_assert(!::wasm_mt::detail::is_pointer_or_reference<decltype(wasm_mt_c->field)>,            \
+                "WASM_MT_CLOSURE: field `" #field "` is a pointer or a reference, which cannot cross to " \
+                "another thread: copy the data into the closure (a value, std::string, std::vector), or use " \
+                "wasm_mt::bytes");
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
 // `captures` is a parenthesized list of local variables, copied into the closure.
@@ -267,8 +306,11 @@ std::uint32_t closure_signature() {
     return (thread).exec(wasm_mt_inline_closure{WASM_MT_DETAIL_STRIP_PARENS captures});         \
   }())
 
-#define WASM_MT_DETAIL_CAPTURE_TYPE(i, name) \
-  using wasm_mt_capture_type_##i = ::std::remove_cvref_t<decltype(name)>;
+#define WASM_MT_DETAIL_CAPTURE_TYPE(i, name)                                                      \
+  using wasm_mt_capture_type_##i = ::std::remove_cvref_t<decltype(name)>;                          \
+  static_assert(!::wasm_mt::detail::is_pointer_or_reference<wasm_mt_capture_type_##i>,              \
+                "WASM_MT_EXEC: capture `" #name "` is a pointer, which cannot cross to another thread: " \
+                "capture the data itself (a value, std::string, std::vector), or wasm_mt::bytes");
 #define WASM_MT_DETAIL_CAPTURE_MEMBER(i, name) wasm_mt_capture_type_##i name;
 #define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) wasm_mt_j[#name] = name;
 #define WASM_MT_DETAIL_MEMBER_FROM_JSON(i, name) wasm_mt_j.at(#name).get_to(name);

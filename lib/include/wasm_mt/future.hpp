@@ -115,6 +115,7 @@ class future {
   // The result of a settled future, moved out once; throws its error. Never blocks:
   // on a future that is not ready it throws std::logic_error.
   T get() {
+    if (!state_) detail::throw_empty_future();
     if (!ready()) throw std::logic_error("wasm_mt::future::get() on a future that has not settled");
     if constexpr (std::is_void_v<T>)
       state_->take();

@@ -93,12 +93,16 @@ class pool {
   template <class Closure>
   job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure) {
     using C = std::decay_t<Closure>;
-    const function_id called = closure_id<C>();
-    const std::uint32_t signature = closure_signature<C>();
-    return submit<closure_result_t<C>>(
-        called, called, [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
-          th.send_encoded(called, signature, closure, r);
-        });
+    if constexpr (detail::check_closure<C>()) {
+      const function_id called = closure_id<C>();
+      const std::uint32_t signature = closure_signature<C>();
+      return submit<closure_result_t<C>>(
+          called, called, [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
+            th.send_encoded(called, signature, closure, r);
+          });
+    } else {
+      return {};  // not reached: check_closure failed to compile, saying why
+    }
   }
   template <class R = nlohmann::json>
   job<R> exec_js(std::string code) {
@@ -123,8 +127,9 @@ class pool {
   }
 
   // Data-parallel: runs every closure across the pool and gathers the results in the
-  // closures' order. On the first failure the others still queued are cancelled and the
-  // returned future fails with that error.
+  // closures' order. On the first failure (in the closures' order) the returned future
+  // fails with that error; the others still queued are cancelled, and those running
+  // finish with their results dropped (none is logged as unhandled).
   template <class C>
   future<std::vector<closure_result_t<C>>> map(std::vector<C> closures) {
     static_assert(!std::is_void_v<closure_result_t<C>>, "map gathers results: use exec for closures returning void");
@@ -173,7 +178,15 @@ class pool {
       try {
         results.push_back(co_await jobs[i]);
       } catch (...) {
-        for (std::size_t later = i + 1; later < jobs.size(); ++later) jobs[later].cancel();
+        // The map owns the other tasks: those still queued are cancelled, and what the
+        // running ones end with is dropped here, not logged as an error nobody awaited.
+        for (std::size_t later = i + 1; later < jobs.size(); ++later) {
+          jobs[later].cancel();
+          try {
+            jobs[later].then([](auto&&) {}, [](const wasm_mt::error&) {});
+          } catch (...) {  // no memory for the callback: it may then be logged
+          }
+        }
         throw;
       }
     }

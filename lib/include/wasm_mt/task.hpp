@@ -95,7 +95,7 @@ class [[nodiscard]] task {
         return true;
       }
       T await_resume() {
-        if (!handle) throw wasm_mt::error(error_kind::bad_payload, "await of an empty wasm_mt::task");
+        if (!handle) throw wasm_mt::error(error_kind::bad_payload, "await of an empty (moved-from) wasm_mt::task");
         auto& result = handle.promise().result;
         if (result.index() == 2) std::rethrow_exception(std::get<2>(result));
         if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(result));

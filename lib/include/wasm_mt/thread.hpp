@@ -133,7 +133,10 @@ class thread {
 template <class Closure>
 future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) {
   using C = std::decay_t<Closure>;
-  return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure);
+  if constexpr (detail::check_closure<C>())
+    return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure);
+  else
+    return {};  // not reached: check_closure failed to compile, saying why
 }
 
 template <class R>

@@ -1,0 +1,25 @@
+# Compiles each snippet here (-fsyntax-only) with wasm_mt's headers; each must fail, and
+# its first error must carry the message its first line expects ("// expect: ...").
+#   cmake -DCXX=<compiler> "-DFLAGS=<flags;...>" -P check.cmake
+file(GLOB snippets "${CMAKE_CURRENT_LIST_DIR}/*.cpp")
+set(problems "")
+set(count 0)
+foreach(snippet IN LISTS snippets)
+  get_filename_component(name "${snippet}" NAME_WE)
+  file(STRINGS "${snippet}" first LIMIT_COUNT 1)
+  string(REGEX REPLACE "^// expect: " "" expected "${first}")
+  execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only ${FLAGS} "${snippet}"
+                  RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
+  math(EXPR count "${count} + 1")
+  string(REGEX MATCH "[^\n]*error:[^\n]*" first_error "${output}")
+  string(FIND "${first_error}" "${expected}" at)
+  if(result EQUAL 0)
+    string(APPEND problems "\n  ${name}: compiled")
+  elseif(at EQUAL -1)
+    string(APPEND problems "\n  ${name}: first error is not '${expected}':\n    ${first_error}")
+  endif()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "compile errors: these did not fail as expected:${problems}")
+endif()
+message(STATUS "compile errors: all ${count} snippets fail with their message first")

@@ -1,0 +1,6 @@
+// expect: A lambda that captures ([&], [=], [x]) cannot cross to another thread
+#include <wasm_mt/wasm_mt.hpp>
+wasm_mt::job<int> call(wasm_mt::pool& pool) {
+  int x = 2;
+  return pool.exec([=] { return x * 2; });
+}

@@ -1,0 +1,7 @@
+// expect: this closure's fields have no JSON form: add WASM_MT_CLOSURE(Type, fields...)
+#include <wasm_mt/wasm_mt.hpp>
+struct Add {
+  int a, b;
+  int operator()() const { return a + b; }
+};
+wasm_mt::future<int> call(wasm_mt::thread& th) { return th.exec(Add{1, 2}); }

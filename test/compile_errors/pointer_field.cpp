@@ -1,0 +1,10 @@
+// expect: WASM_MT_CLOSURE: field `data` is a pointer or a reference, which cannot cross to another thread
+#include <wasm_mt/wasm_mt.hpp>
+namespace app {
+struct Sum {
+  const int* data;
+  int size;
+  int operator()() const { return size ? data[0] : 0; }
+};
+WASM_MT_CLOSURE(Sum, data, size)
+}  // namespace app

@@ -1,0 +1,10 @@
+// expect: WASM_MT_CLOSURE: field `name` is a pointer or a reference, which cannot cross to another thread
+#include <string>
+#include <wasm_mt/wasm_mt.hpp>
+namespace app {
+struct Greet {
+  const std::string& name;
+  std::string operator()() const { return "hello " + name; }
+};
+WASM_MT_CLOSURE(Greet, name)
+}  // namespace app
