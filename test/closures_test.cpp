@@ -84,6 +84,25 @@ struct Built {
 };
 WASM_MT_CLOSURE(Built, value)
 
+}  // namespace
+
+// A closure that is not default-constructible but has nlohmann/json's non-default
+// from_json (an adl_serializer specialization): the worker builds it from the JSON.
+namespace test_types {
+struct Tripled {
+  explicit Tripled(int v) : value(v) {}
+  int value;
+  int operator()() const { return 3 * value; }
+};
+}  // namespace test_types
+template <>
+struct nlohmann::adl_serializer<test_types::Tripled> {
+  static test_types::Tripled from_json(const json& j) { return test_types::Tripled{j.at("value").get<int>()}; }
+  static void to_json(json& j, const test_types::Tripled& t) { j = {{"value", t.value}}; }
+};
+
+namespace {
+
 struct SlowSub {
   int a = 0, b = 0, delay_ms = 0;
   wasm_mt::task<int> operator()() const {
@@ -137,6 +156,7 @@ ASYNC_TEST_CASE("closure fields of every shape travel; a lambda without captures
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(Shapes{{1, 2, 3}, {4, 5}, {6, 7}, {{"k", 8}}, {{"n", 9}}})) == 45);
   CHECK((co_await th.exec(Built{14})) == 42);
+  CHECK((co_await th.exec(test_types::Tripled{5})) == 15);
   // It has no fields to send, and every worker runs the same program: it is registered
   // under its compiler-given type name, like any closure.
   CHECK((co_await th.exec([] { return wasm_mt::in_worker(); })) == true);

@@ -1,4 +1,4 @@
-// expect: WASM_MT_CLOSURE: field `data` is a pointer or a reference, which cannot cross to another thread
+// expect: WASM_MT_CLOSURE: field `data` is a pointer, a reference or a view (string_view, span), which cannot cross to another thread
 #include <wasm_mt/wasm_mt.hpp>
 namespace app {
 struct Sum {

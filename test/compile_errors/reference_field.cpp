@@ -1,4 +1,4 @@
-// expect: WASM_MT_CLOSURE: field `name` is a pointer or a reference, which cannot cross to another thread
+// expect: WASM_MT_CLOSURE: field `name` is a pointer, a reference or a view (string_view, span), which cannot cross to another thread
 #include <string>
 #include <wasm_mt/wasm_mt.hpp>
 namespace app {

@@ -249,9 +249,10 @@ std::uint32_t closure_signature() {
   WASM_MT_REGISTER(Type)
 
 // Registers a closure whose captures already have a JSON form. Only needed for a program
-// that runs a closure it never execs itself (a worker-only program).
+// that runs a closure it never execs itself (a worker-only program). One per line: the
+// variable is named by __LINE__ (not __COUNTER__, which names inline closures).
 #define WASM_MT_REGISTER(Type)                                                                 \
-  [[maybe_unused]] static const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, __COUNTER__) = \
+  [[maybe_unused]] static const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, __LINE__) = \
       &::wasm_mt::detail::registered_id<Type>;
 
 #define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j.emplace(#field, wasm_mt_c.field);
@@ -261,8 +262,8 @@ std::uint32_t closure_signature() {
 #define WASM_MT_DETAIL_FIELD_INITIALIZERS(i, field) +::wasm_mt::detail::initializers_of<decltype(wasm_mt_c->field)>()
 #define WASM_MT_DETAIL_FIELD_NOT_POINTER(i, field)                                                  \
   static_assert(!::wasm_mt::detail::is_pointer_or_reference<decltype(wasm_mt_c->field)>,            \
-                "WASM_MT_CLOSURE: field `" #field "` is a pointer or a reference, which cannot cross to " \
-                "another thread: copy the data into the closure (a value, std::string, std::vector), or use " \
+                "WASM_MT_CLOSURE: field `" #field "` is a pointer, a reference or a view (string_view, span), which " \
+                "cannot cross to another thread: copy the data into the closure (a value, std::string, std::vector), or use " \
                 "wasm_mt::bytes");
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
@@ -309,7 +310,8 @@ std::uint32_t closure_signature() {
 #define WASM_MT_DETAIL_CAPTURE_TYPE(i, name)                                                      \
   using wasm_mt_capture_type_##i = ::std::remove_cvref_t<decltype(name)>;                          \
   static_assert(!::wasm_mt::detail::is_pointer_or_reference<wasm_mt_capture_type_##i>,              \
-                "WASM_MT_EXEC: capture `" #name "` is a pointer, which cannot cross to another thread: " \
+                "WASM_MT_EXEC: capture `" #name "` is a pointer or a view (string_view, span), which cannot " \
+                "cross to another thread: " \
                 "capture the data itself (a value, std::string, std::vector), or wasm_mt::bytes");
 #define WASM_MT_DETAIL_CAPTURE_MEMBER(i, name) wasm_mt_capture_type_##i name;
 #define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) wasm_mt_j[#name] = name;

@@ -3,7 +3,11 @@
 // template errors or a closure that silently computes with a default-initialised field.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
+#include <functional>
+#include <span>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -44,10 +48,22 @@ constexpr std::size_t initializers_of() {
 template <class T, std::size_t listed>
 constexpr bool lists_every_field = !std::is_aggregate_v<T> || !aggregate_takes<T, listed + 1>;
 
-// A field that cannot cross to another thread.
+// A view of memory the caller owns: decoded in the worker, it would point into a
+// temporary.
 template <class F>
-constexpr bool is_pointer_or_reference = std::is_pointer_v<std::remove_all_extents_t<F>> || std::is_reference_v<F> ||
-                                         std::is_member_pointer_v<std::remove_all_extents_t<F>>;
+constexpr bool is_view = false;
+template <class Char, class Traits>
+constexpr bool is_view<std::basic_string_view<Char, Traits>> = true;
+template <class T, std::size_t extent>
+constexpr bool is_view<std::span<T, extent>> = true;
+template <class T>
+constexpr bool is_view<std::reference_wrapper<T>> = true;
+
+// A field that cannot cross to another thread: a pointer, a reference or a view.
+template <class F>
+constexpr bool is_pointer_or_reference =
+    std::is_pointer_v<std::remove_all_extents_t<F>> || std::is_reference_v<F> ||
+    std::is_member_pointer_v<std::remove_all_extents_t<F>> || is_view<std::remove_cv_t<std::remove_all_extents_t<F>>>;
 
 // nlohmann/json finds T's to_json by ADL: WASM_MT_CLOSURE is in T's own namespace.
 template <class T>
@@ -75,7 +91,10 @@ constexpr bool check_closure_shape() {
   } else if constexpr (!std::is_invocable_v<C&>) {
     static_assert(!sizeof(C*), "wasm_mt: a closure needs an operator()() taking no arguments (its inputs are its fields)");
     return false;
-  } else if constexpr (!std::is_default_constructible_v<C> && !has_member_json<C>) {
+  } else if constexpr (!std::is_default_constructible_v<C> && !has_member_json<C> &&
+                       !requires(const nlohmann::json& j) {
+                         { nlohmann::adl_serializer<C>::from_json(j) } -> std::same_as<C>;
+                       }) {
     static_assert(!sizeof(C*),
                   "wasm_mt: a closure must be default-constructible (the worker makes one and fills in its fields). "
                   "A lambda that captures ([&], [=], [x]) cannot cross to another thread: use a struct with "
