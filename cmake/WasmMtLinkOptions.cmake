@@ -61,6 +61,13 @@ function(wasm_mt_link_options out files_out glue_dir exceptions_flag)
     # The stack below static data: a closure that overflows it reaches address 0 and traps
     # (worker_crashed) instead of overwriting the data and going on (docs/README.md).
     "LINKER:--stack-first")
+  # Before 3.1.25, Emscripten's runtime took the stack to lie between the static data and
+  # the heap, so with the stack first its overflow cookie (STACK_OVERFLOW_CHECK, on with
+  # ASSERTIONS: every -O0 build) sat in the heap and a Debug build aborted at startup.
+  # The stack first already traps an overflow; those versions do without the cookie.
+  if(EMSCRIPTEN_VERSION AND EMSCRIPTEN_VERSION VERSION_LESS 3.1.25)
+    list(APPEND options -sSTACK_OVERFLOW_CHECK=0)
+  endif()
   set(${out} "${options}" PARENT_SCOPE)
   set(${files_out} "${files}" PARENT_SCOPE)
 endfunction()

@@ -8,7 +8,7 @@
 //    builds) import.meta.url, its threads started through the literal
 //    new Worker(new URL('<name>.mjs', import.meta.url)) that bundlers rewrite, else
 //    locateFile('<name>.js');
-//  - its wasm: Module.wasmBinary when given, else the URL Emscripten itself would use:
+//  - its wasm: Module.wasmBinary when given (read as Emscripten's wasmBinary), else the URL Emscripten itself would use:
 //    locateFile('<name>.wasm'), or new URL('<name>.wasm', import.meta.url) in an ES module
 //    build without Module.locateFile.
 // A program's wasm bytes are not kept once compiled (workers get the compiled module),
@@ -131,13 +131,15 @@ var wasmMtProgramsLibrary = {
       var P = wasmMtPrograms;
       var wasmUrl = null;
       Promise.resolve().then(function () {
-        if (Module['wasmBinary']) return WebAssembly.compile(Module['wasmBinary']);
+        // (Emscripten's own copy of Module.wasmBinary: with ASSERTIONS, reading it from
+        // Module after startup aborts.)
+        if (wasmBinary) return WebAssembly.compile(wasmBinary);
         wasmUrl = P.selfWasmUrl();
         return P.compileUrl(wasmUrl);
       }).then(function (module) {
         var script = P.selfScript();
         P.all.set(0, { url: script.url, bundled: script.bundled, type: P.selfType(), text: null, module: module,
-                       wasmUrl: wasmUrl, bytes: Module['wasmBinary'] ? new Uint8Array(Module['wasmBinary']) : null });
+                       wasmUrl: wasmUrl, bytes: wasmBinary ? new Uint8Array(wasmBinary) : null });
         return WebAssembly.instantiate(module, imports).then(function (instance) {
           return { instance: instance, module: module };
         });

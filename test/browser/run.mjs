@@ -3,22 +3,25 @@
 // page's console, and ends with "browsers: N passed, N failed". Exits non-zero on any
 // failure, including an engine that cannot start.
 // The demo pages (demos.mjs) are checked the same way, in every engine.
-//   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit]
+//   node run.mjs --build <cmake build dir> [--engines chromium,firefox,webkit] [--only <regex>]
+// --only keeps the rows whose name matches (a quick re-run; CI runs them all).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoChecks } from './demos.mjs';
 import { noBlobPolicy, setupChecks } from './setups.mjs';
+import { readmeCheck } from './readme.mjs';
 import { engines } from './engines.mjs';
 import { startServer } from '../../scripts/serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const options = { build: resolve(here, '../../build'), engines: Object.keys(engines) };
+const options = { build: resolve(here, '../../build'), engines: Object.keys(engines), only: null };
 for (let i = 2; i < process.argv.length; i += 2) {
   const [flag, value] = [process.argv[i], process.argv[i + 1]];
   if (flag === '--build') options.build = resolve(value);
   else if (flag === '--engines') options.engines = value.split(',');
+  else if (flag === '--only') options.only = new RegExp(value);
   else { console.error(`unknown option ${flag}`); process.exit(2); }
 }
 const testDir = join(options.build, 'test');
@@ -96,7 +99,7 @@ async function runEngine(name, server, expected, cells) {
     return null;
   }
   try {
-    for (const suite of suites) {
+    for (const suite of suites.filter(suite => suite.tests.length)) {
       // A hung case fails after 30 s, so several fit in the page's time.
       const args = ['-r', 'xml', '--case-timeout', '30000', suite.spec];
       const url = `${server.url}${suite.page}?program=${program}&args=${encodeURIComponent(JSON.stringify(args))}`;
@@ -109,7 +112,7 @@ async function runEngine(name, server, expected, cells) {
       }
       const report = parseReport(run.stdout.join('\n'));
       const context = [...run.errors.map(e => `page error: ${e}`), ...run.console.slice(-40)];
-      for (const test of expected.filter(t => t.startsWith(suite.name) && (suite.name || !t.startsWith('csp: ')))) {
+      for (const test of suite.tests) {
         const result = report.get(test.slice(suite.name.length));
         if (!result) fail(test, run.done ? 'not reported by the test program' : `did not finish within ${pageTimeoutMs / 1000} s`);
         else cells.set(`${test}\u0000${name}`, result.ok ? result : { ok: false, details: [...result.details, ...context] });
@@ -130,8 +133,10 @@ async function runEngine(name, server, expected, cells) {
 
 const resultsDir = join(options.build, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
+const readme = readmeCheck(join(here, '..', '..'), options.build);
 const mounts = [
   { prefix: '/demos/', dir: join(options.build, 'demos') },
+  { prefix: '/readme/', dir: readme.dir },
   { prefix: '/vite/', dir: join(options.build, 'examples', 'vite', 'dist') },
   { prefix: '/webpack/', dir: join(options.build, 'examples', 'webpack', 'dist') },
   { prefix: '/setups/', dir: join(testDir, 'setups') },
@@ -142,8 +147,10 @@ const mounts = [
 // A second origin (another port) serving the same files to every origin, as a CDN.
 const cdn = await startServer(mounts, 0, { cors: true });
 const server = await startServer(mounts, 0, { policies: { '/csp-noblob/': noBlobPolicy(cdn.url) } });
-const demos = [...demoChecks(options.build), ...setupChecks(cdn.url)];
-const expected = [...suites.flatMap(suite => listTests(suite.spec).map(test => suite.name + test)), ...demos.map(d => d.name)];
+const selected = name => !options.only || options.only.test(name);
+const demos = [...demoChecks(options.build), ...setupChecks(cdn.url), readme.check].filter(d => selected(d.name));
+for (const suite of suites) suite.tests = listTests(suite.spec).map(test => suite.name + test).filter(selected);
+const expected = [...suites.flatMap(suite => suite.tests), ...demos.map(d => d.name)];
 const cells = new Map();
 const versions = {};
 try {

@@ -1,6 +1,6 @@
 // The setup program (test/setups/setup.cpp) on the pages users put it on: a classic
-// script, MODULARIZE and ES module factories, a web-only build, preloaded data, a script
-// from another origin (a CDN), inside the app's own worker. Each page leaves what the
+// script (a Release and a Debug build), MODULARIZE and ES module factories, a web-only
+// build, preloaded data, a script from another origin (a CDN), inside the app's own worker. Each page leaves what the
 // program saw in window.demo.results (test/setups/pages/page.js); check(results, server)
 // returns the problems found. `other`: the second origin (a CDN) the pages load from.
 const same = (label, actual, expected) =>
@@ -33,6 +33,7 @@ export function setupChecks(other) {
   return [
     ...bundled,
     { name: 'setup: a classic <script>', path: '/setups/classic.html', check: r => saw(r) },
+    { name: 'setup: a Debug build (-O0, ASSERTIONS=2)', path: '/setups/debug.html', check: r => saw(r) },
     { name: 'setup: -sENVIRONMENT=web,worker', path: '/setups/web.html', check: r => saw(r) },
     { name: 'setup: -sMODULARIZE (a UMD factory)', path: '/setups/modularize.html', check: r => saw(r) },
     { name: 'setup: -sEXPORT_ES6 (module workers)', path: '/setups/es6.html', check: r => saw(r) },

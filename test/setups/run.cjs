@@ -1,6 +1,6 @@
 // Runs a setup build under Node and checks what its main() saw (setup.cpp), or that a
 // web-only build holds no Node code. Prints "setup ok" or why not.
-//   node run.cjs <classic|preload|modularize|es6|app-worker> <program>
+//   node run.cjs <classic|debug|preload|modularize|es6|app-worker> <program>
 //   node run.cjs web-only <program>
 // app-worker: the program runs inside a worker_threads Worker of this process's own (not
 // one of wasm_mt's), and is the parent of its threads there.
