@@ -84,6 +84,34 @@ struct Built {
 };
 WASM_MT_CLOSURE(Built, value)
 
+// Base classes: an empty tag base and an empty member need no listing; a base's fields
+// are listed with the closure's own, however deep the base.
+struct Tag {};
+struct Origin {
+  int x = 0;
+};
+struct Offset : Origin {
+  int dx = 0;
+};
+struct Moved : Tag, Offset {
+  [[no_unique_address]] Tag marker;
+  int scale = 0;
+  int operator()() const { return (x + dx) * scale; }
+};
+WASM_MT_CLOSURE(Moved, x, dx, scale)
+
+// A closure derived from another closure, with its own WASM_MT_CLOSURE.
+struct Base {
+  int value = 0;
+  int operator()() const { return value; }
+};
+WASM_MT_CLOSURE(Base, value)
+struct Derived : Base {
+  int factor = 0;
+  int operator()() const { return value * factor; }
+};
+WASM_MT_CLOSURE(Derived, value, factor)
+
 }  // namespace
 
 // A closure that is not default-constructible but has nlohmann/json's non-default
@@ -152,11 +180,18 @@ ASYNC_TEST_CASE("sync closures return typed results", "[closures]") {
   co_await th.exec(Nothing{});  // void: settles with no value
 }
 
-ASYNC_TEST_CASE("closure fields of every shape travel; a lambda without captures is a closure", "[closures]") {
+ASYNC_TEST_CASE("closure fields of every shape travel, bases' too; a lambda without captures is a closure", "[closures]") {
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(Shapes{{1, 2, 3}, {4, 5}, {6, 7}, {{"k", 8}}, {{"n", 9}}})) == 45);
   CHECK((co_await th.exec(Built{14})) == 42);
   CHECK((co_await th.exec(test_types::Tripled{5})) == 15);
+  Moved moved;
+  moved.x = 1;
+  moved.dx = 2;
+  moved.scale = 7;
+  CHECK((co_await th.exec(moved)) == 21);
+  CHECK((co_await th.exec(Base{6})) == 6);
+  CHECK((co_await th.exec(Derived{{6}, 7})) == 42);
   // It has no fields to send, and every worker runs the same program: it is registered
   // under its compiler-given type name, like any closure.
   CHECK((co_await th.exec([] { return wasm_mt::in_worker(); })) == true);

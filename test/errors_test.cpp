@@ -257,6 +257,7 @@ ASYNC_TEST_CASE("an error the worker has no memory to describe still fails its r
 ASYNC_TEST_CASE("what a then() callback throws is logged, and other requests still settle", "[errors]") {
   auto th = co_await test::spawn();
   test::logged_errors logged;
+  const int line = __LINE__ + 1;
   th.exec(shared::Multiply{2, 3}).then([](int) { throw std::runtime_error("thrown on a value"); });
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);  // replies come in order
   // Terminating fails both pending requests; the first callback's throw must not stop the second.
@@ -269,6 +270,9 @@ ASYNC_TEST_CASE("what a then() callback throws is logged, and other requests sti
   // they were sent in: the callback may run after this coroutine goes on.)
   CHECK(co_await test::until([&] { return logged.count("thrown on an error") == 1; }));
   CHECK(logged.count("thrown on a value") == 1);
+  const std::string named = "a then() callback threw in exec(shared::Multiply) called at errors_test.cpp:" +
+                            std::to_string(line) + ": ";
+  CHECK(logged.count(named.c_str()) == 1);
 }
 
 ASYNC_TEST_CASE("an unknown function ID gives unknown_function", "[errors]") {
@@ -390,13 +394,18 @@ ASYNC_TEST_CASE("messages that are not wasm_mt's are ignored, not misrouted", "[
   CHECK((co_await th.exec(shared::Multiply{2, 21})) == 42);
 }
 
-ASYNC_TEST_CASE("an error nobody awaits is logged, not lost", "[errors]") {
+ASYNC_TEST_CASE("an error nobody awaits is logged, not lost, naming its call", "[errors]") {
   auto th = co_await test::spawn();
   test::logged_errors logged;
+  const int line = __LINE__ + 1;
   (void)th.exec(Throws{"fire and forget"});  // dropped at once
   auto marker = th.exec(shared::Multiply{1, 1});
   co_await std::move(marker);
   CHECK(logged.count("fire and forget") == 1);
+  // The line names the closure and the call that made it.
+  const std::string named = "unhandled error in exec(" + std::string(wasm_mt::closure_name<Throws>()) +
+                            ") called at errors_test.cpp:" + std::to_string(line) + ": ";
+  CHECK(logged.count(named.c_str()) == 1);
 }
 
 ASYNC_TEST_CASE("whichever allocation fails while replies come back, every request settles", "[errors]") {

@@ -259,10 +259,14 @@ ASYNC_TEST_CASE("a pool whose threads cannot start fails to create with spawn_fa
 ASYNC_TEST_CASE("a fire-and-forget task that fails is logged, not lost", "[pool]") {
   auto pool = co_await make_pool({.threads = 1});
   test::logged_errors logged;
+  const int line = __LINE__ + 1;
   (void)pool.exec(TrapsIf{0, true});
   co_await wait_until_idle(pool);
   co_await pool.exec(FortyTwo{});  // the replacement serves
   CHECK(logged.count("worker_crashed") >= 1);
+  const std::string named = "unhandled error in exec(" + std::string(wasm_mt::closure_name<TrapsIf>()) +
+                            ") called at pool_test.cpp:" + std::to_string(line) + ": worker_crashed";
+  CHECK(logged.count(named.c_str()) == 1);
 }
 
 ASYNC_TEST_CASE("inline closures run on a pool too", "[pool]") {

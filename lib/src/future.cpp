@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <typeinfo>
 #include <utility>
 
@@ -14,10 +15,21 @@ namespace wasm_mt::detail {
 
 std::string describe_exception(const std::exception_ptr& failure);
 
-void report_unobserved_error(const std::exception_ptr& error) noexcept {
+void report_unobserved_error(const std::exception_ptr& error, const origin& from, std::string_view what) noexcept {
   try {
     if (to_error(error).kind() == error_kind::cancelled) return;  // asked for: not news
-    std::string text = "wasm_mt: unhandled error: " + describe_exception(error);
+    std::string text = "wasm_mt: ";
+    text.append(what);
+    if (!from.call.empty()) {
+      text.append(" in ").append(from.call);
+      if (!from.closure.empty()) text.append("(").append(from.closure).append(")");
+    }
+    if (from.site.file) {
+      std::string_view file = from.site.file;
+      if (const auto slash = file.find_last_of('/'); slash != std::string_view::npos) file.remove_prefix(slash + 1);
+      text.append(" called at ").append(file).append(":").append(std::to_string(from.site.line));
+    }
+    text.append(": ").append(describe_exception(error));
     wasm_mt_js_log(2, text.data(), text.size());
   } catch (...) {
   }
@@ -35,7 +47,7 @@ void shared_state_base::run_consumer() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     // With native wasm exceptions catch (...) also catches a JS exception (exit(), a
     // trap's RuntimeError), which has no C++ exception: it is not ours to swallow.
     if (!std::current_exception()) throw;
-    report_unobserved_error(std::current_exception());
+    report_unobserved_error(std::current_exception(), origin_, "a then() callback threw");
   }
 }
 

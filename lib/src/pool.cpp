@@ -441,7 +441,13 @@ bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {
 
 }  // namespace detail
 
-future<pool> pool::create(pool_options options, const program& code) {
+future<pool> pool::create(pool_options options, const program& code, detail::call_site site) {
+  future<pool> result = start_threads(std::move(options), code);
+  detail::set_origin(result, {"pool::create", {}, site});
+  return result;
+}
+
+future<pool> pool::start_threads(pool_options options, program code) {
   detail::check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   const std::size_t count = options.threads ? options.threads : hardware_concurrency();
   std::vector<future<thread>> starting;

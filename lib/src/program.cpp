@@ -29,14 +29,16 @@ void on_program_loaded(std::uint32_t token, int program_id) WASM_MT_DETAIL_NOEXC
 
 }  // namespace detail
 
-future<program> program::from_url(std::string js_url, std::string wasm_url) {
+future<program> program::from_url(std::string js_url, std::string wasm_url, detail::call_site site) {
   auto [token, result] = detail::loads.add();
+  detail::set_origin(result, {"program::from_url", {}, site});
   wasm_mt_js_load_program_url(token, js_url.data(), js_url.size(), wasm_url.data(), wasm_url.size());
   return std::move(result);
 }
 
-future<program> program::from_buffers(const bytes& js, const bytes& wasm) {
+future<program> program::from_buffers(const bytes& js, const bytes& wasm, detail::call_site site) {
   auto [token, result] = detail::loads.add();
+  detail::set_origin(result, {"program::from_buffers", {}, site});
   wasm_mt_js_load_program_buffers(token, js.data(), js.size(), wasm.data(), wasm.size());
   return std::move(result);
 }

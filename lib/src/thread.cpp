@@ -238,8 +238,9 @@ std::unique_ptr<detail::thread_state> start_worker(const program& code, std::str
 
 thread thread::start(const program& code, std::string label) { return thread(start_worker(code, std::move(label))); }
 
-future<thread> thread::spawn(const program& code, std::string label) {
+future<thread> thread::spawn(const program& code, std::string label, detail::call_site site) {
   auto waiter = std::make_shared<detail::shared_state<thread>>();
+  waiter->set_origin({"thread::spawn", {}, site});
   auto state = start_worker(code, std::move(label));
   const int handle = state->handle();
   detail::starting_threads().emplace(handle, detail::starting_thread{std::move(state), waiter});

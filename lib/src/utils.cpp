@@ -88,8 +88,9 @@ std::size_t hardware_concurrency() noexcept {
   return reported > 0 ? static_cast<std::size_t>(reported) : 1;
 }
 
-future<bytes> fetch_bytes(std::string url) {
+future<bytes> fetch_bytes(std::string url, detail::call_site site) {
   auto [token, result] = detail::fetches.add();
+  detail::set_origin(result, {"fetch_bytes", {}, site});
   wasm_mt_js_fetch_bytes(token, url.data(), url.size());
   return std::move(result);
 }

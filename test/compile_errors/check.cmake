@@ -1,5 +1,6 @@
 # Compiles each snippet here (-fsyntax-only) with wasm_mt's headers; each must fail, and
-# its first error must carry the message its first line expects ("// expect: ...").
+# its first error must carry the message its first line expects ("// expect: ..."); a
+# snippet with a line "// one error" must give no other.
 #   cmake -DCXX=<compiler> "-DFLAGS=<flags;...>" -P check.cmake
 file(GLOB snippets "${CMAKE_CURRENT_LIST_DIR}/*.cpp")
 set(problems "")
@@ -17,6 +18,13 @@ foreach(snippet IN LISTS snippets)
     string(APPEND problems "\n  ${name}: compiled")
   elseif(at EQUAL -1)
     string(APPEND problems "\n  ${name}: first error is not '${expected}':\n    ${first_error}")
+  else()
+    file(STRINGS "${snippet}" one_error REGEX "^// one error")
+    string(REGEX MATCHALL ":[0-9]+:[0-9]+: error:" errors "${output}")
+    list(LENGTH errors error_count)
+    if(one_error AND NOT error_count EQUAL 1)
+      string(APPEND problems "\n  ${name}: ${error_count} errors, not one:\n${output}")
+    endif()
   endif()
 endforeach()
 if(problems)

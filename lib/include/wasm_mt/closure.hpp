@@ -209,20 +209,22 @@ std::uint32_t closure_signature() {
 // Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
 // ADL: use it in the struct's namespace) and registers the closure. Also lists the fields,
 // for plain captures' direct way to and from JSON text (detail/plain_capture.hpp).
-// Compile errors: placed outside Type's namespace; a field that is a pointer or a
-// reference; an aggregate Type with a field left out of the list (a base class counts as
-// one field; give Type a constructor to skip that check).
+// Compile errors: placed outside Type's namespace; a field that is a pointer, a
+// reference, a view or const; a field listed twice; an aggregate Type with a field left
+// out of the list (fields of a base class are listed too; empty bases and members need
+// not be; give Type a constructor to skip that check).
 #define WASM_MT_CLOSURE(Type, ...)                                                            \
-  [[maybe_unused]] constexpr ::std::size_t wasm_mt_listed_initializers(                       \
-      [[maybe_unused]] const Type* wasm_mt_c) {                                               \
-    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_NOT_POINTER, __VA_ARGS__)                    \
-    return 0 WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_INITIALIZERS, __VA_ARGS__);         \
+  [[maybe_unused]] constexpr bool wasm_mt_lists_every_field([[maybe_unused]] const Type* wasm_mt_c) { \
+    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_CAN_CROSS, __VA_ARGS__)                      \
+    static_assert(!::wasm_mt::detail::lists_a_name_twice(#__VA_ARGS__),                       \
+                  "WASM_MT_CLOSURE(" #Type ", " #__VA_ARGS__ ") lists a field twice");         \
+    return ::wasm_mt::detail::lists_every_field<Type WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_LISTED, __VA_ARGS__)>(); \
   }                                                                                           \
-  static_assert(::wasm_mt::detail::lists_every_field<Type, wasm_mt_listed_initializers(      \
-                    static_cast<const Type*>(nullptr))>,                                      \
+  static_assert(wasm_mt_lists_every_field(static_cast<const Type*>(nullptr)),                 \
                 "WASM_MT_CLOSURE(" #Type ", " #__VA_ARGS__ ") does not list every field of " #Type \
                 ": a field left out is not sent, and the worker runs with it default-initialised. List " \
-                "them all (a base class counts as one field; give " #Type " a constructor to skip this check)"); \
+                "them all, a base class's too (empty ones need not be; give " #Type " a constructor to skip this check)"); \
+  [[maybe_unused]] constexpr ::std::type_identity<Type> wasm_mt_closure_type(const Type*) { return {}; } \
   [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
     wasm_mt_j = ::nlohmann::json::object();                                                   \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_TO_JSON, __VA_ARGS__)                        \
@@ -259,12 +261,17 @@ std::uint32_t closure_signature() {
 #define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_VISIT(i, field) wasm_mt_visit(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::plain_field<decltype(wasm_mt_c->field)>&&
-#define WASM_MT_DETAIL_FIELD_INITIALIZERS(i, field) +::wasm_mt::detail::initializers_of<decltype(wasm_mt_c->field)>()
-#define WASM_MT_DETAIL_FIELD_NOT_POINTER(i, field)                                                  \
+#define WASM_MT_DETAIL_FIELD_LISTED(i, field)                                                       \
+  , ::wasm_mt::detail::listed_field<decltype(::wasm_mt::detail::member_owner(&::std::remove_cvref_t<decltype(*wasm_mt_c)>::field)), \
+                                    ::wasm_mt::detail::initializers_of<decltype(wasm_mt_c->field)>()>
+#define WASM_MT_DETAIL_FIELD_CAN_CROSS(i, field)                                                    \
   static_assert(!::wasm_mt::detail::is_pointer_or_reference<decltype(wasm_mt_c->field)>,            \
                 "WASM_MT_CLOSURE: field `" #field "` is a pointer, a reference or a view (string_view, span), which " \
                 "cannot cross to another thread: copy the data into the closure (a value, std::string, std::vector), or use " \
-                "wasm_mt::bytes");
+                "wasm_mt::bytes");                                                                  \
+  static_assert(!::std::is_const_v<decltype(wasm_mt_c->field)>,                                     \
+                "WASM_MT_CLOSURE: field `" #field "` is const, but the worker fills in a closure's fields after "   \
+                "making it: make the field non-const (operator() can be const)");
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
 // `captures` is a parenthesized list of local variables, copied into the closure.

@@ -49,6 +49,10 @@ wasm_mt::error to_error(const std::exception_ptr& failure);
 // Throws that an empty (default-constructed or moved-from) future was used.
 [[noreturn]] void throw_empty_future();
 
+// Names the request behind `f` in the log lines about it (call_site.hpp).
+template <class T>
+void set_origin(future<T>& f, origin from) noexcept;
+
 }  // namespace detail
 
 template <class T>
@@ -152,12 +156,15 @@ class future {
   // As above; an error is logged to the console.
   template <class OnValue>
   void then(OnValue on_value) {
-    then(std::move(on_value), [](const wasm_mt::error& e) {
-      detail::report_unobserved_error(std::make_exception_ptr(e));
+    then(std::move(on_value), [from = checked_state()->from()](const wasm_mt::error& e) {
+      detail::report_unobserved_error(std::make_exception_ptr(e), from);
     });
   }
 
  private:
+  template <class U>
+  friend void detail::set_origin(future<U>& f, detail::origin from) noexcept;
+
   const std::shared_ptr<state_type>& checked_state() const {
     if (!state_) detail::throw_empty_future();
     return state_;
@@ -165,5 +172,12 @@ class future {
 
   std::shared_ptr<state_type> state_;
 };
+
+namespace detail {
+template <class T>
+void set_origin(future<T>& f, origin from) noexcept {
+  if (f.state_) f.state_->set_origin(from);
+}
+}  // namespace detail
 
 }  // namespace wasm_mt

@@ -84,20 +84,23 @@ class pool {
  public:
   // Starts the threads in parallel; resolves when all are ready (fails with
   // spawn_failed if one cannot start).
-  static future<pool> create(pool_options options = {}, const program& code = program::self());
+  static future<pool> create(pool_options options = {}, const program& code = program::self(),
+                             detail::call_site site = detail::call_site::here());
 
   pool(pool&&) noexcept;
   pool& operator=(pool&&) noexcept;
   ~pool();
 
   template <class Closure>
-  job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure) {
+  job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
+                                                    detail::call_site site = detail::call_site::here()) {
     using C = std::decay_t<Closure>;
     if constexpr (detail::check_closure<C>()) {
       const function_id called = closure_id<C>();
       const std::uint32_t signature = closure_signature<C>();
       return submit<closure_result_t<C>>(
-          called, called, [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
+          called, called, {"exec", closure_name<C>(), site},
+          [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
             th.send_encoded(called, signature, closure, r);
           });
     } else {
@@ -105,46 +108,56 @@ class pool {
     }
   }
   template <class R = nlohmann::json>
-  job<R> exec_js(std::string code) {
+  job<R> exec_js(std::string code, detail::call_site site = detail::call_site::here()) {
     const auto kind = stable_id(code);
-    return submit<R>(0, kind, [code = std::move(code)](thread& th, const request& r) {
+    return submit<R>(0, kind, {"exec_js", {}, site}, [code = std::move(code)](thread& th, const request& r) {
       th.send_js<R>(code, false, r);
     });
   }
   template <class R = nlohmann::json>
-  job<R> exec_js_async(std::string code) {
+  job<R> exec_js_async(std::string code, detail::call_site site = detail::call_site::here()) {
     const auto kind = stable_id(code);
-    return submit<R>(0, kind, [code = std::move(code)](thread& th, const request& r) {
+    return submit<R>(0, kind, {"exec_js_async", {}, site}, [code = std::move(code)](thread& th, const request& r) {
       th.send_js<R>(code, true, r);
     });
   }
   template <class R = nlohmann::json>
-  job<R> exec_by_name(std::string name, nlohmann::json captures) {
+  job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
     const auto called = stable_id(name);
-    return submit<R>(called, called, [called, captures = std::move(captures)](thread& th, const request& r) {
-      th.send_encoded(called, 0, captures, r);
-    });
+    return submit<R>(called, called, {"exec_by_name", {}, site},
+                     [called, captures = std::move(captures)](thread& th, const request& r) {
+                       th.send_encoded(called, 0, captures, r);
+                     });
   }
 
   // Data-parallel: runs every closure across the pool and gathers the results in the
   // closures' order. On the first failure (in the closures' order) the returned future
   // fails with that error; the others still queued are cancelled, and those running
   // finish with their results dropped (none is logged as unhandled).
+  // Gives future<std::vector<closure_result_t<C>>>.
   template <class C>
-  future<std::vector<closure_result_t<C>>> map(std::vector<C> closures) {
-    static_assert(!std::is_void_v<closure_result_t<C>>, "map gathers results: use exec for closures returning void");
-    std::vector<job<closure_result_t<C>>> jobs;
-    jobs.reserve(closures.size());
-    for (auto& closure : closures) jobs.push_back(exec(std::move(closure)));
-    return gather(std::move(jobs));
+  auto map(std::vector<C> closures, detail::call_site site = detail::call_site::here()) {
+    if constexpr (!detail::check_closure_shape<C>()) {
+      return future<void>{};  // not reached: check_closure_shape failed to compile, saying why
+    } else if constexpr (std::is_void_v<closure_result_t<C>>) {
+      static_assert(!sizeof(C*), "map gathers results: use exec for closures returning void");
+      return future<void>{};
+    } else {
+      std::vector<job<closure_result_t<C>>> jobs;
+      jobs.reserve(closures.size());
+      for (auto& closure : closures) jobs.push_back(exec(std::move(closure), site));
+      auto results = gather(std::move(jobs));
+      detail::set_origin(results, {"map", closure_name<C>(), site});
+      return results;
+    }
   }
   // As map, over make_closure(0), ..., make_closure(count - 1).
   template <class MakeClosure>
-  auto map(std::size_t count, MakeClosure make_closure) {
+  auto map(std::size_t count, MakeClosure make_closure, detail::call_site site = detail::call_site::here()) {
     std::vector<std::decay_t<decltype(make_closure(std::size_t{0}))>> closures;
     closures.reserve(count);
     for (std::size_t i = 0; i < count; ++i) closures.push_back(make_closure(i));
-    return map(std::move(closures));
+    return map(std::move(closures), site);
   }
 
   std::size_t size() const noexcept;           // threads, live or being replaced
@@ -155,14 +168,17 @@ class pool {
 
  private:
   explicit pool(std::shared_ptr<detail::pool_state> state) noexcept;
+  static future<pool> start_threads(pool_options options, program code);  // create()'s work
 
   using request = std::shared_ptr<detail::pending_request>;
 
   // Queues a task that `send` sends to a thread when one is free. `called` names the
-  // closure in errors (0 for JS); `kind` groups tasks by their typical duration.
+  // closure in errors (0 for JS); `kind` groups tasks by their typical duration; `from`
+  // names the task in log lines.
   template <class R, class Send>
-  job<R> submit(function_id called, std::uint32_t kind, Send send) {
+  job<R> submit(function_id called, std::uint32_t kind, detail::origin from, Send send) {
     auto task = std::make_shared<detail::typed_pool_job<R, Send>>(called, kind, std::move(send));
+    task->set_origin(from);
     future<R> result(task);
     auto id = enqueue(std::move(task));
     return job<R>(std::move(result), state_, id);

@@ -116,12 +116,21 @@ class [[nodiscard]] task {
 // Starts `work` now, on this thread's event loop (the counterpart of
 // wasm_bindgen_futures::spawn_local), and returns its eventual result. Drop the future to
 // fire and forget: an error is then logged, not lost.
+namespace detail {
 template <class T>
-future<T> spawn_local(task<T> work) {
+future<T> run_local(task<T> work) {
   if constexpr (std::is_void_v<T>)
     co_await std::move(work);
   else
     co_return co_await std::move(work);
+}
+}  // namespace detail
+
+template <class T>
+future<T> spawn_local(task<T> work, detail::call_site site = detail::call_site::here()) {
+  future<T> result = detail::run_local(std::move(work));
+  detail::set_origin(result, {"spawn_local", {}, site});
+  return result;
 }
 
 }  // namespace wasm_mt

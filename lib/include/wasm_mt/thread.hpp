@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/closure.hpp"
+#include "wasm_mt/detail/call_site.hpp"
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/future.hpp"
@@ -42,8 +43,10 @@ class thread {
   // Starts a worker running `code` and resolves once it is initialised (its program
   // compiled, instantiated and its static initializers run). Fails with
   // error_kind::spawn_failed. `label` names the thread in errors and dev tools.
-  static future<thread> spawn(const program& code, std::string label = {});
-  static future<thread> spawn(std::string label = {}) { return spawn(program::self(), std::move(label)); }
+  static future<thread> spawn(const program& code, std::string label = {}, detail::call_site site = detail::call_site::here());
+  static future<thread> spawn(std::string label = {}, detail::call_site site = detail::call_site::here()) {
+    return spawn(program::self(), std::move(label), site);
+  }
 
   // Starts a worker and returns it at once, before it is initialised: requests can be
   // sent right away and run as soon as it is ready, which saves the round trip of
@@ -55,27 +58,30 @@ class thread {
   thread& operator=(thread&&) noexcept;
   ~thread();
 
-  // Runs `closure` in the worker. Its captures are encoded now (by value).
+  // Runs `closure` in the worker. Its captures are encoded now (by value). (`site`, here
+  // and below: where the call is, for log lines about the request; leave it defaulted.)
   template <class Closure>
-  future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure);
+  future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
+                                                       detail::call_site site = detail::call_site::here());
 
   // Runs the closure registered under `name` with raw JSON captures: function-ID
   // dispatch without the closure's type (for a program you do not link).
   template <class R = nlohmann::json>
-  future<R> exec_by_name(std::string_view name, const nlohmann::json& captures);
+  future<R> exec_by_name(std::string_view name, const nlohmann::json& captures,
+                         detail::call_site site = detail::call_site::here());
 
   // Runs JS text as a function body (`return` gives the result) in the worker; the
   // result comes back as JSON (R = nlohmann::json or any type it converts to) or as the
   // raw structured-cloned value (R = emscripten::val; the program links embind, --bind).
   // A throw gives js_exception.
   template <class R = nlohmann::json>
-  future<R> exec_js(std::string_view code) {
-    return send_js<R>(code, false);
+  future<R> exec_js(std::string_view code, detail::call_site site = detail::call_site::here()) {
+    return send_js<R>(code, false, {"exec_js", {}, site});
   }
   // As exec_js, as the body of an async function: it may `await`.
   template <class R = nlohmann::json>
-  future<R> exec_js_async(std::string_view code) {
-    return send_js<R>(code, true);
+  future<R> exec_js_async(std::string_view code, detail::call_site site = detail::call_site::here()) {
+    return send_js<R>(code, true, {"exec_js_async", {}, site});
   }
 
   // Terminates the worker now; pending requests fail with error_kind::terminated.
@@ -115,14 +121,16 @@ class thread {
 
   // The same, for a new request whose future is returned.
   template <class R, class Captures>
-  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures) {
+  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures, detail::origin from) {
     auto state = std::make_shared<detail::request_state<R>>(called);
+    state->set_origin(from);
     send_encoded(called, signature, captures, state);
     return future<R>(std::move(state));
   }
   template <class R>
-  future<R> send_js(std::string_view code, bool is_async) {
+  future<R> send_js(std::string_view code, bool is_async, detail::origin from) {
     auto state = std::make_shared<detail::request_state<R>>(0);
+    state->set_origin(from);
     send_js<R>(code, is_async, state);
     return future<R>(std::move(state));
   }
@@ -131,17 +139,18 @@ class thread {
 };
 
 template <class Closure>
-future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure) {
+future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure, detail::call_site site) {
   using C = std::decay_t<Closure>;
   if constexpr (detail::check_closure<C>())
-    return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure);
+    return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure,
+                                             {"exec", closure_name<C>(), site});
   else
     return {};  // not reached: check_closure failed to compile, saying why
 }
 
 template <class R>
-future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures) {
-  return send_encoded<R>(stable_id(name), 0, captures);
+future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures, detail::call_site site) {
+  return send_encoded<R>(stable_id(name), 0, captures, {"exec_by_name", {}, site});
 }
 
 template <class Captures>

@@ -17,7 +17,7 @@ future<void> sleep(double milliseconds);
 
 // The contents of `url` (fetch() in browsers; a file path or file: URL under Node).
 // Fails with error_kind::load_failed.
-future<bytes> fetch_bytes(std::string url);
+future<bytes> fetch_bytes(std::string url, detail::call_site site = detail::call_site::here());
 
 // Writes a line to the JS console (console.log; console.error for console_error).
 void console_log(std::string_view text);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -33,20 +34,135 @@ constexpr bool brace_initializable_from(std::index_sequence<I...>) {
 template <class T, std::size_t count>
 constexpr bool aggregate_takes = brace_initializable_from<T>(std::make_index_sequence<count>{});
 
+// Converts to any type but an empty class: where T has an empty base or member,
+// initializing T with it there fails.
+struct any_nonempty_field {
+  template <class U>
+    requires(!std::is_empty_v<U>)
+  operator U&() const noexcept;
+};
+
+// How many initializers aggregate T takes (its elements, a C array member's counted
+// element by element).
+template <class T, std::size_t known = 0>
+constexpr std::size_t aggregate_elements() {
+  if constexpr (known < 256 && aggregate_takes<T, known + 1>)
+    return aggregate_elements<T, known + 1>();
+  else
+    return known;
+}
+
+// How many of aggregate T's `I...` elements are empty classes (tag bases, empty
+// [[no_unique_address]] members): they carry nothing, so need not be listed.
+template <class T, std::size_t at, std::size_t... I>
+constexpr bool empty_element(std::index_sequence<I...>) {
+  return !requires { T{std::conditional_t<I == at, any_nonempty_field, any_field>{}...}; };
+}
+template <class T, std::size_t... I>
+constexpr std::size_t empty_elements(std::index_sequence<I...> all) {
+  return (std::size_t{0} + ... + std::size_t{empty_element<T, I>(all)});
+}
+
 // How many initializers a field of type F takes by brace elision: a C array's element
-// count, else 1.
+// count, none for an empty class, else 1.
 template <class F>
 constexpr std::size_t initializers_of() {
   if constexpr (std::is_array_v<F>)
     return std::extent_v<F> * initializers_of<std::remove_extent_t<F>>();
+  else if constexpr (std::is_empty_v<F>)
+    return 0;
   else
     return 1;
 }
 
-// True when the fields listed for T (taking `listed` initializers) are all of T's
-// elements. Only aggregates can be counted; other types pass.
-template <class T, std::size_t listed>
-constexpr bool lists_every_field = !std::is_aggregate_v<T> || !aggregate_takes<T, listed + 1>;
+// A field listed in WASM_MT_CLOSURE: the class that declares it (the closure type, or
+// one of its base classes) and how many initializers it takes.
+template <class Owner, std::size_t initializers>
+struct listed_field {
+  using owner = Owner;
+  static constexpr std::size_t count = initializers;
+};
+template <class M, class Owner>
+Owner member_owner(M Owner::*);  // (declared only: decltype gives the declaring class)
+
+template <class B, class... Listed>
+constexpr bool lists_every_field_of_base();
+
+// True when Owner, the class declaring a listed field of T, stands for one of T's
+// elements: a base of T that is not a base of another listed field's class.
+template <class T, class Owner, class... Listed>
+constexpr bool outermost_owner =
+    !std::is_same_v<Owner, T> &&
+    (true && ... &&
+     (std::is_same_v<typename Listed::owner, Owner> || std::is_same_v<typename Listed::owner, T> ||
+      !std::is_base_of_v<Owner, typename Listed::owner>));
+
+// True when element `at` of Tuple is its first of that type.
+template <class Tuple, std::size_t at>
+constexpr bool first_of_its_type() {
+  return []<std::size_t... J>(std::index_sequence<J...>) {
+    return (true && ... && !std::is_same_v<std::tuple_element_t<J, Tuple>, std::tuple_element_t<at, Tuple>>);
+  }(std::make_index_sequence<at>{});
+}
+
+// How many of T's elements (base classes) the listed fields come through.
+template <class T, class... Listed>
+constexpr std::size_t listed_bases() {
+  using owners = std::tuple<typename Listed::owner...>;
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... +
+            std::size_t{outermost_owner<T, std::tuple_element_t<I, owners>, Listed...> && first_of_its_type<owners, I>()});
+  }(std::index_sequence_for<Listed...>{});
+}
+
+// True when the fields listed (listed_field...) cover every element of aggregate T that
+// holds data: T's own fields, and, for each base class whose fields are listed, all of
+// that base's (checked the same way, so bases of bases too). A base with no field listed
+// counts as one element left out; empty bases and members need no listing. Types that
+// are not aggregates cannot be counted and pass.
+template <class T, class... Listed>
+constexpr bool lists_every_field() {
+  if constexpr (!std::is_aggregate_v<T>) {
+    return true;
+  } else {
+    constexpr std::size_t elements = aggregate_elements<T>();
+    constexpr std::size_t empty = empty_elements<T>(std::make_index_sequence<elements>{});
+    constexpr std::size_t own = (std::size_t{0} + ... + (std::is_same_v<typename Listed::owner, T> ? Listed::count : 0));
+    return own + listed_bases<T, Listed...>() + empty >= elements &&
+           (true && ... &&
+            (!outermost_owner<T, typename Listed::owner, Listed...> ||
+             lists_every_field_of_base<typename Listed::owner, Listed...>()));
+  }
+}
+
+// lists_every_field for base B of a closure, with the fields listed that B holds (B's
+// own, and its bases').
+template <class B, class... Listed>
+constexpr bool lists_every_field_of_base() {
+  return []<class... Kept>(std::tuple<Kept...>) { return lists_every_field<B, Kept...>(); }(
+      std::tuple_cat(std::conditional_t<std::is_same_v<typename Listed::owner, B> || std::is_base_of_v<typename Listed::owner, B>,
+                                        std::tuple<Listed>, std::tuple<>>{}...));
+}
+
+// The first name of `names` ("a, b, c", as WASM_MT_CLOSURE lists them), taken off it.
+constexpr std::string_view take_name(std::string_view& names) {
+  const auto comma = names.find(',');
+  std::string_view name = names.substr(0, comma);
+  names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
+  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  return name;
+}
+
+// True when `names` has a name twice.
+constexpr bool lists_a_name_twice(std::string_view names) {
+  while (!names.empty()) {
+    const std::string_view name = take_name(names);
+    for (std::string_view others = names; !others.empty();)
+      if (take_name(others) == name) return true;
+  }
+  return false;
+}
 
 // A view of memory the caller owns: decoded in the worker, it would point into a
 // temporary.
@@ -105,12 +221,34 @@ constexpr bool check_closure_shape() {
   }
 }
 
+// WASM_MT_CLOSURE(Type, ...) defines wasm_mt_closure_type(const Type*), found by ADL,
+// for Type and the types derived from it. (This one is never viable: it makes the name
+// known here.)
+void wasm_mt_closure_type() = delete;
+
+// The type whose WASM_MT_CLOSURE gives C its JSON form: C, or a base of C (then C's own
+// fields would not be sent). C when it has no WASM_MT_CLOSURE.
+template <class C>
+struct closure_macro_type {
+  using type = C;
+};
+template <class C>
+  requires requires { wasm_mt_closure_type(static_cast<const C*>(nullptr)); }
+struct closure_macro_type<C> {
+  using type = typename decltype(wasm_mt_closure_type(static_cast<const C*>(nullptr)))::type;
+};
+
 // True when C can be a closure: its shape, and a JSON form each way. Checked in the
 // bodies of exec and of the registration, which are instantiated once the translation
 // unit is complete, so a closure may exec itself before its WASM_MT_CLOSURE (fib).
 template <class C>
 constexpr bool check_closure() {
   if constexpr (!check_closure_shape<C>()) {
+    return false;
+  } else if constexpr (!std::is_same_v<typename closure_macro_type<C>::type, C>) {
+    static_assert(!sizeof(C*),
+                  "wasm_mt: this closure derives from a type with WASM_MT_CLOSURE, whose JSON form would send the base's "
+                  "fields only: give it its own WASM_MT_CLOSURE(Type, fields...), listing the base's fields too");
     return false;
   } else if constexpr (!writable_capture<C> || !readable_capture<C>) {
     static_assert(!sizeof(C*),

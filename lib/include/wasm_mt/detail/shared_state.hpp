@@ -14,10 +14,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
+#include "wasm_mt/detail/call_site.hpp"
 #include "wasm_mt/detail/coroutine.hpp"
 #include "wasm_mt/detail/noexcept_js_eh.hpp"
 #include "wasm_mt/error.hpp"
@@ -28,9 +30,12 @@ namespace wasm_mt::detail {
 template <class T>
 using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
-// Reports an error nobody retrieved (a fire-and-forget request failed); cancellations
-// are not reported.
-void report_unobserved_error(const std::exception_ptr& error) noexcept;
+// Logs an error nobody retrieved (a fire-and-forget request failed; `what`: what
+// happened to it), naming the request's call, closure and call site when known:
+//   wasm_mt: unhandled error in exec(app::Scale) called at main.cpp:42: terminated: ...
+// Cancellations are not logged.
+void report_unobserved_error(const std::exception_ptr& error, const origin& from = {},
+                             std::string_view what = "unhandled error") noexcept;
 
 // Throws std::logic_error: a future got a second consumer (one co_await or one then()).
 [[noreturn]] void throw_second_consumer();
@@ -43,6 +48,10 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   shared_state_base& operator=(const shared_state_base&) = delete;
 
   bool ready() const noexcept { return settled_; }
+
+  // What the request runs and where it was made, for the log lines about it.
+  void set_origin(origin from) noexcept { origin_ = from; }
+  const origin& from() const noexcept { return origin_; }
   // True once a consumer (a waiter or a callback) was given.
   bool has_consumer() const noexcept { return consumed_; }
 
@@ -81,7 +90,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
 
  protected:
   ~shared_state_base() {
-    if (error_ && !retrieved_) report_unobserved_error(error_);
+    if (error_ && !retrieved_) report_unobserved_error(error_, origin_);
   }
 
   void settle() noexcept {
@@ -105,6 +114,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   std::exception_ptr error_;
   coro::coroutine_handle<> waiter_;
   std::function<void()> callback_;
+  origin origin_;
   // While queued: the queue's link and its reference to this state.
   shared_state_base* next_queued_ = nullptr;
   std::shared_ptr<shared_state_base> queued_self_;
