@@ -18,56 +18,54 @@ endfunction()
 # Debian's emscripten package runs its JS optimizer (acorn-optimizer.js, in every
 # optimized link) with the Node.js of its config, which finds the acorn parser only in
 # Debian's /usr/share/nodejs: with another Node (NodeSource's, nvm's) every Release link
-# fails with "Cannot find module 'acorn'". When that is the case, links get
-# NODE_PATH=/usr/share/nodejs through CMAKE_CXX_LINKER_LAUNCHER, unless the project set a
-# launcher of its own (then it is told what to add). Checked once per build tree.
+# fails with "Cannot find module 'acorn'" unless NODE_PATH says where it is. When acorn
+# is not found without NODE_PATH (whatever the configuring shell has), links get
+# NODE_PATH=/usr/share/nodejs through CMAKE_CXX_LINKER_LAUNCHER, unless the project set
+# a launcher of its own (then it is told what to add). Checked at every configure.
 function(wasm_mt_check_js_optimizer)
-  if(DEFINED CACHE{WASM_MT_JS_OPTIMIZER_CHECKED})
-    return()
-  endif()
-  set(WASM_MT_JS_OPTIMIZER_CHECKED ON CACHE INTERNAL "wasm_mt_check_js_optimizer ran")
   if(NOT EMSCRIPTEN_ROOT_PATH OR NOT EXISTS "${EMSCRIPTEN_ROOT_PATH}/tools/acorn-optimizer.js")
-    return()
+    return()  # (current Emscripten ships acorn-optimizer.mjs with acorn beside it)
   endif()
   # The Node emcc runs: em-config prints it as a path or a Python list of one.
   get_filename_component(compiler_dir "${CMAKE_CXX_COMPILER}" DIRECTORY)
-  find_program(_wasm_mt_em_config NAMES em-config HINTS "${compiler_dir}" "${EMSCRIPTEN_ROOT_PATH}" NO_CACHE)
   set(node node)
-  if(_wasm_mt_em_config)
-    execute_process(COMMAND "${_wasm_mt_em_config}" NODE_JS OUTPUT_VARIABLE configured
-                    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE failed)
-    foreach(char "[" "]" "'" "\"")
-      string(REPLACE "${char}" "" configured "${configured}")
-    endforeach()
-    string(REGEX REPLACE ",.*" "" configured "${configured}")
-    if(NOT failed AND configured)
-      set(node "${configured}")
+  foreach(em_config "${compiler_dir}/em-config" "${EMSCRIPTEN_ROOT_PATH}/em-config")
+    if(EXISTS "${em_config}")
+      execute_process(COMMAND "${em_config}" NODE_JS OUTPUT_VARIABLE configured
+                      OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE failed)
+      foreach(char "[" "]" "'" "\"")
+        string(REPLACE "${char}" "" configured "${configured}")
+      endforeach()
+      string(REGEX REPLACE ",.*" "" configured "${configured}")
+      if(NOT failed AND configured)
+        set(node "${configured}")
+      endif()
+      break()
     endif()
-  endif()
+  endforeach()
   set(probe "require.resolve('acorn', {paths: [process.argv[1]]})")
-  execute_process(COMMAND "${node}" -e "${probe}" "${EMSCRIPTEN_ROOT_PATH}/tools"
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env --unset=NODE_PATH "${node}" -e "${probe}" "${EMSCRIPTEN_ROOT_PATH}/tools"
                   RESULT_VARIABLE missing OUTPUT_QUIET ERROR_QUIET)
   if(NOT missing)
     return()
   endif()
   if(NOT EXISTS /usr/share/nodejs/acorn)
     message(WARNING "wasm_mt: Emscripten's JS optimizer cannot find the acorn parser with ${node}, so optimized "
-                    "links will fail with \"Cannot find module 'acorn'\": install acorn where that Node finds it, "
-                    "or set NODE_PATH to a node_modules directory that has it.")
+                    "links will fail with \"Cannot find module 'acorn'\" unless NODE_PATH names a node_modules "
+                    "directory that has it.")
     return()
   endif()
-  set(node_path "/usr/share/nodejs")
-  if(DEFINED ENV{NODE_PATH} AND NOT "$ENV{NODE_PATH}" STREQUAL "")
-    set(node_path "${node_path}:$ENV{NODE_PATH}")
-  endif()
-  set(launcher "${CMAKE_COMMAND};-E;env;NODE_PATH=${node_path}")
-  if(DEFINED CMAKE_CXX_LINKER_LAUNCHER OR CMAKE_VERSION VERSION_LESS 3.21)
+  set(launcher "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs")
+  if(CMAKE_VERSION VERSION_LESS 3.21 OR (DEFINED CMAKE_CXX_LINKER_LAUNCHER AND NOT CMAKE_CXX_LINKER_LAUNCHER STREQUAL launcher))
     message(WARNING "wasm_mt: Emscripten's JS optimizer finds acorn only with NODE_PATH=/usr/share/nodejs (Debian's "
-                    "emscripten with another Node): export NODE_PATH=/usr/share/nodejs before building, or "
-                    "optimized links fail with \"Cannot find module 'acorn'\".")
+                    "emscripten with another Node), and this project sets its own CMAKE_CXX_LINKER_LAUNCHER: "
+                    "export NODE_PATH=/usr/share/nodejs before building, or optimized links fail with "
+                    "\"Cannot find module 'acorn'\".")
     return()
+  endif()
+  if(NOT DEFINED CMAKE_CXX_LINKER_LAUNCHER)
+    message(STATUS "wasm_mt: links run with NODE_PATH=/usr/share/nodejs (Debian's emcc finds acorn only there)")
   endif()
   set(CMAKE_CXX_LINKER_LAUNCHER "${launcher}" CACHE STRING
       "Set by wasm_mt: Debian's emcc finds acorn only with NODE_PATH=/usr/share/nodejs")
-  message(STATUS "wasm_mt: links run with NODE_PATH=${node_path} (Debian's emcc finds acorn only there)")
 endfunction()

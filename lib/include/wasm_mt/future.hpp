@@ -23,6 +23,7 @@
 #include "wasm_mt/detail/coroutine.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/error.hpp"
+#include "wasm_mt/expected.hpp"
 
 namespace wasm_mt {
 
@@ -48,6 +49,48 @@ wasm_mt::error to_error(const std::exception_ptr& failure);
 
 // Throws that an empty (default-constructed or moved-from) future was used.
 [[noreturn]] void throw_empty_future();
+
+// What then()'s on_value returns for a future<T>: it takes T&&, or nothing for void.
+template <class F, class T>
+struct value_callback {
+  using type = std::invoke_result_t<F&, T&&>;
+};
+template <class F>
+struct value_callback<F, void> {
+  using type = std::invoke_result_t<F&>;
+};
+
+// future<V> and what derives from it (a pool's job<V>).
+template <class R>
+struct future_value {};
+template <class R>
+  requires requires { typename R::value_type; } && std::is_base_of_v<future<typename R::value_type>, R>
+struct future_value<R> {
+  using type = typename R::value_type;
+};
+template <class R>
+constexpr bool is_future = requires { typename future_value<R>::type; };
+
+// wasm_mt's own access to a future's state (when_all, when_any, set_origin).
+struct future_access {
+  // Throws (throw_empty_future) for an empty future.
+  template <class T>
+  static const std::shared_ptr<shared_state<T>>& state(const future<T>& f) {
+    return f.checked_state();
+  }
+};
+
+// The future then() gives for a callback returning R: future<R>, or R's own future type
+// when R is a future (flattened).
+template <class R>
+struct chained_future {
+  using type = future<R>;
+};
+template <class R>
+  requires is_future<R>
+struct chained_future<R> {
+  using type = future<typename future_value<R>::type>;
+};
 
 // Names the request behind `f` in the log lines about it (call_site.hpp).
 template <class T>
@@ -82,9 +125,11 @@ class future {
     return future(std::move(state));
   }
 
-  // False for a default-constructed or moved-from future (std::future's meaning).
+  // False for a default-constructed or moved-from future, and after get() or detach()
+  // (std::future's meaning).
   bool valid() const noexcept { return state_ != nullptr; }
-  // True once settled (value or error): get() then does not throw logic_error.
+  // True once settled (value or error): get() then does not throw logic_error. (std::future
+  // has no ready(): it is wait_for(0s) == future_status::ready.)
   bool ready() const noexcept { return state_ && state_->ready(); }
 
   class awaiter {
@@ -103,67 +148,163 @@ class future {
       return true;
     }
     T await_resume() {
-      if (!waiting_ && state_->has_consumer()) detail::throw_second_consumer();
-      waiting_ = nullptr;
+      claim();
       if constexpr (std::is_void_v<T>)
         state_->take();
       else
         return state_->take();
     }
 
-   private:
+   protected:
+    // Throws std::logic_error when another consumer took the future first.
+    void claim() {
+      if (!waiting_ && state_->has_consumer()) detail::throw_second_consumer();
+      waiting_ = nullptr;
+    }
     std::shared_ptr<state_type> state_;
+
+   private:
     detail::coro::coroutine_handle<> waiting_;
   };
 
-  // The result of a settled future, moved out once; throws its error. Never blocks:
-  // on a future that is not ready it throws std::logic_error.
+  // co_await f.result(): as awaiter, giving expected<T> instead of throwing.
+  class result_awaiter : public awaiter {
+   public:
+    using awaiter::awaiter;
+    expected<T> await_resume() {
+      this->claim();
+      try {
+        if constexpr (std::is_void_v<T>) {
+          this->state_->take();
+          return expected<T>();
+        } else {
+          return expected<T>(this->state_->take());
+        }
+      } catch (...) {
+        return detail::make_unexpected<T>(detail::to_error(std::current_exception()));
+      }
+    }
+  };
+
+  // The result of a settled future; throws its error. As std::future::get(), it leaves
+  // the future empty (valid() false). Unlike it, it never blocks (a wasm program cannot
+  // wait on its own event loop): on a future that has not settled it throws
+  // std::logic_error and the future stays valid.
   T get() {
     if (!state_) detail::throw_empty_future();
     if (!ready()) throw std::logic_error("wasm_mt::future::get() on a future that has not settled");
+    auto state = std::move(state_);
     if constexpr (std::is_void_v<T>)
-      state_->take();
+      state->take();
     else
-      return state_->take();
+      return state->take();
   }
 
   awaiter operator co_await() const& { return awaiter(checked_state()); }
   awaiter operator co_await() && { return awaiter(checked_state()); }
 
-  // Calls on_value(T) (or on_value() for void) or on_error(const wasm_mt::error&) once
-  // the future settles, from a fresh microtask (also when it has settled already).
-  // Errors that are not wasm_mt::error arrive converted (kind remote_exception, their
-  // what() as message). What a callback throws is logged to the console. Throws
-  // std::logic_error when the future already has a consumer.
+  // Chains a callback: on_value(T) (on_value() for void) or on_error(const
+  // wasm_mt::error&) runs once this future settles, from a fresh microtask (also when it
+  // has settled already), and the future returned settles with what it returns or
+  // throws; a callback returning a future<V> (or job<V>) gives future<V>, settled as that
+  // one settles (as JS promises flatten). Both callbacks must return the same type.
+  // Callbacks may be move-only. Errors that are not wasm_mt::error reach on_error
+  // converted (kind remote_exception, their what() as message). Throws std::logic_error
+  // when this future already has a consumer. Dropping the returned future is
+  // fire-and-forget (detach()): what it ends with, if an error, is logged.
   template <class OnValue, class OnError>
-  void then(OnValue on_value, OnError on_error) {
+  [[nodiscard]] auto then(OnValue on_value, OnError on_error) {
+    using R = value_callback_result<OnValue>;
+    static_assert(std::is_same_v<R, std::invoke_result_t<OnError&, const wasm_mt::error&>>,
+                  "then(on_value, on_error): on_error must return the type on_value returns (or throw)");
+    return chain<R>(std::move(on_value), std::move(on_error));
+  }
+  // As above, without on_error: an error goes on to the future returned.
+  template <class OnValue>
+  [[nodiscard]] auto then(OnValue on_value) {
+    return chain<value_callback_result<OnValue>>(std::move(on_value), propagate_error{});
+  }
+
+  // Awaits without throwing: `co_await f.result()` gives expected<T>, the value or the
+  // wasm_mt::error (converted as for then()). The future's one consumer, like co_await.
+  [[nodiscard]] result_awaiter result() const { return result_awaiter(checked_state()); }
+
+  // Fire and forget, said explicitly: drops the future (the work goes on); an error it
+  // ends with is logged, naming the call that made it. valid() is false after.
+  void detach() noexcept { state_.reset(); }
+
+ private:
+  template <class>
+  friend class future;
+  friend struct detail::future_access;
+
+  struct propagate_error {};
+  template <class OnValue>
+  using value_callback_result = typename detail::value_callback<OnValue, T>::type;
+
+  // The future then() gives for a callback returning R.
+  template <class R>
+  using chained_future = typename detail::chained_future<R>::type;
+
+  template <class R, class OnValue, class OnError>
+  chained_future<R> chain(OnValue on_value, OnError on_error) {
+    using next_future = chained_future<R>;
+    struct callbacks {
+      OnValue on_value;
+      OnError on_error;
+    };
+    auto next = std::make_shared<typename next_future::state_type>();
     auto* raw = checked_state().get();
-    raw->set_callback([raw, on_value = std::move(on_value), on_error = std::move(on_error)]() mutable {
+    next->set_origin(raw->from());
+    raw->set_callback([raw, next, c = callbacks{std::move(on_value), std::move(on_error)}]() mutable {
       std::optional<detail::stored_t<T>> value;
       try {
         value.emplace(raw->take());
       } catch (...) {
-        on_error(detail::to_error(std::current_exception()));
+        if constexpr (std::is_same_v<OnError, propagate_error>)
+          next->set_error(std::current_exception());
+        else
+          settle_with(next, [&c, failure = detail::to_error(std::current_exception())] { return c.on_error(failure); }, c);
         return;
       }
       if constexpr (std::is_void_v<T>)
-        on_value();
+        settle_with(next, [&c] { return c.on_value(); }, c);
       else
-        on_value(std::move(*value));
+        settle_with(next, [&c, &value] { return c.on_value(std::move(*value)); }, c);
     });
+    return next_future(std::move(next));
   }
 
-  // As above; an error is logged to the console.
-  template <class OnValue>
-  void then(OnValue on_value) {
-    then(std::move(on_value), [from = checked_state()->from()](const wasm_mt::error& e) {
-      detail::report_unobserved_error(std::make_exception_ptr(e), from);
-    });
+  // Settles `next` with what `callback()` returns or throws; a returned future settles
+  // it when that one settles, and `callbacks` (what they own: a thread whose request
+  // that is) live until then.
+  template <class V, class Callback, class Callbacks>
+  static void settle_with(const std::shared_ptr<detail::shared_state<V>>& next, Callback&& callback,
+                          Callbacks& callbacks) {
+    using R = std::invoke_result_t<Callback&>;
+    try {
+      if constexpr (detail::is_future<R>) {
+        future<V> inner = callback();
+        auto* inner_raw = inner.checked_state().get();
+        // (The callback is the state's own: it holds the state by pointer. Until it
+        // settles, the state is kept by its request or coroutine; then by the queue.)
+        inner_raw->set_callback([inner_raw, next, kept = std::move(callbacks)] {
+          try {
+            next->set_value(inner_raw->take());
+          } catch (...) {
+            next->set_error(std::current_exception());
+          }
+        });
+      } else if constexpr (std::is_void_v<R>) {
+        callback();
+        next->set_value({});
+      } else {
+        next->set_value(callback());
+      }
+    } catch (...) {
+      next->set_error(std::current_exception());
+    }
   }
-
- private:
-  template <class U>
-  friend void detail::set_origin(future<U>& f, detail::origin from) noexcept;
 
   const std::shared_ptr<state_type>& checked_state() const {
     if (!state_) detail::throw_empty_future();
@@ -176,7 +317,7 @@ class future {
 namespace detail {
 template <class T>
 void set_origin(future<T>& f, origin from) noexcept {
-  if (f.state_) f.state_->set_origin(from);
+  if (f.valid()) future_access::state(f)->set_origin(from);
 }
 }  // namespace detail
 

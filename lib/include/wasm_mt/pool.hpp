@@ -84,7 +84,7 @@ class pool {
  public:
   // Starts the threads in parallel; resolves when all are ready (fails with
   // spawn_failed if one cannot start).
-  static future<pool> create(pool_options options = {}, const program& code = program::self(),
+  [[nodiscard]] static future<pool> create(pool_options options = {}, const program& code = program::self(),
                              detail::call_site site = detail::call_site::here());
 
   pool(pool&&) noexcept;
@@ -92,7 +92,7 @@ class pool {
   ~pool();
 
   template <class Closure>
-  job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
+  [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
                                                     detail::call_site site = detail::call_site::here()) {
     using C = std::decay_t<Closure>;
     if constexpr (detail::check_closure<C>()) {
@@ -108,21 +108,21 @@ class pool {
     }
   }
   template <class R = nlohmann::json>
-  job<R> exec_js(std::string code, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] job<R> exec_js(std::string code, detail::call_site site = detail::call_site::here()) {
     const auto kind = stable_id(code);
     return submit<R>(0, kind, {"exec_js", {}, site}, [code = std::move(code)](thread& th, const request& r) {
       th.send_js<R>(code, false, r);
     });
   }
   template <class R = nlohmann::json>
-  job<R> exec_js_async(std::string code, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] job<R> exec_js_async(std::string code, detail::call_site site = detail::call_site::here()) {
     const auto kind = stable_id(code);
     return submit<R>(0, kind, {"exec_js_async", {}, site}, [code = std::move(code)](thread& th, const request& r) {
       th.send_js<R>(code, true, r);
     });
   }
   template <class R = nlohmann::json>
-  job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
     const auto called = stable_id(name);
     return submit<R>(called, called, {"exec_by_name", {}, site},
                      [called, captures = std::move(captures)](thread& th, const request& r) {
@@ -136,7 +136,7 @@ class pool {
   // finish with their results dropped (none is logged as unhandled).
   // Gives future<std::vector<closure_result_t<C>>>.
   template <class C>
-  auto map(std::vector<C> closures, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] auto map(std::vector<C> closures, detail::call_site site = detail::call_site::here()) {
     if constexpr (!detail::check_closure_shape<C>()) {
       return future<void>{};  // not reached: check_closure_shape failed to compile, saying why
     } else if constexpr (std::is_void_v<closure_result_t<C>>) {
@@ -153,7 +153,7 @@ class pool {
   }
   // As map, over make_closure(0), ..., make_closure(count - 1).
   template <class MakeClosure>
-  auto map(std::size_t count, MakeClosure make_closure, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] auto map(std::size_t count, MakeClosure make_closure, detail::call_site site = detail::call_site::here()) {
     std::vector<std::decay_t<decltype(make_closure(std::size_t{0}))>> closures;
     closures.reserve(count);
     for (std::size_t i = 0; i < count; ++i) closures.push_back(make_closure(i));
@@ -199,7 +199,7 @@ class pool {
         for (std::size_t later = i + 1; later < jobs.size(); ++later) {
           jobs[later].cancel();
           try {
-            jobs[later].then([](auto&&) {}, [](const wasm_mt::error&) {});
+            jobs[later].then([](auto&&...) {}, [](const wasm_mt::error&) {}).detach();
           } catch (...) {  // no memory for the callback: it may then be logged
           }
         }

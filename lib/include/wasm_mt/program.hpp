@@ -21,11 +21,11 @@ class program {
   // Another program by URL (a file path under Node). Fetches and compiles its wasm once;
   // `wasm_url` defaults to `js_url` with ".js" replaced by ".wasm".
   // Fails with error_kind::load_failed.
-  static future<program> from_url(std::string js_url, std::string wasm_url = {}, detail::call_site site = detail::call_site::here());
+  [[nodiscard]] static future<program> from_url(std::string js_url, std::string wasm_url = {}, detail::call_site site = detail::call_site::here());
 
   // A program from in-memory JS text and wasm bytes (the original's
   // new_with_arraybuffers). Compiles the wasm once. Fails with error_kind::load_failed.
-  static future<program> from_buffers(const bytes& js, const bytes& wasm, detail::call_site site = detail::call_site::here());
+  [[nodiscard]] static future<program> from_buffers(const bytes& js, const bytes& wasm, detail::call_site site = detail::call_site::here());
 
   // The glue's handle for this program; 0 is self().
   int id() const noexcept { return id_; }

@@ -43,8 +43,8 @@ class thread {
   // Starts a worker running `code` and resolves once it is initialised (its program
   // compiled, instantiated and its static initializers run). Fails with
   // error_kind::spawn_failed. `label` names the thread in errors and dev tools.
-  static future<thread> spawn(const program& code, std::string label = {}, detail::call_site site = detail::call_site::here());
-  static future<thread> spawn(std::string label = {}, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] static future<thread> spawn(const program& code, std::string label = {}, detail::call_site site = detail::call_site::here());
+  [[nodiscard]] static future<thread> spawn(std::string label = {}, detail::call_site site = detail::call_site::here()) {
     return spawn(program::self(), std::move(label), site);
   }
 
@@ -61,13 +61,13 @@ class thread {
   // Runs `closure` in the worker. Its captures are encoded now (by value). (`site`, here
   // and below: where the call is, for log lines about the request; leave it defaulted.)
   template <class Closure>
-  future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
+  [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
                                                        detail::call_site site = detail::call_site::here());
 
   // Runs the closure registered under `name` with raw JSON captures: function-ID
   // dispatch without the closure's type (for a program you do not link).
   template <class R = nlohmann::json>
-  future<R> exec_by_name(std::string_view name, const nlohmann::json& captures,
+  [[nodiscard]] future<R> exec_by_name(std::string_view name, const nlohmann::json& captures,
                          detail::call_site site = detail::call_site::here());
 
   // Runs JS text as a function body (`return` gives the result) in the worker; the
@@ -75,12 +75,12 @@ class thread {
   // raw structured-cloned value (R = emscripten::val; the program links embind, --bind).
   // A throw gives js_exception.
   template <class R = nlohmann::json>
-  future<R> exec_js(std::string_view code, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] future<R> exec_js(std::string_view code, detail::call_site site = detail::call_site::here()) {
     return send_js<R>(code, false, {"exec_js", {}, site});
   }
   // As exec_js, as the body of an async function: it may `await`.
   template <class R = nlohmann::json>
-  future<R> exec_js_async(std::string_view code, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] future<R> exec_js_async(std::string_view code, detail::call_site site = detail::call_site::here()) {
     return send_js<R>(code, true, {"exec_js_async", {}, site});
   }
 

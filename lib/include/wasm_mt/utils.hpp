@@ -13,11 +13,11 @@ namespace wasm_mt {
 // Resolves after `milliseconds` (a JS timer: the event loop keeps running meanwhile).
 // Any length works (past setTimeout's 2^31-1 ms, timers are chained); infinity never
 // resolves. Throws std::invalid_argument for NaN or a negative delay.
-future<void> sleep(double milliseconds);
+[[nodiscard]] future<void> sleep(double milliseconds);
 
 // The contents of `url` (fetch() in browsers; a file path or file: URL under Node).
 // Fails with error_kind::load_failed.
-future<bytes> fetch_bytes(std::string url, detail::call_site site = detail::call_site::here());
+[[nodiscard]] future<bytes> fetch_bytes(std::string url, detail::call_site site = detail::call_site::here());
 
 // Writes a line to the JS console (console.log; console.error for console_error).
 void console_log(std::string_view text);

@@ -43,10 +43,10 @@ struct any_nonempty_field {
 };
 
 // How many initializers aggregate T takes (its elements, a C array member's counted
-// element by element).
-template <class T, std::size_t known = 0>
+// element by element), probing upward from `known`, which it takes at least.
+template <class T, std::size_t known>
 constexpr std::size_t aggregate_elements() {
-  if constexpr (known < 256 && aggregate_takes<T, known + 1>)
+  if constexpr (aggregate_takes<T, known + 1>)
     return aggregate_elements<T, known + 1>();
   else
     return known;
@@ -60,7 +60,14 @@ constexpr bool empty_element(std::index_sequence<I...>) {
 }
 template <class T, std::size_t... I>
 constexpr std::size_t empty_elements(std::index_sequence<I...> all) {
-  return (std::size_t{0} + ... + std::size_t{empty_element<T, I>(all)});
+  if constexpr (requires { T{(static_cast<void>(I), any_nonempty_field{})...}; }) {
+    return 0;  // none (one probe; counting them one by one costs elements^2)
+  } else {
+    const bool empty[] = {empty_element<T, I>(all)...};  // (not a fold: C arrays make thousands)
+    std::size_t count = 0;
+    for (bool e : empty) count += e;
+    return count;
+  }
 }
 
 // How many initializers a field of type F takes by brace elision: a C array's element
@@ -87,6 +94,12 @@ Owner member_owner(M Owner::*);  // (declared only: decltype gives the declaring
 
 template <class B, class... Listed>
 constexpr bool lists_every_field_of_base();
+
+// True unless Owner, the class declaring a listed field of aggregate T (`elements`
+// elements), stands for one of T's bases and that base is not one of T's elements or
+// lacks a field. (Instantiated per listed field: the probes only for bases.)
+template <class T, class Owner, std::size_t elements, class... Listed>
+constexpr bool base_complete();
 
 // True when Owner, the class declaring a listed field of T, stands for one of T's
 // elements: a base of T that is not a base of another listed field's class.
@@ -115,6 +128,31 @@ constexpr std::size_t listed_bases() {
   }(std::index_sequence_for<Listed...>{});
 }
 
+// Converts to O& only.
+template <class O>
+struct exactly {
+  template <class U>
+    requires std::is_same_v<U, O>
+  operator U&() const noexcept;
+};
+template <class T, class O, std::size_t at, std::size_t... I>
+constexpr bool takes_exactly_at(std::index_sequence<I...>) {
+  return requires { T{std::conditional_t<I == at, exactly<O>, any_field>{}...}; };
+}
+// True when base O is one of aggregate T's `elements` elements: a direct base, or one
+// between that holds nothing else. (Where a base between holds more, brace elision lets
+// one more initializer in.)
+template <class T, class O, std::size_t elements>
+constexpr bool is_element() {
+  return []<std::size_t... P>(std::index_sequence<P...>) {
+    const bool here[] = {(takes_exactly_at<T, O, P>(std::make_index_sequence<elements>{}) &&
+                          !takes_exactly_at<T, O, P>(std::make_index_sequence<elements + 1>{}))...};
+    for (bool h : here)
+      if (h) return true;
+    return false;
+  }(std::make_index_sequence<elements>{});
+}
+
 // True when the fields listed (listed_field...) cover every element of aggregate T that
 // holds data: T's own fields, and, for each base class whose fields are listed, all of
 // that base's (checked the same way, so bases of bases too). A base with no field listed
@@ -122,17 +160,38 @@ constexpr std::size_t listed_bases() {
 // are not aggregates cannot be counted and pass.
 template <class T, class... Listed>
 constexpr bool lists_every_field() {
+  constexpr std::size_t own = (std::size_t{0} + ... + (std::is_same_v<typename Listed::owner, T> ? Listed::count : 0));
+  constexpr bool all_own = (true && ... && std::is_same_v<typename Listed::owner, T>);
   if constexpr (!std::is_aggregate_v<T>) {
     return true;
+  } else if constexpr (all_own && !aggregate_takes<T, own + 1>) {
+    return true;  // the common case, counted at once
   } else {
-    constexpr std::size_t elements = aggregate_elements<T>();
-    constexpr std::size_t empty = empty_elements<T>(std::make_index_sequence<elements>{});
-    constexpr std::size_t own = (std::size_t{0} + ... + (std::is_same_v<typename Listed::owner, T> ? Listed::count : 0));
-    return own + listed_bases<T, Listed...>() + empty >= elements &&
-           (true && ... &&
-            (!outermost_owner<T, typename Listed::owner, Listed...> ||
-             lists_every_field_of_base<typename Listed::owner, Listed...>()));
+    constexpr std::size_t elements = aggregate_elements<T, own>();
+    constexpr std::size_t bases = listed_bases<T, Listed...>();
+    if constexpr (own + bases > elements) {
+      return false;  // (a listed base that is not one of T's elements)
+    } else {
+      constexpr bool covered = [] {
+        if constexpr (own + bases == elements)
+          return true;
+        else  // (the rest must be empty: counted only then, as it costs elements^2)
+          return own + bases + empty_elements<T>(std::make_index_sequence<elements>{}) >= elements;
+      }();
+      if constexpr (!covered)
+        return false;
+      else
+        return (true && ... && base_complete<T, typename Listed::owner, elements, Listed...>());
+    }
   }
+}
+
+template <class T, class Owner, std::size_t elements, class... Listed>
+constexpr bool base_complete() {
+  if constexpr (!outermost_owner<T, Owner, Listed...>)
+    return true;
+  else
+    return is_element<T, Owner, elements>() && lists_every_field_of_base<Owner, Listed...>();
 }
 
 // lists_every_field for base B of a closure, with the fields listed that B holds (B's
@@ -247,8 +306,9 @@ constexpr bool check_closure() {
     return false;
   } else if constexpr (!std::is_same_v<typename closure_macro_type<C>::type, C>) {
     static_assert(!sizeof(C*),
-                  "wasm_mt: this closure derives from a type with WASM_MT_CLOSURE, whose JSON form would send the base's "
-                  "fields only: give it its own WASM_MT_CLOSURE(Type, fields...), listing the base's fields too");
+                  "wasm_mt: this closure derives from a type with WASM_MT_CLOSURE, which would encode it (its own "
+                  "fields would not be sent): give it its own WASM_MT_CLOSURE(Type, fields...), listing the base's "
+                  "fields too");
     return false;
   } else if constexpr (!writable_capture<C> || !readable_capture<C>) {
     static_assert(!sizeof(C*),

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <exception>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -22,6 +21,7 @@
 #include "wasm_mt/detail/call_site.hpp"
 #include "wasm_mt/detail/coroutine.hpp"
 #include "wasm_mt/detail/noexcept_js_eh.hpp"
+#include "wasm_mt/detail/unique_function.hpp"
 #include "wasm_mt/error.hpp"
 
 namespace wasm_mt::detail {
@@ -70,7 +70,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   }
   // Runs `callback` once settled (from a fresh microtask, also when already settled).
   // Throws std::logic_error when the state already has a consumer.
-  void set_callback(std::function<void()> callback) {
+  void set_callback(unique_function callback) {
     if (consumed_) throw_second_consumer();
     callback_ = std::move(callback);
     consumed_ = true;
@@ -113,7 +113,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   bool retrieved_ = false;
   std::exception_ptr error_;
   coro::coroutine_handle<> waiter_;
-  std::function<void()> callback_;
+  unique_function callback_;
   origin origin_;
   // While queued: the queue's link and its reference to this state.
   shared_state_base* next_queued_ = nullptr;
