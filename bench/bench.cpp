@@ -177,7 +177,8 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
 extern "C" EMSCRIPTEN_KEEPALIVE void bench_start(int what, int a, int b, int token) {
   wasm_mt::spawn_local(measure(what, a, b))
       .then([token](nlohmann::json value) { report(token, nlohmann::json{{"value", value}}.dump().c_str()); },
-            [token](const wasm_mt::error& e) { report(token, nlohmann::json{{"error", e.what()}}.dump().c_str()); });
+            [token](const wasm_mt::error& e) { report(token, nlohmann::json{{"error", e.what()}}.dump().c_str()); })
+      .detach();
 }
 
 int main() { EM_ASM({ if (typeof benchReady === 'function') benchReady(); }); }

@@ -283,8 +283,8 @@ ASYNC_TEST_CASE("futures can be used with callbacks instead of co_await", "[clos
   auto th = co_await test::spawn();
   std::optional<int> value;
   std::string failure;
-  th.exec(Add{20, 22}).then([&](int v) { value = v; }, [&](const wasm_mt::error& e) { failure = e.what(); });
-  th.exec(Fails{}).then([&](int) {}, [&](const wasm_mt::error& e) { failure = e.what(); });
+  th.exec(Add{20, 22}).then([&](int v) { value = v; }, [&](const wasm_mt::error& e) { failure = e.what(); }).detach();
+  th.exec(Fails{}).then([&](int) {}, [&](const wasm_mt::error& e) { failure = e.what(); }).detach();
   co_await test::until([&] { return value && !failure.empty(); });
   CHECK(value == 42);
   CHECK(failure == "remote_exception: std::runtime_error: nope");

@@ -3,11 +3,17 @@
 #include <emscripten/stack.h>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
+#include <tuple>
+#include <variant>
+#include <vector>
 
 #include "shared_closures.hpp"
 #include "async_test.hpp"
+#include "logged_errors.hpp"
 
 namespace {
 
@@ -38,6 +44,19 @@ wasm_mt::future<void> await_then_flag(wasm_mt::future<int> f, bool& resumed) {
   resumed = true;
 }
 
+// Sleeps `ms` in the worker, then throws `message`.
+struct FailsAfter {
+  int ms = 0;
+  std::string message;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    throw std::runtime_error(message);
+  }
+};
+WASM_MT_CLOSURE(FailsAfter, ms, message)
+
+wasm_mt::future<void> nothing() { co_return; }
+
 }  // namespace
 
 TEST_CASE("futures and jobs are move-only", "[futures]") {
@@ -53,7 +72,7 @@ ASYNC_TEST_CASE("a second consumer of a future is a logic_error, never a silent 
   // then() and then a co_await of the same future.
   auto f = th.exec(shared::Multiply{2, 3});
   int value = 0;
-  f.then([&](int v) { value = v; });
+  f.then([&](int v) { value = v; }).detach();
   bool refused = false;
   try {
     co_await f;
@@ -100,7 +119,7 @@ ASYNC_TEST_CASE("a moved-from future, job or task fails clearly, never hangs", "
   CHECK_FALSE(f.valid());
   CHECK_FALSE(f.ready());
   CHECK(expect_empty([&] { f.get(); }, "moved-from) wasm_mt::future"));
-  CHECK(expect_empty([&] { f.then([](int) {}); }, "moved-from) wasm_mt::future"));
+  CHECK(expect_empty([&] { f.then([](int) {}).detach(); }, "moved-from) wasm_mt::future"));
   bool awaited_empty = false;
   try {
     co_await f;
@@ -143,7 +162,7 @@ ASYNC_TEST_CASE("continuations run from a fresh microtask, never inside the call
   bool resumed = false;
   auto waiting = await_then_flag(th.exec(shared::Multiply{2, 3}), resumed);
   bool called_back = false;
-  th.exec(shared::Multiply{2, 3}).then([](int) {}, [&](const wasm_mt::error&) { called_back = true; });
+  th.exec(shared::Multiply{2, 3}).then([](int) {}, [&](const wasm_mt::error&) { called_back = true; }).detach();
   th.terminate();  // settles both requests
   CHECK_FALSE(resumed);
   CHECK_FALSE(called_back);
@@ -155,7 +174,7 @@ ASYNC_TEST_CASE("continuations run from a fresh microtask, never inside the call
   auto settled = wasm_mt::spawn_local(cached(5));
   REQUIRE(settled.ready());
   int value = 0;
-  settled.then([&](int v) { value = v; });
+  settled.then([&](int v) { value = v; }).detach();
   CHECK(value == 0);
   co_await wasm_mt::sleep(0);
   CHECK(value == 5);
@@ -182,4 +201,129 @@ ASYNC_TEST_CASE("a million awaits of tasks that finish at once run in constant s
     co_return total;
   };
   CHECK((co_await nested()) == 2 * 19'999'900'000LL);
+}
+
+ASYNC_TEST_CASE("when_all gives every value, of any types, in order", "[futures]") {
+  auto th = co_await test::spawn();
+  auto pool = co_await wasm_mt::pool::create({.threads = 2});
+  auto [product, js, none, slept] = co_await wasm_mt::when_all(
+      th.exec(shared::Multiply{6, 7}), pool.exec_js("return 'x' + 1;"), nothing(), pool.exec(shared::Sleeps{30}));
+  CHECK(product == 42);
+  CHECK(js == "x1");
+  CHECK(std::is_same_v<decltype(none), std::monostate>);
+  CHECK(slept == 30);
+
+  std::vector<wasm_mt::future<int>> futures;
+  for (int i = 0; i < 10; ++i) futures.push_back(th.exec(shared::Sleeps{(10 - i) * 5}));  // last ones first
+  std::vector<int> all = co_await wasm_mt::when_all(std::move(futures));
+  REQUIRE(all.size() == 10);
+  for (int i = 0; i < 10; ++i) CHECK(all[i] == (10 - i) * 5);
+  CHECK((co_await wasm_mt::when_all(std::vector<wasm_mt::future<int>>{})).empty());
+}
+
+ASYNC_TEST_CASE("when_all fails with the first error in time; the others' ends are not logged", "[futures]") {
+  auto th = co_await test::spawn();
+  test::logged_errors logged;
+  std::vector<wasm_mt::future<int>> futures;
+  futures.push_back(th.exec(shared::Sleeps{400}));
+  futures.push_back(th.exec(FailsAfter{200, "second, later"}));
+  futures.push_back(th.exec(FailsAfter{10, "third, first"}));
+  auto all = wasm_mt::when_all(std::move(futures));
+  auto e = co_await test::error_of(std::move(all));
+  CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
+  CHECK(std::string(e.what()).find("third, first") != std::string::npos);
+  // The others end later: dropped, not logged.
+  CHECK((co_await th.exec(shared::Sleeps{500})) == 500);
+  CHECK(logged.count("second, later") == 0);
+  CHECK(logged.count("unhandled") == 0);
+}
+
+ASYNC_TEST_CASE("when_any settles with the first to settle: value, index or error", "[futures]") {
+  auto th = co_await test::spawn();
+  auto other = co_await test::spawn();
+  std::vector<wasm_mt::future<int>> futures;
+  futures.push_back(th.exec(shared::Sleeps{300}));
+  futures.push_back(other.exec(shared::Sleeps{20}));
+  auto [index, value] = co_await wasm_mt::when_any(std::move(futures));
+  CHECK(index == 1);
+  CHECK(value == 20);
+
+  auto either = co_await wasm_mt::when_any(th.exec(shared::Sleeps{300}), other.exec_js("return 'js';"));
+  CHECK(either.index() == 1);
+  CHECK(std::get<1>(either) == "js");
+
+  auto e = co_await test::error_of(wasm_mt::when_any(th.exec(shared::Sleeps{300}), other.exec(FailsAfter{5, "fast"})));
+  CHECK(std::string(e.what()).find("fast") != std::string::npos);
+  CHECK_THROWS_AS((void)wasm_mt::when_any(std::vector<wasm_mt::future<int>>{}), std::invalid_argument);
+}
+
+ASYNC_TEST_CASE("then chains: values, flattened futures, errors passed on or recovered, move-only callbacks",
+                "[futures]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{2, 3}).then([](int v) { return v * 7; })) == 42);
+  // A callback returning a future gives that future's value.
+  CHECK((co_await th.exec(shared::Multiply{2, 3}).then([&](int v) { return th.exec(shared::Multiply{v, 7}); })) == 42);
+  // void on both sides.
+  int seen = 0;
+  co_await th.exec(shared::Multiply{1, 5}).then([&](int v) { seen = v; }).then([&] { seen *= 2; });
+  CHECK(seen == 10);
+  // Without on_error, an error goes on down the chain; with it, it can be recovered.
+  bool ran = false;
+  auto e = co_await test::error_of(th.exec(FailsAfter{0, "boom"}).then([&](int v) {
+    ran = true;
+    return v;
+  }));
+  CHECK_FALSE(ran);
+  CHECK(std::string(e.what()).find("boom") != std::string::npos);
+  CHECK((co_await th.exec(FailsAfter{0, "boom"}).then([](int v) { return v; }, [](const wasm_mt::error&) { return -1; })) == -1);
+  // What a callback throws fails the future it gives.
+  auto thrown = co_await th.exec(shared::Multiply{1, 1}).then([](int) -> int { throw std::runtime_error("in then"); }).result();
+  REQUIRE_FALSE(thrown.has_value());
+  CHECK(std::string(thrown.error().what()).find("in then") != std::string::npos);
+  // Callbacks that own move-only things: a unique_ptr, a thread.
+  auto owned = std::make_unique<int>(40);
+  CHECK((co_await th.exec(shared::Multiply{1, 2}).then([owned = std::move(owned)](int v) { return *owned + v; })) == 42);
+  auto helper = co_await test::spawn("helper");
+  CHECK((co_await th.exec(shared::Multiply{3, 2}).then([helper = std::move(helper)](int v) mutable {
+    return helper.exec(shared::Multiply{v, 7});
+  })) == 42);
+}
+
+ASYNC_TEST_CASE("result() awaits without throwing; get() and detach() leave the future empty", "[futures]") {
+  auto th = co_await test::spawn();
+  wasm_mt::expected<int> good = co_await th.exec(shared::Multiply{6, 7}).result();
+  REQUIRE(good.has_value());
+  CHECK(*good == 42);
+  CHECK(good.value() == 42);
+  wasm_mt::expected<int> bad = co_await th.exec(FailsAfter{0, "no value"}).result();
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().kind() == wasm_mt::error_kind::remote_exception);
+  CHECK(std::string(bad.error().what()).find("no value") != std::string::npos);
+  wasm_mt::expected<void> done = co_await nothing().result();
+  CHECK(done.has_value());
+  // result() is the future's one consumer, like co_await.
+  auto f = th.exec(shared::Multiply{1, 1});
+  f.then([](int) {}).detach();
+  bool refused = false;
+  try {
+    (void)co_await f.result();
+  } catch (const std::logic_error&) {
+    refused = true;
+  }
+  CHECK(refused);
+
+  // get(), as std::future::get(), leaves the future empty.
+  auto ready = wasm_mt::spawn_local(cached(5));
+  REQUIRE(ready.ready());
+  CHECK(ready.get() == 5);
+  CHECK_FALSE(ready.valid());
+  // detach(): fire and forget, said explicitly; its error is logged, naming the call.
+  test::logged_errors logged;
+  auto dropped = th.exec(FailsAfter{0, "detached"});
+  const int line = __LINE__ - 1;
+  dropped.detach();
+  CHECK_FALSE(dropped.valid());
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
+  CHECK(co_await test::until([&] { return logged.count("detached") == 1; }));
+  CHECK(logged.count(("called at futures_test.cpp:" + std::to_string(line)).c_str()) == 1);
 }

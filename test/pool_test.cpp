@@ -98,13 +98,13 @@ ASYNC_TEST_CASE("the original's pool test: fire-and-forget, async, callbacks, ex
   for (int i = 0; i < 4; ++i) async_jobs.push_back(pool.exec(FortyTwoLater{}));
 
   int callbacks_with_42 = 0, js_with_3 = 0, js_async_with_3 = 0;
-  for (int i = 0; i < 4; ++i) pool.exec(FortyTwo{}).then([&](int v) { callbacks_with_42 += v == 42; });
+  for (int i = 0; i < 4; ++i) pool.exec(FortyTwo{}).then([&](int v) { callbacks_with_42 += v == 42; }).detach();
   for (int i = 0; i < 4; ++i)
-    pool.exec_js("const add = (a, b) => a + b; return add(1, 2);").then([&](nlohmann::json v) { js_with_3 += v == 3; });
+    pool.exec_js("const add = (a, b) => a + b; return add(1, 2);").then([&](nlohmann::json v) { js_with_3 += v == 3; }).detach();
   for (int i = 0; i < 4; ++i)
     pool.exec_js_async("return await new Promise(r => setTimeout(() => r(1 + 2), 10));").then([&](nlohmann::json v) {
       js_async_with_3 += v == 3;
-    });
+    }).detach();
 
   for (auto& j : async_jobs) CHECK((co_await std::move(j)) == 42);
   co_await wait_until_idle(pool);
@@ -383,7 +383,7 @@ ASYNC_TEST_CASE("a task submitted from a timeout's handler runs on a live thread
     // And from a then() error callback.
     std::optional<int> from_callback;
     std::optional<wasm_mt::job<int>> follow_up;
-    pool.exec(Spin{5000}).then([](std::string) {}, [&](const wasm_mt::error&) { follow_up = pool.exec(Square{8}); });
+    pool.exec(Spin{5000}).then([](std::string) {}, [&](const wasm_mt::error&) { follow_up = pool.exec(Square{8}); }).detach();
     CHECK(co_await test::until([&] { return follow_up.has_value(); }, 10000));
     if (follow_up) CHECK((co_await std::move(*follow_up)) == 64);
   }

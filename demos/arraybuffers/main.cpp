@@ -37,5 +37,5 @@ wasm_mt::task<> run() {
 }  // namespace
 
 int main() {
-  wasm_mt::spawn_local(run()).then([] {}, [](const wasm_mt::error& e) { demo::failed(e.what()); });
+  wasm_mt::spawn_local(run()).then([] {}, [](const wasm_mt::error& e) { demo::failed(e.what()); }).detach();
 }

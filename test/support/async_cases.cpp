@@ -50,7 +50,7 @@ void start_next(const std::shared_ptr<async_phase>& phase);
 void leave(const std::shared_ptr<async_phase>& phase, std::size_t index) {
   if (phase->current != index) return;
   phase->current = none;
-  wasm_mt::sleep(0).then([phase] { start_next(phase); });
+  wasm_mt::sleep(0).then([phase] { start_next(phase); }).detach();
 }
 
 std::string name_of(async_body body) {
@@ -72,8 +72,8 @@ void start_next(const std::shared_ptr<async_phase>& phase) {
   // then: rare, and its own test case has failed already.
   phase->recorders.push_back(std::make_unique<detail::recorder>(run, name_of(body)));
   Catch::getCurrentMutableContext().setResultCapture(phase->recorders.back().get());
-  wasm_mt::spawn_local(run_guarded(body, run)).then([phase, index] { leave(phase, index); });
-  wasm_mt::sleep(phase->case_timeout_ms).then([phase, index] { leave(phase, index); });
+  wasm_mt::spawn_local(run_guarded(body, run)).then([phase, index] { leave(phase, index); }).detach();
+  wasm_mt::sleep(phase->case_timeout_ms).then([phase, index] { leave(phase, index); }).detach();
 }
 
 }  // namespace
