@@ -27,6 +27,19 @@ struct EchoBytes {
 };
 WASM_MT_CLOSURE(EchoBytes, data)
 
+struct EchoFloats {
+  std::vector<float> values;
+  std::vector<float> operator()() { return std::move(values); }
+};
+WASM_MT_CLOSURE(EchoFloats, values)
+
+// The same floats as a JSON array (what a std::vector<float> cost before it went binary).
+struct EchoFloatsJson {
+  nlohmann::json values;
+  nlohmann::json operator()() { return std::move(values); }
+};
+WASM_MT_CLOSURE(EchoFloatsJson, values)
+
 struct EchoText {
   std::string text;
   std::string operator()() { return std::move(text); }
@@ -53,6 +66,8 @@ enum kind : int {
   latency_exec_js = 10,  // a: exec_js calls, one after another -> microseconds per call
   hold_threads = 11,     // a: threads started and kept (0: let them go) -> a
   same_thread_echo = 12, // the latency thread's worker also echoes the message 0 -> 1
+  payload_floats = 13,       // a: MiB of std::vector<float>, round trip -> ms
+  payload_floats_json = 14,  // a: MiB of floats as a JSON array capture, round trip -> ms
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -143,6 +158,18 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       std::memset(data.data(), 7, data.size());
       start = emscripten_get_now();
       auto back = co_await th.exec(EchoBytes{std::move(data)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_floats: {
+      std::vector<float> values((std::size_t(a) << 20) / sizeof(float), 0.7f);
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoFloats{std::move(values)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_floats_json: {
+      nlohmann::json values = std::vector<float>((std::size_t(a) << 20) / sizeof(float), 0.7f);
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoFloatsJson{std::move(values)});
       co_return emscripten_get_now() - start;
     }
     case payload_json: {

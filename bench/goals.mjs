@@ -59,6 +59,16 @@ export function evaluateGoals(r, native) {
     const x = s.wasm_mt_bytes.median / model;
     add(`${mib} MiB binary round trip costs raw transfer + the 4 heap copies (within 1.5x)`, `${x.toFixed(2)}x`, x <= 1.5,
         `${s.wasm_mt_bytes.median.toFixed(1)} ms vs ${model.toFixed(1)} ms modelled (${(s.wasm_mt_bytes.median / Number(mib)).toFixed(2)} ms/MiB)`);
+    if (s.wasm_mt_floats) {
+      const f = s.wasm_mt_floats.median / s.wasm_mt_bytes.median;
+      add(`${mib} MiB std::vector<float> round trip costs what the same bytes cost (within 1.25x)`, `${f.toFixed(2)}x`, f <= 1.25,
+          `${s.wasm_mt_floats.median.toFixed(1)} ms vs ${s.wasm_mt_bytes.median.toFixed(1)} ms as bytes`);
+    }
+  }
+  if (r.json_payload && r.json_payload.wasm_mt_floats_as_json) {
+    const j = r.json_payload.wasm_mt_floats_as_json.median / r.json_payload.wasm_mt_floats.median;
+    add('std::vector<float> as binary at least 10x faster than the same floats as a JSON capture', `${j.toFixed(1)}x`, j >= 10,
+        `${r.json_payload.wasm_mt_floats.median.toFixed(2)} ms binary vs ${r.json_payload.wasm_mt_floats_as_json.median.toFixed(2)} ms JSON`);
   }
   return goals;
 }

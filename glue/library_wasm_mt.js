@@ -108,10 +108,11 @@ var wasmMtLibrary = {
   },
 
   wasm_mt_js_post_exec_js__deps: ['$wasmMtParent'],
-  wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, isAsync, raw) {
+  wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, args, argsLength, isAsync, raw) {
     try {
-      wasmMtParent.post(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, {
-        'id': id >>> 0, 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw }));
+      var message = { 'id': id >>> 0, 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw };
+      if (argsLength >>> 0) message['args'] = UTF8ToString(args >>> 0, argsLength >>> 0);
+      wasmMtParent.post(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, message));
       return 1;
     } catch (e) {
       return 0;

@@ -142,7 +142,8 @@ var wasmMtProtocolLibrary = {
           return P.isId(m['id']) && P.isU32(m['fn']) && P.isU32(m['sig']) && P.isText(m['payload']) &&
                  P.isBuffers(m['buffers']);
         case P.MSG.EXEC_JS:
-          return P.isId(m['id']) && P.isText(m['code']) && typeof m['async'] == 'boolean' && typeof m['raw'] == 'boolean';
+          return P.isId(m['id']) && P.isText(m['code']) && typeof m['async'] == 'boolean' && typeof m['raw'] == 'boolean' &&
+                 (m['args'] === undefined || P.isText(m['args']));
         case P.MSG.REPLY:
           if (!P.isId(m['id']) || typeof m['ok'] != 'boolean') return false;
           if (m['ok']) return (P.isText(m['payload']) || 'value' in m) && P.isBuffers(m['buffers']);

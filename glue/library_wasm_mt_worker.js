@@ -23,7 +23,7 @@ var wasmMtWorkerLibrary = {
     init: null,
     receivedInit: null,
     label: '',
-    compiledJs: null,  // exec_js bodies by code (a pool runs the same code again and again)
+    compiledJs: null,  // exec_js bodies by code, whatever their args (a pool runs the same code again and again)
 
     // Runs (postset) in every instance; acts only in the one that is a wasm_mt worker.
     start: function () {
@@ -223,7 +223,8 @@ var wasmMtWorkerLibrary = {
       var key = (isAsync ? 'async:' : 'sync:') + code;
       var body = W.compiledJs.get(key);
       if (!body) {
-        body = isAsync ? new (Object.getPrototypeOf(async function () {}).constructor)(code) : new Function(code);
+        body = isAsync ? new (Object.getPrototypeOf(async function () {}).constructor)('args', code)
+                       : new Function('args', code);
         if (W.compiledJs.size >= 256) W.compiledJs.clear();
         W.compiledJs.set(key, body);
       }
@@ -242,10 +243,17 @@ var wasmMtWorkerLibrary = {
           : e);
         return;
       }
+      var args;
+      try {
+        if (request['args'] !== undefined) args = JSON.parse(request['args']);
+      } catch (e) {
+        W.replyJsError(id, 'bad_payload', new Error('exec_js args are not JSON: ' + wasmMt.errorText(e)));
+        return;
+      }
       if (request['async']) {
         var pending;
         try {
-          pending = Promise.resolve(body());
+          pending = Promise.resolve(body(args));
         } catch (e) {
           W.replyJsError(id, 'js_exception', e);
           return;
@@ -257,7 +265,7 @@ var wasmMtWorkerLibrary = {
       }
       var value;
       try {
-        value = body();
+        value = body(args);
       } catch (e) {
         W.replyJsError(id, 'js_exception', e);
         return;

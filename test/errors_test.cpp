@@ -306,6 +306,7 @@ ASYNC_TEST_CASE("captures or results that do not (de)serialize give bad_payload"
   };
   auto unencodable_captures = co_await test::error_of(th.exec(Local{std::string("\xff", 1)}));
   CHECK(unencodable_captures.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK(unencodable_captures.not_run());  // nothing was sent
 }
 
 ASYNC_TEST_CASE("terminate fails pending requests with terminated, and later ones at once", "[errors]") {

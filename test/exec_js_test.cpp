@@ -61,3 +61,26 @@ ASYNC_TEST_CASE("exec_js errors: a throw, a syntax error, a rejected promise, a 
   // The thread is fine afterwards.
   CHECK((co_await th.exec_js("return 1;")) == 1);
 }
+
+ASYNC_TEST_CASE("exec_js takes JSON args; each code is compiled once whatever its args", "[js]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec_js("return args.a + args.b;", {{"a", 1}, {"b", 2}})) == 3);
+  CHECK((co_await th.exec_js("return args.map(x => x * 2);", {1, 2, 3})) == nlohmann::json({2, 4, 6}));
+  CHECK((co_await th.exec_js("return typeof args;")) == "undefined");
+  CHECK((co_await th.exec_js_async("return await Promise.resolve(args + '!');", "hi")) == "hi!");
+  // The same compiled body serves every call of that code (a sloppy-mode Function sees
+  // itself as arguments.callee and keeps a count on it).
+  const char* counting = "arguments.callee.calls = (arguments.callee.calls || 0) + 1; return [arguments.callee.calls, args];";
+  for (int i = 1; i <= 3; ++i) CHECK((co_await th.exec_js(counting, i * 10)) == nlohmann::json({i, i * 10}));
+
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  CHECK((co_await pool.exec_js("return args.x * args.y;", {{"x", 6}, {"y", 7}})) == 42);
+  CHECK((co_await pool.exec_js_async("return await Promise.resolve(args.length);", {1, 2, 3, 4})) == 4);
+
+  // Args that cannot be written as JSON (not UTF-8) fail before anything is sent.
+  auto e = co_await test::error_of(th.exec_js("return 1;", nlohmann::json("\xff")));
+  CHECK(e.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK(e.not_run());
+  auto pooled = co_await test::error_of(pool.exec_js("return 1;", nlohmann::json("\xff")));
+  CHECK(pooled.kind() == wasm_mt::error_kind::bad_payload);
+}

@@ -286,6 +286,7 @@ ASYNC_TEST_CASE("a task that cannot be sent or decoded fails alone, and the pool
       pool.exec_by_name<int>("shared::Multiply", {{"a", std::string("\xff", 1)}, {"b", 1}}));
   CHECK(bad_captures.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(bad_captures.message(), Catch::Contains("cannot encode"));
+  CHECK(bad_captures.not_run());
   auto wrong_result =
       co_await test::error_of(pool.exec_by_name<std::vector<int>>("shared::Multiply", {{"a", 3}, {"b", 5}}));
   CHECK(wrong_result.kind() == wasm_mt::error_kind::bad_payload);

@@ -165,12 +165,15 @@
           });
         },
         wasm_mt_bytes: function () { return perTrip(mib, function () { return wasm('payload_bytes', mib); }); },
+        wasm_mt_floats: function () { return perTrip(mib, function () { return wasm('payload_floats', mib); }); },
         one_copy: function () { return oneCopy(mib); },
       });
     }
     r.json_payload = await interleaved(p.payloadRounds, {
       wasm_mt_json: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_json', p.jsonMiB); }); },
       wasm_mt_bytes: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_bytes', p.jsonMiB); }); },
+      wasm_mt_floats: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_floats', p.jsonMiB); }); },
+      wasm_mt_floats_as_json: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_floats_json', p.jsonMiB); }); },
     });
 
     env.status('done');
@@ -181,7 +184,7 @@
   // through root.benchDone(token, JSON result). Returns wasm(kind name, a, b) -> Promise.
   var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
                 payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11,
-                same_thread_echo: 12 };
+                same_thread_echo: 12, payload_floats: 13, payload_floats_json: 14 };
   function wasmMethod(start) {
     var pending = new Map();
     var nextToken = 1;

@@ -24,10 +24,10 @@ void report_unobserved_error(const std::exception_ptr& error, const origin& from
       text.append(" in ").append(from.call);
       if (!from.closure.empty()) text.append("(").append(from.closure).append(")");
     }
-    if (from.site.file) {
-      std::string_view file = from.site.file;
+    if (from.site.file()) {
+      std::string_view file = from.site.file();
       if (const auto slash = file.find_last_of('/'); slash != std::string_view::npos) file.remove_prefix(slash + 1);
-      text.append(" called at ").append(file).append(":").append(std::to_string(from.site.line));
+      text.append(" called at ").append(file).append(":").append(std::to_string(from.site.line()));
     }
     text.append(": ").append(describe_exception(error));
     wasm_mt_js_log(2, text.data(), text.size());

@@ -58,27 +58,51 @@ void check_nesting(const nlohmann::json& value, std::string_view what) {
 
 namespace wasm_mt {
 
-void to_json(nlohmann::json& j, const bytes& value) {
-  using namespace detail;
-  if (!current_outgoing)
-    throw error(error_kind::bad_payload, "wasm_mt::bytes is only serializable inside a wasm_mt message");
-  if (value.size() > std::numeric_limits<std::uint32_t>::max())
-    throw error(error_kind::bad_payload, "a wasm_mt::bytes payload is limited to 4 GiB");
-  j = nlohmann::json{{bytes_key, current_outgoing->size()}};
-  current_outgoing->push_back({value.data(), static_cast<std::uint32_t>(value.size())});
-}
+void to_json(nlohmann::json& j, const bytes& value) { detail::write_binary(j, value.data(), value.size()); }
 
 void from_json(const nlohmann::json& j, bytes& value) {
-  using namespace detail;
+  const auto [index, length] = detail::incoming_binary(j);
+  value = bytes(length);
+  detail::read_binary(index, value.data(), length);
+}
+
+namespace detail {
+
+wasm_mt::error to_error(const std::exception_ptr& failure);  // future.cpp
+
+std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept {
+  try {
+    const wasm_mt::error e = to_error(failure);
+    return std::make_exception_ptr(wasm_mt::error(e.kind(), e.message(), e.remote_stack(), /*not_run=*/true));
+  } catch (...) {  // no memory for the copy: the failure as it is
+    return failure;
+  }
+}
+
+void write_binary(nlohmann::json& j, const void* data, std::size_t size) {
+  if (!current_outgoing)
+    throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only serializable inside a wasm_mt message");
+  if (size > std::numeric_limits<std::uint32_t>::max())
+    throw error(error_kind::bad_payload, "a binary payload is limited to 4 GiB");
+  j = nlohmann::json{{bytes_key, current_outgoing->size()}};
+  current_outgoing->push_back({static_cast<const std::uint8_t*>(data), static_cast<std::uint32_t>(size)});
+}
+
+std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j) {
   if (current_incoming_count == no_incoming)
-    throw error(error_kind::bad_payload, "wasm_mt::bytes is only deserializable inside a wasm_mt message");
+    throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only deserializable inside a wasm_mt message");
   auto index = j.at(bytes_key).get<std::size_t>();
   if (index >= current_incoming_count)
     throw error(error_kind::bad_payload, "message refers to binary buffer " + std::to_string(index) +
                                              " but carries " + std::to_string(current_incoming_count));
-  value = bytes(wasm_mt_js_inbox_buffer_length(index));
-  if (!value.empty() && wasm_mt_js_inbox_buffer_copy(index, value.data(), value.size()) != value.size())
+  return {index, wasm_mt_js_inbox_buffer_length(index)};
+}
+
+void read_binary(std::size_t index, void* out, std::size_t length) {
+  if (length && wasm_mt_js_inbox_buffer_copy(index, static_cast<std::uint8_t*>(out), length) != length)
     throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " changed size while read");
 }
+
+}  // namespace detail
 
 }  // namespace wasm_mt

@@ -272,11 +272,12 @@ void thread::send_call(function_id called, std::uint32_t signature, const detail
   }
 }
 
-void thread::send_exec_js(std::string_view code, bool is_async, bool raw,
+void thread::send_exec_js(std::string_view code, std::string_view args, bool is_async, bool raw,
                           const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (std::uint32_t id = admit(request)) {
-    if (!wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), is_async ? 1 : 0, raw ? 1 : 0))
-      unsent(id, code.size());
+    if (!wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), args.data(), args.size(),
+                                 is_async ? 1 : 0, raw ? 1 : 0))
+      unsent(id, code.size() + args.size());
   }
 }
 

@@ -257,8 +257,8 @@ std::uint32_t closure_signature() {
   [[maybe_unused]] static const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, __LINE__) = \
       &::wasm_mt::detail::registered_id<Type>;
 
-#define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) wasm_mt_j.emplace(#field, wasm_mt_c.field);
-#define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) wasm_mt_j.at(#field).get_to(wasm_mt_c.field);
+#define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) ::wasm_mt::detail::write_field(wasm_mt_j, #field, wasm_mt_c.field);
+#define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) ::wasm_mt::detail::read_field(wasm_mt_j, #field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_VISIT(i, field) wasm_mt_visit(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::plain_field<decltype(wasm_mt_c->field)>&&
 #define WASM_MT_DETAIL_FIELD_LISTED(i, field)                                                       \
@@ -321,5 +321,5 @@ std::uint32_t closure_signature() {
                 "cross to another thread: " \
                 "capture the data itself (a value, std::string, std::vector), or wasm_mt::bytes");
 #define WASM_MT_DETAIL_CAPTURE_MEMBER(i, name) wasm_mt_capture_type_##i name;
-#define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) wasm_mt_j[#name] = name;
-#define WASM_MT_DETAIL_MEMBER_FROM_JSON(i, name) wasm_mt_j.at(#name).get_to(name);
+#define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) ::wasm_mt::detail::write_field(wasm_mt_j, #name, name);
+#define WASM_MT_DETAIL_MEMBER_FROM_JSON(i, name) ::wasm_mt::detail::read_field(wasm_mt_j, #name, name);

@@ -107,19 +107,25 @@ class pool {
       return {};  // not reached: check_closure failed to compile, saying why
     }
   }
+  // As thread::exec_js (args included). Tasks are grouped by their code, whatever their
+  // args: the pool learns a code's typical duration once.
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_js(std::string code, detail::call_site site = detail::call_site::here()) {
-    const auto kind = stable_id(code);
-    return submit<R>(0, kind, {"exec_js", {}, site}, [code = std::move(code)](thread& th, const request& r) {
-      th.send_js<R>(code, false, r);
-    });
+    return submit_js<R>(std::move(code), nullptr, false, {"exec_js", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] job<R> exec_js(std::string code, const nlohmann::json& args,
+                               detail::call_site site = detail::call_site::here()) {
+    return submit_js<R>(std::move(code), &args, false, {"exec_js", {}, site});
   }
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_js_async(std::string code, detail::call_site site = detail::call_site::here()) {
-    const auto kind = stable_id(code);
-    return submit<R>(0, kind, {"exec_js_async", {}, site}, [code = std::move(code)](thread& th, const request& r) {
-      th.send_js<R>(code, true, r);
-    });
+    return submit_js<R>(std::move(code), nullptr, true, {"exec_js_async", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] job<R> exec_js_async(std::string code, const nlohmann::json& args,
+                                     detail::call_site site = detail::call_site::here()) {
+    return submit_js<R>(std::move(code), &args, true, {"exec_js_async", {}, site});
   }
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
@@ -183,6 +189,23 @@ class pool {
     auto id = enqueue(std::move(task));
     return job<R>(std::move(result), state_, id);
   }
+  template <class R>
+  job<R> submit_js(std::string code, const nlohmann::json* args, bool is_async, detail::origin from) {
+    std::string args_text;
+    try {
+      if (args) args_text = detail::encode(*args).json;
+    } catch (...) {
+      auto failed = future<R>::ready_error(detail::unsent_failure(std::current_exception()));
+      detail::set_origin(failed, from);
+      return job<R>(std::move(failed), {}, 0);
+    }
+    const auto kind = stable_id(code);
+    return submit<R>(0, kind, from,
+                     [code = std::move(code), args_text = std::move(args_text), is_async](thread& th, const request& r) {
+                       th.send_js<R>(code, args_text, is_async, r);
+                     });
+  }
+
   // Queues `job` (or fails it at once: pool destroyed, queue full) and returns its ID.
   std::uint64_t enqueue(std::shared_ptr<detail::pool_job>&& job);
 

@@ -73,15 +73,28 @@ class thread {
   // Runs JS text as a function body (`return` gives the result) in the worker; the
   // result comes back as JSON (R = nlohmann::json or any type it converts to) or as the
   // raw structured-cloned value (R = emscripten::val; the program links embind, --bind).
-  // A throw gives js_exception.
+  // With `args`, the body sees them as `args` (JSON, parsed in the worker; without,
+  // `args` is undefined). The worker compiles each code text once and reuses it whatever
+  // the args. A throw gives js_exception; args that cannot be written as JSON,
+  // bad_payload.
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js(std::string_view code, detail::call_site site = detail::call_site::here()) {
-    return send_js<R>(code, false, {"exec_js", {}, site});
+    return send_js<R>(code, nullptr, false, {"exec_js", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] future<R> exec_js(std::string_view code, const nlohmann::json& args,
+                                  detail::call_site site = detail::call_site::here()) {
+    return send_js<R>(code, &args, false, {"exec_js", {}, site});
   }
   // As exec_js, as the body of an async function: it may `await`.
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js_async(std::string_view code, detail::call_site site = detail::call_site::here()) {
-    return send_js<R>(code, true, {"exec_js_async", {}, site});
+    return send_js<R>(code, nullptr, true, {"exec_js_async", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] future<R> exec_js_async(std::string_view code, const nlohmann::json& args,
+                                        detail::call_site site = detail::call_site::here()) {
+    return send_js<R>(code, &args, true, {"exec_js_async", {}, site});
   }
 
   // Terminates the worker now; pending requests fail with error_kind::terminated.
@@ -106,7 +119,8 @@ class thread {
   // `signature`: the closure's (registry.hpp); 0 for exec_by_name, which is not checked.
   void send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                  const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-  void send_exec_js(std::string_view code, bool is_async, bool raw,
+  // `args`: JSON text, or empty for none.
+  void send_exec_js(std::string_view code, std::string_view args, bool is_async, bool raw,
                     const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   template <class Captures>
   void send_encoded(function_id called, std::uint32_t signature, const Captures& captures,
@@ -114,9 +128,9 @@ class thread {
   // Request `id` was admitted but could not be posted (`size` bytes): it fails.
   void unsent(std::uint32_t id, std::size_t size) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   template <class R>
-  void send_js(std::string_view code, bool is_async,
+  void send_js(std::string_view code, std::string_view args, bool is_async,
                const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-    send_exec_js(code, is_async, std::is_same_v<R, emscripten::val>, request);
+    send_exec_js(code, args, is_async, std::is_same_v<R, emscripten::val>, request);
   }
 
   // The same, for a new request whose future is returned.
@@ -128,10 +142,17 @@ class thread {
     return future<R>(std::move(state));
   }
   template <class R>
-  future<R> send_js(std::string_view code, bool is_async, detail::origin from) {
+  future<R> send_js(std::string_view code, const nlohmann::json* args, bool is_async, detail::origin from) {
     auto state = std::make_shared<detail::request_state<R>>(0);
     state->set_origin(from);
-    send_js<R>(code, is_async, state);
+    std::string args_text;
+    try {
+      if (args) args_text = detail::encode(*args).json;
+    } catch (...) {
+      state->settle_error(detail::unsent_failure(std::current_exception()));
+      return future<R>(std::move(state));
+    }
+    send_js<R>(code, args_text, is_async, state);
     return future<R>(std::move(state));
   }
 
@@ -160,7 +181,7 @@ void thread::send_encoded(function_id called, std::uint32_t signature, const Cap
   try {
     encoded_captures = detail::encode(captures);
   } catch (...) {
-    request->settle_error(std::current_exception());
+    request->settle_error(detail::unsent_failure(std::current_exception()));
     return;
   }
   send_call(called, signature, encoded_captures, request);

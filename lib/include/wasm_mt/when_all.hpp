@@ -70,7 +70,7 @@ template <class... T>
   auto self = std::make_shared<gathering>();
   self->remaining = sizeof...(T);
   future<result_type> result(self->result);
-  detail::set_origin(result, {"when_all", {}, {}});
+  detail::set_origin(result, {"when_all", {}, detail::call_site()});
   if constexpr (sizeof...(T) == 0) {
     self->result->set_value({});
   } else {

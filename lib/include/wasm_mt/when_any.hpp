@@ -32,7 +32,7 @@ template <class... T>
   (detail::check_input(futures), ...);
   auto self = std::make_shared<gathering>();
   future<result_type> result(self->result);
-  detail::set_origin(result, {"when_any", {}, {}});
+  detail::set_origin(result, {"when_any", {}, detail::call_site()});
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (gathering::watch(self, detail::future_access::state(futures),
                       [self_ptr = self.get()](auto&& value) {

@@ -9,13 +9,22 @@
 
 namespace wasm_mt::detail {
 
-struct call_site {
-  const char* file = nullptr;  // as the compiler was given it; null when unknown
-  unsigned line = 0;
-
+// Made only by here() (or unknown: call_site()), never from a braced list, so that a
+// trailing `{...}` argument (exec_js's args) never means a call site.
+class call_site {
+ public:
   static constexpr call_site here(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) noexcept {
-    return {file, line};
+    return call_site(file, line);
   }
+  explicit constexpr call_site() noexcept = default;  // unknown
+
+  const char* file() const noexcept { return file_; }  // as the compiler was given it; null when unknown
+  unsigned line() const noexcept { return line_; }
+
+ private:
+  constexpr call_site(const char* file, unsigned line) noexcept : file_(file), line_(line) {}
+  const char* file_ = nullptr;
+  unsigned line_ = 0;
 };
 
 // What a request runs and where it was made, shown as "exec(app::Scale) called at
@@ -23,7 +32,7 @@ struct call_site {
 struct origin {
   std::string_view call;     // the public function: "exec", "exec_js", "map", ...
   std::string_view closure;  // the closure's name (closure_name), when it runs one
-  call_site site;
+  call_site site = call_site();
 };
 
 }  // namespace wasm_mt::detail

@@ -41,9 +41,10 @@ int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) n
 int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
                          std::uint32_t signature, const char* json, std::size_t json_len,
                          const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
-// raw != 0: reply with the structured-cloned value (for emscripten::val), else JSON.
-int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code,
-                            std::size_t code_len, int is_async, int raw) noexcept;
+// args: JSON text the body sees as `args` (args_len 0: none). raw != 0: reply with the
+// structured-cloned value (for emscripten::val), else JSON.
+int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
+                            const char* args, std::size_t args_len, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
 
 // Replying to a call (worker side). ok != 0: json is the value; else json is an error

@@ -1,9 +1,14 @@
 // Encoding of captures and results: JSON text (nlohmann/json) plus a list of binary
 // buffers. A wasm_mt::bytes value inside the JSON is written as {"$wasm_mt_bytes": i},
-// where i indexes the buffer list; the buffers travel as transferred ArrayBuffers.
+// where i indexes the buffer list; the buffers travel as transferred ArrayBuffers. So do
+// std::vector and std::array of numbers (binary_vector) where they are a closure's field
+// or a result: their memory as it is, not JSON text.
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -67,10 +72,30 @@ concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
   m.wasm_mt_from_json(std::as_const(j));
 };
 
+// A std::vector or std::array of numbers (arithmetic, not bool): sent as binary, its
+// memory as it is (the same program, so the same layout, on both sides).
+template <class T>
+constexpr bool binary_vector = false;
+template <class U, class Allocator>
+constexpr bool binary_vector<std::vector<U, Allocator>> = std::is_arithmetic_v<U> && !std::is_same_v<U, bool>;
+template <class U, std::size_t N>
+constexpr bool binary_vector<std::array<U, N>> = std::is_arithmetic_v<U> && !std::is_same_v<U, bool>;
+
+// `size` bytes at `data` as a binary buffer of the message being encoded: j becomes
+// {"$wasm_mt_bytes": i}. The memory must live until the message is posted (payload.cpp).
+void write_binary(nlohmann::json& j, const void* data, std::size_t size);
+// The binary buffer j ({"$wasm_mt_bytes": i}) refers to in the message being decoded:
+// its index and length in bytes. Throws bad_payload.
+std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j);
+// Copies binary buffer `index` (`length` bytes, from incoming_binary) to `out`.
+void read_binary(std::size_t index, void* out, std::size_t length);
+
 template <class T>
 void write_json(nlohmann::json& j, const T& value) {
   if constexpr (has_member_json<T>)
     value.wasm_mt_to_json(j);
+  else if constexpr (binary_vector<T>)
+    write_binary(j, value.data(), value.size() * sizeof(typename T::value_type));
   else if constexpr (std::is_empty_v<T>)
     j = nullptr;
   else
@@ -83,6 +108,26 @@ T read_json(const nlohmann::json& j) {
     T value{};
     value.wasm_mt_from_json(j);
     return value;
+  } else if constexpr (binary_vector<T>) {
+    if (j.is_array()) return j.get<T>();  // raw JSON captures (exec_by_name) may send an array
+    using element = typename T::value_type;
+    const auto [index, length] = incoming_binary(j);
+    T value{};
+    const std::size_t count = length / sizeof(element);
+    if constexpr (requires { value.resize(count); }) {
+      if (length % sizeof(element) != 0)
+        throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " holds " +
+                                                 std::to_string(length) + " bytes, not a whole number of " +
+                                                 std::to_string(sizeof(element)) + "-byte elements");
+      value.resize(count);
+    } else if (length != sizeof(T)) {
+      throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " holds " +
+                                               std::to_string(length) + " bytes, not the " +
+                                               std::to_string(sizeof(T)) + " of a std::array of " +
+                                               std::to_string(value.size()));
+    }
+    read_binary(index, value.data(), length);
+    return value;
   } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
     return T{};
   } else {
@@ -90,7 +135,28 @@ T read_json(const nlohmann::json& j) {
   }
 }
 
+// A WASM_MT_CLOSURE field, written into and read from its closure's JSON object:
+// binary_vector fields as binary, the others through nlohmann/json.
+template <class F>
+void write_field(nlohmann::json& j, const char* name, const F& value) {
+  if constexpr (binary_vector<F>)
+    write_json(j[name], value);
+  else
+    j.emplace(name, value);
+}
+template <class F>
+void read_field(const nlohmann::json& j, const char* name, F& value) {
+  if constexpr (binary_vector<F>)
+    value = read_json<F>(j.at(name));
+  else
+    j.at(name).get_to(value);
+}
+
 [[noreturn]] void throw_bad_payload(std::string_view what, const std::exception& cause);
+
+// A request's captures or args that could not be encoded, as its error: the same kind
+// and message, with not_run() (nothing was sent).
+std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept;
 
 // Captures and results may nest arrays and objects this deep, no deeper: nlohmann/json
 // copies and writes values recursively, and a value some thousand levels deep overflows
