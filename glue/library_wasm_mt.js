@@ -119,6 +119,15 @@ var wasmMtLibrary = {
     }
   },
 
+  wasm_mt_js_set_label__deps: ['$wasmMtParent'],
+  wasm_mt_js_set_label: function (handle, label, labelLength) {
+    try {
+      wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.LABEL, {
+        'label': UTF8ToString(label >>> 0, labelLength >>> 0) }));
+    } catch (ignored) {  // a label too long for a JS string: the worker keeps its old one
+    }
+  },
+
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],
   wasm_mt_js_terminate: function (handle) {
     wasmMtParent.terminate(handle);

@@ -242,6 +242,13 @@ var wasmMtParentLibrary = {
       wasmMtParent.updateReference(entry);
       entry.outbox.post(message, transfer, idle);
     },
+
+    // A message that is not a request (no reply, nothing in flight), in order with them.
+    notify: function (handle, message) {
+      var entry = wasmMtParent.workers.get(handle);
+      if (!entry || !entry.worker) return;
+      entry.outbox.post(message, null, entry.inFlight === 0);
+    },
   },
 };
 

@@ -35,6 +35,7 @@ var wasmMtProtocolLibrary = {
       PRINT: 'print',
       CALL: 'call',
       EXEC_JS: 'exec-js',
+      LABEL: 'label',  // parent -> worker: the thread's new label (no reply)
       REPLY: 'reply',
       BATCH: 'batch',
     },
@@ -144,6 +145,8 @@ var wasmMtProtocolLibrary = {
         case P.MSG.EXEC_JS:
           return P.isId(m['id']) && P.isText(m['code']) && typeof m['async'] == 'boolean' && typeof m['raw'] == 'boolean' &&
                  (m['args'] === undefined || P.isText(m['args']));
+        case P.MSG.LABEL:
+          return P.isText(m['label']);
         case P.MSG.REPLY:
           if (!P.isId(m['id']) || typeof m['ok'] != 'boolean') return false;
           if (m['ok']) return (P.isText(m['payload']) || 'value' in m) && P.isBuffers(m['buffers']);

@@ -93,7 +93,7 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       if (wasmMt.crashed) return;
       var MSG = wasmMtProtocol.MSG;
-      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS]);
+      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL]);
       var requests = [];
       for (var i = 0; i < messages.length; i++) {
         if (messages[i]['type'] !== MSG.INIT) {
@@ -118,6 +118,10 @@ var wasmMtWorkerLibrary = {
 
     handle: function (m) {
       var W = wasmMtWorker;
+      if (m['type'] === wasmMtProtocol.MSG.LABEL) {  // in order with the requests around it
+        W.label = m['label'];
+        return;
+      }
       var id = m['id'];
       W.running.add(id);
       if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) return W.runJs(m);
@@ -218,13 +222,16 @@ var wasmMtWorkerLibrary = {
       return deepest;
     },
 
-    compileJs: function (code, isAsync) {
+    // A body takes the parameter `args` only when its call has args, so that a body of
+    // its own `let args` (written before args existed) still compiles.
+    compileJs: function (code, isAsync, withArgs) {
       var W = wasmMtWorker;
-      var key = (isAsync ? 'async:' : 'sync:') + code;
+      var key = (isAsync ? 'async' : 'sync') + (withArgs ? '+args:' : ':') + code;
       var body = W.compiledJs.get(key);
       if (!body) {
-        body = isAsync ? new (Object.getPrototypeOf(async function () {}).constructor)('args', code)
-                       : new Function('args', code);
+        var params = withArgs ? ['args'] : [];
+        var make = isAsync ? Object.getPrototypeOf(async function () {}).constructor : Function;
+        body = new (Function.prototype.bind.apply(make, [null].concat(params, [code])))();
         if (W.compiledJs.size >= 256) W.compiledJs.clear();
         W.compiledJs.set(key, body);
       }
@@ -236,7 +243,7 @@ var wasmMtWorkerLibrary = {
       var id = request['id'];
       var body;
       try {
-        body = W.compileJs(request['code'], request['async']);
+        body = W.compileJs(request['code'], request['async'], request['args'] !== undefined);
       } catch (e) {
         W.replyJsError(id, 'js_exception', e instanceof EvalError
           ? new Error('exec_js needs eval, which this page\'s Content-Security-Policy forbids: ' + e.message)
@@ -253,7 +260,7 @@ var wasmMtWorkerLibrary = {
       if (request['async']) {
         var pending;
         try {
-          pending = Promise.resolve(body(args));
+          pending = Promise.resolve(request['args'] !== undefined ? body(args) : body());
         } catch (e) {
           W.replyJsError(id, 'js_exception', e);
           return;
@@ -265,7 +272,7 @@ var wasmMtWorkerLibrary = {
       }
       var value;
       try {
-        value = body(args);
+        value = request['args'] !== undefined ? body(args) : body();
       } catch (e) {
         W.replyJsError(id, 'js_exception', e);
         return;

@@ -145,6 +145,11 @@ struct Fails {
 };
 WASM_MT_CLOSURE(Fails)
 
+struct LabelHere {
+  std::string operator()() const { return wasm_mt::current_thread_label(); }
+};
+WASM_MT_CLOSURE(LabelHere)
+
 struct InWorker {
   bool operator()() const { return wasm_mt::in_worker(); }
 };
@@ -265,11 +270,21 @@ ASYNC_TEST_CASE("threads run side by side", "[closures]") {
   CHECK((co_await std::move(b)) == 18);
 }
 
-ASYNC_TEST_CASE("spawn resolves to a thread with a label; terminate ends it", "[closures]") {
+ASYNC_TEST_CASE("spawn resolves to a thread with a label; set_label reaches the worker; terminate ends it",
+                "[closures]") {
   auto th = co_await test::spawn("worker-a");
   CHECK(th.label() == "worker-a");
+  auto before = th.exec(LabelHere{});
   th.set_label("foo");
+  auto after = th.exec(LabelHere{});
   CHECK(th.label() == "foo");
+  // In order with the requests around it.
+  CHECK((co_await std::move(before)) == "worker-a");
+  CHECK((co_await std::move(after)) == "foo");
+  // Set before the worker is ready, too.
+  auto early = wasm_mt::thread::start("early");
+  early.set_label("renamed early");
+  CHECK((co_await early.exec(LabelHere{})) == "renamed early");
   CHECK_FALSE(th.is_terminated());
   th.terminate();
   CHECK(th.is_terminated());

@@ -84,3 +84,10 @@ ASYNC_TEST_CASE("exec_js takes JSON args; each code is compiled once whatever it
   auto pooled = co_await test::error_of(pool.exec_js("return 1;", nlohmann::json("\xff")));
   CHECK(pooled.kind() == wasm_mt::error_kind::bad_payload);
 }
+
+ASYNC_TEST_CASE("exec_js bodies without args may declare their own args", "[js]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec_js("let args = 5; return args;")) == 5);
+  CHECK((co_await th.exec_js("return arguments.length;")) == 0);
+  CHECK((co_await th.exec_js("return arguments.length;", 1)) == 1);
+}

@@ -327,3 +327,53 @@ ASYNC_TEST_CASE("result() awaits without throwing; get() and detach() leave the 
   CHECK(co_await test::until([&] { return logged.count("detached") == 1; }));
   CHECK(logged.count(("called at futures_test.cpp:" + std::to_string(line)).c_str()) == 1);
 }
+
+ASYNC_TEST_CASE("after review: coroutine callbacks keep their captures; a second consumer of a settled future; jobs in when_all",
+                "[futures]") {
+  auto th = co_await test::spawn();
+  // A callback that is a coroutine: its captures and its by-reference argument are used
+  // after it suspends, so they must outlive the call that started it.
+  auto chained = th.exec(shared::Multiply{2, 3}).then([text = std::string("seven"), &th](const int& v) -> wasm_mt::future<int> {
+    co_await wasm_mt::sleep(5);
+    int more = co_await th.exec(shared::Multiply{v, static_cast<int>(text.size()) + 2});
+    co_return more + v - 6;
+  });
+  CHECK((co_await std::move(chained)) == 42);
+
+  // co_await of a future that had settled makes it consumed: a then() after is refused.
+  auto settled = wasm_mt::spawn_local(cached(5));
+  REQUIRE(settled.ready());
+  CHECK((co_await settled) == 5);
+  CHECK_THROWS_AS(settled.then([](int) {}).detach(), std::logic_error);
+  auto taken = wasm_mt::spawn_local(cached(6));
+  taken.then([](int) {}).detach();
+  CHECK_THROWS_AS(taken.get(), std::logic_error);
+
+  // Jobs (which cancel) in when_all and when_any.
+  auto pool = co_await wasm_mt::pool::create({.threads = 2});
+  std::vector<wasm_mt::job<int>> jobs;
+  for (int i = 1; i <= 3; ++i) jobs.push_back(pool.exec(shared::Multiply{i, 2}));
+  CHECK((co_await wasm_mt::when_all(std::move(jobs))) == std::vector<int>{2, 4, 6});
+  std::vector<wasm_mt::job<int>> racing;
+  racing.push_back(pool.exec(shared::Sleeps{300}));
+  racing.push_back(pool.exec(shared::Sleeps{10}));
+  CHECK((co_await wasm_mt::when_any(std::move(racing))).first == 1);
+}
+
+TEST_CASE("expected: default, values, errors made with unexpected, ==", "[futures]") {
+  wasm_mt::expected<int> zero;
+  CHECK(zero.has_value());
+  CHECK(*zero == 0);
+  wasm_mt::expected<int> five = 5;
+  CHECK(five == 5);
+  CHECK(five.value_or(1) == 5);
+  wasm_mt::expected<int> failed = wasm_mt::unexpected(wasm_mt::error(wasm_mt::error_kind::timeout, "late"));
+  CHECK_FALSE(failed.has_value());
+  CHECK(failed.error().kind() == wasm_mt::error_kind::timeout);
+  CHECK(failed.value_or(1) == 1);
+  CHECK_FALSE(failed == 5);
+  wasm_mt::expected<std::unique_ptr<int>> owned = std::make_unique<int>(3);
+  CHECK(*std::move(owned).value_or(nullptr) == 3);
+  wasm_mt::expected<void> fine;
+  CHECK(fine.has_value());
+}

@@ -2,6 +2,7 @@
 // captures too.
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <string>
@@ -161,14 +162,26 @@ ASYNC_TEST_CASE("vectors and arrays of numbers travel as binary, in captures and
   CHECK(back == big);
   CHECK((co_await th.exec(EchoFloats{})).empty());
 
-  // On the wire a result is a binary buffer, not a JSON array: raw JSON shows it.
-  nlohmann::json raw = co_await th.exec_by_name(wasm_mt::closure_name<FloatsOf>(), {{"count", 3}});
-  CHECK(raw.is_object());
-  CHECK(raw.contains("$wasm_mt_bytes"));
-  // Raw JSON captures may still give such a field as an array (exec_by_name).
+  // On the wire a result is a binary buffer (taken as bytes: the floats' memory), not JSON.
+  const auto floats_of = wasm_mt::closure_name<FloatsOf>();
+  wasm_mt::bytes wire = co_await th.exec_by_name<wasm_mt::bytes>(floats_of, {{"count", 3}});
+  REQUIRE(wire.size() == 3 * sizeof(float));
+  float sent[3];
+  std::memcpy(sent, wire.data(), sizeof sent);
+  CHECK((sent[0] == 0.0f && sent[1] == 0.5f && sent[2] == 1.0f));
+  // A receiver expecting other numbers converts them, as JSON would; raw JSON sees an array.
+  CHECK((co_await th.exec_by_name<std::vector<double>>(floats_of, {{"count", 3}})) == std::vector<double>{0, 0.5, 1});
+  CHECK((co_await th.exec_by_name<std::vector<int>>(floats_of, {{"count", 3}})) == std::vector<int>{0, 0, 1});
+  CHECK((co_await th.exec_by_name(floats_of, {{"count", 3}})) == nlohmann::json({0.0, 0.5, 1.0}));
+  auto wrong_size = co_await test::error_of(th.exec_by_name<std::array<float, 2>>(floats_of, {{"count", 3}}));
+  CHECK(wrong_size.kind() == wasm_mt::error_kind::bad_payload);
+  // Raw JSON captures may give such a field as an array (exec_by_name).
   std::vector<float> from_array =
       co_await th.exec_by_name<std::vector<float>>(wasm_mt::closure_name<EchoFloats>(), {{"values", {1, 2, 3}}});
   CHECK(from_array == std::vector<float>{1, 2, 3});
+  // Outside a message (your own nlohmann::json of a closure) such fields are JSON arrays.
+  nlohmann::json own = EchoFloats{{1.5f, 2.5f}};
+  CHECK(own == nlohmann::json({{"values", {1.5, 2.5}}}));
 }
 
 ASYNC_TEST_CASE("a 16 MB binary payload makes the round trip intact", "[payloads]") {

@@ -79,6 +79,36 @@ std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept {
   }
 }
 
+bool writing_message() noexcept { return current_outgoing != nullptr; }
+
+std::string_view binary_tag(const nlohmann::json& j) {
+  const auto tag = j.find("t");
+  return tag != j.end() && tag->is_string() ? std::string_view(tag->get_ref<const std::string&>()) : std::string_view();
+}
+
+nlohmann::json binary_vectors_as_arrays(nlohmann::json j) {
+  if (current_incoming_count == no_incoming || current_incoming_count == 0) return j;
+  std::vector<nlohmann::json*> pending{&j};
+  while (!pending.empty()) {
+    nlohmann::json* at = pending.back();
+    pending.pop_back();
+    if (at->is_object() && at->size() == 2 && at->contains(bytes_key) && !binary_tag(*at).empty()) {
+      const auto [index, length] = incoming_binary(*at);
+      nlohmann::json array = nlohmann::json::array();
+      const bool known = with_element_type(binary_tag(*at), [&, index = index, length = length]<class S>(std::type_identity<S>) {
+        std::vector<S> values(length / sizeof(S));
+        read_binary(index, values.data(), values.size() * sizeof(S));
+        array = std::move(values);
+      });
+      if (known) *at = std::move(array);
+      continue;
+    }
+    if (at->is_structured())
+      for (auto& item : *at) pending.push_back(&item);
+  }
+  return j;
+}
+
 void write_binary(nlohmann::json& j, const void* data, std::size_t size) {
   if (!current_outgoing)
     throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only serializable inside a wasm_mt message");

@@ -305,7 +305,9 @@ const std::string& thread::label() const noexcept {
 }
 
 void thread::set_label(std::string label) {
-  if (state_) state_->set_label(std::move(label));
+  if (!state_) return;
+  if (state_->alive()) wasm_mt_js_set_label(state_->handle(), label.data(), label.size());
+  state_->set_label(std::move(label));
 }
 
 }  // namespace wasm_mt

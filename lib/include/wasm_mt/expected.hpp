@@ -6,9 +6,10 @@
 //
 // It is std::expected<T, wasm_mt::error> where the standard library has it (C++23);
 // elsewhere (C++20, libc++ before 16) a small class with the same members: has_value(),
-// operator bool, operator* and ->, value(), value_or(), error(). One difference: value()
-// without a value throws std::bad_expected_access<wasm_mt::error> with std::expected,
-// the wasm_mt::error itself with the fallback. Test has_value() first.
+// operator bool, operator* and ->, value(), value_or(), error(), ==, a default
+// constructor, and one from wasm_mt::unexpected(error) (std::unexpected). One
+// difference: value() without a value throws std::bad_expected_access<wasm_mt::error>
+// with std::expected, the wasm_mt::error itself with the fallback. Test has_value() first.
 #pragma once
 
 #include <type_traits>
@@ -24,6 +25,7 @@
 namespace wasm_mt {
 template <class T>
 using expected = std::expected<T, error>;
+using std::unexpected;
 
 namespace detail {
 template <class T>
@@ -43,15 +45,34 @@ namespace detail {
 struct unexpected_tag {};
 }  // namespace detail
 
+// An error to make an expected from (std::unexpected's counterpart).
+template <class E>
+class unexpected {
+ public:
+  explicit unexpected(E e) : error_(std::move(e)) {}
+  const E& error() const& noexcept { return error_; }
+  E&& error() && noexcept { return std::move(error_); }
+
+ private:
+  E error_;
+};
+template <class E>
+unexpected(E) -> unexpected<E>;
+
 template <class T>
 class expected {
  public:
   using value_type = T;
   using error_type = wasm_mt::error;
 
+  expected()
+    requires std::is_default_constructible_v<T>
+      : state_(std::in_place_index<0>) {}
   template <class U = T>
-    requires std::is_constructible_v<T, U&&>
-  expected(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}
+    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, expected> &&
+             !std::is_same_v<std::remove_cvref_t<U>, unexpected<wasm_mt::error>>)
+  explicit(!std::is_convertible_v<U&&, T>) expected(U&& value) : state_(std::in_place_index<0>, std::forward<U>(value)) {}
+  expected(unexpected<wasm_mt::error> e) : state_(std::in_place_index<1>, std::move(e).error()) {}
 
   bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -63,6 +84,20 @@ class expected {
   template <class U>
   T value_or(U&& fallback) const& {
     return has_value() ? std::get<0>(state_) : static_cast<T>(std::forward<U>(fallback));
+  }
+  template <class U>
+  T value_or(U&& fallback) && {
+    return has_value() ? std::move(std::get<0>(state_)) : static_cast<T>(std::forward<U>(fallback));
+  }
+
+  friend bool operator==(const expected& a, const expected& b) {
+    if (a.has_value() != b.has_value()) return false;
+    return a.has_value() ? *a == *b : a.error().kind() == b.error().kind() && a.error().message() == b.error().message();
+  }
+  template <class U>
+    requires(!std::is_same_v<U, expected>)
+  friend bool operator==(const expected& a, const U& value) {
+    return a.has_value() && *a == value;
   }
 
   // Without checking (undefined without a value, as std::expected's).
@@ -93,6 +128,7 @@ class expected<void> {
   using error_type = wasm_mt::error;
 
   expected() = default;
+  expected(unexpected<wasm_mt::error> e) : error_(std::move(e).error()) {}
 
   bool has_value() const noexcept { return !error_; }
   explicit operator bool() const noexcept { return has_value(); }

@@ -158,7 +158,7 @@ class future {
    protected:
     // Throws std::logic_error when another consumer took the future first.
     void claim() {
-      if (!waiting_ && state_->has_consumer()) detail::throw_second_consumer();
+      if (!waiting_ && !state_->claim()) detail::throw_second_consumer();
       waiting_ = nullptr;
     }
     std::shared_ptr<state_type> state_;
@@ -193,6 +193,7 @@ class future {
   T get() {
     if (!state_) detail::throw_empty_future();
     if (!ready()) throw std::logic_error("wasm_mt::future::get() on a future that has not settled");
+    if (!state_->claim()) detail::throw_second_consumer();
     auto state = std::move(state_);
     if constexpr (std::is_void_v<T>)
       state->take();
@@ -249,38 +250,49 @@ class future {
   template <class R, class OnValue, class OnError>
   chained_future<R> chain(OnValue on_value, OnError on_error) {
     using next_future = chained_future<R>;
-    struct callbacks {
+    // On the heap, at one address until the chain settles: a callback that is a coroutine
+    // refers to its own lambda object, and one taking T by reference to the value.
+    struct link {
       OnValue on_value;
       OnError on_error;
+      std::optional<detail::stored_t<T>> value;
+      std::optional<wasm_mt::error> failure;
     };
+    auto held = std::make_unique<link>(link{std::move(on_value), std::move(on_error), {}, {}});
     auto next = std::make_shared<typename next_future::state_type>();
     auto* raw = checked_state().get();
     next->set_origin(raw->from());
-    raw->set_callback([raw, next, c = callbacks{std::move(on_value), std::move(on_error)}]() mutable {
-      std::optional<detail::stored_t<T>> value;
+    raw->set_callback([raw, next, held = std::move(held)]() mutable {
+      link& l = *held;
       try {
-        value.emplace(raw->take());
+        l.value.emplace(raw->take());
       } catch (...) {
-        if constexpr (std::is_same_v<OnError, propagate_error>)
+        if constexpr (std::is_same_v<OnError, propagate_error>) {
           next->set_error(std::current_exception());
-        else
-          settle_with(next, [&c, failure = detail::to_error(std::current_exception())] { return c.on_error(failure); }, c);
+        } else {
+          try {
+            l.failure.emplace(detail::to_error(std::current_exception()));
+          } catch (...) {  // no memory to describe it: the failure as it is
+            next->set_error(std::current_exception());
+            return;
+          }
+          settle_with(next, [&l] { return l.on_error(*l.failure); }, held);
+        }
         return;
       }
       if constexpr (std::is_void_v<T>)
-        settle_with(next, [&c] { return c.on_value(); }, c);
+        settle_with(next, [&l] { return l.on_value(); }, held);
       else
-        settle_with(next, [&c, &value] { return c.on_value(std::move(*value)); }, c);
+        settle_with(next, [&l] { return l.on_value(std::move(*l.value)); }, held);
     });
     return next_future(std::move(next));
   }
 
   // Settles `next` with what `callback()` returns or throws; a returned future settles
-  // it when that one settles, and `callbacks` (what they own: a thread whose request
-  // that is) live until then.
-  template <class V, class Callback, class Callbacks>
-  static void settle_with(const std::shared_ptr<detail::shared_state<V>>& next, Callback&& callback,
-                          Callbacks& callbacks) {
+  // it when that one settles, and `held` (the callbacks, what they own and the value
+  // they were given) lives until then.
+  template <class V, class Callback, class Held>
+  static void settle_with(const std::shared_ptr<detail::shared_state<V>>& next, Callback&& callback, Held& held) {
     using R = std::invoke_result_t<Callback&>;
     try {
       if constexpr (detail::is_future<R>) {
@@ -288,7 +300,7 @@ class future {
         auto* inner_raw = inner.checked_state().get();
         // (The callback is the state's own: it holds the state by pointer. Until it
         // settles, the state is kept by its request or coroutine; then by the queue.)
-        inner_raw->set_callback([inner_raw, next, kept = std::move(callbacks)] {
+        inner_raw->set_callback([inner_raw, next, kept = std::move(held)] {
           try {
             next->set_value(inner_raw->take());
           } catch (...) {

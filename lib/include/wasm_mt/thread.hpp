@@ -104,6 +104,9 @@ class thread {
   // Requests sent and not yet settled.
   std::size_t pending_count() const noexcept;
 
+  // The thread's label: in wasm_mt's errors, and in the worker (current_thread_label()
+  // there), for set_label() in order with the requests sent before and after it. The
+  // dev tools name stays the one the worker started with (a Worker cannot be renamed).
   const std::string& label() const noexcept;
   void set_label(std::string label);
 

@@ -41,14 +41,13 @@ struct gathering {
                     OnValue on_value) {
     // (The callback is the state's own: it holds the state by pointer.)
     state->set_callback([self, state = state.get(), on_value = std::move(on_value)]() mutable {
-      std::optional<stored_t<T>> value;
       try {
+        std::optional<stored_t<T>> value;
         value.emplace(state->take());
+        on_value(std::move(*value));  // (moving, gathering may throw too: no memory)
       } catch (...) {
         self->result->set_error(std::current_exception());  // no effect after the first
-        return;
       }
-      on_value(std::move(*value));
     });
   }
 };
@@ -88,10 +87,12 @@ template <class... T>
   return result;
 }
 
-// The futures' values in their order (void futures: a future<void>), once all have
-// settled. An empty vector settles at once.
-template <class T>
-[[nodiscard]] auto when_all(std::vector<future<T>> futures, detail::call_site site = detail::call_site::here()) {
+// The futures' (or jobs') values in their order (void futures: a future<void>), once
+// all have settled. An empty vector settles at once.
+template <class F>
+  requires detail::is_future<F>
+[[nodiscard]] auto when_all(std::vector<F> futures, detail::call_site site = detail::call_site::here()) {
+  using T = typename detail::future_value<F>::type;
   using result_type = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
   using gathering = detail::gathering<result_type, std::vector<std::optional<detail::stored_t<T>>>>;
   for (const auto& f : futures) detail::check_input(f);

@@ -43,11 +43,11 @@ template <class... T>
   return result;
 }
 
-// The first to settle: {its index in `futures`, its value}. Throws std::invalid_argument
-// for an empty vector (nothing could ever settle it).
-template <class T>
+// The first of the futures (or jobs) to settle: {its index in `futures`, its value}.
+// Throws std::invalid_argument for an empty vector (nothing could ever settle it).
+template <class F, class T = typename detail::future_value<F>::type>
 [[nodiscard]] future<std::pair<std::size_t, detail::stored_t<T>>> when_any(
-    std::vector<future<T>> futures, detail::call_site site = detail::call_site::here()) {
+    std::vector<F> futures, detail::call_site site = detail::call_site::here()) {
   using result_type = std::pair<std::size_t, detail::stored_t<T>>;
   using gathering = detail::gathering<result_type, std::monostate>;
   if (futures.empty()) throw std::invalid_argument("wasm_mt::when_any of no futures");

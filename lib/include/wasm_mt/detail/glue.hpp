@@ -46,6 +46,8 @@ int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t fun
 int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
                             const char* args, std::size_t args_len, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
+// Tells the worker its new label (current_thread_label() there), in order with requests.
+void wasm_mt_js_set_label(int handle, const char* label, std::size_t label_len) noexcept;
 
 // Replying to a call (worker side). ok != 0: json is the value; else json is an error
 // message and `kind` names the error kind.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -72,14 +73,48 @@ concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
   m.wasm_mt_from_json(std::as_const(j));
 };
 
-// A std::vector or std::array of numbers (arithmetic, not bool): sent as binary, its
-// memory as it is (the same program, so the same layout, on both sides).
+// A number type sent as binary: arithmetic, not bool, at most 8 bytes (not long double).
+template <class U>
+constexpr bool binary_element = std::is_arithmetic_v<U> && !std::is_same_v<U, bool> && sizeof(U) <= 8;
+// A std::vector or std::array of such numbers: sent as binary, its memory as it is, with
+// its element type ("t": "f32", "i16", ...), so that a receiver expecting another
+// converts each element as JSON would have.
 template <class T>
 constexpr bool binary_vector = false;
 template <class U, class Allocator>
-constexpr bool binary_vector<std::vector<U, Allocator>> = std::is_arithmetic_v<U> && !std::is_same_v<U, bool>;
+constexpr bool binary_vector<std::vector<U, Allocator>> = binary_element<U>;
 template <class U, std::size_t N>
-constexpr bool binary_vector<std::array<U, N>> = std::is_arithmetic_v<U> && !std::is_same_v<U, bool>;
+constexpr bool binary_vector<std::array<U, N>> = N > 0 && binary_element<U>;
+
+// The tag of element type U: its kind (f, i, u) and bits.
+template <class U>
+constexpr std::string_view element_tag() {
+  constexpr char kind = std::is_floating_point_v<U> ? 'f' : std::is_signed_v<U> ? 'i' : 'u';
+  constexpr std::size_t bits = sizeof(U) * 8;
+  if constexpr (kind == 'f') return bits == 32 ? "f32" : "f64";
+  else if constexpr (kind == 'i') return bits == 8 ? "i8" : bits == 16 ? "i16" : bits == 32 ? "i32" : "i64";
+  else return bits == 8 ? "u8" : bits == 16 ? "u16" : bits == 32 ? "u32" : "u64";
+}
+
+// Calls f(std::type_identity<S>{}) with the element type S that `tag` names; false for
+// an unknown tag.
+template <class F>
+bool with_element_type(std::string_view tag, F&& f) {
+  if (tag == "f32") return f(std::type_identity<float>{}), true;
+  if (tag == "f64") return f(std::type_identity<double>{}), true;
+  if (tag == "i8") return f(std::type_identity<std::int8_t>{}), true;
+  if (tag == "u8") return f(std::type_identity<std::uint8_t>{}), true;
+  if (tag == "i16") return f(std::type_identity<std::int16_t>{}), true;
+  if (tag == "u16") return f(std::type_identity<std::uint16_t>{}), true;
+  if (tag == "i32") return f(std::type_identity<std::int32_t>{}), true;
+  if (tag == "u32") return f(std::type_identity<std::uint32_t>{}), true;
+  if (tag == "i64") return f(std::type_identity<std::int64_t>{}), true;
+  if (tag == "u64") return f(std::type_identity<std::uint64_t>{}), true;
+  return false;
+}
+
+// True while a message is being encoded (binary buffers can be written).
+bool writing_message() noexcept;
 
 // `size` bytes at `data` as a binary buffer of the message being encoded: j becomes
 // {"$wasm_mt_bytes": i}. The memory must live until the message is posted (payload.cpp).
@@ -89,14 +124,59 @@ void write_binary(nlohmann::json& j, const void* data, std::size_t size);
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j);
 // Copies binary buffer `index` (`length` bytes, from incoming_binary) to `out`.
 void read_binary(std::size_t index, void* out, std::size_t length);
+// The element tag ("t") of a binary vector's JSON, or empty (bytes; raw JSON).
+std::string_view binary_tag(const nlohmann::json& j);
+// `j` with each binary vector it refers to ({"$wasm_mt_bytes": i, "t": ...}) as a JSON
+// array of its numbers: what a caller asking for raw JSON sees.
+nlohmann::json binary_vectors_as_arrays(nlohmann::json j);
+
+// A binary vector T from its JSON ({"$wasm_mt_bytes": i, "t": ...}, or an array), its
+// elements converted when they were sent as another type. Throws bad_payload.
+template <class T>
+T read_binary_vector(const nlohmann::json& j) {
+  if (j.is_array()) return j.get<T>();  // raw JSON captures (exec_by_name) give arrays
+  using U = typename T::value_type;
+  const auto [index, length] = incoming_binary(j);
+  const std::string_view tag = binary_tag(j);
+  T value{};
+  auto fill = [&, index = index, length = length]<class S>(std::type_identity<S>) {
+    const auto fail = [&](const std::string& why) {
+      throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " (" + std::to_string(length) +
+                                               " bytes of " + std::string(element_tag<S>()) + "): " + why);
+    };
+    if (length % sizeof(S) != 0) fail("not a whole number of elements");
+    const std::size_t count = length / sizeof(S);
+    if constexpr (requires { value.resize(count); })
+      value.resize(count);
+    else if (count != value.size())
+      fail("not the " + std::to_string(value.size()) + " elements of the std::array");
+    if constexpr (std::is_same_v<S, U> || (sizeof(S) == sizeof(U) && element_tag<S>() == element_tag<U>())) {
+      read_binary(index, value.data(), length);
+    } else {
+      std::vector<S> sent(count);
+      read_binary(index, sent.data(), length);
+      std::transform(sent.begin(), sent.end(), value.begin(), [](S s) { return static_cast<U>(s); });
+    }
+  };
+  if (tag.empty()) fill(std::type_identity<U>{});
+  else if (!with_element_type(tag, fill))
+    throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " has an unknown element type '" +
+                                             std::string(tag) + "'");
+  return value;
+}
 
 template <class T>
 void write_json(nlohmann::json& j, const T& value) {
   if constexpr (has_member_json<T>)
     value.wasm_mt_to_json(j);
-  else if constexpr (binary_vector<T>)
+  else if constexpr (binary_vector<T>) {
+    if (!writing_message()) {  // (nlohmann::json(closure) of your own: plain JSON)
+      j = value;
+      return;
+    }
     write_binary(j, value.data(), value.size() * sizeof(typename T::value_type));
-  else if constexpr (std::is_empty_v<T>)
+    j["t"] = element_tag<typename T::value_type>();
+  } else if constexpr (std::is_empty_v<T>)
     j = nullptr;
   else
     j = value;
@@ -109,25 +189,9 @@ T read_json(const nlohmann::json& j) {
     value.wasm_mt_from_json(j);
     return value;
   } else if constexpr (binary_vector<T>) {
-    if (j.is_array()) return j.get<T>();  // raw JSON captures (exec_by_name) may send an array
-    using element = typename T::value_type;
-    const auto [index, length] = incoming_binary(j);
-    T value{};
-    const std::size_t count = length / sizeof(element);
-    if constexpr (requires { value.resize(count); }) {
-      if (length % sizeof(element) != 0)
-        throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " holds " +
-                                                 std::to_string(length) + " bytes, not a whole number of " +
-                                                 std::to_string(sizeof(element)) + "-byte elements");
-      value.resize(count);
-    } else if (length != sizeof(T)) {
-      throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " holds " +
-                                               std::to_string(length) + " bytes, not the " +
-                                               std::to_string(sizeof(T)) + " of a std::array of " +
-                                               std::to_string(value.size()));
-    }
-    read_binary(index, value.data(), length);
-    return value;
+    return read_binary_vector<T>(j);
+  } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+    return binary_vectors_as_arrays(j);
   } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
     return T{};
   } else {

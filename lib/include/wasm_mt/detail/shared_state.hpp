@@ -54,6 +54,13 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   const origin& from() const noexcept { return origin_; }
   // True once a consumer (a waiter or a callback) was given.
   bool has_consumer() const noexcept { return consumed_; }
+  // Makes the caller the consumer (a co_await that did not suspend, get()): false when
+  // the state already has one.
+  bool claim() noexcept {
+    if (consumed_) return false;
+    consumed_ = true;
+    return true;
+  }
 
   // The coroutine to resume once settled: false (and nothing set) when the state already
   // has a consumer. A coroutine destroyed while waiting must call clear_waiter, so it is
