@@ -142,8 +142,19 @@ var wasmMtParentLibrary = {
 #if ENVIRONMENT_MAY_BE_NODE
       if (ENVIRONMENT_IS_NODE) {
         worker.on('message', onMessage);
-        worker.on('error', function (e) { W.died(entry, wasmMt.errorText(e), wasmMt.errorStack(e)); });
-        worker.on('exit', function (code) { W.died(entry, 'worker exited with code ' + code); });
+        // An uncaught exception ('error') can overtake the worker's last messages (a reply
+        // it posted just before): its death is reported at 'exit', which Node emits once
+        // those are delivered (or after 2 s, should 'exit' not come).
+        worker.on('error', function (e) {
+          if (entry.error) return;
+          entry.error = { message: wasmMt.errorText(e), stack: wasmMt.errorStack(e) };
+          entry.errorTimer = setTimeout(function () { W.died(entry, entry.error.message, entry.error.stack); }, 2000);
+        });
+        worker.on('exit', function (code) {
+          clearTimeout(entry.errorTimer);
+          if (entry.error) W.died(entry, entry.error.message, entry.error.stack);
+          else W.died(entry, 'worker exited with code ' + code);
+        });
         worker.on('messageerror', function () { W.died(entry, 'a message from the worker could not be deserialized'); });
         return;
       }
@@ -223,6 +234,7 @@ var wasmMtParentLibrary = {
       wasmMtParent.workers.delete(handle);
       entry.outbox.clear();
       clearTimeout(entry.timer);
+      clearTimeout(entry.errorTimer);
       if (entry.worker) {
         try {
           entry.worker.terminate();

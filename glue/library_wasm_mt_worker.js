@@ -45,7 +45,12 @@ var wasmMtWorkerLibrary = {
       {
         W.port = self;
         boot.listen(W.onMessage);  // the messages that came first, then the rest
-        self.addEventListener('error', function (event) { W.crash(event.error || event.message); });
+        // Reported by the worker itself, after its last replies on the same port; not
+        // also as the parent's Worker error event, which could overtake them.
+        self.addEventListener('error', function (event) {
+          W.crash(event.error || event.message);
+          event.preventDefault();
+        });
         self.addEventListener('unhandledrejection', function (event) { W.crash(event.reason); });
       }
       // Replies that could not be posted are lost: which requests they answered is then

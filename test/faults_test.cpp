@@ -408,3 +408,13 @@ ASYNC_TEST_CASE("a request or reply too long for a JS string fails alone, and is
   CHECK(pooled.kind() == wasm_mt::error_kind::bad_payload);
   CHECK(pool.health().replacements == 0);
 }
+
+ASYNC_TEST_CASE("a reply posted just before the worker dies of an uncaught exception still counts", "[faults]") {
+  // Node reports the uncaught exception on its own channel, which can overtake the
+  // worker's last messages: the reply must win, and the death be reported after it.
+  for (int i = 0; i < 20; ++i) {
+    auto th = co_await test::spawn("dies-after-replying");
+    CHECK((co_await th.exec_js<int>("setTimeout(() => { throw new Error('after the reply'); }, 0); return 1;")) == 1);
+    CHECK(co_await test::until([&] { return th.is_terminated(); }));
+  }
+}
