@@ -372,6 +372,14 @@ TEST_CASE("expected: default, values, errors made with unexpected, ==", "[future
   CHECK(failed.error().kind() == wasm_mt::error_kind::timeout);
   CHECK(failed.value_or(1) == 1);
   CHECK_FALSE(failed == 5);
+  const wasm_mt::expected<int> same_failure = wasm_mt::unexpected(wasm_mt::error(wasm_mt::error_kind::timeout, "late"));
+  const bool equal_failures = failed == same_failure;
+  const bool failure_equals_value = failed == five;
+  CHECK(equal_failures);
+  CHECK_FALSE(failure_equals_value);
+  wasm_mt::expected<void> void_failed = wasm_mt::unexpected(wasm_mt::error(wasm_mt::error_kind::timeout, "late"));
+  const bool void_failure_equals_success = void_failed == wasm_mt::expected<void>();
+  CHECK_FALSE(void_failure_equals_success);
   wasm_mt::expected<std::unique_ptr<int>> owned = std::make_unique<int>(3);
   CHECK(*std::move(owned).value_or(nullptr) == 3);
   wasm_mt::expected<void> fine;

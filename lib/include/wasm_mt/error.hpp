@@ -40,6 +40,13 @@ class error : public std::runtime_error {
   // request still waiting in its queue, or it was cancelled): safe to retry.
   bool not_run() const noexcept { return not_run_; }
 
+  // The same kind, message, stack and not_run() (so expected<T> compares, as
+  // std::expected needs of its error type).
+  friend bool operator==(const error& a, const error& b) noexcept {
+    return a.kind_ == b.kind_ && a.not_run_ == b.not_run_ && a.message_ == b.message_ &&
+           a.remote_stack_ == b.remote_stack_;
+  }
+
  private:
   error_kind kind_;
   std::string message_;

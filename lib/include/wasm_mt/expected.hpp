@@ -92,7 +92,7 @@ class expected {
 
   friend bool operator==(const expected& a, const expected& b) {
     if (a.has_value() != b.has_value()) return false;
-    return a.has_value() ? *a == *b : a.error().kind() == b.error().kind() && a.error().message() == b.error().message();
+    return a.has_value() ? *a == *b : a.error() == b.error();
   }
   template <class U>
     requires(!std::is_same_v<U, expected>)
@@ -138,6 +138,8 @@ class expected<void> {
   }
   void operator*() const noexcept {}
   const wasm_mt::error& error() const& noexcept { return *error_; }
+
+  friend bool operator==(const expected& a, const expected& b) { return a.error_ == b.error_; }
 
   // (wasm_mt's own: an expected holding `e`.)
   expected(detail::unexpected_tag, wasm_mt::error e) : error_(std::move(e)) {}

@@ -118,7 +118,7 @@ class future {
   future(const future&) = delete;
   future& operator=(const future&) = delete;
 
-  // A future that is already settled.
+  // A future already settled with `error` (JS's Promise.reject).
   static future ready_error(std::exception_ptr error) {
     auto state = std::make_shared<state_type>();
     state->set_error(std::move(error));
@@ -189,7 +189,9 @@ class future {
   // The result of a settled future; throws its error. As std::future::get(), it leaves
   // the future empty (valid() false). Unlike it, it never blocks (a wasm program cannot
   // wait on its own event loop): on a future that has not settled it throws
-  // std::logic_error and the future stays valid.
+  // std::logic_error and the future stays valid; so does a future that has a consumer.
+  // Any use of an empty future (after get(), detach() or a move) throws wasm_mt::error
+  // saying so (where std::future throws future_error(no_state)).
   T get() {
     if (!state_) detail::throw_empty_future();
     if (!ready()) throw std::logic_error("wasm_mt::future::get() on a future that has not settled");

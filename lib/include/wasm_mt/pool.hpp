@@ -44,7 +44,7 @@ struct pool_options {
   std::size_t max_queued = 0;     // 0: unbounded; else exec past it fails with queue_full
   double task_timeout_ms = 0;     // 0 or infinity: none; NaN or negative: create() fails
                                   // with std::invalid_argument
-  std::size_t max_in_flight = 8;  // per thread, for tiny tasks; 1: no pipelining
+  std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
   std::string label = "pool";     // threads are named label-0, label-1, ...
 };
 
@@ -63,7 +63,8 @@ class pool_state;
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id);
 }  // namespace detail
 
-// A task submitted to a pool: its future, and a way to cancel it while it waits.
+// A task submitted to a pool: its future, and a way to cancel it while it waits (unlike
+// workerpool's cancel(), which also stops a running task by terminating its worker).
 template <class R>
 class job : public future<R> {
  public:
@@ -82,8 +83,10 @@ class job : public future<R> {
 
 class pool {
  public:
-  // Starts the threads in parallel; resolves when all are ready (fails with
-  // spawn_failed if one cannot start).
+  // Starts the threads in parallel; resolves when all are ready. Fails with spawn_failed
+  // if one cannot start, and with std::invalid_argument for a NaN or negative
+  // task_timeout_ms. (`site`, here and below: where the call is, for log lines about the
+  // request; leave it defaulted.)
   [[nodiscard]] static future<pool> create(pool_options options = {}, const program& code = program::self(),
                              detail::call_site site = detail::call_site::here());
 
@@ -91,6 +94,11 @@ class pool {
   pool& operator=(pool&&) noexcept;
   ~pool();
 
+  // Queues `closure` (its captures encoded when it is sent) for a thread of the pool
+  // (docs/README.md, Pools: how tasks are placed). Fails as thread::exec does, and with
+  // cancelled (job::cancel, or the pool destroyed while it waited: not_run()), timeout
+  // (task_timeout_ms), queue_full (max_queued); a task whose worker crashed before it ran
+  // is retried on another thread.
   template <class Closure>
   [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
                                                     detail::call_site site = detail::call_site::here()) {
@@ -127,6 +135,7 @@ class pool {
                                      detail::call_site site = detail::call_site::here()) {
     return submit_js<R>(std::move(code), &args, true, {"exec_js_async", {}, site});
   }
+  // As thread::exec_by_name, queued as exec is.
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
     const auto called = stable_id(name);

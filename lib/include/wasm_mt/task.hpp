@@ -113,9 +113,6 @@ class [[nodiscard]] task {
   detail::coro::coroutine_handle<promise_type> handle_;
 };
 
-// Starts `work` now, on this thread's event loop (the counterpart of
-// wasm_bindgen_futures::spawn_local), and returns its eventual result. Drop the future to
-// fire and forget: an error is then logged, not lost.
 namespace detail {
 template <class T>
 future<T> run_local(task<T> work) {
@@ -126,6 +123,9 @@ future<T> run_local(task<T> work) {
 }
 }  // namespace detail
 
+// Starts `work` now, on this thread's event loop (the counterpart of
+// wasm_bindgen_futures::spawn_local), and returns its eventual result. Not [[nodiscard]]:
+// drop the future to fire and forget, and an error is then logged, not lost.
 template <class T>
 future<T> spawn_local(task<T> work, detail::call_site site = detail::call_site::here()) {
   future<T> result = detail::run_local(std::move(work));

@@ -42,7 +42,8 @@ class thread {
  public:
   // Starts a worker running `code` and resolves once it is initialised (its program
   // compiled, instantiated and its static initializers run). Fails with
-  // error_kind::spawn_failed. `label` names the thread in errors and dev tools.
+  // error_kind::spawn_failed, also when the worker does not answer within 60 s. `label`
+  // names the thread in errors and dev tools.
   [[nodiscard]] static future<thread> spawn(const program& code, std::string label = {}, detail::call_site site = detail::call_site::here());
   [[nodiscard]] static future<thread> spawn(std::string label = {}, detail::call_site site = detail::call_site::here()) {
     return spawn(program::self(), std::move(label), site);
@@ -65,7 +66,10 @@ class thread {
                                                        detail::call_site site = detail::call_site::here());
 
   // Runs the closure registered under `name` with raw JSON captures: function-ID
-  // dispatch without the closure's type (for a program you do not link).
+  // dispatch without the closure's type (for a program you do not link). `name` is
+  // closure_name<C>(): the qualified type name, or "file.cpp:line#n" for an inline
+  // closure. Its signature is not checked; an unknown name gives unknown_function, and
+  // captures or a result that do not fit, bad_payload.
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_by_name(std::string_view name, const nlohmann::json& captures,
                          detail::call_site site = detail::call_site::here());

@@ -30,7 +30,8 @@ std::size_t hardware_concurrency() noexcept;
 // True inside a wasm_mt worker, false on the thread that started the program.
 bool in_worker() noexcept;
 
-// The label the running worker was spawned with ("" outside a worker).
+// The running worker's label: the one it was spawned with, or the last its thread's
+// set_label() gave before the request running now ("" outside a worker).
 std::string current_thread_label();
 
 }  // namespace wasm_mt
