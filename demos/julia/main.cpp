@@ -2,6 +2,7 @@
 // of four threads: serial (4 whole images, one after another), parallel (the same 4
 // tasks at once) and tiled (one image split in row tiles across the pool with map()).
 // Pixels travel as wasm_mt::bytes (transferred ArrayBuffers), never as JSON.
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,20 @@ std::string common_checksum(const std::vector<wasm_mt::bytes>& images) {
   for (const auto& image : images)
     if (julia::checksum(image.data(), image.size()) != first) return "differ";
   return first;
+}
+
+// The pool's statistics over the three modes (pool::stats()).
+void show_stats(const wasm_mt::pool_stats& st) {
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "%llu tasks completed, %llu failed, %llu cancelled; run time p50 %.1f ms, p99 %.1f ms; "
+                "wait p50 %.1f ms, p99 %.1f ms; utilization %.0f%%",
+                (unsigned long long)st.completed, (unsigned long long)st.failed, (unsigned long long)st.cancelled,
+                st.run.p50_ms, st.run.p99_ms, st.wait.p50_ms, st.wait.p99_ms, 100 * st.utilization);
+  demo::show("stats", text,
+             {{"completed", st.completed}, {"failed", st.failed}, {"cancelled", st.cancelled},
+              {"run_p50_ms", st.run.p50_ms}, {"run_p99_ms", st.run.p99_ms}, {"wait_p50_ms", st.wait.p50_ms},
+              {"wait_p99_ms", st.wait.p99_ms}, {"utilization", st.utilization}});
 }
 
 wasm_mt::task<> run() {
@@ -70,6 +85,7 @@ wasm_mt::task<> run() {
   demo::show("checksum-serial", common_checksum(serial), common_checksum(serial));
   demo::show("checksum-parallel", common_checksum(parallel), common_checksum(parallel));
   demo::show("checksum-tiled", common_checksum({tiled}), common_checksum({tiled}));
+  show_stats(pool.stats());
   demo::show("per-image", "", {{"serial", serial_ms / tasks}, {"parallel", parallel_ms / tasks}, {"tiled", tiled_ms}});
   demo::done();
 }

@@ -4,12 +4,15 @@
 #include <cmath>
 #include <deque>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/timer.hpp"
 #include "wasm_mt/utils.hpp"
 
+#include "duration_histogram.hpp"
 #include "failure.hpp"
 #include "thread_state.hpp"
 
@@ -33,48 +36,88 @@ bool never_ran(const std::exception_ptr& failure) noexcept {
   }
 }
 
+// Throws std::invalid_argument unless `value` (of option `name`) is at most `limit`.
+void check_count(std::size_t value, const char* name, std::size_t limit) {
+  if (value <= limit) return;
+  throw std::invalid_argument(std::string("wasm_mt: pool_options::") + name + " is " + std::to_string(value) +
+                              (value > std::size_t(-1) / 2 ? " (a negative number converted?)" : "") +
+                              "; at most " + std::to_string(limit));
+}
+
 // Replacement starts that failed in a row are retried after 100 ms, 200 ms, ... 30 s.
 double retry_delay_ms(unsigned failures) noexcept { return std::min(100.0 * std::ldexp(1.0, int(std::min(failures, 20u)) - 1), 30000.0); }
 
 }  // namespace
 
+pool_options checked_pool_options(pool_options options) {
+  constexpr std::size_t most_threads = 1024, most_tasks = std::size_t(1) << 31;
+  check_count(options.threads, "threads", most_threads);
+  check_count(options.max_threads, "max_threads", most_threads);
+  if (options.min_threads) check_count(*options.min_threads, "min_threads", most_threads);
+  check_count(options.max_queued, "max_queued", most_tasks);
+  check_count(options.max_in_flight, "max_in_flight", most_tasks);
+  check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
+  check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");
+  if (options.threads) {
+    if (options.min_threads || options.max_threads)
+      throw std::invalid_argument(
+          "wasm_mt: pool_options::threads (a fixed size) cannot be given with min_threads or max_threads");
+    options.min_threads = options.max_threads = options.threads;
+    return options;
+  }
+  if (options.min_threads && options.max_threads && *options.min_threads > options.max_threads)
+    throw std::invalid_argument("wasm_mt: pool_options::min_threads (" + std::to_string(*options.min_threads) +
+                                ") is more than max_threads (" + std::to_string(options.max_threads) + ")");
+  if (!options.max_threads) options.max_threads = std::max(hardware_concurrency(), options.min_threads.value_or(0));
+  if (!options.min_threads) options.min_threads = options.max_threads;
+  return options;
+}
+
 // The state of a pool, shared with its jobs (which hold it weakly: a job settling after
 // the pool is gone finds nothing to update). The one place that keeps the pool's books:
-// its slots (one thread each), its queue and its running jobs. Nothing here runs user
-// code (continuations run later, from a microtask), and nothing here throws: with no
-// memory for the books, the job concerned fails and the pool goes on.
+// its slots (one thread each), its queue, its running jobs and its statistics. Nothing
+// here runs user code (continuations run later, from a microtask), and nothing here
+// throws: with no memory for the books, the job concerned fails and the pool goes on.
 class pool_state : public std::enable_shared_from_this<pool_state> {
  public:
+  // `options`: checked (checked_pool_options).
   pool_state(pool_options options, program code) : options_(std::move(options)), code_(code) {}
   ~pool_state() { shut_down(); }
 
-  // Adds a thread that is ready (pool::create).
-  void add_thread(wasm_mt::thread th);
+  // Starts the min_threads first threads.
+  void start_threads();
+  // Settles once min_threads threads are running (their init done), or fails with the
+  // first start that failed.
+  future<void> ready();
 
   std::uint64_t enqueue(std::shared_ptr<pool_job>&& job);
   bool cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  future<void> close();
   void shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
-  std::size_t size() const noexcept { return slots_.size(); }
-  std::size_t threads_alive() const noexcept {
-    return std::count_if(slots_.begin(), slots_.end(), [](const slot& s) { return s.stage == slot_stage::running; });
-  }
+  std::size_t size() const noexcept { return count(slot_stage::running) + count(slot_stage::starting) + count(slot_stage::waiting_to_retry); }
+  std::size_t threads_alive() const noexcept { return count(slot_stage::running); }
   std::size_t queued() const noexcept { return queue_.size(); }
   std::size_t running() const noexcept { return running_.size(); }
   pool_health health() const;
+  pool_stats stats() const;
 
  private:
-  enum class slot_stage { running, starting, waiting_to_retry };
+  enum class slot_stage { retired, starting, running, waiting_to_retry };
   struct slot {
-    std::optional<wasm_mt::thread> th;  // empty while waiting to retry a failed start
-    slot_stage stage = slot_stage::running;
-    std::uint64_t generation = 0;       // bumped when the worker is replaced
+    std::optional<wasm_mt::thread> th;  // empty while retired or waiting to retry
+    slot_stage stage = slot_stage::retired;
+    std::uint64_t generation = 0;       // bumped when the worker is replaced or retired
     std::size_t in_flight = 0;          // tasks sent to this generation's worker, unsettled
     std::size_t not_short_in_flight = 0;  // of which not known to be short when sent
     double last_settled_ms = 0;
+    double running_since_ms = 0;        // when it became ready to take tasks
+    double idle_since_ms = 0;           // when in_flight last fell to 0
     unsigned failed_starts = 0;         // in a row
+    bool idle_check_armed = false;
     timer deadline;  // the running task's timeout (one task per thread then)
     timer retry;     // the next start, after a failed one
+    timer idle;      // the next check whether it has been idle for idle_timeout_ms
   };
   struct running_job {
     std::shared_ptr<pool_job> job;
@@ -84,13 +127,20 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool short_when_sent;
   };
 
+  std::size_t count(slot_stage stage) const noexcept {
+    return std::count_if(slots_.begin(), slots_.end(), [stage](const slot& s) { return s.stage == stage; });
+  }
   void dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   bool has_timeout() const noexcept { return options_.task_timeout_ms > 0 && std::isfinite(options_.task_timeout_ms); }
   bool is_short(std::uint32_t kind) const noexcept;
   std::size_t depth_limit(std::uint32_t kind) const noexcept;
   bool can_take(const slot& s, std::uint32_t kind) const noexcept;
-  // Whether a task can still expect a thread: one runs, or one is starting.
+  // Whether the pool may add a thread: below max_threads, and no start is failing.
+  bool can_grow() const noexcept;
+  // Whether a task can still expect a thread: one runs, one is starting, or one may be added.
   bool can_serve() const noexcept;
+  // Adds threads (up to max_threads) while queued tasks outnumber the starting threads.
+  void grow() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   friend bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                                const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -100,17 +150,33 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::optional<running_job> finish(std::uint64_t id) noexcept;
   void learn_duration(const running_job& done) noexcept;
   bool requeue(const std::shared_ptr<pool_job>& job) noexcept;
+  // Fails a job that is not running (queued, or refused), counting it.
+  void fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void count_settled(const std::exception_ptr* failure) noexcept;
   // Watches slot `index`'s thread: ready, or dead (crashed or failed to start). Throws
   // std::bad_alloc with no memory for that.
   void watch(std::size_t index);
   void thread_event(std::size_t index, std::uint64_t generation, bool ready) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Sends the init closure to slot `index`'s starting thread.
+  void run_init(std::size_t index);
+  void init_done(std::size_t index, std::uint64_t generation, const wasm_mt::error* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slot `index`'s thread is ready and initialised: it takes tasks.
+  void became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slot `index` leaves the running stage (its time so far counts as capacity).
+  void stop_running(slot& s) noexcept;
+  // Slot `index` has nothing in flight: it may retire once idle for idle_timeout_ms.
+  void went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Ends the slot's worker (if alive) and starts another in its place.
   void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-  void start_thread(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Starts a thread in slot `index` (`replacing`: one that died or failed to start).
+  void start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void start_failed(std::size_t index, std::string why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   std::exception_ptr no_thread_error() const noexcept;
-  template <class Describe>
-  void fail_queue(Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Once close() was called and no task is left: ends the threads (from a fresh timer
+  // task, never inside a reply's handling).
+  void close_if_done() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
   pool_options options_;
   program code_;
@@ -122,19 +188,34 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::uint64_t replacements_ = 0;
   std::string last_start_error_;
   bool shut_down_ = false;
+  bool closing_ = false;
   bool dispatching_ = false;
   std::uint64_t starting_job_ = 0;  // the job being sent, while start() sends it
+  std::shared_ptr<shared_state<void>> ready_waiter_;               // create()'s
+  std::vector<std::shared_ptr<shared_state<void>>> close_waiters_;  // close()'s
+  timer close_timer_;
+  // Statistics (pool::stats()).
+  std::uint64_t completed_ = 0, failed_ = 0, cancelled_ = 0;
+  duration_histogram run_ms_, wait_ms_;
+  double busy_ms_ = 0;      // sum of run times
+  double capacity_ms_ = 0;  // time slots spent running, up to their last stop
   // A task whose worker died before it ran goes to another this many times in all, then
   // fails with that death: no task is passed from worker to worker for ever.
   static constexpr unsigned max_attempts = 3;
 };
 
-void pool_state::add_thread(wasm_mt::thread th) {
-  auto& s = slots_.emplace_back();
-  const bool dead = th.is_terminated();  // it died after it was ready, before it joined
-  s.th.emplace(std::move(th));
-  if (dead) return replace(slots_.size() - 1);
-  watch(slots_.size() - 1);
+void pool_state::start_threads() {
+  const std::size_t first = *options_.min_threads;
+  slots_.resize(first);
+  for (std::size_t i = 0; i < first; ++i) start_thread(i, false);
+}
+
+future<void> pool_state::ready() {
+  auto waiter = std::make_shared<shared_state<void>>();
+  if (count(slot_stage::running) >= *options_.min_threads) waiter->set_value({});
+  else if (!last_start_error_.empty()) waiter->set_error(no_thread_error());
+  else ready_waiter_ = waiter;
+  return future<void>(std::move(waiter));
 }
 
 void pool_state::watch(std::size_t index) {
@@ -149,13 +230,16 @@ void pool_state::watch(std::size_t index) {
 std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   const std::uint64_t id = job->id = next_job_id_++;
   job->pool = weak_from_this();
-  if (shut_down_) {
-    job->fail(exception_or_failure(
-        [] { return wasm_mt::error(error_kind::cancelled, "the pool was destroyed", {}, true); }));
+  job->queued_ms = wasm_mt_js_now_ms();
+  if (shut_down_ || closing_) {
+    fail(job, exception_or_failure([this] {
+      return wasm_mt::error(error_kind::cancelled,
+                            closing_ ? "the pool was closed (close())" : "the pool was destroyed", {}, true);
+    }));
   } else if (!can_serve()) {
-    job->fail(no_thread_error());
+    fail(job, no_thread_error());
   } else if (options_.max_queued && queue_.size() >= options_.max_queued) {
-    job->fail(exception_or_failure([this] {
+    fail(job, exception_or_failure([this] {
       return wasm_mt::error(error_kind::queue_full,
                             "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
                             {}, true);
@@ -167,36 +251,97 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   return id;
 }
 
+void pool_state::fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  count_settled(&failure);
+  job->fail(std::move(failure));
+}
+
+void pool_state::count_settled(const std::exception_ptr* failure) noexcept {
+  if (!failure) {
+    ++completed_;
+    return;
+  }
+  try {
+    std::rethrow_exception(*failure);
+  } catch (const wasm_mt::error& e) {
+    ++(e.kind() == error_kind::cancelled ? cancelled_ : failed_);
+  } catch (...) {
+    ++failed_;
+  }
+}
+
 bool pool_state::cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = std::find_if(queue_.begin(), queue_.end(), [id](const auto& job) { return job->id == id; });
   if (found == queue_.end()) return false;
   auto job = std::move(*found);
   queue_.erase(found);
-  job->fail(exception_or_failure(
+  fail(job, exception_or_failure(
       [] { return wasm_mt::error(error_kind::cancelled, "the task was cancelled before it ran", {}, true); }));
+  close_if_done();
   return true;
+}
+
+future<void> pool_state::close() {
+  auto waiter = std::make_shared<shared_state<void>>();
+  if (shut_down_) {
+    waiter->set_value({});
+  } else {
+    close_waiters_.push_back(waiter);
+    closing_ = true;
+    close_if_done();
+  }
+  return future<void>(std::move(waiter));
+}
+
+void pool_state::close_if_done() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (!closing_ || shut_down_ || !queue_.empty() || !running_.empty()) return;
+  try {
+    close_timer_ = timer(0, [weak = weak_from_this()] {
+      if (auto self = weak.lock(); self && self->queue_.empty() && self->running_.empty()) self->shut_down();
+    });
+  } catch (...) {  // no memory for the timer: end now
+    shut_down();
+  }
 }
 
 void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (shut_down_) return;
   shut_down_ = true;
-  fail_queue([] { return wasm_mt::error(error_kind::cancelled, "the pool was destroyed before the task ran", {}, true); });
+  fail_queue(exception_or_failure([this] {
+    return wasm_mt::error(error_kind::cancelled,
+                          closing_ ? "the pool was destroyed while closing, before the task ran"
+                                   : "the pool was destroyed before the task ran",
+                          {}, true);
+  }));
   for (auto& s : slots_) {
+    stop_running(s);
     s.deadline.cancel();
     s.retry.cancel();
+    s.idle.cancel();
     if (s.th) s.th->terminate();  // its running tasks fail with `terminated`; a starting one ends
+    ++s.generation;
+    s.stage = slot_stage::retired;
   }
+  close_timer_.cancel();
+  if (ready_waiter_)
+    std::exchange(ready_waiter_, nullptr)->set_error(exception_or_failure([] {
+      return wasm_mt::error(error_kind::terminated, "the pool was destroyed while starting", {}, true);
+    }));
+  for (auto& waiter : std::exchange(close_waiters_, {})) waiter->set_value({});
 }
 
-template <class Describe>
-void pool_state::fail_queue(Describe describe) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void pool_state::fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   std::deque<std::shared_ptr<pool_job>> failing;
   failing.swap(queue_);
-  for (auto& job : failing) job->fail(exception_or_failure(describe));
+  for (auto& job : failing) fail(job, error);
+}
+
+bool pool_state::can_grow() const noexcept {
+  return size() < options_.max_threads && count(slot_stage::waiting_to_retry) == 0;
 }
 
 bool pool_state::can_serve() const noexcept {
-  return std::any_of(slots_.begin(), slots_.end(), [](const slot& s) { return s.stage != slot_stage::waiting_to_retry; });
+  return count(slot_stage::running) || count(slot_stage::starting) || can_grow();
 }
 
 std::exception_ptr pool_state::no_thread_error() const noexcept {
@@ -251,7 +396,22 @@ void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     queue_.pop_front();
     start(best, std::move(job));
   }
+  grow();
   dispatching_ = false;
+  close_if_done();
+}
+
+void pool_state::grow() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  while (!shut_down_ && !queue_.empty() && can_grow() && count(slot_stage::starting) < queue_.size()) {
+    auto free = std::find_if(slots_.begin(), slots_.end(), [](const slot& s) { return s.stage == slot_stage::retired; });
+    const auto index = std::size_t(free - slots_.begin());
+    try {
+      if (free == slots_.end()) slots_.emplace_back();
+    } catch (...) {
+      return;  // no memory for another slot: the threads there are serve the queue
+    }
+    start_thread(index, false);
+  }
 }
 
 // Books `job` as running on slot `index`, then sends it. What the books need is
@@ -260,18 +420,20 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   auto& s = slots_[index];
   const std::uint64_t id = job->id;
   const bool short_kind = is_short(job->kind);
+  const double now = wasm_mt_js_now_ms();
   try {
     timer deadline;
     if (has_timeout())
       deadline = timer(options_.task_timeout_ms, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->timed_out(id);
       });
-    running_.emplace(id, running_job{job, index, s.generation, wasm_mt_js_now_ms(), short_kind});
+    running_.emplace(id, running_job{job, index, s.generation, now, short_kind});
     s.deadline = std::move(deadline);
   } catch (...) {
-    job->fail(std::current_exception());
+    fail(job, std::current_exception());
     return;
   }
+  wait_ms_.record(now - job->queued_ms);
   ++s.in_flight;
   if (!short_kind) ++s.not_short_in_flight;
   ++job->attempts;
@@ -300,8 +462,11 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   auto done = finish(id);
   if (!done) return false;  // timed out already
   if (id != starting_job_) learn_duration(*done);  // (one that never left knows nothing of durations)
+  const bool retry = !shut_down_ && failure && never_ran(*failure) && done->job->attempts < max_attempts &&
+                     requeue(done->job);
+  if (!retry) count_settled(failure);
   if (shut_down_) return false;
-  const bool retry = failure && never_ran(*failure) && done->job->attempts < max_attempts && requeue(done->job);
+  if (slots_[done->slot].generation == done->generation && slots_[done->slot].in_flight == 0) went_idle(done->slot);
   dispatch();
   return retry;
 }
@@ -314,6 +479,8 @@ void pool_state::learn_duration(const running_job& done) noexcept {
   const double now = wasm_mt_js_now_ms();
   const double service = now - std::max(done.sent_ms, s.last_settled_ms);
   s.last_settled_ms = now;
+  run_ms_.record(service);
+  busy_ms_ += service;
   try {
     auto [average, first] = service_ms_.try_emplace(done.job->kind, service);
     if (!first) average->second = 0.8 * average->second + 0.2 * service;
@@ -326,6 +493,7 @@ void pool_state::learn_duration(const running_job& done) noexcept {
 bool pool_state::requeue(const std::shared_ptr<pool_job>& job) noexcept {
   try {
     queue_.push_front(job);
+    job->queued_ms = wasm_mt_js_now_ms();
     return true;
   } catch (...) {
     return false;
@@ -335,7 +503,10 @@ bool pool_state::requeue(const std::shared_ptr<pool_job>& job) noexcept {
 void pool_state::timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return;
-  done->job->fail(exception_or_failure([this] {
+  const double ran = wasm_mt_js_now_ms() - done->sent_ms;
+  run_ms_.record(ran);
+  busy_ms_ += ran;
+  fail(done->job, exception_or_failure([this] {
     return wasm_mt::error(error_kind::timeout, "the task ran longer than " + std::to_string(options_.task_timeout_ms) +
                                                    " ms; its worker was terminated and replaced");
   }));
@@ -348,9 +519,7 @@ void pool_state::thread_event(std::size_t index, std::uint64_t generation, bool 
   auto& s = slots_[index];
   if (shut_down_ || s.generation != generation) return;
   if (ready) {
-    s.stage = slot_stage::running;
-    s.failed_starts = 0;
-    dispatch();
+    if (!options_.init) became_running(index);  // else once its init is done
     return;
   }
   if (s.stage == slot_stage::starting) {
@@ -365,28 +534,116 @@ void pool_state::thread_event(std::size_t index, std::uint64_t generation, bool 
   dispatch();
 }
 
+void pool_state::run_init(std::size_t index) {
+  auto& s = slots_[index];
+  options_.init(*s.th)
+      .then(
+          [weak = weak_from_this(), index, generation = s.generation] {
+            if (auto self = weak.lock()) self->init_done(index, generation, nullptr);
+          },
+          [weak = weak_from_this(), index, generation = s.generation](const wasm_mt::error& e) {
+            if (auto self = weak.lock()) self->init_done(index, generation, &e);
+          })
+      .detach();
+}
+
+void pool_state::init_done(std::size_t index, std::uint64_t generation,
+                           const wasm_mt::error* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto& s = slots_[index];
+  if (shut_down_ || s.generation != generation || s.stage != slot_stage::starting) return;
+  if (!failure) return became_running(index);
+  std::string why;
+  try {
+    why = std::string("its init closure failed: ") + failure->what();
+  } catch (...) {
+  }
+  if (s.th) s.th->terminate();
+  start_failed(index, std::move(why));
+}
+
+void pool_state::became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto& s = slots_[index];
+  s.stage = slot_stage::running;
+  s.failed_starts = 0;
+  s.running_since_ms = wasm_mt_js_now_ms();
+  if (ready_waiter_ && count(slot_stage::running) >= *options_.min_threads)
+    std::exchange(ready_waiter_, nullptr)->set_value({});
+  dispatch();
+  if (s.stage == slot_stage::running && s.in_flight == 0) went_idle(index);
+}
+
+void pool_state::stop_running(slot& s) noexcept {
+  if (s.stage == slot_stage::running) capacity_ms_ += wasm_mt_js_now_ms() - s.running_since_ms;
+}
+
+void pool_state::went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (*options_.min_threads == options_.max_threads) return;  // a fixed size: nothing retires
+  auto& s = slots_[index];
+  s.idle_since_ms = wasm_mt_js_now_ms();
+  if (s.idle_check_armed || size() <= *options_.min_threads || !std::isfinite(options_.idle_timeout_ms)) return;
+  try {
+    s.idle = timer(options_.idle_timeout_ms, [weak = weak_from_this(), index, generation = s.generation] {
+      if (auto self = weak.lock()) self->idle_check(index, generation);
+    });
+    s.idle_check_armed = true;
+  } catch (...) {  // no memory for the timer: it stays until the next time it is idle
+  }
+}
+
+// Retires the slot's thread if it is still idle and has been for idle_timeout_ms (else
+// looks again when it will have been).
+void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto& s = slots_[index];
+  s.idle_check_armed = false;
+  if (shut_down_ || s.generation != generation || s.stage != slot_stage::running || s.in_flight) return;
+  if (size() <= *options_.min_threads) return;
+  const double idle_for = wasm_mt_js_now_ms() - s.idle_since_ms;
+  if (idle_for < options_.idle_timeout_ms) {
+    try {
+      s.idle = timer(options_.idle_timeout_ms - idle_for, [weak = weak_from_this(), index, generation] {
+        if (auto self = weak.lock()) self->idle_check(index, generation);
+      });
+      s.idle_check_armed = true;
+    } catch (...) {
+    }
+    return;
+  }
+  stop_running(s);
+  ++s.generation;
+  s.stage = slot_stage::retired;
+  s.th->terminate();
+  s.th.reset();
+}
+
 void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   if (shut_down_) return;
+  stop_running(s);
   ++s.generation;
   s.in_flight = 0;
   s.not_short_in_flight = 0;
   s.deadline.cancel();
+  s.idle.cancel();
+  s.idle_check_armed = false;
   // Tasks still on the old worker settle through `settled` as it ends.
   if (s.th) s.th->terminate();
   s.th.reset();
-  start_thread(index);
+  start_thread(index, true);
 }
 
-// Starts a new thread in slot `index`; it takes tasks once ready.
-void pool_state::start_thread(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   s.stage = slot_stage::starting;
-  ++replacements_;
+  s.in_flight = 0;
+  s.not_short_in_flight = 0;
+  s.last_settled_ms = 0;
+  if (replacing) ++replacements_;
   try {
     s.th.emplace(wasm_mt::thread::start(code_, options_.label + "-" + std::to_string(index)));
     watch(index);
+    if (options_.init) run_init(index);
   } catch (...) {
+    if (s.th) s.th->terminate();
     s.th.reset();
     start_failed(index, "no memory to start a thread");
   }
@@ -401,31 +658,45 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
   s.stage = slot_stage::waiting_to_retry;
   ++s.failed_starts;
   if (!why.empty()) last_start_error_ = std::move(why);
+  if (ready_waiter_)
+    std::exchange(ready_waiter_, nullptr)->set_error(exception_or_failure([this] {
+      return wasm_mt::error(error_kind::spawn_failed, "the pool could not start its threads: " + last_start_error_,
+                            {}, true);
+    }));
   try {
     s.retry = timer(retry_delay_ms(s.failed_starts), [weak = weak_from_this(), index] {
-      if (auto self = weak.lock(); self && !self->shut_down_) self->start_thread(index);
+      if (auto self = weak.lock(); self && !self->shut_down_) self->start_thread(index, true);
     });
   } catch (...) {  // no memory for the timer: this slot stays down
   }
-  if (!can_serve()) {
-    const auto error = no_thread_error();
-    std::deque<std::shared_ptr<pool_job>> failing;
-    failing.swap(queue_);
-    for (auto& job : failing) job->fail(error);
-  }
+  if (!can_serve()) fail_queue(no_thread_error());
+  close_if_done();
 }
 
 pool_health pool_state::health() const {
   pool_health h;
-  h.threads = slots_.size();
-  for (const auto& s : slots_) {
-    if (s.stage == slot_stage::running) ++h.running;
-    else if (s.stage == slot_stage::starting) ++h.starting;
-    else ++h.waiting_to_retry;
-  }
+  h.threads = size();
+  h.running = count(slot_stage::running);
+  h.starting = count(slot_stage::starting);
+  h.waiting_to_retry = count(slot_stage::waiting_to_retry);
   h.replacements = replacements_;
   h.last_start_error = last_start_error_;
   return h;
+}
+
+pool_stats pool_state::stats() const {
+  pool_stats st;
+  st.completed = completed_;
+  st.failed = failed_;
+  st.cancelled = cancelled_;
+  st.run = run_ms_.summary();
+  st.wait = wait_ms_.summary();
+  double capacity = capacity_ms_;
+  const double now = wasm_mt_js_now_ms();
+  for (const auto& s : slots_)
+    if (s.stage == slot_stage::running) capacity += now - s.running_since_ms;
+  st.utilization = capacity > 0 ? std::clamp(busy_ms_ / capacity, 0.0, 1.0) : 0.0;
+  return st;
 }
 
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
@@ -442,19 +713,26 @@ bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {
 }  // namespace detail
 
 future<pool> pool::create(pool_options options, const program& code, detail::call_site site) {
-  future<pool> result = start_threads(std::move(options), code);
+  future<pool> result = [&] {
+    try {
+      return wait_until_ready(start(std::move(options), code));
+    } catch (...) {  // a bad option
+      return future<pool>::ready_error(std::current_exception());
+    }
+  }();
   detail::set_origin(result, {"pool::create", {}, site});
   return result;
 }
 
-future<pool> pool::start_threads(pool_options options, program code) {
-  detail::check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
-  const std::size_t count = options.threads ? options.threads : hardware_concurrency();
-  std::vector<future<thread>> starting;
-  for (std::size_t i = 0; i < count; ++i) starting.push_back(thread::spawn(code, options.label + "-" + std::to_string(i)));
-  auto state = std::make_shared<detail::pool_state>(std::move(options), code);
-  for (auto& th : starting) state->add_thread(co_await std::move(th));
-  co_return pool(std::move(state));
+pool pool::start(pool_options options, const program& code) {
+  auto state = std::make_shared<detail::pool_state>(detail::checked_pool_options(std::move(options)), code);
+  state->start_threads();
+  return pool(std::move(state));
+}
+
+future<pool> pool::wait_until_ready(pool started) {
+  co_await started.state_->ready();
+  co_return started;
 }
 
 pool::pool(std::shared_ptr<detail::pool_state> state) noexcept : state_(std::move(state)) {}
@@ -483,5 +761,17 @@ std::size_t pool::threads_alive() const noexcept { return state_ ? state_->threa
 std::size_t pool::queued() const noexcept { return state_ ? state_->queued() : 0; }
 std::size_t pool::running() const noexcept { return state_ ? state_->running() : 0; }
 pool_health pool::health() const { return state_ ? state_->health() : pool_health{}; }
+pool_stats pool::stats() const { return state_ ? state_->stats() : pool_stats{}; }
+
+future<void> pool::close(detail::call_site site) {
+  auto closed = [] {
+    auto done = std::make_shared<detail::shared_state<void>>();
+    done->set_value({});
+    return future<void>(std::move(done));
+  };
+  future<void> result = state_ ? state_->close() : closed();  // a moved-from pool has nothing to close
+  detail::set_origin(result, {"pool::close", {}, site});
+  return result;
+}
 
 }  // namespace wasm_mt

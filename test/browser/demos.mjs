@@ -28,8 +28,13 @@ export function demoChecks(buildDir) {
     { name: 'demo: executors', path: '/demos/executors/',
       check: r => [...executorRun('serial', r.serial), ...executorRun('parallel', r.parallel)] },
     { name: 'demo: julia', path: '/demos/julia/', screenshot: 'julia',
-      check: r => ['serial', 'parallel', 'tiled'].flatMap(mode =>
-        same(`${mode} checksum (native: ${native.checksum})`, r[`checksum-${mode}`], native.checksum)) },
+      check: r => [...['serial', 'parallel', 'tiled'].flatMap(mode =>
+        same(`${mode} checksum (native: ${native.checksum})`, r[`checksum-${mode}`], native.checksum)),
+        // 4 serial + 4 parallel + 32 tiles, none failed; the pool was busy part of the time
+        ...same('tasks completed', r.stats && r.stats.completed, 40),
+        ...same('tasks failed or cancelled', r.stats && r.stats.failed + r.stats.cancelled, 0),
+        ...same('utilization in (0, 1]', r.stats && r.stats.utilization > 0 && r.stats.utilization <= 1, true),
+        ...same('run p50 <= p99', r.stats && r.stats.run_p50_ms <= r.stats.run_p99_ms, true)] },
     { name: 'demo: arraybuffers', path: '/demos/arraybuffers/',
       check: r => [...same('label', r.label, 'foo'), ...same('label inside the worker', r.inside, 'foo'), ...same('answer', r.answer, 42)] },
   ];

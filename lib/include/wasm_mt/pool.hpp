@@ -1,14 +1,18 @@
 // wasm_mt::pool: threads running one program, fed from one queue (the counterpart of
-// wasm-mt-pool, with futures, balancing and self-healing).
+// wasm-mt-pool, with futures, balancing, self-healing and piscina's lifecycle).
 //
 //   wasm_mt::pool pool = co_await wasm_mt::pool::create();        // hardware_concurrency() threads
 //   int v = co_await pool.exec(Add{1, 2});                         // any closure, exec_js too
 //   std::vector<wasm_mt::bytes> tiles = co_await pool.map(tile_closures);   // results in order
+//   co_await pool.close();                                         // finish the work, then end
 //
 // - A task goes to an idle live thread at once. Tasks of a kind (closure type, or JS
 //   code) known to take under 2 ms are pipelined, a few in flight per thread (as many as
 //   keep ~2 ms of work queued there, up to max_in_flight), but never behind a task that
 //   is not known to be short: mixed workloads balance.
+// - Size (pool_options): fixed, or elastic between min_threads and max_threads: threads
+//   are added while tasks wait and retire after idle_timeout_ms idle. Every new thread
+//   runs pool_options::init first.
 // - A worker that dies, busy or idle, is replaced. A crashed worker fails only the tasks
 //   it had started; the ones it never got to are retried elsewhere. Nothing queued is lost.
 // - A replacement that cannot start is retried after 100 ms, 200 ms, ... up to 30 s
@@ -16,8 +20,10 @@
 //   fail at once with spawn_failed (not_run()), rather than wait.
 // - With task_timeout_ms, a task running longer fails with `timeout`, and its worker is
 //   terminated and replaced (tasks then go one per thread, so none is caught with it).
-// - Destroying the pool cancels every queued task (`cancelled`) and terminates the
-//   threads, starting ones included (their running tasks fail with `terminated`).
+// - close() is the graceful end: queued and running tasks finish, then the threads end.
+//   Destroying the pool is the immediate one: every queued task fails with `cancelled`
+//   and the threads are terminated, starting ones included (their running tasks fail
+//   with `terminated`).
 #pragma once
 
 #include <cstddef>
@@ -34,29 +40,11 @@
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/detail/pool_job.hpp"
 #include "wasm_mt/future.hpp"
+#include "wasm_mt/pool_options.hpp"
 #include "wasm_mt/program.hpp"
 #include "wasm_mt/thread.hpp"
 
 namespace wasm_mt {
-
-struct pool_options {
-  std::size_t threads = 0;        // 0: hardware_concurrency()
-  std::size_t max_queued = 0;     // 0: unbounded; else exec past it fails with queue_full
-  double task_timeout_ms = 0;     // 0 or infinity: none; NaN or negative: create() fails
-                                  // with std::invalid_argument
-  std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
-  std::string label = "pool";     // threads are named label-0, label-1, ...
-};
-
-// How a pool's threads are doing (pool::health()).
-struct pool_health {
-  std::size_t threads = 0;           // slots: one thread each
-  std::size_t running = 0;           // threads ready to take tasks
-  std::size_t starting = 0;          // replacements starting
-  std::size_t waiting_to_retry = 0;  // slots whose last start failed, waiting to try again
-  std::uint64_t replacements = 0;    // threads started to replace others, since creation
-  std::string last_start_error;      // why the last start that failed failed ("" if none)
-};
 
 namespace detail {
 class pool_state;
@@ -83,12 +71,17 @@ class job : public future<R> {
 
 class pool {
  public:
-  // Starts the threads in parallel; resolves when all are ready. Fails with spawn_failed
-  // if one cannot start, and with std::invalid_argument for a NaN or negative
-  // task_timeout_ms. (`site`, here and below: where the call is, for log lines about the
-  // request; leave it defaulted.)
+  // Starts min_threads threads in parallel (init included); resolves when all are ready.
+  // Fails with spawn_failed if one cannot start or its init fails, and with
+  // std::invalid_argument for a bad option (pool_options says which). (`site`, here and
+  // below: where the call is, for log lines about the request; leave it defaulted.)
   [[nodiscard]] static future<pool> create(pool_options options = {}, const program& code = program::self(),
                              detail::call_site site = detail::call_site::here());
+  // The same, returned at once (as thread::start): tasks queue and run as threads become
+  // ready. Threads that cannot start are retried as replacements are (health() says why);
+  // while none runs or starts, tasks fail with spawn_failed. Throws std::invalid_argument
+  // for a bad option.
+  static pool start(pool_options options = {}, const program& code = program::self());
 
   pool(pool&&) noexcept;
   pool& operator=(pool&&) noexcept;
@@ -175,15 +168,23 @@ class pool {
     return map(std::move(closures), site);
   }
 
-  std::size_t size() const noexcept;           // threads, live or being replaced
+  // Graceful end: refuses new tasks from now on (they fail with cancelled, not_run()),
+  // lets the queued and running ones finish (failed threads are still replaced for
+  // them), then ends the threads. Resolves once they are ended, or at once when the pool
+  // is destroyed meanwhile (which fails what is left, as destroying does). Calling it
+  // again gives another future settling at the same time. As piscina's close().
+  [[nodiscard]] future<void> close(detail::call_site site = detail::call_site::here());
+
+  std::size_t size() const noexcept;           // threads, live, starting or being replaced
   std::size_t threads_alive() const noexcept;  // threads ready to take tasks
   std::size_t queued() const noexcept;         // tasks waiting for a thread
   std::size_t running() const noexcept;        // tasks sent to a thread, not yet settled
   pool_health health() const;
+  pool_stats stats() const;                    // counts and durations since creation
 
  private:
   explicit pool(std::shared_ptr<detail::pool_state> state) noexcept;
-  static future<pool> start_threads(pool_options options, program code);  // create()'s work
+  static future<pool> wait_until_ready(pool started);  // create()'s work
 
   using request = std::shared_ptr<detail::pending_request>;
 

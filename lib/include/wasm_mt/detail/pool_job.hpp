@@ -47,6 +47,8 @@ class pool_job : public pending_request {
   std::weak_ptr<pool_state> pool;
   // Times it was sent to a thread (a worker that dies before running it sends it again).
   unsigned attempts = 0;
+  // When it was queued (ms, wasm_mt_js_now_ms): its wait time ends when it is sent.
+  double queued_ms = 0;
 
  protected:
   ~pool_job() = default;  // destroyed as the typed_pool_job it is part of

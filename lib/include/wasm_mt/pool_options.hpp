@@ -1,0 +1,105 @@
+// What a wasm_mt::pool is made with (pool_options, thread_init) and what it reports
+// (pool_health, pool_stats).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "wasm_mt/closure.hpp"
+#include "wasm_mt/future.hpp"
+#include "wasm_mt/thread.hpp"
+
+namespace wasm_mt {
+
+// A closure every new thread of a pool runs before it takes tasks: the pool's first
+// threads, the ones it adds on demand and every replacement (piscina's and workerpool's
+// per-worker setup; load a model once per worker). Its result is dropped; its failure
+// (a throw, a crash, js_exception...) is that thread's spawn failure: pool::create fails
+// with spawn_failed saying why, and a later one is retried as a start that failed.
+//
+//   pool_options{.init = LoadModel{"model.bin"}}     // any closure converts
+class thread_init {
+ public:
+  thread_init() = default;
+  template <class Closure, class = std::enable_if_t<!std::is_same_v<std::decay_t<Closure>, thread_init>>>
+  thread_init(Closure closure) {  // NOLINT: implicit, so `.init = Closure{...}` reads
+    if constexpr (detail::check_closure<Closure>())
+      run_ = [closure = std::move(closure)](thread& th) -> future<void> {
+        return th.exec(closure).then([](auto&&...) {});
+      };
+  }
+
+  explicit operator bool() const noexcept { return bool(run_); }
+  // Sends the closure to `th` (started or starting); settles when it has run there.
+  future<void> operator()(thread& th) const { return run_(th); }
+
+ private:
+  std::function<future<void>(thread&)> run_;
+};
+
+// Sizes: `threads` gives a fixed pool (all started by create()). Otherwise the pool keeps
+// min_threads running, starts more on demand while tasks wait (up to max_threads) and
+// retires those above min_threads idle for idle_timeout_ms (piscina's minThreads,
+// maxThreads, idleTimeout). Defaults: max_threads = hardware_concurrency() (tasks are
+// CPU-bound wasm: more threads than cores add memory, one instance each, not speed);
+// min_threads = max_threads (start all at once: a wasm worker takes tens of ms to start,
+// which a task waiting for one would pay). Bad values make create()/start() throw
+// std::invalid_argument: threads with min or max, min > max, a count above 1024 (as a
+// negative int converts to), a NaN or negative time.
+struct pool_options {
+  std::size_t threads = 0;                 // a fixed size; 0: use min/max_threads
+  std::optional<std::size_t> min_threads;  // kept running; default max_threads
+  std::size_t max_threads = 0;             // 0: hardware_concurrency(), or min_threads if more
+  double idle_timeout_ms = 10000;          // a thread above min_threads idle this long retires;
+                                           // infinity: never
+  std::size_t max_queued = 0;     // 0: unbounded; else exec past it fails with queue_full
+  double task_timeout_ms = 0;     // 0 or infinity: none
+  std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
+  std::string label = "pool";     // threads are named label-0, label-1, ...
+  thread_init init;               // run by each new thread before it takes tasks
+};
+
+// How a pool's threads are doing (pool::health()).
+struct pool_health {
+  std::size_t threads = 0;           // slots: one thread each (starting or retrying included)
+  std::size_t running = 0;           // threads ready to take tasks
+  std::size_t starting = 0;          // threads starting (their init included)
+  std::size_t waiting_to_retry = 0;  // slots whose last start failed, waiting to try again
+  std::uint64_t replacements = 0;    // threads started to replace others, since creation
+  std::string last_start_error;      // why the last start that failed failed ("" if none)
+};
+
+// A distribution of durations, in milliseconds. Percentiles come from a histogram with
+// buckets 9% wide (each value is within 9% of one that was recorded); mean and max are exact.
+struct duration_stats {
+  std::uint64_t count = 0;
+  double mean_ms = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+// What a pool has done since it was created (pool::stats()).
+struct pool_stats {
+  std::uint64_t completed = 0;  // tasks settled with a value
+  std::uint64_t failed = 0;     // with an error other than cancelled (timeout, queue_full included)
+  std::uint64_t cancelled = 0;  // job::cancel, close() or the pool destroyed before they ran
+  duration_stats run;           // time on a thread: sent (or the task before it done) to settled
+  duration_stats wait;          // time queued: submitted to sent to a thread
+  // Time threads spent running tasks over the time they were ready to (0 to 1), since
+  // creation (as piscina's utilization: run time against capacity).
+  double utilization = 0;
+};
+
+namespace detail {
+// pool_options with its defaults resolved: min_threads set, max_threads non-zero.
+// Throws std::invalid_argument for a bad value, naming the option.
+pool_options checked_pool_options(pool_options options);
+}  // namespace detail
+
+}  // namespace wasm_mt
