@@ -25,8 +25,12 @@ export function evaluateGoals(r, native) {
   // echo over its own two threads, round by round.
   const added = (name, floorName) => lat[name].samples.map((x, i) => x - lat[floorName].samples[i]);
   const wasmAdded = added('wasm_mt', 'raw_same_thread');
-  for (const [name, label] of [['comlink', 'Comlink'], ['workerpool', 'workerpool']]) {
-    const libraryAdded = added(name, `${name}_same_thread`);
+  // piscina and tinypool (Node) keep their workers to themselves: their floor is a raw
+  // echo over a worker of its own (raw_postmessage).
+  const libraries = [['comlink', 'Comlink', 'comlink_same_thread'], ['workerpool', 'workerpool', 'workerpool_same_thread'],
+                     ['piscina', 'piscina', 'raw_postmessage'], ['tinypool', 'tinypool', 'raw_postmessage']];
+  for (const [name, label, floorName] of libraries.filter(([name]) => lat[name])) {
+    const libraryAdded = added(name, floorName);
     const lead = median(libraryAdded.map((x, i) => x - wasmAdded[i]));
     add(`call latency below ${label} (what each adds to a raw echo on its own threads)`,
         `${lead >= 0 ? lead.toFixed(1) + ' µs less' : (-lead).toFixed(1) + ' µs more'}`, lead > 0,
@@ -41,6 +45,16 @@ export function evaluateGoals(r, native) {
   const tp = r.throughput.wasm_mt.median / r.throughput.workerpool.median;
   add('pool throughput at least 3x workerpool', `${tp.toFixed(2)}x`, tp >= 3,
       `${Math.round(r.throughput.wasm_mt.median)} vs ${Math.round(r.throughput.workerpool.median)} tasks/s`);
+  // Against the best JS pool measured here (workerpool everywhere; piscina, tinypool in Node).
+  const best = (entries) => entries.reduce((a, b) => (b[1] < a[1] ? b : a));
+  const pools = Object.entries(r.throughput).filter(([name]) => name !== 'wasm_mt');
+  if (pools.length > 1) {
+    const [bestName, bestRate] = best(pools.map(([name, s]) => [name, -s.median]));
+    const x = r.throughput.wasm_mt.median / -bestRate;
+    add('pool throughput at least the best JS pool\'s', `${x.toFixed(2)}x`, x >= 1,
+        `${Math.round(r.throughput.wasm_mt.median)} vs ${Math.round(-bestRate)} tasks/s (${bestName}; ` +
+        pools.map(([name, s]) => `${name} ${Math.round(s.median)}`).join(', ') + ')');
+  }
   const tiled = r.julia.tiled;
   const one = tiled['1'].median;
   for (const [threads, s] of Object.entries(tiled)) {
@@ -48,6 +62,14 @@ export function evaluateGoals(r, native) {
     const efficiency = one / (Number(threads) * s.median);
     add(`julia parallel efficiency on ${threads} threads at least 0.9`, efficiency.toFixed(2), efficiency >= 0.9,
         `${s.median.toFixed(1)} ms vs ${one.toFixed(1)} ms on 1 thread`);
+  }
+  // The JS pools' workers run the same kernel (a standalone wasm build of it).
+  for (const [threads, s] of Object.entries(r.julia.tiled_js_pools ? tiled : {})) {
+    const [bestName, bestMs] = best(Object.entries(r.julia.tiled_js_pools).map(([name, t]) => [name, t[threads].median]));
+    const x = s.median / bestMs;
+    add(`julia tiles on ${threads} thread(s) within 1.1x of the best JS pool running the same kernel`, `${x.toFixed(2)}x`, x <= 1.1,
+        `${s.median.toFixed(1)} ms vs ${bestMs.toFixed(1)} ms (${bestName}; ` +
+        Object.entries(r.julia.tiled_js_pools).map(([name, t]) => `${name} ${t[threads].median.toFixed(1)}`).join(', ') + ')');
   }
   if (native) {
     const x = r.julia.one_task.median / native.ms;

@@ -48,6 +48,11 @@ if (!existsSync(resultsFile)) {
       if (!(Number.isFinite(s.median) && s.median >= 0)) problems.push(`${path}: median ${s.median}`);
     if (!(r.memory && r.memory.wasm_heap_per_thread_bytes > 0)) problems.push(`${name}: no wasm heap per thread`);
     if (!engine.goals || engine.goals.length < 8) problems.push(`${name}: ${engine.goals ? engine.goals.length : 0} goals evaluated`);
+    if (name === 'node')  // the JS pools only Node runs, in all three sections
+      for (const pool of ['piscina', 'tinypool'])
+        if (!(r.latency && r.latency[pool] && r.throughput && r.throughput[pool] && r.julia && r.julia.tiled_js_pools &&
+              r.julia.tiled_js_pools[pool]))
+          problems.push(`node: ${pool} missing from latency, throughput or julia`);
   }
   const memory = data.engines.chromium && data.engines.chromium.results && data.engines.chromium.results.memory;
   if (!(memory && memory.measured_per_thread && memory.measured_per_thread.wasm_mt.total_bytes > 0))

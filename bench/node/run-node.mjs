@@ -1,6 +1,7 @@
 // The benchmark plan (page/plan.js) in Node: wasm_mt's side is build/bench/bench.js on
 // the main thread, the baselines are worker_threads. Prints the results as JSON.
 //   node run-node.mjs --build <cmake build dir> --cores N [--quick]
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -38,6 +39,28 @@ const comlink = Comlink.wrap(nodeEndpoint(comlinkWorker));
 const poolOne = workerpool.pool(join(here, 'workerpool-worker.cjs'), { maxWorkers: 1, workerType: 'thread' });
 const poolMany = workerpool.pool(join(here, 'workerpool-worker.cjs'), { maxWorkers: options.cores, workerType: 'thread' });
 
+// piscina and tinypool, one pool per thread count (all threads started: as wasm_mt's),
+// their workers running bench/node/pool-tasks.cjs with the julia kernel of this build.
+process.env.WASM_MT_JULIA_KERNEL = join(options.build, 'bench', 'julia_kernel.wasm');
+const { Piscina } = require('piscina');
+const { Tinypool } = await import('tinypool');
+const jsPoolMakers = {
+  piscina: (threads) => new Piscina({ filename: join(here, 'piscina-worker.cjs'), minThreads: threads, maxThreads: threads }),
+  tinypool: (threads) => new Tinypool({ filename: join(here, 'tinypool-worker.mjs'), minThreads: threads, maxThreads: threads }),
+};
+const jsPools = new Map();
+function jsPoolRun(name, threads, task, arg) {
+  const key = `${name} ${threads}`;
+  if (!jsPools.has(key)) jsPools.set(key, jsPoolMakers[name](threads));
+  return jsPools.get(key).run(arg, { name: task });
+}
+let juliaChecksum;
+try {
+  juliaChecksum = JSON.parse(execFileSync(join(options.build, 'demos', 'julia_native'), ['1'], { encoding: 'utf8' })).checksum;
+} catch {
+  process.stderr.write('node: no native julia build: the JS pools\' images are checked for their size only\n');
+}
+
 // The same precompiled module wasm_mt's threads get.
 const module = await WebAssembly.compile(readFileSync(join(options.build, 'bench', 'bench.wasm')));
 async function startRawWorkers(count) {
@@ -74,6 +97,7 @@ const results = await plan.run({
   comlinkAdd: (a, b) => comlink.add(a, b),
   workerpoolAdd: (a, b) => poolOne.exec('add', [a, b]),
   workerpoolManyAdd: (a, b) => poolMany.exec('add', [a, b]),
+  jsPools: Object.keys(jsPoolMakers), jsPoolRun, juliaChecksum,
   machine: () => ({ node: process.version, cores: options.cores }),
   memory: async () => {
     // What 8 more threads cost the process in resident memory, per thread: raw workers

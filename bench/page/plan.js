@@ -10,6 +10,10 @@
 //   comlinkAdd(a, b), workerpoolAdd(a, b), workerpoolManyAdd(a, b) -> Promise
 //   rawStart(count) -> Promise<ms>           raw workers instantiating the module
 //   cores, machine(), memory() -> extra memory figures, status(line)
+// and, where there are JS pools besides workerpool (Node: piscina, tinypool):
+//   jsPools: their names; jsPoolRun(name, threads, task, arg) -> Promise: task 'add'
+//   ({a, b}) or 'julia' ({rowBegin, rowEnd} -> ArrayBuffer of RGBA rows) on that pool's
+//   instance with `threads` threads; juliaChecksum: the image's expected FNV-1a 64 (hex)
 (function (root) {
   var params = {
     latencyRounds: 21, latencyCalls: 200,
@@ -97,6 +101,27 @@
     var raw = function (n) { return perCall(n, function (i) { return env.echo({ a: i, b: 1 }); }); };
     var comlink = function (n) { return perCall(n, function (i) { return env.comlinkAdd(i, 1); }); };
     var workerpool = function (n) { return perCall(n, function (i) { return env.workerpoolAdd(i, 1); }); };
+    var jsPools = env.jsPools || [];
+    var jsPoolAdd = function (name, threads) {
+      return function (n) { return perCall(n, function (i) { return env.jsPoolRun(name, threads, 'add', { a: i, b: 1 }); }); };
+    };
+    // One image in `tiles` row tiles on a JS pool of `threads` threads -> ms.
+    var jsPoolTiles = async function (name, threads, tiles) {
+      var rows = 800 / tiles, calls = [];
+      var t = now();
+      for (var i = 0; i < tiles; i++) calls.push(env.jsPoolRun(name, threads, 'julia', { rowBegin: i * rows, rowEnd: (i + 1) * rows }));
+      var buffers = await Promise.all(calls);
+      var ms = now() - t;
+      var bytes = buffers.reduce(function (sum, b) { return sum + b.byteLength; }, 0);
+      if (bytes !== 800 * 800 * 4) throw new Error(name + ' rendered ' + bytes + ' bytes of julia, not 800x800x4');
+      if (env.juliaChecksum && !checkedImages[name]) {
+        var sum = fnv1a64(buffers);
+        if (sum !== env.juliaChecksum) throw new Error(name + ': julia checksum ' + sum + ', native ' + env.juliaChecksum);
+        checkedImages[name] = true;
+      }
+      return ms;
+    };
+    var checkedImages = {};
 
     // Memory first, before the run has grown the process.
     env.status('memory');
@@ -104,6 +129,7 @@
 
     env.status('warming up');
     await wasm('latency', 50); await raw(50); await comlink(50); await workerpool(50);
+    for (const name of jsPools) await jsPoolAdd(name, 1)(50);
 
     // Each library's floor: a raw echo over its own two threads (see goals.mjs).
     await wasm('same_thread_echo');
@@ -112,7 +138,7 @@
     await perCall(50, function () { return floors.wasm_mt(0); });
 
     env.status('call latency');
-    r.latency = await interleaved(p.latencyRounds, {
+    var latencyMethods = {
       raw_same_thread: floor('wasm_mt'),
       comlink_same_thread: floor('comlink'),
       workerpool_same_thread: floor('workerpool'),
@@ -121,7 +147,9 @@
       wasm_mt_exec_js: function () { return wasm('latency_exec_js', p.latencyCalls); },
       comlink: function () { return comlink(p.latencyCalls); },
       workerpool: function () { return workerpool(p.latencyCalls); },
-    });
+    };
+    jsPools.forEach(function (name) { latencyMethods[name] = function () { return jsPoolAdd(name, 1)(p.latencyCalls); }; });
+    r.latency = await interleaved(p.latencyRounds, latencyMethods);
 
     env.status('thread start');
     r.thread_start = {};
@@ -135,21 +163,41 @@
 
     env.status('pool throughput');
     var workerpoolMany = function (n) { return tasksPerSecond(n, function (i) { return env.workerpoolManyAdd(i, 1); }); };
+    var jsPoolMany = function (name) {
+      return function (n) { return tasksPerSecond(n, function (i) { return env.jsPoolRun(name, env.cores, 'add', { a: i, b: 1 }); }); };
+    };
     await wasm('throughput', 2000, env.cores); await workerpoolMany(2000);
-    r.throughput = await interleaved(p.throughputRounds, {
+    for (const name of jsPools) await jsPoolMany(name)(2000);
+    var throughputMethods = {
       wasm_mt: function () { return wasm('throughput', p.throughputTasks, env.cores); },
       workerpool: function () { return workerpoolMany(p.throughputTasks); },
-    });
+    };
+    jsPools.forEach(function (name) { throughputMethods[name] = function () { return jsPoolMany(name)(p.throughputTasks); }; });
+    r.throughput = await interleaved(p.throughputRounds, throughputMethods);
 
     env.status('julia');
     var julia = {};
     julia.one_task = (await interleaved(p.juliaRounds, { wasm_mt: function () { return wasm('julia_one_task'); } })).wasm_mt;
-    for (var n = 1; n <= env.cores; n++) await wasm('julia_tiled', n, p.juliaTiles);  // pools started, warm
+    for (var n = 1; n <= env.cores; n++) {  // pools started, warm
+      await wasm('julia_tiled', n, p.juliaTiles);
+      for (const name of jsPools) await jsPoolTiles(name, n, p.juliaTiles);
+    }
+    // wasm_mt's pools under the thread count, the JS pools' under "name threads".
     var tiledMethods = {};
     for (var threads = 1; threads <= env.cores; threads++) {
-      (function (t) { tiledMethods[t] = function () { return wasm('julia_tiled', t, p.juliaTiles); }; })(threads);
+      (function (t) {
+        tiledMethods[t] = function () { return wasm('julia_tiled', t, p.juliaTiles); };
+        jsPools.forEach(function (name) { tiledMethods[name + ' ' + t] = function () { return jsPoolTiles(name, t, p.juliaTiles); }; });
+      })(threads);
     }
-    julia.tiled = await interleaved(p.juliaRounds, tiledMethods);
+    var tiled = await interleaved(p.juliaRounds, tiledMethods);
+    julia.tiled = {};
+    if (jsPools.length) julia.tiled_js_pools = {};
+    Object.keys(tiled).forEach(function (key) {
+      var parts = key.split(' ');
+      if (parts.length === 1) { julia.tiled[key] = tiled[key]; return; }
+      (julia.tiled_js_pools[parts[0]] = julia.tiled_js_pools[parts[0]] || {})[parts[1]] = tiled[key];
+    });
     r.julia = julia;
 
     env.status('payloads');
@@ -178,6 +226,25 @@
 
     env.status('done');
     return r;
+  }
+
+  // FNV-1a 64 of the bytes of `buffers` in order, as 16 hex digits (julia.hpp's checksum).
+  function fnv1a64(buffers) {
+    var hi = 0xcbf29ce4, lo = 0x84222325;  // 14695981039346656037
+    buffers.forEach(function (buffer) {
+      var bytes = new Uint8Array(buffer);
+      for (var i = 0; i < bytes.length; i++) {
+        lo ^= bytes[i];
+        // (hi:lo) * 1099511628211 = (hi:lo) * (0x100 << 32 | 0x1b3), mod 2^64
+        var loLow = (lo & 0xffff) * 0x1b3, loHigh = (lo >>> 16) * 0x1b3;
+        var carry = (loHigh + (loLow >>> 16)) / 65536 >>> 0;
+        var newLo = ((loHigh << 16) + loLow) >>> 0;
+        hi = (Math.imul(hi, 0x1b3) + Math.imul(lo, 0x100) + carry) >>> 0;
+        lo = newLo;
+      }
+    });
+    var hex = function (x) { return ('00000000' + x.toString(16)).slice(-8); };
+    return hex(hi) + hex(lo);
   }
 
   // wasm_mt's side: start(kind, a, b, token) calls bench.cpp's _bench_start, which answers
