@@ -119,6 +119,26 @@ var wasmMtLibrary = {
     }
   },
 
+  // exec_js with args as a JS value (emscripten::val handles; only programs that use it
+  // import this, and they link embind). Posted at once, after what is queued, and not
+  // batched: a value that cannot be cloned, or a transfer list that cannot be
+  // transferred, fails this request alone (returns 0), not the worker.
+  wasm_mt_js_post_exec_js_value__deps: ['$wasmMtParent', '$Emval'],
+  wasm_mt_js_post_exec_js_value: function (handle, id, code, codeLength, args, transfer, isAsync, raw) {
+    try {
+      var value = Emval.toValue(args);
+      var list = Emval.toValue(transfer);
+      if (list !== undefined && !Array.isArray(list)) return 0;  // (Node would ignore it)
+      // A detached buffer cannot be transferred (browsers throw; Node would send it).
+      for (var i = 0; list && i < list.length; i++) if (list[i] instanceof ArrayBuffer) new Uint8Array(list[i]);
+      var message = wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, {
+        'id': id >>> 0, 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw, 'value': value });
+      return wasmMtParent.postAlone(handle, message, list === undefined ? [] : list) ? 1 : 0;
+    } catch (e) {
+      return 0;
+    }
+  },
+
   wasm_mt_js_set_label__deps: ['$wasmMtParent'],
   wasm_mt_js_set_label: function (handle, label, labelLength) {
     try {

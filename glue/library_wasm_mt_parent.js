@@ -255,6 +255,23 @@ var wasmMtParentLibrary = {
       entry.outbox.post(message, transfer, idle);
     },
 
+    // A request posted by itself, after what is queued, so that a message that cannot be
+    // cloned or transferred fails alone: false then (nothing is sent, nothing detached),
+    // and the worker lives on. True when posted (or the worker is gone: its death settles it).
+    postAlone: function (handle, message, transfer) {
+      var entry = wasmMtParent.workers.get(handle);
+      if (!entry || !entry.worker) return true;
+      entry.outbox.flush();
+      try {
+        entry.worker.postMessage(message, transfer);
+      } catch (e) {
+        return false;
+      }
+      entry.inFlight++;
+      wasmMtParent.updateReference(entry);
+      return true;
+    },
+
     // A message that is not a request (no reply, nothing in flight), in order with them.
     notify: function (handle, message) {
       var entry = wasmMtParent.workers.get(handle);

@@ -143,8 +143,9 @@ var wasmMtProtocolLibrary = {
           return P.isId(m['id']) && P.isU32(m['fn']) && P.isU32(m['sig']) && P.isText(m['payload']) &&
                  P.isBuffers(m['buffers']);
         case P.MSG.EXEC_JS:
+          // args: JSON text, or a JS value ('value', exec_js with an emscripten::val), not both
           return P.isId(m['id']) && P.isText(m['code']) && typeof m['async'] == 'boolean' && typeof m['raw'] == 'boolean' &&
-                 (m['args'] === undefined || P.isText(m['args']));
+                 (m['args'] === undefined || (P.isText(m['args']) && !('value' in m)));
         case P.MSG.LABEL:
           return P.isText(m['label']);
         case P.MSG.REPLY:

@@ -246,16 +246,18 @@ var wasmMtWorkerLibrary = {
     runJs: function (request) {
       var W = wasmMtWorker;
       var id = request['id'];
+      // Args: JSON text ('args'), or a structured-cloned JS value ('value'), or none.
+      var withArgs = request['args'] !== undefined || 'value' in request;
       var body;
       try {
-        body = W.compileJs(request['code'], request['async'], request['args'] !== undefined);
+        body = W.compileJs(request['code'], request['async'], withArgs);
       } catch (e) {
         W.replyJsError(id, 'js_exception', e instanceof EvalError
           ? new Error('exec_js needs eval, which this page\'s Content-Security-Policy forbids: ' + e.message)
           : e);
         return;
       }
-      var args;
+      var args = request['value'];
       try {
         if (request['args'] !== undefined) args = JSON.parse(request['args']);
       } catch (e) {
@@ -265,7 +267,7 @@ var wasmMtWorkerLibrary = {
       if (request['async']) {
         var pending;
         try {
-          pending = Promise.resolve(request['args'] !== undefined ? body(args) : body());
+          pending = Promise.resolve(withArgs ? body(args) : body());
         } catch (e) {
           W.replyJsError(id, 'js_exception', e);
           return;
@@ -277,7 +279,7 @@ var wasmMtWorkerLibrary = {
       }
       var value;
       try {
-        value = request['args'] !== undefined ? body(args) : body();
+        value = withArgs ? body(args) : body();
       } catch (e) {
         W.replyJsError(id, 'js_exception', e);
         return;

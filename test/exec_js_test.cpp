@@ -91,3 +91,88 @@ ASYNC_TEST_CASE("exec_js bodies without args may declare their own args", "[js]"
   CHECK((co_await th.exec_js("return arguments.length;")) == 0);
   CHECK((co_await th.exec_js("return arguments.length;", 1)) == 1);
 }
+
+namespace {
+// Traps the worker (a crash) when `trap`; else gives 1.
+struct JsTestTrap {
+  bool trap = false;
+  int operator()() const {
+    if (trap) __builtin_trap();
+    return 1;
+  }
+};
+WASM_MT_CLOSURE(JsTestTrap, trap)
+}  // namespace
+
+ASYNC_TEST_CASE("exec_js takes a JS value as args, and moves what its transfer list names", "[js]") {
+  using emscripten::val;
+  auto th = co_await test::spawn();
+  // Not JSON: a Map and a typed array arrive as themselves (a structured clone).
+  val args = val::object();
+  args.set("map", val::global("Map").new_());
+  args["map"].call<void>("set", std::string("k"), 5);
+  args.set("bytes", val::global("Uint8Array").new_(3));
+  args["bytes"].set(2, 9);
+  CHECK((co_await th.exec_js("return [args.map.get('k'), args.bytes.constructor.name, args.bytes[2]];", args)) ==
+        nlohmann::json({5, "Uint8Array", 9}));
+
+  // A 1 MiB ArrayBuffer in the transfer list is moved: detached here, whole there.
+  val buffer = val::global("ArrayBuffer").new_(1 << 20);
+  val::global("Uint8Array").new_(buffer).call<void>("fill", 7);
+  val transfer = val::array();
+  transfer.call<void>("push", buffer);
+  auto sum = th.exec_js_async("let s = 0; for (const b of new Uint8Array(args)) s += b; return s;", buffer, transfer);
+  CHECK(buffer["byteLength"].as<int>() == 0);
+  CHECK((co_await std::move(sum)) == 7 * (1 << 20));
+  // The result may come back raw (emscripten::val) as with JSON args.
+  auto raw = co_await th.exec_js<val>("return new Set(args);", val::global("Array").new_(3));
+  CHECK(raw["size"].as<int>() == 1);
+
+  // Args that cannot be cloned, or a transfer list that cannot be transferred, fail that
+  // request alone, before it is sent; the worker lives on.
+  auto function = co_await test::error_of(th.exec_js("return 1;", val::global("Math")["max"]));
+  CHECK(function.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK(function.not_run());
+  CHECK_THAT(function.message(), Catch::Contains("structured-cloned"));
+  auto detached = co_await test::error_of(th.exec_js("return 1;", buffer, transfer));  // moved already
+  CHECK(detached.kind() == wasm_mt::error_kind::bad_payload);
+  auto not_a_list = co_await test::error_of(th.exec_js("return 1;", val(1), val(2)));
+  CHECK(not_a_list.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK((co_await th.exec_js("return args + 1;", val(41))) == 42);
+}
+
+ASYNC_TEST_CASE("a pool runs exec_js with JS value args; a task that transferred is not retried elsewhere", "[js]") {
+  using emscripten::val;
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  val buffer = val::global("ArrayBuffer").new_(16);
+  val transfer = val::array();
+  transfer.call<void>("push", buffer);
+  CHECK((co_await pool.exec_js("return args.byteLength;", buffer, transfer)) == 16);
+  CHECK(buffer["byteLength"].as<int>() == 0);
+
+  // Pipelined behind a task that kills the worker, a task never runs there: without a
+  // transfer list it is retried on the replacement; with one it fails, not_run().
+  const char* code = "return args.byteLength;";
+  for (int i = 0; i < 5; ++i) {  // both kinds learnt as short: they pipeline
+    CHECK((co_await pool.exec(JsTestTrap{})) == 1);
+    CHECK((co_await pool.exec_js(code, val::global("ArrayBuffer").new_(8))) == 8);
+  }
+  auto crash = pool.exec(JsTestTrap{true});
+  auto copied = pool.exec_js(code, val::global("ArrayBuffer").new_(8));
+  CHECK(pool.running() == 2);  // both on the one worker
+  (void)co_await test::error_of(std::move(crash));
+  CHECK((co_await std::move(copied)) == 8);  // retried on the replacement
+
+  CHECK(co_await test::until([&] { return pool.threads_alive() == 1; }));
+  for (int i = 0; i < 3; ++i) (void)co_await pool.exec(JsTestTrap{});
+  val moved = val::global("ArrayBuffer").new_(8);
+  val moving = val::array();
+  moving.call<void>("push", moved);
+  crash = pool.exec(JsTestTrap{true});
+  auto transferred = pool.exec_js(code, moved, moving);
+  CHECK(pool.running() == 2);
+  (void)co_await test::error_of(std::move(crash));
+  auto e = co_await test::error_of(std::move(transferred));
+  CHECK(e.kind() == wasm_mt::error_kind::worker_crashed);
+  CHECK(e.not_run());
+}

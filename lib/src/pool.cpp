@@ -462,8 +462,8 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   auto done = finish(id);
   if (!done) return false;  // timed out already
   if (id != starting_job_) learn_duration(*done);  // (one that never left knows nothing of durations)
-  const bool retry = !shut_down_ && failure && never_ran(*failure) && done->job->attempts < max_attempts &&
-                     requeue(done->job);
+  const bool retry = !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
+                     done->job->attempts < max_attempts && requeue(done->job);
   if (!retry) count_settled(failure);
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].in_flight == 0) went_idle(done->slot);

@@ -291,6 +291,20 @@ void thread::unsent(std::uint32_t id, std::size_t size) WASM_MT_DETAIL_NOEXCEPT_
     }));
 }
 
+void thread::uncloneable(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (auto request = state_->take_pending(id))
+    request->settle_error(detail::exception_or_failure([] {
+      return wasm_mt::error(error_kind::bad_payload,
+                            "exec_js args (an emscripten::val) could not be posted to the worker: they cannot be "
+                            "structured-cloned (a function, a DOM node, a Symbol...), or the transfer list holds "
+                            "something that cannot be transferred (not an array of ArrayBuffers, MessagePorts..., "
+                            "or a buffer already detached)",
+                            {}, /*not_run=*/true);
+    }));
+}
+
+int thread::handle() const noexcept { return state_->handle(); }
+
 void thread::terminate() noexcept {
   if (state_) state_->terminate();
 }

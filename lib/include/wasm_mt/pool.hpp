@@ -128,6 +128,21 @@ class pool {
                                      detail::call_site site = detail::call_site::here()) {
     return submit_js<R>(std::move(code), &args, true, {"exec_js_async", {}, site});
   }
+  // As thread::exec_js with args as a JS value (embind) and a transfer list. A task with a
+  // transfer list is not retried on another thread when its worker dies before running
+  // it (what it transferred went with that worker): it fails with worker_crashed, not_run().
+  template <class R = nlohmann::json>
+  [[nodiscard]] job<R> exec_js(std::string code, const emscripten::val& args,
+                               const emscripten::val& transfer = emscripten::val::undefined(),
+                               detail::call_site site = detail::call_site::here()) {
+    return submit_js_value<R>(std::move(code), args, transfer, false, {"exec_js", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] job<R> exec_js_async(std::string code, const emscripten::val& args,
+                                     const emscripten::val& transfer = emscripten::val::undefined(),
+                                     detail::call_site site = detail::call_site::here()) {
+    return submit_js_value<R>(std::move(code), args, transfer, true, {"exec_js_async", {}, site});
+  }
   // As thread::exec_by_name, queued as exec is.
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
@@ -191,10 +206,12 @@ class pool {
   // Queues a task that `send` sends to a thread when one is free. `called` names the
   // closure in errors (0 for JS); `kind` groups tasks by their typical duration; `from`
   // names the task in log lines.
+  // `retriable`: false when the task cannot be sent twice (it transfers JS values).
   template <class R, class Send>
-  job<R> submit(function_id called, std::uint32_t kind, detail::origin from, Send send) {
+  job<R> submit(function_id called, std::uint32_t kind, detail::origin from, Send send, bool retriable = true) {
     auto task = std::make_shared<detail::typed_pool_job<R, Send>>(called, kind, std::move(send));
     task->set_origin(from);
+    task->retriable = retriable;
     future<R> result(task);
     auto id = enqueue(std::move(task));
     return job<R>(std::move(result), state_, id);
@@ -214,6 +231,18 @@ class pool {
                      [code = std::move(code), args_text = std::move(args_text), is_async](thread& th, const request& r) {
                        th.send_js<R>(code, args_text, is_async, r);
                      });
+  }
+
+  template <class R>
+  job<R> submit_js_value(std::string code, emscripten::val args, emscripten::val transfer, bool is_async,
+                         detail::origin from) {
+    const auto kind = stable_id(code);
+    const bool retriable = transfer.isUndefined();
+    return submit<R>(
+        0, kind, from,
+        [code = std::move(code), args = std::move(args), transfer = std::move(transfer), is_async](
+            thread& th, const request& r) { th.send_js_value<R>(code, args, transfer, is_async, r); },
+        retriable);
   }
 
   // Queues `job` (or fails it at once: pool destroyed, queue full) and returns its ID.

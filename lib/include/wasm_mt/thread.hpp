@@ -26,6 +26,7 @@
 
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/detail/call_site.hpp"
+#include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/future.hpp"
@@ -90,6 +91,17 @@ class thread {
                                   detail::call_site site = detail::call_site::here()) {
     return send_js<R>(code, &args, false, {"exec_js", {}, site});
   }
+  // With args as a JS value (emscripten::val; the program links embind): the body gets a
+  // structured clone of `args`, and what `transfer` lists (a JS array of ArrayBuffers,
+  // MessagePorts...) is moved, not copied, as postMessage's transfer list does (detached
+  // here once sent). Args that cannot be cloned (a function, a DOM node) or transferred
+  // (a detached buffer) fail this request with bad_payload, not_run(); the worker lives on.
+  template <class R = nlohmann::json>
+  [[nodiscard]] future<R> exec_js(std::string_view code, const emscripten::val& args,
+                                  const emscripten::val& transfer = emscripten::val::undefined(),
+                                  detail::call_site site = detail::call_site::here()) {
+    return send_js_value<R>(code, args, transfer, false, {"exec_js", {}, site});
+  }
   // As exec_js, as the body of an async function: it may `await`.
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js_async(std::string_view code, detail::call_site site = detail::call_site::here()) {
@@ -99,6 +111,12 @@ class thread {
   [[nodiscard]] future<R> exec_js_async(std::string_view code, const nlohmann::json& args,
                                         detail::call_site site = detail::call_site::here()) {
     return send_js<R>(code, &args, true, {"exec_js_async", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] future<R> exec_js_async(std::string_view code, const emscripten::val& args,
+                                        const emscripten::val& transfer = emscripten::val::undefined(),
+                                        detail::call_site site = detail::call_site::here()) {
+    return send_js_value<R>(code, args, transfer, true, {"exec_js_async", {}, site});
   }
 
   // Terminates the worker now; pending requests fail with error_kind::terminated.
@@ -134,6 +152,28 @@ class thread {
                     const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Request `id` was admitted but could not be posted (`size` bytes): it fails.
   void unsent(std::uint32_t id, std::size_t size) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Request `id`'s JS value args could not be cloned or transferred: it fails.
+  void uncloneable(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // exec_js with JS value args (a header template: only programs using it need embind).
+  template <class R>
+  void send_js_value(std::string_view code, const emscripten::val& args, const emscripten::val& transfer,
+                     bool is_async, const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+    if (std::uint32_t id = admit(request)) {
+      if (!wasm_mt_js_post_exec_js_value(handle(), id, code.data(), code.size(), args.as_handle(),
+                                                 transfer.as_handle(), is_async ? 1 : 0,
+                                                 std::is_same_v<R, emscripten::val> ? 1 : 0))
+        uncloneable(id);
+    }
+  }
+  template <class R>
+  future<R> send_js_value(std::string_view code, const emscripten::val& args, const emscripten::val& transfer,
+                          bool is_async, detail::origin from) {
+    auto state = std::make_shared<detail::request_state<R>>(0);
+    state->set_origin(from);
+    send_js_value<R>(code, args, transfer, is_async, state);
+    return future<R>(std::move(state));
+  }
+  int handle() const noexcept;  // the glue's handle of an admitted (live) thread
   template <class R>
   void send_js(std::string_view code, std::string_view args, bool is_async,
                const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {

@@ -45,6 +45,12 @@ int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t fun
 // structured-cloned value (for emscripten::val), else JSON.
 int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
                             const char* args, std::size_t args_len, int is_async, int raw) noexcept;
+// The same with args as a JS value: `args` and `transfer` are emscripten::val handles
+// (transfer: an array, or undefined for none). Posted at once, by itself: 0 when it cannot
+// be cloned or transferred (nothing sent, the worker unharmed). Only exec_js's val
+// overloads, header templates, call it: programs that do link embind.
+int wasm_mt_js_post_exec_js_value(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
+                                  void* args, void* transfer, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
 // Tells the worker its new label (current_thread_label() there), in order with requests.
 void wasm_mt_js_set_label(int handle, const char* label, std::size_t label_len) noexcept;

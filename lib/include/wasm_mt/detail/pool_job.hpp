@@ -47,6 +47,8 @@ class pool_job : public pending_request {
   std::weak_ptr<pool_state> pool;
   // Times it was sent to a thread (a worker that dies before running it sends it again).
   unsigned attempts = 0;
+  // False when it cannot be sent again after its worker died (it transferred JS values).
+  bool retriable = true;
   // When it was queued (ms, wasm_mt_js_now_ms): its wait time ends when it is sent.
   double queued_ms = 0;
 
