@@ -58,6 +58,7 @@ pool_options checked_pool_options(pool_options options) {
   check_count(options.max_in_flight, "max_in_flight", most_tasks);
   check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");
+  check_delay(options.init_timeout_ms, "pool_options::init_timeout_ms");
   if (options.threads) {
     if (options.min_threads || options.max_threads)
       throw std::invalid_argument(
@@ -117,6 +118,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool idle_check_armed = false;
     timer deadline;  // the running task's timeout (one task per thread then)
     timer retry;     // the next start, after a failed one
+    timer starting;  // the start's deadline (init_timeout_ms)
     timer idle;      // the next check whether it has been idle for idle_timeout_ms
   };
   struct running_job {
@@ -135,8 +137,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool is_short(std::uint32_t kind) const noexcept;
   std::size_t depth_limit(std::uint32_t kind) const noexcept;
   bool can_take(const slot& s, std::uint32_t kind) const noexcept;
-  // Whether the pool may add a thread: below max_threads, and no start is failing.
+  // Whether the pool may add a thread: below max_threads (failing slots count).
   bool can_grow() const noexcept;
+  // Whether slot `index` must have a thread: the others running or starting are fewer
+  // than min_threads, or tasks wait.
+  bool needed(std::size_t index) const noexcept;
   // Whether a task can still expect a thread: one runs, one is starting, or one may be added.
   bool can_serve() const noexcept;
   // Adds threads (up to max_threads) while queued tasks outnumber the starting threads.
@@ -172,6 +177,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   // Starts a thread in slot `index` (`replacing`: one that died or failed to start).
   void start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void start_failed(std::size_t index, std::string why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void retry_start(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void start_timed_out(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   std::exception_ptr no_thread_error() const noexcept;
   void fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Once close() was called and no task is left: ends the threads (from a fresh timer
@@ -180,7 +187,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
   pool_options options_;
   program code_;
-  std::vector<slot> slots_;
+  std::deque<slot> slots_;  // (a deque: growing keeps references to slots valid)
   std::deque<std::shared_ptr<pool_job>> queue_;
   std::unordered_map<std::uint64_t, running_job> running_;  // by job ID (unique in the pool)
   std::uint64_t next_job_id_ = 1;
@@ -238,7 +245,8 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
     }));
   } else if (!can_serve()) {
     fail(job, no_thread_error());
-  } else if (options_.max_queued && queue_.size() >= options_.max_queued) {
+  } else if (options_.max_queued &&
+             queue_.size() >= options_.max_queued + count(slot_stage::starting) + (options_.max_threads - size())) {
     fail(job, exception_or_failure([this] {
       return wasm_mt::error(error_kind::queue_full,
                             "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
@@ -318,6 +326,7 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     s.deadline.cancel();
     s.retry.cancel();
     s.idle.cancel();
+    s.starting.cancel();
     if (s.th) s.th->terminate();  // its running tasks fail with `terminated`; a starting one ends
     ++s.generation;
     s.stage = slot_stage::retired;
@@ -336,8 +345,13 @@ void pool_state::fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEX
   for (auto& job : failing) fail(job, error);
 }
 
-bool pool_state::can_grow() const noexcept {
-  return size() < options_.max_threads && count(slot_stage::waiting_to_retry) == 0;
+bool pool_state::can_grow() const noexcept { return size() < options_.max_threads; }
+
+bool pool_state::needed(std::size_t index) const noexcept {
+  std::size_t others = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (i != index && (slots_[i].stage == slot_stage::running || slots_[i].stage == slot_stage::starting)) ++others;
+  return others < *options_.min_threads || !queue_.empty();
 }
 
 bool pool_state::can_serve() const noexcept {
@@ -433,7 +447,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
     fail(job, std::current_exception());
     return;
   }
-  wait_ms_.record(now - job->queued_ms);
+  if (job->attempts == 0) wait_ms_.record(now - job->queued_ms);  // (a retried task waited once)
   ++s.in_flight;
   if (!short_kind) ++s.not_short_in_flight;
   ++job->attempts;
@@ -461,9 +475,10 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
 bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return false;  // timed out already
-  if (id != starting_job_) learn_duration(*done);  // (one that never left knows nothing of durations)
   const bool retry = !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
                      done->job->attempts < max_attempts && requeue(done->job);
+  // (One that never left, or never ran, knows nothing of durations.)
+  if (!retry && id != starting_job_) learn_duration(*done);
   if (!retry) count_settled(failure);
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].in_flight == 0) went_idle(done->slot);
@@ -493,7 +508,6 @@ void pool_state::learn_duration(const running_job& done) noexcept {
 bool pool_state::requeue(const std::shared_ptr<pool_job>& job) noexcept {
   try {
     queue_.push_front(job);
-    job->queued_ms = wasm_mt_js_now_ms();
     return true;
   } catch (...) {
     return false;
@@ -547,6 +561,19 @@ void pool_state::run_init(std::size_t index) {
       .detach();
 }
 
+void pool_state::start_timed_out(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto& s = slots_[index];
+  if (shut_down_ || s.generation != generation || s.stage != slot_stage::starting) return;
+  std::string why;
+  try {
+    why = "its init closure did not finish within pool_options::init_timeout_ms (" +
+          std::to_string(options_.init_timeout_ms) + " ms)";
+  } catch (...) {
+  }
+  if (s.th) s.th->terminate();
+  start_failed(index, std::move(why));
+}
+
 void pool_state::init_done(std::size_t index, std::uint64_t generation,
                            const wasm_mt::error* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
@@ -563,6 +590,7 @@ void pool_state::init_done(std::size_t index, std::uint64_t generation,
 
 void pool_state::became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
+  s.starting.cancel();
   s.stage = slot_stage::running;
   s.failed_starts = 0;
   s.running_since_ms = wasm_mt_js_now_ms();
@@ -580,7 +608,7 @@ void pool_state::went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (*options_.min_threads == options_.max_threads) return;  // a fixed size: nothing retires
   auto& s = slots_[index];
   s.idle_since_ms = wasm_mt_js_now_ms();
-  if (s.idle_check_armed || size() <= *options_.min_threads || !std::isfinite(options_.idle_timeout_ms)) return;
+  if (s.idle_check_armed || threads_alive() <= *options_.min_threads || !std::isfinite(options_.idle_timeout_ms)) return;
   try {
     s.idle = timer(options_.idle_timeout_ms, [weak = weak_from_this(), index, generation = s.generation] {
       if (auto self = weak.lock()) self->idle_check(index, generation);
@@ -596,7 +624,7 @@ void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT
   auto& s = slots_[index];
   s.idle_check_armed = false;
   if (shut_down_ || s.generation != generation || s.stage != slot_stage::running || s.in_flight) return;
-  if (size() <= *options_.min_threads) return;
+  if (threads_alive() <= *options_.min_threads) return;  // (starting or failing ones do not count)
   const double idle_for = wasm_mt_js_now_ms() - s.idle_since_ms;
   if (idle_for < options_.idle_timeout_ms) {
     try {
@@ -641,7 +669,13 @@ void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_
   try {
     s.th.emplace(wasm_mt::thread::start(code_, options_.label + "-" + std::to_string(index)));
     watch(index);
-    if (options_.init) run_init(index);
+    if (options_.init) {
+      run_init(index);
+      if (std::isfinite(options_.init_timeout_ms))
+        s.starting = timer(options_.init_timeout_ms, [weak = weak_from_this(), index, generation = s.generation] {
+          if (auto self = weak.lock()) self->start_timed_out(index, generation);
+        });
+    }
   } catch (...) {
     if (s.th) s.th->terminate();
     s.th.reset();
@@ -649,11 +683,13 @@ void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_
   }
 }
 
-// Slot `index` could not start a thread: it retries later. With no thread left running
-// or starting, the queue fails (and later tasks fail at once) until one starts.
+// Slot `index` could not start a thread: it retries later (retry_start). With no thread
+// left running or starting, the queue fails; later tasks fail at once while the pool
+// cannot add a thread either, else each tries a new start.
 void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   ++s.generation;
+  s.starting.cancel();
   s.th.reset();
   s.stage = slot_stage::waiting_to_retry;
   ++s.failed_starts;
@@ -665,12 +701,22 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
     }));
   try {
     s.retry = timer(retry_delay_ms(s.failed_starts), [weak = weak_from_this(), index] {
-      if (auto self = weak.lock(); self && !self->shut_down_) self->start_thread(index, true);
+      if (auto self = weak.lock(); self && !self->shut_down_) self->retry_start(index);
     });
   } catch (...) {  // no memory for the timer: this slot stays down
   }
-  if (!can_serve()) fail_queue(no_thread_error());
+  // Nothing runs or starts for the queue: it fails now rather than wait for retries.
+  if (!count(slot_stage::running) && !count(slot_stage::starting)) fail_queue(no_thread_error());
   close_if_done();
+}
+
+// A failed start's retry is due: tries again if the slot is needed, else retires it (an
+// elastic pool with no demand stops trying until a task asks for a thread).
+void pool_state::retry_start(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (needed(index)) return start_thread(index, true);
+  auto& s = slots_[index];
+  ++s.generation;
+  s.stage = slot_stage::retired;
 }
 
 pool_health pool_state::health() const {

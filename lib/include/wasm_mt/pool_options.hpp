@@ -20,7 +20,8 @@ namespace wasm_mt {
 // threads, the ones it adds on demand and every replacement (piscina's and workerpool's
 // per-worker setup; load a model once per worker). Its result is dropped; its failure
 // (a throw, a crash, js_exception...) is that thread's spawn failure: pool::create fails
-// with spawn_failed saying why, and a later one is retried as a start that failed.
+// with spawn_failed saying why, and a later one is retried as a start that failed. One
+// that does not finish within pool_options::init_timeout_ms has failed.
 //
 //   pool_options{.init = LoadModel{"model.bin"}}     // any closure converts
 class thread_init {
@@ -48,7 +49,9 @@ class thread_init {
 // maxThreads, idleTimeout). Defaults: max_threads = hardware_concurrency() (tasks are
 // CPU-bound wasm: more threads than cores add memory, one instance each, not speed);
 // min_threads = max_threads (start all at once: a wasm worker takes tens of ms to start,
-// which a task waiting for one would pay). Bad values make create()/start() throw
+// which a task waiting for one would pay). A slot whose start failed is retried with
+// backoff while it is needed (fewer than min_threads others, or tasks wait), else given
+// up until a task asks for a thread. Bad values make create()/start() throw
 // std::invalid_argument: threads with min or max, min > max, a count above 1024 (as a
 // negative int converts to), a NaN or negative time.
 struct pool_options {
@@ -57,11 +60,15 @@ struct pool_options {
   std::size_t max_threads = 0;             // 0: hardware_concurrency(), or min_threads if more
   double idle_timeout_ms = 10000;          // a thread above min_threads idle this long retires;
                                            // infinity: never
-  std::size_t max_queued = 0;     // 0: unbounded; else exec past it fails with queue_full
+  std::size_t max_queued = 0;     // 0: unbounded; else tasks waiting beyond what starting
+                                  // threads (and those it may add) will take; past it
+                                  // exec fails with queue_full
   double task_timeout_ms = 0;     // 0 or infinity: none
   std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
   std::string label = "pool";     // threads are named label-0, label-1, ...
   thread_init init;               // run by each new thread before it takes tasks
+  double init_timeout_ms = 60000; // a new thread's start with its init, at most (then it
+                                  // is a start that failed); infinity: none
 };
 
 // How a pool's threads are doing (pool::health()).
