@@ -201,6 +201,7 @@ ASYNC_TEST_CASE("every new option refuses a bad value with a clear error", "[poo
   cases.push_back({{.threads = 2, .max_threads = 4}, "cannot be given with min_threads or max_threads"});
   cases.push_back({{.idle_timeout_ms = nan}, "idle_timeout_ms"});
   cases.push_back({{.idle_timeout_ms = -1}, "idle_timeout_ms"});
+  cases.push_back({{.init_timeout_ms = nan}, "init_timeout_ms"});
   cases.push_back({{.max_queued = negative}, "max_queued"});
   cases.push_back({{.task_timeout_ms = nan}, "task_timeout_ms"});
   cases.push_back({{.max_in_flight = negative}, "max_in_flight"});
