@@ -96,10 +96,11 @@ var wasmMtLibrary = {
 
   // Posting a request: 1 when it is on its way, 0 when it could not be made (C++ fails it).
   wasm_mt_js_post_call__deps: ['$wasmMtParent', '$wasmMtCopyBuffers'],
-  wasm_mt_js_post_call: function (handle, id, fn, sig, json, jsonLength, buffers, bufferCount) {
+  wasm_mt_js_post_call: function (handle, id, fn, sig, flags, json, jsonLength, buffers, bufferCount) {
     try {
       var copies = wasmMtCopyBuffers(buffers, bufferCount);
-      var message = wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies);
+      var message = wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies,
+                                        flags >>> 0);
       wasmMtParent.post(handle, message, copies);
       return 1;
     } catch (e) {
@@ -145,6 +146,24 @@ var wasmMtLibrary = {
       wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.LABEL, {
         'label': UTF8ToString(label >>> 0, labelLength >>> 0) }));
     } catch (ignored) {  // a label too long for a JS string: the worker keeps its old one
+    }
+  },
+
+  wasm_mt_js_post_cancel__deps: ['$wasmMtParent'],
+  wasm_mt_js_post_cancel: function (handle, id) {
+    wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id >>> 0 }));
+  },
+
+  // 0 when the event cannot be made (a text too long for a JS string, no memory for its
+  // copy): C++ throws.
+  wasm_mt_js_emit__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
+  wasm_mt_js_emit: function (id, json, jsonLength, buffers, bufferCount) {
+    try {
+      var copies = wasmMtCopyBuffers(buffers, bufferCount);
+      wasmMtWorker.postEvent(wasmMtProtocol.event(id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies), copies);
+      return 1;
+    } catch (e) {
+      return 0;
     }
   },
 

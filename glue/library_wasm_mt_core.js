@@ -22,6 +22,8 @@ var wasmMtCoreLibrary = {
       PROGRAM_LOADED: 7,
       FETCHED: 8,
       CONTINUATIONS: 9,
+      CANCEL: 10,
+      REQUEST_EVENT: 11,
     },
     // Which text of the inbox message C++ reads (detail::inbox_text).
     TEXT: { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 },
@@ -113,7 +115,9 @@ var wasmMtCoreLibrary = {
   },
 
   // One-shot timers that deliver event TIMER. Delays past what setTimeout takes (2^31-1
-  // ms) are chained; Infinity never fires. (C++ refuses NaN and negative delays.)
+  // ms) are chained; Infinity never fires. (C++ refuses NaN and negative delays.) A delay
+  // of 0 is a yield: the next macrotask, without the 4 ms that browsers clamp nested
+  // setTimeout(0) calls to (this_request::checkpoint() relies on it).
   $wasmMtTimers__deps: ['$wasmMt'],
   $wasmMtTimers__postset: 'wasmMtTimers.active = new Map();',
   $wasmMtTimers: {
@@ -122,6 +126,15 @@ var wasmMtCoreLibrary = {
       var active = wasmMtTimers.active;
       if (milliseconds === Infinity) {
         active.set(token, null);
+        return;
+      }
+      if (!(milliseconds > 0)) {
+        active.set(token, null);
+        wasmMtTimers.nextTask(function () {
+          if (!active.has(token)) return;  // cleared meanwhile
+          active.delete(token);
+          wasmMt.deliver(null, wasmMt.EVENT.TIMER, 0, token, 0, 0, 0, 0);
+        });
         return;
       }
       var arm = function (left) {
@@ -133,6 +146,20 @@ var wasmMtCoreLibrary = {
         }, step));
       };
       arm(milliseconds > 0 ? milliseconds : 0);
+    },
+    // Runs `f` from a new macrotask: setImmediate (Node), else a MessageChannel message.
+    channel: null,
+    queued: [],
+    nextTask: function (f) {
+      var T = wasmMtTimers;
+      if (typeof setImmediate == 'function') return setImmediate(f);
+      if (typeof MessageChannel != 'function') return setTimeout(f, 0);
+      if (!T.channel) {
+        T.channel = new MessageChannel();
+        T.channel.port1.onmessage = function () { T.queued.shift()(); };
+      }
+      T.queued.push(f);
+      T.channel.port2.postMessage(0);
     },
     clear: function (token) {
       var timer = wasmMtTimers.active.get(token);

@@ -67,6 +67,16 @@ var wasmMtWorkerLibrary = {
       W.outbox.post(message, transfer, W.running.size === 0 && W.unstarted === 0);
     },
 
+    // An event of a running request: batched with the turn's messages, but sent at once
+    // when the last send was eventsFlushMs ago, so that a long synchronous closure's
+    // progress reaches its caller while it runs, and thousands of events a second
+    // still travel as a few messages.
+    eventsFlushMs: 8,
+    postEvent: function (message, transfer) {
+      var box = wasmMtWorker.outbox;
+      box.post(message, transfer, performance.now() - box.flushedAt >= wasmMtWorker.eventsFlushMs);
+    },
+
     replied: function (id) {
       wasmMtWorker.running.delete(id);
     },
@@ -98,10 +108,15 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       if (wasmMt.crashed) return;
       var MSG = wasmMtProtocol.MSG;
-      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL]);
+      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL, MSG.CANCEL]);
       var requests = [];
       for (var i = 0; i < messages.length; i++) {
-        if (messages[i]['type'] !== MSG.INIT) {
+        if (messages[i]['type'] === MSG.CANCEL) {
+          // A request not started yet never starts: from this batch, or kept while the
+          // instance was starting. One that runs is told (handle); others have replied.
+          if (!W.dropUnstarted(requests, messages[i]['id']) && !(W.early && W.dropUnstarted(W.early, messages[i]['id'])))
+            requests.push(messages[i]);
+        } else if (messages[i]['type'] !== MSG.INIT) {
           requests.push(messages[i]);
         } else if (W.receivedInit) {
           W.receivedInit(messages[i]);
@@ -110,6 +125,18 @@ var wasmMtWorkerLibrary = {
       }
       if (!requests.length) return;
       if (W.early) W.early.push.apply(W.early, requests); else W.handleAll(requests);
+    },
+
+    // Removes request `id` from `requests` (not started) and replies that it never ran.
+    dropUnstarted: function (requests, id) {
+      for (var i = 0; i < requests.length; i++) {
+        var m = requests[i];
+        if (m['id'] !== id || (m['type'] !== wasmMtProtocol.MSG.CALL && m['type'] !== wasmMtProtocol.MSG.EXEC_JS)) continue;
+        requests.splice(i, 1);
+        wasmMtWorker.post(wasmMtProtocol.errorReply(id, 'cancelled', 'the request was stopped before it started'));
+        return true;
+      }
+      return false;
     },
 
     handleAll: function (requests) {
@@ -128,10 +155,14 @@ var wasmMtWorkerLibrary = {
         return;
       }
       var id = m['id'];
+      if (m['type'] === wasmMtProtocol.MSG.CANCEL) {
+        wasmMt.deliver(null, wasmMt.EVENT.CANCEL, 0, id, 0, 0, 0, 0);
+        return;
+      }
       W.running.add(id);
       if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) return W.runJs(m);
       m['payload'] = wasmMt.wellFormed(m['payload']);
-      wasmMt.deliver(m, wasmMt.EVENT.CALL, 0, id, m['fn'], m['sig'], lengthBytesUTF8(m['payload']),
+      wasmMt.deliver(m, wasmMt.EVENT.CALL, m['flags'] || 0, id, m['fn'], m['sig'], lengthBytesUTF8(m['payload']),
                      m['buffers'] ? m['buffers'].length : 0);
     },
 

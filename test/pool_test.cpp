@@ -196,20 +196,29 @@ ASYNC_TEST_CASE("a task past its timeout fails with timeout; its worker is repla
   auto next = pool.exec(FortyTwo{});
   auto e = co_await test::error_of(std::move(stuck));
   CHECK(e.kind() == wasm_mt::error_kind::timeout);
-  CHECK_THAT(e.message(), Catch::Contains("replaced"));
+  CHECK_THAT(e.message(), Catch::Contains("task_timeout_ms (200 ms)"));
   CHECK((co_await std::move(next)) == 42);  // ran on the replacement
   CHECK(pool.threads_alive() == 1);
+  CHECK(pool.health().replacements == 1);
 }
 
-ASYNC_TEST_CASE("a queued task can be cancelled; a running one cannot", "[pool]") {
+ASYNC_TEST_CASE("a queued task can be cancelled (not run), a running one too; a settled one cannot", "[pool]") {
   auto pool = co_await make_pool({.threads = 1});
   auto running = pool.exec(Identity{1, 300});
   auto queued = pool.exec(Identity{2, 0});
   CHECK(queued.cancel());
-  CHECK_FALSE(running.cancel());
   auto e = co_await test::error_of(std::move(queued));
   CHECK(e.kind() == wasm_mt::error_kind::cancelled);
-  CHECK((co_await std::move(running)) == 1);
+  CHECK(e.not_run());
+  co_await wasm_mt::sleep(20);
+  CHECK(running.cancel());
+  auto stopped = co_await test::error_of(std::move(running));
+  CHECK(stopped.kind() == wasm_mt::error_kind::cancelled);
+  CHECK_FALSE(stopped.not_run());
+  auto done = pool.exec(Identity{3, 0});
+  co_await test::settled(done, 5000);
+  CHECK_FALSE(done.cancel());
+  CHECK(done.get() == 3);
 }
 
 ASYNC_TEST_CASE("a bounded queue refuses tasks past its size", "[pool]") {

@@ -67,8 +67,8 @@ void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) no
   }
 }
 
-void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::size_t text_length,
-             std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
+             std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   invoker invoke = registry::instance().find(function);
   if (!invoke) return reply_error(request_id, exception_or_failure([function] { return unknown_function(function); }));
   if (signature != 0 && signature != registry::instance().signature_of(function))
@@ -76,7 +76,7 @@ void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t sig
   auto payload = inbox_read_payload(text_length);
   if (!payload)
     return reply_error(request_id, exception_or_failure([&] { return no_memory_for("the captures", text_length); }));
-  invoke(incoming_call{request_id, {payload.get(), text_length}, buffer_count});  // replies, errors included
+  invoke(incoming_call{request_id, {payload.get(), text_length}, buffer_count, flags});  // replies, errors included
 }
 
 }  // namespace wasm_mt::detail

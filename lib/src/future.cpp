@@ -36,6 +36,8 @@ void report_unobserved_error(const std::exception_ptr& error, const origin& from
 }
 
 void shared_state_base::run_consumer() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  const auto context = std::move(context_);
+  request_scope scope(context.get());
   try {
     if (auto waiter = std::exchange(waiter_, nullptr)) {
       waiter.resume();  // a coroutine whose promise rethrows its exceptions throws here

@@ -37,9 +37,13 @@ void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Settles the request, failures included; false when no pending request has that ID.
 bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
               std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// An event of a pending request: its handler (call_options::on_event) runs now.
+void on_request_event(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count);
 // Worker side (dispatch.cpp). Replies to every call, failures included.
-void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::size_t text_length,
-             std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
+             std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// (this_request.cpp) The caller stopped request `id`.
+void on_cancel(std::uint32_t request_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // Timers and fetches (utils.cpp) and program loads (program.cpp).
 void on_timer(std::uint32_t token);
 void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH;

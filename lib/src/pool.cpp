@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,7 @@ pool_options checked_pool_options(pool_options options) {
   check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");
   check_delay(options.init_timeout_ms, "pool_options::init_timeout_ms");
+  check_delay(options.stop_grace_ms, "pool_options::stop_grace_ms");
   if (options.threads) {
     if (options.min_threads || options.max_threads)
       throw std::invalid_argument(
@@ -92,7 +94,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   future<void> ready();
 
   std::uint64_t enqueue(std::shared_ptr<pool_job>&& job);
-  bool cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Stops job `id` (job::cancel, its stop token, its deadline): a queued one fails as
+  // not run; a running one fails now, its worker is told, and replaced if it still runs
+  // after stop_grace_ms. False when the job had settled.
+  bool stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   future<void> close();
   void shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
@@ -111,6 +116,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     std::uint64_t generation = 0;       // bumped when the worker is replaced or retired
     std::size_t in_flight = 0;          // tasks sent to this generation's worker, unsettled
     std::size_t not_short_in_flight = 0;  // of which not known to be short when sent
+    std::size_t alone_in_flight = 0;      // of which tasks that may be stopped (run alone)
     double last_settled_ms = 0;
     double running_since_ms = 0;        // when it became ready to take tasks
     double idle_since_ms = 0;           // when in_flight last fell to 0
@@ -127,6 +133,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     std::uint64_t generation;
     double sent_ms;
     bool short_when_sent;
+    bool alone;   // may be stopped: runs alone on its thread
+    timer grace;  // once stopped: the end of its stop_grace_ms
   };
 
   std::size_t count(slot_stage stage) const noexcept {
@@ -136,7 +144,14 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool has_timeout() const noexcept { return options_.task_timeout_ms > 0 && std::isfinite(options_.task_timeout_ms); }
   bool is_short(std::uint32_t kind) const noexcept;
   std::size_t depth_limit(std::uint32_t kind) const noexcept;
-  bool can_take(const slot& s, std::uint32_t kind) const noexcept;
+  bool can_take(const slot& s, const pool_job& job) const noexcept;
+  // Whether `job` may be stopped while it runs (it then runs alone on its thread).
+  bool may_stop(const pool_job& job) const noexcept;
+  // Arms a queued job's stop token and deadline. Throws std::bad_alloc.
+  void arm(pool_job& job);
+  // Fails running job `id` with `failure` and tells its worker (see stop_job).
+  bool stop_running(std::uint64_t id, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Whether the pool may add a thread: below max_threads (failing slots count).
   bool can_grow() const noexcept;
   // Whether slot `index` must have a thread: the others running or starting are fewer
@@ -252,14 +267,37 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
                             "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
                             {}, true);
     }));
+  } else if (job->controls && job->controls->stop.stop_requested()) {
+    fail(job, stop_failure(error_kind::cancelled, 0, true));
   } else {
-    queue_.push_back(std::move(job));
+    try {
+      if (job->controls) arm(*job);
+      queue_.push_back(job);
+    } catch (...) {
+      fail(job, std::current_exception());
+      return id;
+    }
     dispatch();
   }
   return id;
 }
 
+void pool_state::arm(pool_job& job) {
+  auto& controls = *job.controls;
+  controls.armed = true;
+  const std::uint64_t id = job.id;
+  if (std::isfinite(controls.timeout_ms))
+    controls.deadline = timer(controls.timeout_ms, [weak = weak_from_this(), id, ms = controls.timeout_ms] {
+      if (auto self = weak.lock()) self->stop_job(id, error_kind::timeout, ms);
+    });
+  if (controls.stop.stop_possible())
+    controls.on_stop.emplace(controls.stop, [weak = weak_from_this(), id] {
+      if (auto self = weak.lock()) self->stop_job(id, error_kind::cancelled, 0);
+    });
+}
+
 void pool_state::fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (job->controls) job->controls->disarm();
   count_settled(&failure);
   job->fail(std::move(failure));
 }
@@ -278,15 +316,54 @@ void pool_state::count_settled(const std::exception_ptr* failure) noexcept {
   }
 }
 
-bool pool_state::cancel(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = std::find_if(queue_.begin(), queue_.end(), [id](const auto& job) { return job->id == id; });
-  if (found == queue_.end()) return false;
+  if (found == queue_.end()) return stop_running(id, stop_failure(kind, timeout_ms, false));
   auto job = std::move(*found);
   queue_.erase(found);
-  fail(job, exception_or_failure(
-      [] { return wasm_mt::error(error_kind::cancelled, "the task was cancelled before it ran", {}, true); }));
+  fail(job, stop_failure(kind, timeout_ms, true));
   close_if_done();
   return true;
+}
+
+// The job stays on its slot's books (busy) until its worker replies or is replaced.
+bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto found = running_.find(id);
+  if (found == running_.end() || found->second.job->stopped) return false;
+  auto& running = found->second;
+  auto job = running.job;
+  job->stopped = true;
+  if (job->controls) job->controls->disarm();
+  auto& s = slots_[running.slot];
+  if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
+    if (auto* state = pool_access::state_of(*s.th)) wasm_mt_js_post_cancel(state->handle(), job->request_id);
+    if (running.alone) s.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
+    if (std::isfinite(options_.stop_grace_ms)) {
+      try {
+        running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
+          if (auto self = weak.lock()) self->grace_over(id);
+        });
+      } catch (...) {  // no memory for the timer: the worker is replaced now
+        running.grace = timer();
+        grace_over(id);
+      }
+    }
+  }
+  count_settled(&failure);
+  job->fail(std::move(failure));  // last: its continuation runs later, from a microtask
+  return true;
+}
+
+// A stopped job still runs stop_grace_ms after its stop: its worker is replaced, unless
+// tasks pipelined with it (short ones) would be lost with it; it is short too then.
+void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto found = running_.find(id);
+  if (found == running_.end()) return;
+  const auto& running = found->second;
+  auto& s = slots_[running.slot];
+  if (shut_down_ || s.generation != running.generation || s.in_flight > 1) return;
+  replace(running.slot);  // its request settles through `settled`, stopped: nothing is counted twice
+  dispatch();
 }
 
 future<void> pool_state::close() {
@@ -387,10 +464,16 @@ std::size_t pool_state::depth_limit(std::uint32_t kind) const noexcept {
 // An idle running thread takes anything; a busy one only a short task, and only behind
 // short ones. (A thread that has just died is still `running` until its death is
 // reported, after its requests have failed.)
-bool pool_state::can_take(const slot& s, std::uint32_t kind) const noexcept {
+bool pool_state::can_take(const slot& s, const pool_job& job) const noexcept {
   if (s.stage != slot_stage::running || s.th->is_terminated()) return false;
   if (s.in_flight == 0) return true;
-  return s.not_short_in_flight == 0 && s.in_flight < depth_limit(kind);
+  if (s.alone_in_flight || may_stop(job)) return false;
+  return s.not_short_in_flight == 0 && s.in_flight < depth_limit(job.kind);
+}
+
+bool pool_state::may_stop(const pool_job& job) const noexcept {
+  return has_timeout() ||
+         (job.controls && (job.controls->stop.stop_possible() || std::isfinite(job.controls->timeout_ms)));
 }
 
 // Not reentrant: a job that fails as it starts (captures that cannot be encoded) settles
@@ -399,10 +482,10 @@ void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (dispatching_) return;
   dispatching_ = true;
   while (!queue_.empty()) {
-    const std::uint32_t kind = queue_.front()->kind;
+    const pool_job& next = *queue_.front();
     std::size_t best = slots_.size();
     for (std::size_t i = 0; i < slots_.size(); ++i) {
-      if (!can_take(slots_[i], kind)) continue;
+      if (!can_take(slots_[i], next)) continue;
       if (best == slots_.size() || slots_[i].in_flight < slots_[best].in_flight) best = i;
     }
     if (best == slots_.size()) break;
@@ -434,6 +517,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   auto& s = slots_[index];
   const std::uint64_t id = job->id;
   const bool short_kind = is_short(job->kind);
+  const bool alone = may_stop(*job);
   const double now = wasm_mt_js_now_ms();
   try {
     timer deadline;
@@ -441,7 +525,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
       deadline = timer(options_.task_timeout_ms, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->timed_out(id);
       });
-    running_.emplace(id, running_job{job, index, s.generation, now, short_kind});
+    running_.emplace(id, running_job{job, index, s.generation, now, short_kind, alone, timer()});
     s.deadline = std::move(deadline);
   } catch (...) {
     fail(job, std::current_exception());
@@ -450,6 +534,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   if (job->attempts == 0) wait_ms_.record(now - job->queued_ms);  // (a retried task waited once)
   ++s.in_flight;
   if (!short_kind) ++s.not_short_in_flight;
+  if (alone) ++s.alone_in_flight;
   ++job->attempts;
   starting_job_ = id;
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
@@ -464,8 +549,11 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
   if (s.generation == done.generation) {
     --s.in_flight;
     if (!done.short_when_sent) --s.not_short_in_flight;
+    if (done.alone) --s.alone_in_flight;
     s.deadline.cancel();
   }
+  done.grace.cancel();
+  if (done.job->controls) done.job->controls->disarm();
   return done;
 }
 
@@ -474,12 +562,13 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
 // is replaced by thread_event, which its death reports.)
 bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
-  if (!done) return false;  // timed out already
-  const bool retry = !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
+  if (!done) return false;  // not running (a stopped job's late reply after its worker was replaced)
+  const bool stopped = done->job->stopped;  // its caller has its error, and it was counted
+  const bool retry = !stopped && !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
                      done->job->attempts < max_attempts && requeue(done->job);
   // (One that never left, or never ran, knows nothing of durations.)
-  if (!retry && id != starting_job_) learn_duration(*done);
-  if (!retry) count_settled(failure);
+  if (!retry && !stopped && id != starting_job_) learn_duration(*done);
+  if (!retry && !stopped) count_settled(failure);
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].in_flight == 0) went_idle(done->slot);
   dispatch();
@@ -515,17 +604,12 @@ bool pool_state::requeue(const std::shared_ptr<pool_job>& job) noexcept {
 }
 
 void pool_state::timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto done = finish(id);
-  if (!done) return;
-  const double ran = wasm_mt_js_now_ms() - done->sent_ms;
-  run_ms_.record(ran);
-  busy_ms_ += ran;
-  fail(done->job, exception_or_failure([this] {
-    return wasm_mt::error(error_kind::timeout, "the task ran longer than " + std::to_string(options_.task_timeout_ms) +
-                                                   " ms; its worker was terminated and replaced");
+  stop_running(id, exception_or_failure([this] {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", options_.task_timeout_ms);
+    return wasm_mt::error(error_kind::timeout, std::string("the task ran longer than pool_options::task_timeout_ms (") +
+                                                   limit + " ms): it was stopped");
   }));
-  replace(done->slot);
-  dispatch();
 }
 
 // The thread of slot `index` (if still that generation's) became ready, or died.
@@ -753,7 +837,7 @@ bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
 
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {
   auto state = pool.lock();
-  return state && state->cancel(id);
+  return state && state->stop_job(id, error_kind::cancelled, 0);
 }
 
 }  // namespace detail

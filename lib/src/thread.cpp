@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -63,7 +65,7 @@ thread_state::~thread_state() {
 std::uint32_t thread_state::add_pending(const std::shared_ptr<pending_request>& request) {
   for (;;) {  // skips 0 and IDs still pending once the count wraps (request_id.hpp)
     std::uint32_t id = next_request_id++;
-    if (id != 0 && pending_.try_emplace(id, request).second) return id;
+    if (id != 0 && pending_.try_emplace(id, request).second) return request->request_id = id;
   }
 }
 
@@ -72,7 +74,53 @@ std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t reques
   if (found == pending_.end()) return nullptr;
   auto request = std::move(found->second);
   pending_.erase(found);
+  if (request->controls) request->controls->disarm();
   return request;
+}
+
+std::shared_ptr<pending_request> thread_state::find_pending(std::uint32_t request_id) const noexcept {
+  auto found = pending_.find(request_id);
+  return found == pending_.end() ? nullptr : found->second;
+}
+
+// The callbacks find the thread by handle: they may outlive it (no-op then).
+void thread_state::arm(std::uint32_t request_id, request_controls& controls) {
+  controls.armed = true;
+  const int handle = handle_;
+  if (std::isfinite(controls.timeout_ms)) {
+    const double timeout_ms = controls.timeout_ms;
+    controls.deadline = timer(timeout_ms, [handle, request_id, timeout_ms] {
+      if (auto* state = find_thread(handle))
+        state->stop(request_id, stop_failure(error_kind::timeout, timeout_ms, false));
+    });
+  }
+  if (controls.stop.stop_possible())
+    controls.on_stop.emplace(controls.stop, [handle, request_id] {
+      if (auto* state = find_thread(handle))
+        state->stop(request_id, stop_failure(error_kind::cancelled, 0, false));
+    });
+}
+
+void thread_state::stop(std::uint32_t request_id, const std::exception_ptr& failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto request = find_pending(request_id);
+  if (!request || request->stopped) return;
+  request->stopped = true;
+  if (request->controls) request->controls->deadline.cancel();
+  wasm_mt_js_post_cancel(handle_, request_id);
+  request->settle_error(failure);  // last: its continuation runs later, from a microtask
+}
+
+std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run) noexcept {
+  return exception_or_failure([&] {
+    if (kind == error_kind::timeout) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", timeout_ms);
+      return wasm_mt::error(kind, std::string("the request did not finish within its timeout (") + text + " ms)", {},
+                            not_run);
+    }
+    return wasm_mt::error(kind, not_run ? "the request was cancelled before it started"
+                                        : "the request was cancelled (its stop was requested)", {}, not_run);
+  });
 }
 
 wasm_mt::error thread_state::death_error() const {
@@ -141,7 +189,11 @@ void thread_state::fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEP
   // the requests out first, then settle without touching `this` again.
   auto failing = std::move(pending_);
   pending_.clear();
-  for (auto& [id, request] : failing) request->settle_error(failure_of(id));
+  for (auto& [id, request] : failing) {
+    if (request->controls) request->controls->disarm();
+    if (request->stopped) request->settle_stopped();
+    else request->settle_error(failure_of(id));
+  }
 }
 
 void on_thread_ready(int handle) {
@@ -194,6 +246,10 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   if (!state) return false;
   auto request = state->take_pending(request_id);
   if (!request) return false;  // not ours, or already settled
+  if (request->stopped) {  // its caller knows already: what it returned is dropped
+    request->settle_stopped();
+    return true;
+  }
   try {
     if (ok) {
       auto payload = inbox_read_payload(text_length);
@@ -216,6 +272,21 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
     request->settle_error(std::current_exception());
   }
   return true;
+}
+
+void on_request_event(int handle, std::uint32_t request_id, std::size_t text_length,
+                      std::size_t buffer_count) {
+  auto* state = find_thread(handle);
+  auto request = state ? state->find_pending(request_id) : nullptr;
+  if (!request || !request->controls || !request->controls->on_event || request->stopped) return;
+  try {
+    auto payload = inbox_read_payload(text_length);
+    if (!payload) throw no_memory_for("an event", text_length);
+    request->controls->on_event({payload.get(), text_length}, buffer_count);  // may end the thread: `state` is not used after
+  } catch (...) {
+    if (!std::current_exception()) throw;  // a JS exception (exit()): not ours
+    report_unobserved_error(std::current_exception(), {"call_options::on_event"}, "an event handler failed");
+  }
 }
 
 }  // namespace detail
@@ -254,7 +325,18 @@ thread::~thread() = default;
 
 std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
-    if (state_ && state_->alive()) return state_->add_pending(request);
+    if (state_ && state_->alive()) {
+      const std::uint32_t id = state_->add_pending(request);
+      if (request->controls && !request->controls->armed) {
+        try {
+          state_->arm(id, *request->controls);
+        } catch (...) {
+          state_->take_pending(id);
+          throw;
+        }
+      }
+      return id;
+    }
     request->settle_error(std::make_exception_ptr(
         state_ ? state_->death_error() : wasm_mt::error(error_kind::terminated, "use of a moved-from wasm_mt::thread")));
   } catch (...) {  // no memory for the pending entry or the error: `request` is still ours to fail
@@ -266,7 +348,8 @@ std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& requ
 void thread::send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                        const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (std::uint32_t id = admit(request)) {
-    if (!wasm_mt_js_post_call(state_->handle(), id, called, signature, captures.json.data(), captures.json.size(),
+    if (!wasm_mt_js_post_call(state_->handle(), id, called, signature, request->flags(), captures.json.data(),
+                              captures.json.size(),
                               captures.buffers.data(), captures.buffers.size()))
       unsent(id, captures.json.size());
   }

@@ -45,6 +45,14 @@ class thread_state {
   // Records `request` under a new request ID and returns the ID.
   std::uint32_t add_pending(const std::shared_ptr<pending_request>& request);
   std::shared_ptr<pending_request> take_pending(std::uint32_t request_id) noexcept;
+  std::shared_ptr<pending_request> find_pending(std::uint32_t request_id) const noexcept;
+  // Arms the stop and deadline of request `request_id`'s controls (a thread's request).
+  // Throws std::bad_alloc.
+  void arm(std::uint32_t request_id, request_controls& controls);
+  // The caller stopped pending request `request_id` (`failure`: cancelled or timeout): it
+  // fails now, and the worker is told (the request stays pending until it replies).
+  // No-op when it is not pending or already stopped.
+  void stop(std::uint32_t request_id, const std::exception_ptr& failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   std::size_t pending_count() const noexcept { return pending_.size(); }
 
   // The error a request on this (dead) thread fails with.

@@ -30,6 +30,7 @@
 #include "wasm_mt/detail/closure_checks.hpp"
 #include "wasm_mt/detail/for_each.hpp"
 #include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/detail/request_context.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/registry.hpp"
 #include "wasm_mt/task.hpp"
@@ -90,6 +91,7 @@ struct incoming_call {
   std::uint32_t request_id;
   std::string_view payload;
   std::size_t buffer_count;
+  std::uint32_t flags;  // call_flags (request_context.hpp)
 };
 
 // Worker-side replies; each request gets exactly one. They never throw: a value that
@@ -117,8 +119,15 @@ void reply_value(std::uint32_t request_id, const T& value) noexcept {
   }
 }
 
+// Runs in the request's `context` (this_request; the caller sets it for the first run,
+// continuations restore it: shared_state.hpp), registered for stops until it replies.
 template <class C>
-future<void> run_async_closure(std::uint32_t request_id, std::shared_ptr<C> closure) {
+future<void> run_async_closure(std::uint32_t request_id, std::shared_ptr<C> closure,
+                               [[maybe_unused]] std::shared_ptr<request_context> context) {
+  struct ended {
+    std::uint32_t id;
+    ~ended() { end_async_request(id); }
+  } registered{request_id};
   try {
     if constexpr (std::is_void_v<closure_result_t<C>>) {
       co_await (*closure)();
@@ -142,12 +151,18 @@ void invoke_closure(const incoming_call& call) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     C closure = decode<C>(call.payload, call.buffer_count);
     using raw_result = std::invoke_result_t<C&>;
     if constexpr (async_result<raw_result>::is_async) {
-      run_async_closure<C>(call.request_id, std::make_shared<C>(std::move(closure)));
-    } else if constexpr (std::is_void_v<raw_result>) {
-      closure();
-      reply_value(call.request_id, nullptr);
+      auto context = start_async_request(call.request_id, call.flags);
+      request_scope scope(context.get());
+      run_async_closure<C>(call.request_id, std::make_shared<C>(std::move(closure)), std::move(context));
     } else {
-      reply_value(call.request_id, closure());
+      request_context context(call.request_id, call.flags, false);  // (it cannot be stopped)
+      request_scope scope(&context);
+      if constexpr (std::is_void_v<raw_result>) {
+        closure();
+        reply_value(call.request_id, nullptr);
+      } else {
+        reply_value(call.request_id, closure());
+      }
     }
   } catch (...) {
     reply_error(call.request_id, std::current_exception());

@@ -18,8 +18,10 @@
 // - A replacement that cannot start is retried after 100 ms, 200 ms, ... up to 30 s
 //   (health() says how the pool is). While no thread runs and none is starting, tasks
 //   fail at once with spawn_failed (not_run()), rather than wait.
-// - With task_timeout_ms, a task running longer fails with `timeout`, and its worker is
-//   terminated and replaced (tasks then go one per thread, so none is caught with it).
+// - A task can be stopped (call_options: a stop token, a deadline; job::cancel; the
+//   pool's task_timeout_ms): it fails at once; if it runs, its worker is told, and is
+//   terminated and replaced if the task still runs stop_grace_ms later. A task that can
+//   be stopped runs alone on its thread, so that no other is caught with it.
 // - close() is the graceful end: queued and running tasks finish, then the threads end.
 //   Destroying the pool is the immediate one: every queued task fails with `cancelled`
 //   and the threads are terminated, starting ones included (their running tasks fail
@@ -51,8 +53,7 @@ class pool_state;
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id);
 }  // namespace detail
 
-// A task submitted to a pool: its future, and a way to cancel it while it waits (unlike
-// workerpool's cancel(), which also stops a running task by terminating its worker).
+// A task submitted to a pool: its future, and a way to cancel it.
 template <class R>
 class job : public future<R> {
  public:
@@ -60,8 +61,11 @@ class job : public future<R> {
   job(future<R> result, std::weak_ptr<detail::pool_state> pool, std::uint64_t id)
       : future<R>(std::move(result)), pool_(std::move(pool)), id_(id) {}
 
-  // Cancels the task if it has not been sent to a thread yet: its future fails with
-  // error_kind::cancelled and true is returned. False once it runs or has settled.
+  // Stops the task, as a call_options::stop would: its future fails with
+  // error_kind::cancelled at once (not_run() if it was still queued) and true is
+  // returned; false when it had settled. A running task's worker is told, and
+  // terminated and replaced if it still runs stop_grace_ms later (workerpool's cancel()
+  // terminates it at once).
   bool cancel() { return detail::cancel_pool_job(pool_, id_); }
 
  private:
@@ -91,16 +95,16 @@ class pool {
   // (docs/README.md, Pools: how tasks are placed). Fails as thread::exec does, and with
   // cancelled (job::cancel, or the pool destroyed while it waited: not_run()), timeout
   // (task_timeout_ms), queue_full (max_queued); a task whose worker crashed before it ran
-  // is retried on another thread.
+  // is retried on another thread. `options` as thread::exec's (call_options.hpp).
   template <class Closure>
-  [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
+  [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
                                                     detail::call_site site = detail::call_site::here()) {
     using C = std::decay_t<Closure>;
     if constexpr (detail::check_closure<C>()) {
       const function_id called = closure_id<C>();
       const std::uint32_t signature = closure_signature<C>();
       return submit<closure_result_t<C>>(
-          called, called, {"exec", closure_name<C>(), site},
+          called, called, {"exec", closure_name<C>(), site}, std::move(options),
           [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
             th.send_encoded(called, signature, closure, r);
           });
@@ -112,42 +116,52 @@ class pool {
   // args: the pool learns a code's typical duration once.
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_js(std::string code, detail::call_site site = detail::call_site::here()) {
-    return submit_js<R>(std::move(code), nullptr, false, {"exec_js", {}, site});
+    return submit_js<R>(std::move(code), nullptr, false, {}, {"exec_js", {}, site});
   }
   template <class R = nlohmann::json>
-  [[nodiscard]] job<R> exec_js(std::string code, const nlohmann::json& args,
+  [[nodiscard]] job<R> exec_js(std::string code, call_options options, detail::call_site site = detail::call_site::here()) {
+    return submit_js<R>(std::move(code), nullptr, false, std::move(options), {"exec_js", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] job<R> exec_js(std::string code, const nlohmann::json& args, call_options options = {},
                                detail::call_site site = detail::call_site::here()) {
-    return submit_js<R>(std::move(code), &args, false, {"exec_js", {}, site});
+    return submit_js<R>(std::move(code), &args, false, std::move(options), {"exec_js", {}, site});
   }
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_js_async(std::string code, detail::call_site site = detail::call_site::here()) {
-    return submit_js<R>(std::move(code), nullptr, true, {"exec_js_async", {}, site});
+    return submit_js<R>(std::move(code), nullptr, true, {}, {"exec_js_async", {}, site});
   }
   template <class R = nlohmann::json>
-  [[nodiscard]] job<R> exec_js_async(std::string code, const nlohmann::json& args,
+  [[nodiscard]] job<R> exec_js_async(std::string code, call_options options,
                                      detail::call_site site = detail::call_site::here()) {
-    return submit_js<R>(std::move(code), &args, true, {"exec_js_async", {}, site});
+    return submit_js<R>(std::move(code), nullptr, true, std::move(options), {"exec_js_async", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] job<R> exec_js_async(std::string code, const nlohmann::json& args, call_options options = {},
+                                     detail::call_site site = detail::call_site::here()) {
+    return submit_js<R>(std::move(code), &args, true, std::move(options), {"exec_js_async", {}, site});
   }
   // As thread::exec_js with args as a JS value (embind) and a transfer list. A task with a
   // transfer list is not retried on another thread when its worker dies before running
   // it (what it transferred went with that worker): it fails with worker_crashed, not_run().
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_js(std::string code, const emscripten::val& args,
-                               const emscripten::val& transfer = emscripten::val::undefined(),
+                               const emscripten::val& transfer = emscripten::val::undefined(), call_options options = {},
                                detail::call_site site = detail::call_site::here()) {
-    return submit_js_value<R>(std::move(code), args, transfer, false, {"exec_js", {}, site});
+    return submit_js_value<R>(std::move(code), args, transfer, false, std::move(options), {"exec_js", {}, site});
   }
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_js_async(std::string code, const emscripten::val& args,
                                      const emscripten::val& transfer = emscripten::val::undefined(),
-                                     detail::call_site site = detail::call_site::here()) {
-    return submit_js_value<R>(std::move(code), args, transfer, true, {"exec_js_async", {}, site});
+                                     call_options options = {}, detail::call_site site = detail::call_site::here()) {
+    return submit_js_value<R>(std::move(code), args, transfer, true, std::move(options), {"exec_js_async", {}, site});
   }
   // As thread::exec_by_name, queued as exec is.
   template <class R = nlohmann::json>
-  [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, call_options options = {},
+                                    detail::call_site site = detail::call_site::here()) {
     const auto called = stable_id(name);
-    return submit<R>(called, called, {"exec_by_name", {}, site},
+    return submit<R>(called, called, {"exec_by_name", {}, site}, std::move(options),
                      [called, captures = std::move(captures)](thread& th, const request& r) {
                        th.send_encoded(called, 0, captures, r);
                      });
@@ -168,7 +182,7 @@ class pool {
     } else {
       std::vector<job<closure_result_t<C>>> jobs;
       jobs.reserve(closures.size());
-      for (auto& closure : closures) jobs.push_back(exec(std::move(closure), site));
+      for (auto& closure : closures) jobs.push_back(exec(std::move(closure), {}, site));
       auto results = gather(std::move(jobs));
       detail::set_origin(results, {"map", closure_name<C>(), site});
       return results;
@@ -207,17 +221,26 @@ class pool {
   // closure in errors (0 for JS); `kind` groups tasks by their typical duration; `from`
   // names the task in log lines.
   // `retriable`: false when the task cannot be sent twice (it transfers JS values).
+  // `options`: the call's (its stop and deadline are armed by the pool, at enqueue).
   template <class R, class Send>
-  job<R> submit(function_id called, std::uint32_t kind, detail::origin from, Send send, bool retriable = true) {
+  job<R> submit(function_id called, std::uint32_t kind, detail::origin from, call_options options, Send send,
+                bool retriable = true) {
     auto task = std::make_shared<detail::typed_pool_job<R, Send>>(called, kind, std::move(send));
     task->set_origin(from);
     task->retriable = retriable;
     future<R> result(task);
+    try {
+      task->controls = detail::controls_for(std::move(options));
+    } catch (...) {  // a bad timeout_ms
+      task->fail(std::current_exception());
+      return job<R>(std::move(result), {}, 0);
+    }
     auto id = enqueue(std::move(task));
     return job<R>(std::move(result), state_, id);
   }
   template <class R>
-  job<R> submit_js(std::string code, const nlohmann::json* args, bool is_async, detail::origin from) {
+  job<R> submit_js(std::string code, const nlohmann::json* args, bool is_async, call_options options,
+                   detail::origin from) {
     std::string args_text;
     try {
       if (args) args_text = detail::encode(*args).json;
@@ -227,7 +250,7 @@ class pool {
       return job<R>(std::move(failed), {}, 0);
     }
     const auto kind = stable_id(code);
-    return submit<R>(0, kind, from,
+    return submit<R>(0, kind, from, std::move(options),
                      [code = std::move(code), args_text = std::move(args_text), is_async](thread& th, const request& r) {
                        th.send_js<R>(code, args_text, is_async, r);
                      });
@@ -235,11 +258,11 @@ class pool {
 
   template <class R>
   job<R> submit_js_value(std::string code, emscripten::val args, emscripten::val transfer, bool is_async,
-                         detail::origin from) {
+                         call_options options, detail::origin from) {
     const auto kind = stable_id(code);
     const bool retriable = transfer.isUndefined();
     return submit<R>(
-        0, kind, from,
+        0, kind, from, std::move(options),
         [code = std::move(code), args = std::move(args), transfer = std::move(transfer), is_async](
             thread& th, const request& r) { th.send_js_value<R>(code, args, transfer, is_async, r); },
         retriable);

@@ -63,7 +63,12 @@ struct pool_options {
   std::size_t max_queued = 0;     // 0: unbounded; else tasks waiting beyond what starting
                                   // threads (and those it may add) will take; past it
                                   // exec fails with queue_full
-  double task_timeout_ms = 0;     // 0 or infinity: none
+  double task_timeout_ms = 0;     // a task's time on a thread, at most: then it fails with
+                                  // timeout and is stopped (as call_options' stops); 0 or
+                                  // infinity: none
+  double stop_grace_ms = 250;     // a stopped task (cancel, deadline) still running this
+                                  // long after its stop has its worker terminated and
+                                  // replaced (workerpool terminates at once); infinity: never
   std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
   std::string label = "pool";     // threads are named label-0, label-1, ...
   thread_init init;               // run by each new thread before it takes tasks
@@ -95,7 +100,8 @@ struct duration_stats {
 struct pool_stats {
   std::uint64_t completed = 0;  // tasks settled with a value
   std::uint64_t failed = 0;     // with an error other than cancelled (timeout, queue_full included)
-  std::uint64_t cancelled = 0;  // job::cancel, close() or the pool destroyed before they ran
+  std::uint64_t cancelled = 0;  // stopped (a stop_token, job::cancel), or refused (close(), the
+                                // pool destroyed before they ran)
   duration_stats run;           // time on a thread: sent (or the task before it done) to settled
   duration_stats wait;          // time queued: submitted to sent to a thread
   // Time threads spent running tasks over the time they were ready to (0 to 1), since

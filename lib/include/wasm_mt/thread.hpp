@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wasm_mt/call_options.hpp"
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/detail/call_site.hpp"
 #include "wasm_mt/detail/glue.hpp"
@@ -60,10 +61,13 @@ class thread {
   thread& operator=(thread&&) noexcept;
   ~thread();
 
-  // Runs `closure` in the worker. Its captures are encoded now (by value). (`site`, here
-  // and below: where the call is, for log lines about the request; leave it defaulted.)
+  // Runs `closure` in the worker. Its captures are encoded now (by value). `options`: a
+  // stop token, a deadline, an event handler (call_options.hpp); on a thread a stopped
+  // request's worker is told, never terminated (a pool terminates one that does not
+  // stop). (`site`, here and below: where the call is, for log lines about the request;
+  // leave it defaulted.)
   template <class Closure>
-  [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure,
+  [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
                                                        detail::call_site site = detail::call_site::here());
 
   // Runs the closure registered under `name` with raw JSON captures: function-ID
@@ -72,7 +76,7 @@ class thread {
   // closure. Its signature is not checked; an unknown name gives unknown_function, and
   // captures or a result that do not fit, bad_payload.
   template <class R = nlohmann::json>
-  [[nodiscard]] future<R> exec_by_name(std::string_view name, const nlohmann::json& captures,
+  [[nodiscard]] future<R> exec_by_name(std::string_view name, const nlohmann::json& captures, call_options options = {},
                          detail::call_site site = detail::call_site::here());
 
   // Runs JS text as a function body (`return` gives the result) in the worker; the
@@ -81,15 +85,21 @@ class thread {
   // With `args`, the body sees them as `args` (JSON, parsed in the worker; without,
   // `args` is undefined). The worker compiles each code text once and reuses it whatever
   // the args. A throw gives js_exception; args that cannot be written as JSON,
-  // bad_payload.
+  // bad_payload. `options`: a stop token and a deadline (call_options.hpp; a body emits
+  // no events).
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js(std::string_view code, detail::call_site site = detail::call_site::here()) {
-    return send_js<R>(code, nullptr, false, {"exec_js", {}, site});
+    return send_js<R>(code, nullptr, false, {}, {"exec_js", {}, site});
   }
   template <class R = nlohmann::json>
-  [[nodiscard]] future<R> exec_js(std::string_view code, const nlohmann::json& args,
+  [[nodiscard]] future<R> exec_js(std::string_view code, call_options options,
                                   detail::call_site site = detail::call_site::here()) {
-    return send_js<R>(code, &args, false, {"exec_js", {}, site});
+    return send_js<R>(code, nullptr, false, std::move(options), {"exec_js", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] future<R> exec_js(std::string_view code, const nlohmann::json& args, call_options options = {},
+                                  detail::call_site site = detail::call_site::here()) {
+    return send_js<R>(code, &args, false, std::move(options), {"exec_js", {}, site});
   }
   // With args as a JS value (emscripten::val; the program links embind): the body gets a
   // structured clone of `args`, and what `transfer` lists (a JS array of ArrayBuffers,
@@ -99,31 +109,37 @@ class thread {
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js(std::string_view code, const emscripten::val& args,
                                   const emscripten::val& transfer = emscripten::val::undefined(),
-                                  detail::call_site site = detail::call_site::here()) {
-    return send_js_value<R>(code, args, transfer, false, {"exec_js", {}, site});
+                                  call_options options = {}, detail::call_site site = detail::call_site::here()) {
+    return send_js_value<R>(code, args, transfer, false, std::move(options), {"exec_js", {}, site});
   }
   // As exec_js, as the body of an async function: it may `await`.
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js_async(std::string_view code, detail::call_site site = detail::call_site::here()) {
-    return send_js<R>(code, nullptr, true, {"exec_js_async", {}, site});
+    return send_js<R>(code, nullptr, true, {}, {"exec_js_async", {}, site});
   }
   template <class R = nlohmann::json>
-  [[nodiscard]] future<R> exec_js_async(std::string_view code, const nlohmann::json& args,
+  [[nodiscard]] future<R> exec_js_async(std::string_view code, call_options options,
                                         detail::call_site site = detail::call_site::here()) {
-    return send_js<R>(code, &args, true, {"exec_js_async", {}, site});
+    return send_js<R>(code, nullptr, true, std::move(options), {"exec_js_async", {}, site});
+  }
+  template <class R = nlohmann::json>
+  [[nodiscard]] future<R> exec_js_async(std::string_view code, const nlohmann::json& args, call_options options = {},
+                                        detail::call_site site = detail::call_site::here()) {
+    return send_js<R>(code, &args, true, std::move(options), {"exec_js_async", {}, site});
   }
   template <class R = nlohmann::json>
   [[nodiscard]] future<R> exec_js_async(std::string_view code, const emscripten::val& args,
                                         const emscripten::val& transfer = emscripten::val::undefined(),
-                                        detail::call_site site = detail::call_site::here()) {
-    return send_js_value<R>(code, args, transfer, true, {"exec_js_async", {}, site});
+                                        call_options options = {}, detail::call_site site = detail::call_site::here()) {
+    return send_js_value<R>(code, args, transfer, true, std::move(options), {"exec_js_async", {}, site});
   }
 
   // Terminates the worker now; pending requests fail with error_kind::terminated.
   void terminate() noexcept;
   // True once terminated or crashed.
   bool is_terminated() const noexcept;
-  // Requests sent and not yet settled.
+  // Requests sent that the worker has not answered yet (a stopped request counts until
+  // its worker replies: it is still running there).
   std::size_t pending_count() const noexcept;
 
   // The thread's label: in wasm_mt's errors, and in the worker (current_thread_label()
@@ -167,10 +183,9 @@ class thread {
   }
   template <class R>
   future<R> send_js_value(std::string_view code, const emscripten::val& args, const emscripten::val& transfer,
-                          bool is_async, detail::origin from) {
-    auto state = std::make_shared<detail::request_state<R>>(0);
-    state->set_origin(from);
-    send_js_value<R>(code, args, transfer, is_async, state);
+                          bool is_async, call_options options, detail::origin from) {
+    auto state = detail::new_request<R>(0, std::move(options), from);
+    if (!state->ready()) send_js_value<R>(code, args, transfer, is_async, state);
     return future<R>(std::move(state));
   }
   int handle() const noexcept;  // the glue's handle of an admitted (live) thread
@@ -182,16 +197,17 @@ class thread {
 
   // The same, for a new request whose future is returned.
   template <class R, class Captures>
-  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures, detail::origin from) {
-    auto state = std::make_shared<detail::request_state<R>>(called);
-    state->set_origin(from);
-    send_encoded(called, signature, captures, state);
+  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures, call_options options,
+                         detail::origin from) {
+    auto state = detail::new_request<R>(called, std::move(options), from);
+    if (!state->ready()) send_encoded(called, signature, captures, state);
     return future<R>(std::move(state));
   }
   template <class R>
-  future<R> send_js(std::string_view code, const nlohmann::json* args, bool is_async, detail::origin from) {
-    auto state = std::make_shared<detail::request_state<R>>(0);
-    state->set_origin(from);
+  future<R> send_js(std::string_view code, const nlohmann::json* args, bool is_async, call_options options,
+                    detail::origin from) {
+    auto state = detail::new_request<R>(0, std::move(options), from);
+    if (state->ready()) return future<R>(std::move(state));
     std::string args_text;
     try {
       if (args) args_text = detail::encode(*args).json;
@@ -207,18 +223,20 @@ class thread {
 };
 
 template <class Closure>
-future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure, detail::call_site site) {
+future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure, call_options options,
+                                                             detail::call_site site) {
   using C = std::decay_t<Closure>;
   if constexpr (detail::check_closure<C>())
-    return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure,
+    return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure, std::move(options),
                                              {"exec", closure_name<C>(), site});
   else
     return {};  // not reached: check_closure failed to compile, saying why
 }
 
 template <class R>
-future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures, detail::call_site site) {
-  return send_encoded<R>(stable_id(name), 0, captures, {"exec_by_name", {}, site});
+future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures, call_options options,
+                               detail::call_site site) {
+  return send_encoded<R>(stable_id(name), 0, captures, std::move(options), {"exec_by_name", {}, site});
 }
 
 template <class Captures>

@@ -3,13 +3,16 @@
 #pragma once
 
 #include "wasm_mt/bytes.hpp"
+#include "wasm_mt/call_options.hpp"
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/error.hpp"
 #include "wasm_mt/expected.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/pool.hpp"
 #include "wasm_mt/program.hpp"
+#include "wasm_mt/stop_token.hpp"
 #include "wasm_mt/task.hpp"
+#include "wasm_mt/this_request.hpp"
 #include "wasm_mt/thread.hpp"
 #include "wasm_mt/utils.hpp"
 #include "wasm_mt/when_all.hpp"

@@ -22,11 +22,14 @@ enum class event : int {
   thread_failed = 2,   // a worker could not start (status, text = message)
   thread_crashed = 3,  // a live worker died; text = message, stack
   reply = 4,           // a reply to request `id`: arg 1 = value, 0 = error
-  call = 5,            // (in a worker) run closure `arg` (signature `arg2`) for request `id`
+  call = 5,            // (in a worker) run closure `arg` (signature `arg2`) for request `id`;
+                       // handle = its call_flags
   timer = 6,           // a wasm_mt_js_set_timeout fired (`id` = token)
   program_loaded = 7,  // a program load finished (`id` = token, arg = program id or 0)
   fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id` = token, arg = 1 ok / 0)
   continuations = 9,   // the microtask that wasm_mt_js_schedule_continuations asked for
+  cancel = 10,         // (in a worker) the caller stopped request `id`
+  request_event = 11,  // an event of request `id` (this_request::emit); text = payload
 };
 
 }  // namespace wasm_mt::detail
@@ -38,8 +41,9 @@ extern "C" {
 // its way, 0 when it could not be made (a text too long for a JS string, no memory for
 // a copy): the caller then fails the request.
 int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) noexcept;
+// flags: call_flags (request_context.hpp).
 int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
-                         std::uint32_t signature, const char* json, std::size_t json_len,
+                         std::uint32_t signature, std::uint32_t flags, const char* json, std::size_t json_len,
                          const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 // args: JSON text the body sees as `args` (args_len 0: none). raw != 0: reply with the
 // structured-cloned value (for emscripten::val), else JSON.
@@ -52,6 +56,9 @@ int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* co
 int wasm_mt_js_post_exec_js_value(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
                                   void* args, void* transfer, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
+// Tells the worker that the caller stopped request `id` (in order with requests; the
+// request stays in flight until the worker replies or dies).
+void wasm_mt_js_post_cancel(int handle, std::uint32_t request_id) noexcept;
 // Tells the worker its new label (current_thread_label() there), in order with requests.
 void wasm_mt_js_set_label(int handle, const char* label, std::size_t label_len) noexcept;
 
@@ -60,6 +67,11 @@ void wasm_mt_js_set_label(int handle, const char* label, std::size_t label_len) 
 void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::size_t json_len,
                       const char* kind, std::size_t kind_len,
                       const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
+
+// An event of request `id` (worker side), batched with the worker's other messages; 0
+// when it could not be made.
+int wasm_mt_js_emit(std::uint32_t request_id, const char* json, std::size_t json_len,
+                     const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
 // The message being handled, while a wasm_mt_on_message call runs. Its texts are valid
 // UTF-8 (U+FFFD where the JS string was not well-formed).

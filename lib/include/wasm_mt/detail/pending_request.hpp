@@ -5,26 +5,78 @@
 // pending requests.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include <emscripten/val.h>
 
+#include "wasm_mt/call_options.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/detail/request_context.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/detail/timer.hpp"
 #include "wasm_mt/registry.hpp"
 
 namespace wasm_mt::detail {
+
+// What a request's call_options ask for. Armed once the request is on its way, by the
+// thread it is sent to (a thread's request) or by its pool (a pool's job: the pool
+// handles its stop, also while it waits in the queue); disarmed once it settles.
+struct request_controls {
+  explicit request_controls(call_options options)
+      : on_event(std::move(options.on_event)), stop(std::move(options.stop)), timeout_ms(options.timeout_ms) {}
+
+  event_handler on_event;
+  stop_token stop;
+  double timeout_ms;
+  std::optional<stop_callback> on_stop;  // armed: runs the stop
+  timer deadline;                        // armed: runs the timeout
+  bool armed = false;
+
+  void disarm() noexcept {
+    on_stop.reset();
+    deadline.cancel();
+  }
+};
+
+// Controls for `options`; null (no allocation) when they ask for nothing. Throws
+// std::invalid_argument for a timeout_ms that is NaN or negative.
+inline std::unique_ptr<request_controls> controls_for(call_options&& options) {
+  check_delay(options.timeout_ms, "call_options::timeout_ms");
+  if (!options.stop.stop_possible() && std::isinf(options.timeout_ms) && !options.on_event) return nullptr;
+  return std::make_unique<request_controls>(std::move(options));
+}
+
+// The error a stopped request fails with: cancelled, or timeout (after `timeout_ms`).
+std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run) noexcept;
 
 class pending_request {
  public:
   explicit pending_request(function_id called) : called_(called) {}
   pending_request(const pending_request&) = delete;
   pending_request& operator=(const pending_request&) = delete;
+
+  // Null when the call had no call_options.
+  std::unique_ptr<request_controls> controls;
+  // Its ID on the thread it was sent to (thread_state::add_pending).
+  std::uint32_t request_id = 0;
+  // The caller's future failed with a stop (cancelled, timeout) and the worker was told:
+  // its reply, when it comes, is dropped.
+  bool stopped = false;
+
+  // The call's call_flags.
+  std::uint32_t flags() const noexcept { return controls && controls->on_event ? wants_events : 0; }
+  // The reply to a stopped request came (or its worker died): nothing to settle, the
+  // caller knows already; a pool's job updates its books.
+  virtual void settle_stopped() noexcept {}
 
   // The reply's value is in the inbox: `payload` is its JSON text. A value that cannot
   // be decoded settles the request with that error.
@@ -69,5 +121,22 @@ class request_state final : public shared_state<R>, public pending_request {
     this->set_error(std::move(failure));
   }
 };
+
+// A new request's state, with `options`' controls; settled already (and not to be sent)
+// when its stop was requested before the call, or its options are bad.
+template <class R>
+std::shared_ptr<request_state<R>> new_request(function_id called, call_options&& options, origin from) {
+  auto state = std::make_shared<request_state<R>>(called);
+  state->set_origin(from);
+  try {
+    state->controls = controls_for(std::move(options));
+  } catch (...) {
+    state->settle_error(std::current_exception());
+    return state;
+  }
+  if (state->controls && state->controls->stop.stop_requested())
+    state->settle_error(stop_failure(error_kind::cancelled, 0, true));
+  return state;
+}
 
 }  // namespace wasm_mt::detail

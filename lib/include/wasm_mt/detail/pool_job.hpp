@@ -29,6 +29,7 @@ class pool_job;
 // hears nothing yet. Never throws.
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                       const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// (pool_job_settled's settle_stopped is noexcept: a stopped job's books never throw.)
 
 class pool_job : public pending_request {
  public:
@@ -66,6 +67,8 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
   void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
 
   void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->set_error(std::move(failure)); }
+
+  void settle_stopped() noexcept override { pool_job_settled(pool, id, nullptr); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     std::exception_ptr failure;

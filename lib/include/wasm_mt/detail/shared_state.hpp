@@ -21,6 +21,7 @@
 #include "wasm_mt/detail/call_site.hpp"
 #include "wasm_mt/detail/coroutine.hpp"
 #include "wasm_mt/detail/noexcept_js_eh.hpp"
+#include "wasm_mt/detail/request_context.hpp"
 #include "wasm_mt/detail/unique_function.hpp"
 #include "wasm_mt/error.hpp"
 
@@ -69,6 +70,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     if (consumed_) return false;
     consumed_ = true;
     waiter_ = waiter;
+    if (current_request) context_ = current_request_owner();
     if (settled_) schedule();
     return true;
   }
@@ -81,6 +83,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     if (consumed_) throw_second_consumer();
     callback_ = std::move(callback);
     consumed_ = true;
+    if (current_request) context_ = current_request_owner();
     if (settled_) schedule();
   }
 
@@ -121,6 +124,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   std::exception_ptr error_;
   coro::coroutine_handle<> waiter_;
   unique_function callback_;
+  std::shared_ptr<request_context> context_;  // the request the consumer runs in (a worker's)
   origin origin_;
   // While queued: the queue's link and its reference to this state.
   shared_state_base* next_queued_ = nullptr;

@@ -1,0 +1,59 @@
+// The request a worker is running, as this_request sees it. Set around a closure's
+// body, and restored around every continuation of the coroutines it awaits (a future's
+// waiter keeps the context it was suspended in, shared_state.hpp), so this_request
+// works across co_await as it does before the first.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "wasm_mt/stop_token.hpp"
+
+namespace wasm_mt::detail {
+
+template <class T>
+class shared_state;
+
+// Flags of a call (the call message's `flags`).
+enum call_flags : std::uint32_t {
+  wants_events = 1,  // the caller handles events: emit() posts them (else drops them)
+};
+
+struct request_context : std::enable_shared_from_this<request_context> {
+  request_context(std::uint32_t id, std::uint32_t flags, bool stoppable)
+      : id(id), flags(flags), stop(stoppable ? stop_source() : stop_source(nostopstate)) {}
+
+  std::uint32_t id;
+  std::uint32_t flags;
+  // Requested when the caller stops the request (async closures only: a synchronous one
+  // runs to its end before its worker reads another message).
+  stop_source stop;
+  // this_request::stopped() futures, settled on stop.
+  std::vector<std::shared_ptr<shared_state<void>>> stop_waiters;
+  double last_yield_ms = 0;  // checkpoint(): when it last let the event loop run
+};
+
+// The context of the code running now (null outside a request).
+inline request_context* current_request = nullptr;
+
+// Sets the current request for a scope.
+class request_scope {
+ public:
+  explicit request_scope(request_context* context) noexcept : previous_(current_request) { current_request = context; }
+  ~request_scope() { current_request = previous_; }
+  request_scope(const request_scope&) = delete;
+  request_scope& operator=(const request_scope&) = delete;
+
+ private:
+  request_context* previous_;
+};
+
+// The current request, owned, for a waiter to take along (null outside an async one).
+std::shared_ptr<request_context> current_request_owner() noexcept;
+
+// Async closures: registered while they run, so that a stop from the caller finds them.
+std::shared_ptr<request_context> start_async_request(std::uint32_t id, std::uint32_t flags);
+void end_async_request(std::uint32_t id) noexcept;
+
+}  // namespace wasm_mt::detail

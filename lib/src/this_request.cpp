@@ -1,0 +1,113 @@
+// The worker's side of a request's control: its context (request_context.hpp), stops
+// from the caller, and this_request.
+#include "wasm_mt/this_request.hpp"
+
+#include <unordered_map>
+#include <utility>
+
+#include "inbox.hpp"
+#include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/utils.hpp"
+
+namespace wasm_mt::detail {
+namespace {
+
+// Async requests running on this worker, by request ID.
+std::unordered_map<std::uint32_t, std::weak_ptr<request_context>>& async_requests() {
+  static std::unordered_map<std::uint32_t, std::weak_ptr<request_context>> running;
+  return running;
+}
+
+// How long checkpoint() lets work run between yields.
+constexpr double checkpoint_interval_ms = 2.0;
+
+}  // namespace
+
+std::shared_ptr<request_context> current_request_owner() noexcept {
+  return current_request ? current_request->weak_from_this().lock() : nullptr;
+}
+
+std::shared_ptr<request_context> start_async_request(std::uint32_t id, std::uint32_t flags) {
+  auto context = std::make_shared<request_context>(id, flags, true);
+  context->last_yield_ms = wasm_mt_js_now_ms();
+  async_requests()[id] = context;
+  return context;
+}
+
+void end_async_request(std::uint32_t id) noexcept { async_requests().erase(id); }
+
+// The caller stopped request `id`: an async closure running it is told (its stop
+// callbacks run, stopped() settles). Others have replied already, or never will run.
+void on_cancel(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto found = async_requests().find(id);
+  if (found == async_requests().end()) return;
+  auto context = found->second.lock();
+  if (!context) return;
+  request_scope scope(context.get());
+  context->stop.request_stop();
+  for (auto& waiter : std::exchange(context->stop_waiters, {})) waiter->set_value({});
+}
+
+}  // namespace wasm_mt::detail
+
+namespace wasm_mt::this_request {
+
+bool stop_requested() noexcept {
+  return wasm_mt::detail::current_request && wasm_mt::detail::current_request->stop.stop_requested();
+}
+
+stop_token get_stop_token() noexcept {
+  return wasm_mt::detail::current_request ? wasm_mt::detail::current_request->stop.get_token() : stop_token();
+}
+
+void throw_if_stop_requested() {
+  if (stop_requested())
+    throw wasm_mt::error(error_kind::cancelled, "the request was stopped by its caller");
+}
+
+future<void> stopped() {
+  auto state = std::make_shared<wasm_mt::detail::shared_state<void>>();
+  auto* context = wasm_mt::detail::current_request;
+  if (context && context->stop.stop_requested()) state->set_value({});
+  else if (context && context->stop.stop_possible()) context->stop_waiters.push_back(state);
+  return future<void>(std::move(state));
+}
+
+namespace {
+future<void> yield_then_check() {
+  co_await wasm_mt::sleep(0);  // a macrotask (library_wasm_mt_core.js: a delay of 0 is a yield)
+  if (auto* context = wasm_mt::detail::current_request) context->last_yield_ms = wasm_mt_js_now_ms();
+  throw_if_stop_requested();
+}
+}  // namespace
+
+future<void> checkpoint() {
+  auto* context = wasm_mt::detail::current_request;
+  if (context && context->stop.stop_possible()) {
+    throw_if_stop_requested();
+    if (wasm_mt_js_now_ms() - context->last_yield_ms < wasm_mt::detail::checkpoint_interval_ms) {
+      auto done = std::make_shared<wasm_mt::detail::shared_state<void>>();
+      done->set_value({});
+      return future<void>(std::move(done));
+    }
+  }
+  return yield_then_check();
+}
+
+namespace detail {
+
+bool wants_events() noexcept {
+  auto* context = wasm_mt::detail::current_request;
+  return context && (context->flags & wasm_mt::detail::wants_events) && !context->stop.stop_requested();
+}
+
+void emit_encoded(const wasm_mt::detail::encoded& event) {
+  if (!wasm_mt_js_emit(wasm_mt::detail::current_request->id, event.json.data(), event.json.size(),
+                       event.buffers.data(), event.buffers.size()))
+    throw wasm_mt::error(error_kind::bad_payload, "the event (" + std::to_string(event.json.size()) +
+                                                      " bytes) could not be posted: too large for a JS string, "
+                                                      "or no memory to copy it");
+}
+
+}  // namespace detail
+}  // namespace wasm_mt::this_request
