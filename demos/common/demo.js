@@ -13,6 +13,11 @@ window.demo = {
     var log = document.getElementById('log');
     if (log) log.textContent += line + '\n';
   },
+  // A <progress> element's value: fraction done, 0 to 1.
+  progress: function (id, fraction) {
+    var element = document.getElementById(id);
+    if (element) element.value = fraction;
+  },
   finish: function (error) {
     this.error = error;
     this.done = true;

@@ -25,6 +25,9 @@ inline void show(const std::string& id, const std::string& text, const nlohmann:
   state().call<void>("show", id, text, to_js(value));
 }
 
+// Sets <progress id=...> to `fraction` (0 to 1).
+inline void progress(const std::string& id, double fraction) { state().call<void>("progress", id, fraction); }
+
 // A line in the page's log and the console.
 inline void log(const std::string& line) {
   std::printf("%s\n", line.c_str());

@@ -18,8 +18,9 @@ constexpr double scale = 0.00375;
 constexpr int max_iterations = 900;
 constexpr std::size_t bytes_per_row = std::size_t(width) * 4;  // RGBA
 
-// Iterations before z escapes (max_iterations if it never does).
-inline int escape_time(int x, int y) {
+// Iterations before z escapes (max_iterations if it never does), from pixel (x, y)
+// (fractions: a point inside the pixel).
+inline int escape_time(double x, double y) {
   double re = y * scale - 1.5;
   double im = x * scale - 1.5;
   int it = 0;
@@ -34,13 +35,23 @@ inline int escape_time(int x, int y) {
 
 // Renders rows [row_begin, row_end) as RGBA into `out` (bytes_per_row per row). The
 // colour is a fixed function of the iteration count: (it/4, it/2, it) shifted by a
-// constant, black inside the set.
-inline void render_rows(int row_begin, int row_end, std::uint8_t* out) {
+// constant, black inside the set. With `samples` > 1, each pixel is the mean of
+// samples x samples points inside it (antialiased, samples^2 times the work).
+inline int shade_of(int it) {
   constexpr int colour_offset = 32;
+  return it == max_iterations ? 0 : it + colour_offset;
+}
+inline void render_rows(int row_begin, int row_end, std::uint8_t* out, int samples = 1) {
   for (int y = row_begin; y < row_end; ++y) {
     for (int x = 0; x < width; ++x, out += 4) {
-      const int it = escape_time(x, y);
-      const int shade = it == max_iterations ? 0 : it + colour_offset;
+      int shade = 0;
+      if (samples <= 1) {
+        shade = shade_of(escape_time(x, y));
+      } else {
+        for (int i = 0; i < samples * samples; ++i)
+          shade += shade_of(escape_time(x + double(i % samples) / samples, y + double(i / samples) / samples));
+        shade /= samples * samples;
+      }
       out[0] = static_cast<std::uint8_t>(shade / 4);
       out[1] = static_cast<std::uint8_t>(shade / 2);
       out[2] = static_cast<std::uint8_t>(shade);

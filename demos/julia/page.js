@@ -1,5 +1,6 @@
 // Draws the time-per-image chart once the C++ program is done.
 window.addEventListener('demo-done', function () {
+  document.getElementById('cancel').disabled = true;
   var t = demo.results['per-image'];
   if (!t) return;
   var row = function (label, ms) {

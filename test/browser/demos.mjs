@@ -27,14 +27,23 @@ export function demoChecks(buildDir) {
       check: r => [...same('fib(10)', r.fib && r.fib.value, 55), ...same('nesting for fib(10)', r.fib && r.fib.depth, 9)] },
     { name: 'demo: executors', path: '/demos/executors/',
       check: r => [...executorRun('serial', r.serial), ...executorRun('parallel', r.parallel)] },
-    { name: 'demo: julia', path: '/demos/julia/', screenshot: 'julia',
+    { name: 'demo: julia', path: '/demos/julia/?cancel_after_ms=300', screenshot: 'julia',
       check: r => [...['serial', 'parallel', 'tiled'].flatMap(mode =>
         same(`${mode} checksum (native: ${native.checksum})`, r[`checksum-${mode}`], native.checksum)),
         // 4 serial + 4 parallel + 32 tiles, none failed; the pool was busy part of the time
         ...same('tasks completed', r.stats && r.stats.completed, 40),
         ...same('tasks failed or cancelled', r.stats && r.stats.failed + r.stats.cancelled, 0),
         ...same('utilization in (0, 1]', r.stats && r.stats.utilization > 0 && r.stats.utilization <= 1, true),
-        ...same('run p50 <= p99', r.stats && r.stats.run_p50_ms <= r.stats.run_p99_ms, true)] },
+        ...same('run p50 <= p99', r.stats && r.stats.run_p50_ms <= r.stats.run_p99_ms, true),
+        // The long render, cancelled 300 ms in: every task stopped itself (no worker
+        // replaced) and the pool's next task started at once, not after the seconds of
+        // work left; progress events arrived meanwhile.
+        ...same('long render tasks cancelled', r.long && r.long.cancelled, 4),
+        ...same('long render tasks finished', r.long && r.long.finished, 0),
+        ...same('long render had progress events', r.long && r.long.progress_events > 0, true),
+        ...same('long render cancelled with most of it left', r.long && r.long.fraction_done < 0.5, true),
+        ...same('workers replaced after the cancel', r.long && r.long.replacements, 0),
+        ...same('next task within 1 s of Cancel', r.long && r.long.stop_to_next_task_ms < 1000, true)] },
     { name: 'demo: arraybuffers', path: '/demos/arraybuffers/',
       check: r => [...same('label', r.label, 'foo'), ...same('label inside the worker', r.inside, 'foo'), ...same('answer', r.answer, 42)] },
   ];
