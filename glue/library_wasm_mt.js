@@ -160,11 +160,30 @@ var wasmMtLibrary = {
   wasm_mt_js_emit: function (id, json, jsonLength, buffers, bufferCount) {
     try {
       var copies = wasmMtCopyBuffers(buffers, bufferCount);
-      wasmMtWorker.postEvent(wasmMtProtocol.event(id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies), copies);
+      wasmMtWorker.postEvent(wasmMtProtocol.event(wasmMtProtocol.MSG.EVENT, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0),
+                                                  copies), copies);
       return 1;
     } catch (e) {
       return 0;
     }
+  },
+
+  // As wasm_mt_js_emit, for a stream's item.
+  wasm_mt_js_post_item__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
+  wasm_mt_js_post_item: function (id, json, jsonLength, buffers, bufferCount) {
+    try {
+      var copies = wasmMtCopyBuffers(buffers, bufferCount);
+      wasmMtWorker.postEvent(wasmMtProtocol.event(wasmMtProtocol.MSG.ITEM, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0),
+                                                  copies), copies);
+      return 1;
+    } catch (e) {
+      return 0;
+    }
+  },
+
+  wasm_mt_js_post_ack__deps: ['$wasmMtParent'],
+  wasm_mt_js_post_ack: function (handle, id, count) {
+    wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.ACK, { 'id': id >>> 0, 'count': count >>> 0 }));
   },
 
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],

@@ -24,6 +24,8 @@ var wasmMtCoreLibrary = {
       CONTINUATIONS: 9,
       CANCEL: 10,
       REQUEST_EVENT: 11,
+      STREAM_ITEM: 12,
+      STREAM_ACK: 13,
     },
     // Which text of the inbox message C++ reads (detail::inbox_text).
     TEXT: { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 },

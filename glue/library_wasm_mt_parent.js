@@ -133,7 +133,7 @@ var wasmMtParentLibrary = {
     listen: function (entry) {
       var W = wasmMtParent;
       var MSG = wasmMtProtocol.MSG;
-      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT];
+      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM];
       var onMessage = function (data) {
         var messages = wasmMtProtocol.parse(data, accepted);
         for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
@@ -185,9 +185,10 @@ var wasmMtParentLibrary = {
           if (m['fd'] === 2) err(m['text']); else out(m['text']);
           return;
         case MSG.EVENT:
+        case MSG.ITEM:
           m['payload'] = wasmMt.wellFormed(m['payload']);
-          wasmMt.deliver(m, wasmMt.EVENT.REQUEST_EVENT, entry.handle, m['id'], 0, 0, lengthBytesUTF8(m['payload']),
-                         m['buffers'] ? m['buffers'].length : 0);
+          wasmMt.deliver(m, m['type'] === MSG.ITEM ? wasmMt.EVENT.STREAM_ITEM : wasmMt.EVENT.REQUEST_EVENT, entry.handle,
+                         m['id'], 0, 0, lengthBytesUTF8(m['payload']), m['buffers'] ? m['buffers'].length : 0);
           return;
         case MSG.REPLY:
           var ok = m['ok'];

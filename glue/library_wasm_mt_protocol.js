@@ -13,6 +13,8 @@
 //   parent -> worker  exec-js  {id, code, async, raw}
 //   parent -> worker  cancel   {id}  (the caller stopped request id; it still gets a reply)
 //   worker -> parent  event    {id, payload, buffers?}  (this_request::emit, before the reply)
+//   worker -> parent  item     {id, payload, buffers?}  (a stream's item: a generator's co_yield)
+//   parent -> worker  ack      {id, count}  (the caller took count more items of stream id)
 //   worker -> parent  reply    {id, ok: true, payload, buffers?} | {id, ok: true, value}
 //                              (raw exec-js) | {id, ok: false, kind, message, stack?}
 //   either way        batch    {messages: [message, ...]}  (posted in one turn; objects or
@@ -22,7 +24,7 @@
 // A call (without flags), a value reply and an event without buffers, the common cases,
 // travel as a string:
 //   'wasm_mt/2:call:<id>:<fn>:<sig>:<payload>'   'wasm_mt/2:reply:<id>:<payload>'
-//   'wasm_mt/2:event:<id>:<payload>'
+//   'wasm_mt/2:event:<id>:<payload>'   'wasm_mt/2:item:<id>:<payload>'
 // (one string clones faster than an object: 5 us less a round trip in Chromium).
 //
 // parse() accepts only well-formed messages: every field of the right type, integers in
@@ -43,6 +45,8 @@ var wasmMtProtocolLibrary = {
       LABEL: 'label',  // parent -> worker: the thread's new label (no reply)
       CANCEL: 'cancel',
       EVENT: 'event',
+      ITEM: 'item',
+      ACK: 'ack',
       REPLY: 'reply',
       BATCH: 'batch',
     },
@@ -64,9 +68,10 @@ var wasmMtProtocolLibrary = {
       if (flags) message['flags'] = flags;
       return wasmMtProtocol.message(wasmMtProtocol.MSG.CALL, message);
     },
-    event: function (id, payload, buffers) {
-      if (!buffers) return wasmMtProtocol.TAG + ':event:' + id + ':' + payload;
-      return wasmMtProtocol.message(wasmMtProtocol.MSG.EVENT, { 'id': id, 'payload': payload, 'buffers': buffers });
+    // An event or a stream item (type MSG.EVENT or MSG.ITEM).
+    event: function (type, id, payload, buffers) {
+      if (!buffers) return wasmMtProtocol.TAG + ':' + type + ':' + id + ':' + payload;
+      return wasmMtProtocol.message(type, { 'id': id, 'payload': payload, 'buffers': buffers });
     },
     valueReply: function (id, payload, buffers) {
       if (!buffers) return wasmMtProtocol.TAG + ':reply:' + id + ':' + payload;
@@ -120,7 +125,8 @@ var wasmMtProtocolLibrary = {
       if (data.length < prefix || data.lastIndexOf(P.TAG + ':', 0) !== 0) return null;
       var type = data.lastIndexOf('reply:', prefix) === prefix ? P.MSG.REPLY
                : data.lastIndexOf('call:', prefix) === prefix ? P.MSG.CALL
-               : data.lastIndexOf('event:', prefix) === prefix ? P.MSG.EVENT : null;
+               : data.lastIndexOf('event:', prefix) === prefix ? P.MSG.EVENT
+               : data.lastIndexOf('item:', prefix) === prefix ? P.MSG.ITEM : null;
       if (!type) return null;
       var at = prefix + type.length + 1;
       var idEnd = data.indexOf(':', at);
@@ -128,7 +134,7 @@ var wasmMtProtocolLibrary = {
       var id = P.parseU32(data, at, idEnd);
       if (id <= 0) return null;
       if (type === P.MSG.REPLY) return { 'type': type, 'ok': true, 'id': id, 'payload': data.slice(idEnd + 1) };
-      if (type === P.MSG.EVENT) return { 'type': type, 'id': id, 'payload': data.slice(idEnd + 1) };
+      if (type !== P.MSG.CALL) return { 'type': type, 'id': id, 'payload': data.slice(idEnd + 1) };
       var fnEnd = data.indexOf(':', idEnd + 1);
       var sigEnd = fnEnd < 0 ? -1 : data.indexOf(':', fnEnd + 1);
       if (sigEnd < 0) return null;
@@ -161,7 +167,10 @@ var wasmMtProtocolLibrary = {
         case P.MSG.CANCEL:
           return P.isId(m['id']);
         case P.MSG.EVENT:
+        case P.MSG.ITEM:
           return P.isId(m['id']) && P.isText(m['payload']) && P.isBuffers(m['buffers']);
+        case P.MSG.ACK:
+          return P.isId(m['id']) && P.isU32(m['count']);
         case P.MSG.EXEC_JS:
           // args: JSON text, or a JS value ('value', exec_js with an emscripten::val), not both
           return P.isId(m['id']) && P.isText(m['code']) && typeof m['async'] == 'boolean' && typeof m['raw'] == 'boolean' &&

@@ -503,3 +503,41 @@ ASYNC_TEST_CASE("pool: a stop after the task settled, or on a destroyed pool, do
   CHECK((co_await test::error_of(std::move(*left))).kind() == error_kind::terminated);
   stop.request_stop();
 }
+
+namespace {
+// Short, unless asked to spin (a task kind the pool has learnt is short).
+struct ShortOrSpin {
+  double spin_ms = 0;
+  int operator()() const {
+    const double until = emscripten_get_now() + spin_ms;
+    while (emscripten_get_now() < until) {
+    }
+    return 5;
+  }
+};
+WASM_MT_CLOSURE(ShortOrSpin, spin_ms)
+}  // namespace
+
+ASYNC_TEST_CASE("pool: a task retried after its worker died keeps its deadline", "[control]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  // The worker dies just after this reply, likely before the next task reaches it (which
+  // is then retried on the replacement, still with its deadline armed).
+  (void)co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies'); }, 0); return 1;");
+  auto slow = pool.exec(Cooperative{20000}, {.timeout_ms = 500});
+  auto e = co_await test::error_of(std::move(slow), 5000);  // never the 20 s
+  CHECK((e.kind() == error_kind::timeout || e.kind() == error_kind::worker_crashed));
+}
+
+ASYNC_TEST_CASE("pool: nothing is pipelined behind a cancelled task; its worker is replaced", "[control]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
+  for (int i = 0; i < 20; ++i) CHECK((co_await pool.exec(ShortOrSpin{0})) == 5);  // learnt: short
+  auto stuck = pool.exec(ShortOrSpin{20000});
+  co_await wasm_mt::sleep(20);
+  CHECK(stuck.cancel());
+  auto next = pool.exec(ShortOrSpin{0});  // short: it would pipeline behind a running short task
+  const double start = now();
+  CHECK((co_await std::move(next)) == 5);
+  CHECK(now() - start < 10000);  // not after the 20 s spin
+  CHECK(pool.health().replacements == 1);
+  CHECK((co_await test::error_of(std::move(stuck))).kind() == error_kind::cancelled);
+}

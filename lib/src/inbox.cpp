@@ -47,6 +47,8 @@ extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message(int type, int handle, std
       case event::call: d::on_call(id, arg, arg2, static_cast<std::uint32_t>(handle), text_length, buffer_count); break;
       case event::cancel: d::on_cancel(id); break;
       case event::request_event: d::on_request_event(handle, id, text_length, buffer_count); break;
+      case event::stream_item: d::on_stream_item(handle, id, text_length, buffer_count); break;
+      case event::stream_ack: d::on_stream_ack(id, arg); break;
       case event::timer: d::on_timer(id); break;
       case event::fetched: d::on_fetched(id, arg != 0); break;
       case event::program_loaded: d::on_program_loaded(id, static_cast<int>(arg)); break;

@@ -44,6 +44,10 @@ void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t sig
              std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // (this_request.cpp) The caller stopped request `id`.
 void on_cancel(std::uint32_t request_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// The caller took `count` more items of stream `id`.
+void on_stream_ack(std::uint32_t request_id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// An item of stream `id` (parent side, thread.cpp).
+void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count);
 // Timers and fetches (utils.cpp) and program loads (program.cpp).
 void on_timer(std::uint32_t token);
 void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH;

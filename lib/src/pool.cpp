@@ -117,6 +117,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     std::size_t in_flight = 0;          // tasks sent to this generation's worker, unsettled
     std::size_t not_short_in_flight = 0;  // of which not known to be short when sent
     std::size_t alone_in_flight = 0;      // of which tasks that may be stopped (run alone)
+    std::size_t stopped_in_flight = 0;    // of which stopped (nothing goes behind them)
     double last_settled_ms = 0;
     double running_since_ms = 0;        // when it became ready to take tasks
     double idle_since_ms = 0;           // when in_flight last fell to 0
@@ -284,7 +285,7 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
 
 void pool_state::arm(pool_job& job) {
   auto& controls = *job.controls;
-  controls.armed = true;
+  controls.armed_by = request_controls::armer::pool;
   const std::uint64_t id = job.id;
   if (std::isfinite(controls.timeout_ms))
     controls.deadline = timer(controls.timeout_ms, [weak = weak_from_this(), id, ms = controls.timeout_ms] {
@@ -335,6 +336,10 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM
   job->stopped = true;
   if (job->controls) job->controls->disarm();
   auto& s = slots_[running.slot];
+  const double ran = wasm_mt_js_now_ms() - running.sent_ms;  // (its time so far is all it gets in the stats)
+  run_ms_.record(ran);
+  busy_ms_ += ran;
+  if (s.generation == running.generation) ++s.stopped_in_flight;
   if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
     if (auto* state = pool_access::state_of(*s.th)) wasm_mt_js_post_cancel(state->handle(), job->request_id);
     if (running.alone) s.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
@@ -354,14 +359,25 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM
   return true;
 }
 
-// A stopped job still runs stop_grace_ms after its stop: its worker is replaced, unless
-// tasks pipelined with it (short ones) would be lost with it; it is short too then.
+// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. While
+// short tasks pipelined with it (a job::cancel of a task that was not alone) are still
+// on that worker, it looks again a grace period later: they are short, and would be
+// lost with it; nothing new goes behind a stopped task.
 void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = running_.find(id);
   if (found == running_.end()) return;
-  const auto& running = found->second;
+  auto& running = found->second;
   auto& s = slots_[running.slot];
-  if (shut_down_ || s.generation != running.generation || s.in_flight > 1) return;
+  if (shut_down_ || s.generation != running.generation) return;
+  if (s.in_flight > 1) {
+    try {
+      running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
+        if (auto self = weak.lock()) self->grace_over(id);
+      });
+      return;
+    } catch (...) {  // no memory for the timer: replaced now
+    }
+  }
   replace(running.slot);  // its request settles through `settled`, stopped: nothing is counted twice
   dispatch();
 }
@@ -467,7 +483,7 @@ std::size_t pool_state::depth_limit(std::uint32_t kind) const noexcept {
 bool pool_state::can_take(const slot& s, const pool_job& job) const noexcept {
   if (s.stage != slot_stage::running || s.th->is_terminated()) return false;
   if (s.in_flight == 0) return true;
-  if (s.alone_in_flight || may_stop(job)) return false;
+  if (s.alone_in_flight || s.stopped_in_flight || may_stop(job)) return false;
   return s.not_short_in_flight == 0 && s.in_flight < depth_limit(job.kind);
 }
 
@@ -550,10 +566,10 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
     --s.in_flight;
     if (!done.short_when_sent) --s.not_short_in_flight;
     if (done.alone) --s.alone_in_flight;
+    if (done.job->stopped) --s.stopped_in_flight;
     s.deadline.cancel();
   }
   done.grace.cancel();
-  if (done.job->controls) done.job->controls->disarm();
   return done;
 }
 
@@ -567,6 +583,7 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   const bool retry = !stopped && !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
                      done->job->attempts < max_attempts && requeue(done->job);
   // (One that never left, or never ran, knows nothing of durations.)
+  if (!retry && done->job->controls) done->job->controls->disarm();  // (a retried job keeps its stop and deadline)
   if (!retry && !stopped && id != starting_job_) learn_duration(*done);
   if (!retry && !stopped) count_settled(failure);
   if (shut_down_) return false;
@@ -734,6 +751,8 @@ void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   ++s.generation;
   s.in_flight = 0;
   s.not_short_in_flight = 0;
+  s.alone_in_flight = 0;
+  s.stopped_in_flight = 0;
   s.deadline.cancel();
   s.idle.cancel();
   s.idle_check_armed = false;
@@ -748,6 +767,8 @@ void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_
   s.stage = slot_stage::starting;
   s.in_flight = 0;
   s.not_short_in_flight = 0;
+  s.alone_in_flight = 0;
+  s.stopped_in_flight = 0;
   s.last_settled_ms = 0;
   if (replacing) ++replacements_;
   try {

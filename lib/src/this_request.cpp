@@ -5,7 +5,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "failure.hpp"
 #include "inbox.hpp"
+#include "wasm_mt/generator.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/utils.hpp"
 
@@ -34,18 +36,64 @@ std::shared_ptr<request_context> start_async_request(std::uint32_t id, std::uint
   return context;
 }
 
-void end_async_request(std::uint32_t id) noexcept { async_requests().erase(id); }
+// Drops what waits on the request's stop or credit: their states hold the context.
+void end_async_request(std::uint32_t id) noexcept {
+  auto found = async_requests().find(id);
+  if (found == async_requests().end()) return;
+  if (auto context = found->second.lock()) {
+    context->stop_waiters.clear();
+    context->credit.reset();
+  }
+  async_requests().erase(found);
+}
 
 // The caller stopped request `id`: an async closure running it is told (its stop
 // callbacks run, stopped() settles). Others have replied already, or never will run.
-void on_cancel(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+namespace {
+std::shared_ptr<request_context> running_async(std::uint32_t id) noexcept {
   auto found = async_requests().find(id);
-  if (found == async_requests().end()) return;
-  auto context = found->second.lock();
+  return found == async_requests().end() ? nullptr : found->second.lock();
+}
+std::exception_ptr stopped_error() noexcept {
+  return exception_or_failure([] { return wasm_mt::error(error_kind::cancelled, "the request was stopped by its caller"); });
+}
+}  // namespace
+
+void on_cancel(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto context = running_async(id);
   if (!context) return;
   request_scope scope(context.get());
   context->stop.request_stop();
   for (auto& waiter : std::exchange(context->stop_waiters, {})) waiter->set_value({});
+  if (auto credit = std::exchange(context->credit, nullptr)) credit->set_error(stopped_error());
+}
+
+// The caller took `count` more items of stream `id`: a co_yield waiting for room goes on.
+void on_stream_ack(std::uint32_t id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto context = running_async(id);
+  if (!context) return;
+  context->items_taken += count;
+  const std::uint32_t window = context->flags >> stream_window_shift;
+  if (context->credit && context->items_sent - context->items_taken < window)
+    std::exchange(context->credit, nullptr)->set_value({});
+}
+
+future<void> send_stream_item(const encoded& item) {
+  auto* context = current_request;
+  if (!context || !(context->flags & streams))
+    throw wasm_mt::error(error_kind::bad_payload,
+                         "a wasm_mt::generator runs only as a streaming closure (thread::stream), in its worker");
+  if (context->stop.stop_requested()) return future<void>::ready_error(stopped_error());
+  if (!wasm_mt_js_post_item(context->id, item.json.data(), item.json.size(), item.buffers.data(), item.buffers.size()))
+    throw wasm_mt::error(error_kind::bad_payload, "a stream item (" + std::to_string(item.json.size()) +
+                                                      " bytes) could not be posted: too large for a JS string, "
+                                                      "or no memory to copy it");
+  ++context->items_sent;
+  auto state = std::make_shared<shared_state<void>>();
+  const std::uint32_t window = context->flags >> stream_window_shift;
+  if (context->items_sent - context->items_taken < window) state->set_value({});
+  else context->credit = state;
+  return future<void>(std::move(state));
 }
 
 }  // namespace wasm_mt::detail

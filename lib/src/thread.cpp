@@ -74,7 +74,7 @@ std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t reques
   if (found == pending_.end()) return nullptr;
   auto request = std::move(found->second);
   pending_.erase(found);
-  if (request->controls) request->controls->disarm();
+  if (request->controls && request->controls->armed_by == request_controls::armer::thread) request->controls->disarm();
   return request;
 }
 
@@ -85,7 +85,7 @@ std::shared_ptr<pending_request> thread_state::find_pending(std::uint32_t reques
 
 // The callbacks find the thread by handle: they may outlive it (no-op then).
 void thread_state::arm(std::uint32_t request_id, request_controls& controls) {
-  controls.armed = true;
+  controls.armed_by = request_controls::armer::thread;
   const int handle = handle_;
   if (std::isfinite(controls.timeout_ms)) {
     const double timeout_ms = controls.timeout_ms;
@@ -190,7 +190,8 @@ void thread_state::fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEP
   auto failing = std::move(pending_);
   pending_.clear();
   for (auto& [id, request] : failing) {
-    if (request->controls) request->controls->disarm();
+    if (request->controls && request->controls->armed_by == request_controls::armer::thread)
+      request->controls->disarm();
     if (request->stopped) request->settle_stopped();
     else request->settle_error(failure_of(id));
   }
@@ -274,6 +275,26 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   return true;
 }
 
+void ack_stream_items(int handle, std::uint32_t request_id, std::uint32_t count) noexcept {
+  if (find_thread(handle)) wasm_mt_js_post_ack(handle, request_id, count);
+}
+
+void stop_stream(int handle, std::uint32_t request_id) noexcept {
+  if (auto* state = find_thread(handle)) state->stop(request_id, stop_failure(error_kind::cancelled, 0, false));
+}
+
+void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count) {
+  auto* state = find_thread(handle);
+  auto request = state ? state->find_pending(request_id) : nullptr;
+  if (!request || request->stopped) return;
+  auto payload = inbox_read_payload(text_length);
+  if (!payload) {
+    state->stop(request_id, exception_or_failure([&] { return no_memory_for("a stream item", text_length); }));
+    return;
+  }
+  request->receive_item({payload.get(), text_length}, buffer_count);
+}
+
 void on_request_event(int handle, std::uint32_t request_id, std::size_t text_length,
                       std::size_t buffer_count) {
   auto* state = find_thread(handle);
@@ -326,8 +347,14 @@ thread::~thread() = default;
 std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
     if (state_ && state_->alive()) {
+      // (A stop can come while the captures are encoded: then nothing is sent.)
+      if (request->controls && request->controls->armed_by == detail::request_controls::armer::none &&
+          request->controls->stop.stop_requested()) {
+        request->settle_error(detail::stop_failure(error_kind::cancelled, 0, true));
+        return 0;
+      }
       const std::uint32_t id = state_->add_pending(request);
-      if (request->controls && !request->controls->armed) {
+      if (request->controls && request->controls->armed_by == detail::request_controls::armer::none) {
         try {
           state_->arm(id, *request->controls);
         } catch (...) {

@@ -90,6 +90,9 @@ struct call_options {
   double timeout_ms = std::numeric_limits<double>::infinity();
   // The closure's events (exec and exec_by_name; exec_js bodies emit none).
   event_handler on_event;
+  // thread::stream: how many items the worker may send ahead of those the caller has
+  // taken (back-pressure), 1 to 2^24-1.
+  std::size_t stream_window = 16;
 };
 
 }  // namespace wasm_mt

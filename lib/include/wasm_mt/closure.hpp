@@ -32,6 +32,7 @@
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/detail/request_context.hpp"
 #include "wasm_mt/future.hpp"
+#include "wasm_mt/generator.hpp"
 #include "wasm_mt/registry.hpp"
 #include "wasm_mt/task.hpp"
 
@@ -41,16 +42,25 @@ namespace detail {
 template <class R>
 struct async_result {
   static constexpr bool is_async = false;
+  static constexpr bool is_stream = false;
   using type = R;
 };
 template <class U>
 struct async_result<task<U>> {
   static constexpr bool is_async = true;
+  static constexpr bool is_stream = false;
   using type = U;
 };
 template <class U>
 struct async_result<future<U>> {
   static constexpr bool is_async = true;
+  static constexpr bool is_stream = false;
+  using type = U;
+};
+template <class U>
+struct async_result<generator<U>> {  // its items' type
+  static constexpr bool is_async = true;
+  static constexpr bool is_stream = true;
   using type = U;
 };
 }  // namespace detail
@@ -69,9 +79,14 @@ struct closure_result<C> {
 };
 }  // namespace detail
 
-// What awaiting a closure of type C gives (task<R> and future<R> give R).
+// What awaiting a closure of type C gives (task<R> and future<R> give R; for a
+// streaming closure, generator<R>, R is its items' type).
 template <class C>
 using closure_result_t = typename detail::closure_result<C>::type;
+
+// Whether C is a streaming closure (returns a generator<R>): run with thread::stream.
+template <class C>
+constexpr bool is_streaming_closure = requires { requires detail::async_result<std::invoke_result_t<C&>>::is_stream; };
 
 // The stable name of a closure: C::wasm_mt_name() when it has one (inline closures:
 // "file.cpp:line#n", n counting inline closures in that file), else its qualified type
@@ -129,8 +144,8 @@ future<void> run_async_closure(std::uint32_t request_id, std::shared_ptr<C> clos
     ~ended() { end_async_request(id); }
   } registered{request_id};
   try {
-    if constexpr (std::is_void_v<closure_result_t<C>>) {
-      co_await (*closure)();
+    if constexpr (std::is_void_v<closure_result_t<C>> || is_streaming_closure<C>) {
+      co_await (*closure)();  // (a stream's items went out as it yielded them)
       reply_value(request_id, nullptr);
     } else {
       auto value = co_await (*closure)();

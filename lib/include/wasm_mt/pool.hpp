@@ -100,6 +100,8 @@ class pool {
   [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
                                                     detail::call_site site = detail::call_site::here()) {
     using C = std::decay_t<Closure>;
+    static_assert(!is_streaming_closure<C>,
+                  "this closure returns a wasm_mt::generator: a pool cannot stream yet; use a thread's stream()");
     if constexpr (detail::check_closure<C>()) {
       const function_id called = closure_id<C>();
       const std::uint32_t signature = closure_signature<C>();

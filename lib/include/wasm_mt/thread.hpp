@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -32,6 +33,7 @@
 #include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/program.hpp"
+#include "wasm_mt/stream.hpp"
 
 namespace wasm_mt {
 
@@ -69,6 +71,13 @@ class thread {
   template <class Closure>
   [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
                                                        detail::call_site site = detail::call_site::here());
+
+  // Runs a streaming closure (one returning generator<T>: generator.hpp) in the worker and
+  // returns its items as they come (stream.hpp). `options` as exec's, with
+  // stream_window: how far the worker may run ahead of the items taken.
+  template <class Closure>
+  [[nodiscard]] wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> stream(
+      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here());
 
   // Runs the closure registered under `name` with raw JSON captures: function-ID
   // dispatch without the closure's type (for a program you do not link). `name` is
@@ -226,11 +235,43 @@ template <class Closure>
 future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure, call_options options,
                                                              detail::call_site site) {
   using C = std::decay_t<Closure>;
+  static_assert(!is_streaming_closure<C>, "this closure returns a wasm_mt::generator: run it with stream(), not exec()");
   if constexpr (detail::check_closure<C>())
     return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure, std::move(options),
                                              {"exec", closure_name<C>(), site});
   else
     return {};  // not reached: check_closure failed to compile, saying why
+}
+
+template <class Closure>
+wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&& closure, call_options options,
+                                                                         detail::call_site) {
+  using C = std::decay_t<Closure>;
+  using T = closure_result_t<C>;
+  static_assert(is_streaming_closure<C>, "stream() runs a closure returning wasm_mt::generator<T>: use exec() for this one");
+  if constexpr (detail::check_closure<C>() && is_streaming_closure<C>) {
+    const std::size_t window = options.stream_window;
+    auto state = std::make_shared<detail::stream_state<T>>(
+        closure_id<C>(), window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1);
+    try {
+      if (window < 1 || window > detail::max_stream_window)
+        throw std::invalid_argument("wasm_mt: call_options::stream_window must be 1 to 16777215, not " +
+                                    std::to_string(window));
+      state->controls = detail::controls_for(std::move(options));
+    } catch (...) {
+      state->settle_error(std::current_exception());
+      return wasm_mt::stream<T>(std::move(state));
+    }
+    if (state->controls && state->controls->stop.stop_requested()) {
+      state->settle_error(detail::stop_failure(error_kind::cancelled, 0, true));
+    } else {
+      if (!is_terminated()) state->handle = handle();
+      send_encoded(closure_id<C>(), closure_signature<C>(), closure, state);
+    }
+    return wasm_mt::stream<T>(std::move(state));
+  } else {
+    return {};  // not reached: a static_assert failed, saying why
+  }
 }
 
 template <class R>

@@ -30,6 +30,8 @@ enum class event : int {
   continuations = 9,   // the microtask that wasm_mt_js_schedule_continuations asked for
   cancel = 10,         // (in a worker) the caller stopped request `id`
   request_event = 11,  // an event of request `id` (this_request::emit); text = payload
+  stream_item = 12,    // an item of stream `id` (a generator's co_yield); text = payload
+  stream_ack = 13,     // (in a worker) the caller took `arg` more items of stream `id`
 };
 
 }  // namespace wasm_mt::detail
@@ -72,6 +74,12 @@ void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::s
 // when it could not be made.
 int wasm_mt_js_emit(std::uint32_t request_id, const char* json, std::size_t json_len,
                      const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
+
+// A stream's next item (worker side); 0 when it could not be made.
+int wasm_mt_js_post_item(std::uint32_t request_id, const char* json, std::size_t json_len,
+                         const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
+// Tells the worker that the caller took `count` more items of stream `id`.
+void wasm_mt_js_post_ack(int handle, std::uint32_t request_id, std::uint32_t count) noexcept;
 
 // The message being handled, while a wasm_mt_on_message call runs. Its texts are valid
 // UTF-8 (U+FFFD where the JS string was not well-formed).

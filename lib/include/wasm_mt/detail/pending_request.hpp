@@ -39,7 +39,10 @@ struct request_controls {
   double timeout_ms;
   std::optional<stop_callback> on_stop;  // armed: runs the stop
   timer deadline;                        // armed: runs the timeout
-  bool armed = false;
+  // Who armed them, and disarms them once the request has settled for good: its thread,
+  // or its pool (a job outlives a worker that dies before running it: it is retried
+  // with its stop and deadline still armed).
+  enum class armer { none, thread, pool } armed_by = armer::none;
 
   void disarm() noexcept {
     on_stop.reset();
@@ -73,7 +76,12 @@ class pending_request {
   bool stopped = false;
 
   // The call's call_flags.
-  std::uint32_t flags() const noexcept { return controls && controls->on_event ? wants_events : 0; }
+  virtual std::uint32_t flags() const noexcept { return controls && controls->on_event ? wants_events : 0; }
+  // An item of the stream this request reads (thread::stream); others have none.
+  virtual void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+    (void)payload;
+    (void)buffer_count;
+  }
   // The reply to a stopped request came (or its worker died): nothing to settle, the
   // caller knows already; a pool's job updates its books.
   virtual void settle_stopped() noexcept {}

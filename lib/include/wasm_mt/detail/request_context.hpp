@@ -18,7 +18,10 @@ class shared_state;
 // Flags of a call (the call message's `flags`).
 enum call_flags : std::uint32_t {
   wants_events = 1,  // the caller handles events: emit() posts them (else drops them)
+  streams = 2,       // the caller reads a stream; bits 8 and up: its window (items)
 };
+constexpr std::uint32_t stream_window_shift = 8;
+constexpr std::uint32_t max_stream_window = (std::uint32_t(1) << 24) - 1;
 
 struct request_context : std::enable_shared_from_this<request_context> {
   request_context(std::uint32_t id, std::uint32_t flags, bool stoppable)
@@ -32,6 +35,11 @@ struct request_context : std::enable_shared_from_this<request_context> {
   // this_request::stopped() futures, settled on stop.
   std::vector<std::shared_ptr<shared_state<void>>> stop_waiters;
   double last_yield_ms = 0;  // checkpoint(): when it last let the event loop run
+  // A stream's items sent, and taken by the caller (its acknowledgements); a co_yield
+  // past the window waits on `credit`.
+  std::uint32_t items_sent = 0;
+  std::uint32_t items_taken = 0;
+  std::shared_ptr<shared_state<void>> credit;
 };
 
 // The context of the code running now (null outside a request).

@@ -1,0 +1,142 @@
+// wasm_mt::stream<T>: the caller's side of a streaming closure (one returning
+// generator<T>, generator.hpp), from thread::stream.
+//
+//   auto tiles = th.stream(RenderTiles{32});
+//   while (auto tile = co_await tiles.next()) draw(*tile);
+//
+// Items arrive as the worker yields them and wait here until taken; the worker runs at
+// most call_options::stream_window items ahead of what next() has taken (back-pressure:
+// a caller that stops reading stops the producer). Destroying the stream before its end
+// stops the closure (its next co_yield throws cancelled). A failure (the closure threw,
+// its worker crashed, a stop or deadline from call_options) comes from next() after the
+// items that arrived before it. Move-only; one next() at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "wasm_mt/detail/pending_request.hpp"
+#include "wasm_mt/detail/shared_state.hpp"
+#include "wasm_mt/future.hpp"
+
+namespace wasm_mt {
+
+namespace detail {
+
+// Asks the worker behind (handle, request) for `count` more items; stops the request.
+void ack_stream_items(int handle, std::uint32_t request_id, std::uint32_t count) noexcept;
+void stop_stream(int handle, std::uint32_t request_id) noexcept;
+
+// The stream's request, pending on its thread: items, then its end or its error.
+template <class T>
+class stream_state final : public pending_request {
+ public:
+  stream_state(function_id called, std::uint32_t window) : pending_request(called), window_(window) {}
+
+  std::uint32_t flags() const noexcept override {
+    return pending_request::flags() | streams | (window_ << stream_window_shift);
+  }
+  void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    try {
+      items_.push_back(decode<T>(payload, buffer_count));
+    } catch (...) {  // an item that cannot be decoded ends the stream with that error
+      if (!finished()) error_ = std::current_exception();
+      stop_stream(handle, request_id);
+    }
+    wake();
+  }
+  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    ended_ = true;
+    wake();
+  }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    if (!finished()) error_ = std::move(failure);
+    wake();
+  }
+
+  future<std::optional<T>> next() {
+    if (waiter_) throw std::logic_error("wasm_mt::stream: next() while another next() waits");
+    auto state = std::make_shared<shared_state<std::optional<T>>>();
+    if (!ready()) {
+      waiter_ = state;
+      return future<std::optional<T>>(std::move(state));
+    }
+    give(*state);
+    return future<std::optional<T>>(std::move(state));
+  }
+
+  // The stream was dropped: a producer still running is stopped.
+  void abandon() noexcept {
+    if (!finished()) stop_stream(handle, request_id);
+  }
+
+  int handle = 0;  // its thread's, once sent
+
+ private:
+  bool finished() const noexcept { return ended_ || error_; }
+  bool ready() const noexcept { return !items_.empty() || finished(); }
+  void wake() noexcept {
+    if (waiter_ && ready()) give(*std::exchange(waiter_, nullptr));
+  }
+  // Settles `state` with the next item, or the end, or the error.
+  void give(shared_state<std::optional<T>>& state) noexcept {
+    if (!items_.empty()) {
+      state.set_value(std::move(items_.front()));
+      items_.pop_front();
+      if (++taken_ >= (window_ + 1) / 2 && !finished()) ack_stream_items(handle, request_id, std::exchange(taken_, 0));
+    } else if (error_) {
+      state.set_error(error_);
+    } else {
+      state.set_value(std::nullopt);
+    }
+  }
+
+  std::uint32_t window_;
+  std::uint32_t taken_ = 0;  // items taken since the last acknowledgement
+  std::deque<T> items_;
+  bool ended_ = false;
+  std::exception_ptr error_;
+  std::shared_ptr<shared_state<std::optional<T>>> waiter_;
+};
+
+}  // namespace detail
+
+template <class T>
+class stream {
+ public:
+  using value_type = T;
+
+  stream() = default;
+  explicit stream(std::shared_ptr<detail::stream_state<T>> state) noexcept : state_(std::move(state)) {}
+  stream(stream&&) noexcept = default;
+  stream& operator=(stream&& other) noexcept {
+    if (this != &other) {
+      if (state_) state_->abandon();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  ~stream() {
+    if (state_) state_->abandon();
+  }
+
+  // The next item; std::nullopt once the closure has returned and every item was taken.
+  // Throws the stream's error (after its items), and std::logic_error while another
+  // next() waits.
+  [[nodiscard]] future<std::optional<T>> next() {
+    if (!state_) throw wasm_mt::error(error_kind::bad_payload, "use of an empty (moved-from) wasm_mt::stream");
+    return state_->next();
+  }
+
+ private:
+  std::shared_ptr<detail::stream_state<T>> state_;
+};
+
+}  // namespace wasm_mt

@@ -1,0 +1,250 @@
+// Streamed results (anchors: cppcoro's async_generator, JS async iterators over a
+// worker's messages): a generator closure in the worker, a stream read with
+// co_await next() here, back-pressure, the caller's stop, errors and crashes mid-stream.
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <emscripten/emscripten.h>
+
+#include "async_test.hpp"
+
+namespace {
+
+using wasm_mt::error_kind;
+
+// Worker-side counters, read back with StreamCounters{}.
+int produced = 0;
+int stream_cancels = 0;
+
+struct Numbers {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < count; ++i) co_yield i;
+  }
+};
+WASM_MT_CLOSURE(Numbers, count)
+
+struct Chunks {
+  int count = 0;
+  int size = 0;
+  wasm_mt::generator<wasm_mt::bytes> operator()() const {
+    for (int i = 0; i < count; ++i) {
+      wasm_mt::bytes chunk(static_cast<std::size_t>(size));
+      chunk.data()[0] = chunk.data()[chunk.size() - 1] = static_cast<std::uint8_t>(i);
+      co_yield chunk;
+    }
+  }
+};
+WASM_MT_CLOSURE(Chunks, count, size)
+
+// Counts what it produced, and whether it was stopped.
+struct Counted {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    produced = 0;
+    try {
+      for (int i = 0; i < count; ++i) {
+        ++produced;
+        co_yield i;
+      }
+    } catch (const wasm_mt::error& e) {
+      if (e.kind() == error_kind::cancelled) ++stream_cancels;
+      throw;
+    }
+  }
+};
+WASM_MT_CLOSURE(Counted, count)
+
+struct StreamCounters {
+  std::vector<int> operator()() const { return {produced, stream_cancels}; }
+};
+WASM_MT_CLOSURE(StreamCounters)
+
+struct Slow {
+  int count = 0;
+  wasm_mt::generator<std::string> operator()() const {
+    for (int i = 0; i < count; ++i) {
+      co_await wasm_mt::sleep(2);
+      co_yield "item " + std::to_string(i);
+    }
+  }
+};
+WASM_MT_CLOSURE(Slow, count)
+
+struct FailsAfter {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < count; ++i) co_yield i;
+    throw std::runtime_error("the source ran dry");
+  }
+};
+WASM_MT_CLOSURE(FailsAfter, count)
+
+struct CrashesAfter {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < count; ++i) co_yield i;
+    co_await wasm_mt::sleep(5);
+    std::abort();
+  }
+};
+WASM_MT_CLOSURE(CrashesAfter, count)
+
+struct Endless {
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0;; ++i) {
+      co_await wasm_mt::sleep(1);
+      co_yield i;
+    }
+  }
+};
+WASM_MT_CLOSURE(Endless)
+
+// Reads the whole stream.
+template <class T>
+wasm_mt::task<std::vector<T>> read_all(wasm_mt::stream<T>& items) {
+  std::vector<T> out;
+  while (auto item = co_await items.next()) out.push_back(std::move(*item));
+  co_return out;
+}
+
+}  // namespace
+
+ASYNC_TEST_CASE("a stream of 100,000 small items arrives whole and in order", "[streams]") {
+  auto th = co_await test::spawn();
+  auto numbers = th.stream(Numbers{100000});
+  int next = 0;
+  bool in_order = true;
+  while (auto n = co_await numbers.next()) in_order = in_order && *n == next++;
+  CHECK(next == 100000);
+  CHECK(in_order);
+  CHECK_FALSE((co_await numbers.next()).has_value());  // the end, again
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+}
+
+ASYNC_TEST_CASE("a stream of 64 MiB of bytes in 1 MiB chunks", "[streams]") {
+  auto th = co_await test::spawn();
+  auto chunks = th.stream(Chunks{64, 1 << 20}, {.stream_window = 4});
+  std::size_t total = 0;
+  int count = 0;
+  bool marked = true;
+  while (auto chunk = co_await chunks.next()) {
+    marked = marked && chunk->size() == (1u << 20) && chunk->data()[0] == std::uint8_t(count) &&
+             chunk->data()[chunk->size() - 1] == std::uint8_t(count);
+    total += chunk->size();
+    ++count;
+  }
+  CHECK(count == 64);
+  CHECK(total == 64u << 20);
+  CHECK(marked);
+}
+
+ASYNC_TEST_CASE("back-pressure: the producer never runs more than the window ahead of the reader", "[streams]") {
+  auto th = co_await test::spawn();
+  constexpr int window = 4;
+  auto items = th.stream(Counted{1000}, {.stream_window = window});
+  int taken = 0;
+  int most_ahead = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto item = co_await items.next();
+    REQUIRE(item);
+    ++taken;
+    co_await wasm_mt::sleep(20);  // a slow reader: the producer fills its window and waits
+    const int made = (co_await th.exec(StreamCounters{}))[0];
+    most_ahead = std::max(most_ahead, made - taken);
+  }
+  CHECK(most_ahead <= window);
+  CHECK(most_ahead >= 1);  // it did run ahead
+  while (co_await items.next()) ++taken;
+  CHECK(taken == 1000);
+}
+
+ASYNC_TEST_CASE("dropping a stream stops its producer; the worker goes on", "[streams]") {
+  auto th = co_await test::spawn();
+  {
+    auto items = th.stream(Counted{1000000}, {.stream_window = 8});
+    for (int i = 0; i < 5; ++i) REQUIRE((co_await items.next()) == i);
+  }  // dropped: stop producing
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+  auto counters = co_await th.exec(StreamCounters{});
+  CHECK(counters[1] == 1);          // the generator saw its stop
+  CHECK(counters[0] < 1000);        // and produced little past what was read
+  // An endless one, stopped with a stop_token: its items, then cancelled.
+  wasm_mt::stop_source stop;
+  auto endless = th.stream(Endless{}, {.stop = stop.get_token()});
+  for (int i = 0; i < 3; ++i) REQUIRE((co_await endless.next()) == i);
+  stop.request_stop();
+  std::optional<wasm_mt::error> ended;
+  try {
+    while (co_await endless.next()) {
+    }
+  } catch (const wasm_mt::error& e) {
+    ended = e;
+  }
+  REQUIRE(ended);
+  CHECK(ended->kind() == error_kind::cancelled);
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+}
+
+ASYNC_TEST_CASE("a stream's error comes after its items; so does its worker's crash", "[streams]") {
+  auto th = co_await test::spawn();
+  auto failing = th.stream(FailsAfter{3});
+  std::vector<int> got;
+  std::optional<wasm_mt::error> failure;
+  try {
+    while (auto n = co_await failing.next()) got.push_back(*n);
+  } catch (const wasm_mt::error& e) {
+    failure = e;
+  }
+  CHECK(got == std::vector<int>{0, 1, 2});
+  REQUIRE(failure);
+  CHECK(failure->kind() == error_kind::remote_exception);
+  CHECK_THAT(failure->message(), Catch::Contains("the source ran dry"));
+
+  auto crashing = th.stream(CrashesAfter{2});
+  got.clear();
+  failure.reset();
+  try {
+    while (auto n = co_await crashing.next()) got.push_back(*n);
+  } catch (const wasm_mt::error& e) {
+    failure = e;
+  }
+  CHECK(got == std::vector<int>{0, 1});
+  REQUIRE(failure);
+  CHECK(failure->kind() == error_kind::worker_crashed);
+  CHECK(th.is_terminated());
+  // A stream on a dead thread fails at once.
+  auto late = th.stream(Numbers{3});
+  CHECK((co_await test::error_of(late.next())).kind() == error_kind::worker_crashed);
+}
+
+ASYNC_TEST_CASE("a producer that awaits between items; a deadline on a stream", "[streams]") {
+  auto th = co_await test::spawn();
+  auto slow = th.stream(Slow{5});
+  auto all = co_await read_all(slow);
+  REQUIRE(all.size() == 5);
+  CHECK(all[4] == "item 4");
+  auto endless = th.stream(Endless{}, {.timeout_ms = 100});
+  int count = 0;
+  std::optional<wasm_mt::error> failure;
+  try {
+    while (co_await endless.next()) ++count;
+  } catch (const wasm_mt::error& e) {
+    failure = e;
+  }
+  CHECK(count > 0);
+  REQUIRE(failure);
+  CHECK(failure->kind() == error_kind::timeout);
+  // A bad window is refused.
+  std::string refused;
+  try {
+    auto none = th.stream(Numbers{1}, {.stream_window = 0});
+    (void)co_await none.next();
+  } catch (const std::invalid_argument& e) {
+    refused = e.what();
+  }
+  CHECK_THAT(refused, Catch::Contains("stream_window"));
+}
