@@ -193,8 +193,8 @@ var wasmMtLibrary = {
 
   // A reply that cannot be made (a result too long for a JS string, no memory for its
   // copy) is replied as that error instead.
-  wasm_mt_js_reply__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
-  wasm_mt_js_reply: function (id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
+  wasm_mt_js_reply__deps: ['$wasmMtWorker', '$wasmMtParent', '$wasmMtCopyBuffers'],
+  wasm_mt_js_reply: function (handle, id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
     id >>>= 0;
     var reply, copies;
     try {
@@ -209,6 +209,7 @@ var wasmMtLibrary = {
       reply = wasmMtProtocol.errorReply(id, 'bad_payload', 'the worker cannot send its ' + (ok ? 'result' : 'error') +
                                         ' (' + (textLength >>> 0) + ' bytes): ' + wasmMt.errorText(e));
     }
+    if (handle) return wasmMtParent.reply(handle, reply, copies);  // a child's call into its caller
     // Replied first: a reply that is all the worker owes goes out at once, not in a batch.
     wasmMtWorker.replied(id);
     wasmMtWorker.post(reply, copies);

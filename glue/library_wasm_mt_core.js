@@ -26,6 +26,7 @@ var wasmMtCoreLibrary = {
       REQUEST_EVENT: 11,
       STREAM_ITEM: 12,
       STREAM_ACK: 13,
+      CHILD_CALL: 14,
     },
     // Which text of the inbox message C++ reads (detail::inbox_text).
     TEXT: { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 },
@@ -55,6 +56,19 @@ var wasmMtCoreLibrary = {
       } finally {
         wasmMt.inbox = previous;
       }
+    },
+
+    // Delivers reply `m` from thread `handle` (0: this worker's parent) to C++: true when
+    // it matched a pending request.
+    deliverReply: function (handle, m) {
+      var ok = m['ok'];
+      var length = 0;
+      if (ok && typeof m['payload'] == 'string') {
+        m['payload'] = wasmMt.wellFormed(m['payload']);
+        length = lengthBytesUTF8(m['payload']);
+      }
+      var buffers = ok && m['buffers'] ? m['buffers'].length : 0;
+      return !!wasmMt.deliver(m, wasmMt.EVENT.REPLY, handle, m['id'], ok ? 1 : 0, 0, length, buffers);
     },
 
     // `text`, well-formed: each lone surrogate replaced by U+FFFD.

@@ -1,12 +1,13 @@
 // wasm_mt glue: the parent side. Owns Worker lifecycle (spawn, init, terminate) and
 // routes replies to C++ by worker handle. Runs on the main thread, in an app's own
-// worker, and in wasm_mt workers that start threads of their own.
+// worker, and in wasm_mt workers that start threads of their own. Handle 0, in a
+// worker, is its own parent: its calls into its caller go there.
 //
 // Nothing here throws into C++: a worker that cannot be created, or a message that
 // cannot be posted, is reported as the worker's death (spawn_failed while starting,
 // worker_crashed after), which settles every request sent to it.
 var wasmMtParentLibrary = {
-  $wasmMtParent__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms'],
+  $wasmMtParent__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms', '$wasmMtWorker'],
   $wasmMtParent__postset: 'wasmMtParent.workers = new Map();',
   $wasmMtParent: {
     workers: null,  // handle -> entry: {handle, worker, starting, inFlight, referenced, timer, outbox}
@@ -133,7 +134,7 @@ var wasmMtParentLibrary = {
     listen: function (entry) {
       var W = wasmMtParent;
       var MSG = wasmMtProtocol.MSG;
-      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM];
+      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM, MSG.CALL];
       var onMessage = function (data) {
         var messages = wasmMtProtocol.parse(data, accepted);
         for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
@@ -191,20 +192,24 @@ var wasmMtParentLibrary = {
                          m['id'], 0, 0, lengthBytesUTF8(m['payload']), m['buffers'] ? m['buffers'].length : 0);
           return;
         case MSG.REPLY:
-          var ok = m['ok'];
-          var length = 0;
-          if (ok && typeof m['payload'] == 'string') {
-            m['payload'] = wasmMt.wellFormed(m['payload']);
-            length = lengthBytesUTF8(m['payload']);
-          }
-          var buffers = ok && m['buffers'] ? m['buffers'].length : 0;
           // Only a reply that matched a pending request counts (anything else is dropped).
-          if (wasmMt.deliver(m, wasmMt.EVENT.REPLY, entry.handle, m['id'], ok ? 1 : 0, 0, length, buffers)) {
+          if (wasmMt.deliverReply(entry.handle, m)) {
             entry.inFlight--;
             W.updateReference(entry);
           }
           return;
+        case MSG.CALL:  // a call into its caller: runs here, replied with wasm_mt_js_reply
+          m['payload'] = wasmMt.wellFormed(m['payload']);
+          wasmMt.deliver(m, wasmMt.EVENT.CHILD_CALL, entry.handle, m['id'], m['fn'], m['sig'],
+                         lengthBytesUTF8(m['payload']), m['buffers'] ? m['buffers'].length : 0);
+          return;
       }
+    },
+
+    // A reply to a child's call into its caller; dropped when the child is gone.
+    reply: function (handle, message, transfer) {
+      var entry = wasmMtParent.workers.get(handle);
+      if (entry && entry.worker) entry.outbox.post(message, transfer);
     },
 
     // Node: a worker keeps the process alive only while it starts or has requests in
@@ -253,6 +258,7 @@ var wasmMtParentLibrary = {
     // overlaps the two); one to a busy worker waits for the turn's batch. A worker that
     // could not be created takes nothing: its death is on its way.
     post: function (handle, message, transfer) {
+      if (handle === 0) return wasmMtWorker.post(message, transfer);  // (to this worker's parent)
       var entry = wasmMtParent.workers.get(handle);
       if (!entry || !entry.worker) return;
       var idle = entry.inFlight === 0;

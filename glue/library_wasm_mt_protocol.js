@@ -9,7 +9,9 @@
 //                              it had started and not answered; also a failed start)
 //   worker -> parent  print    {fd: 1 | 2, text}  (the worker's stdout / stderr lines)
 //   parent -> worker  call     {id, fn, sig, payload: JSON text, buffers?: [ArrayBuffer],
-//                              flags?: u32 (1: the caller handles events)}
+//                              flags?: u32 (call_flags: events, stream and its window)}
+//   worker -> parent  call     the same, a call into its caller (this_request::call_caller),
+//                              with its own ids; the parent replies with `reply`
 //   parent -> worker  exec-js  {id, code, async, raw}
 //   parent -> worker  cancel   {id}  (the caller stopped request id; it still gets a reply)
 //   worker -> parent  event    {id, payload, buffers?}  (this_request::emit, before the reply)

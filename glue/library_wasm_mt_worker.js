@@ -108,10 +108,12 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       if (wasmMt.crashed) return;
       var MSG = wasmMtProtocol.MSG;
-      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL, MSG.CANCEL, MSG.ACK]);
+      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL, MSG.CANCEL, MSG.ACK, MSG.REPLY]);
       var requests = [];
       for (var i = 0; i < messages.length; i++) {
-        if (messages[i]['type'] === MSG.ACK) {  // (only a running stream waits for one)
+        if (messages[i]['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
+          wasmMt.deliverReply(0, messages[i]);
+        } else if (messages[i]['type'] === MSG.ACK) {  // (only a running stream waits for one)
           if (!W.early) wasmMt.deliver(null, wasmMt.EVENT.STREAM_ACK, 0, messages[i]['id'], messages[i]['count'], 0, 0, 0);
         } else if (messages[i]['type'] === MSG.CANCEL) {
           // A request not started yet never starts: from this batch, or kept while the

@@ -541,3 +541,92 @@ ASYNC_TEST_CASE("pool: nothing is pipelined behind a cancelled task; its worker 
   CHECK(pool.health().replacements == 1);
   CHECK((co_await test::error_of(std::move(stuck))).kind() == error_kind::cancelled);
 }
+
+// Calls into the caller (this_request::call_caller).
+namespace {
+std::string page_secret = "held by the page";  // set on the calling thread only
+
+struct PageLookup {
+  std::string suffix;
+  wasm_mt::task<std::string> operator()() const {
+    co_await wasm_mt::sleep(1);
+    if (suffix == "throw") throw std::runtime_error("the page refused");
+    co_return (wasm_mt::in_worker() ? std::string("a worker: ") : std::string("the page: ")) + page_secret + suffix;
+  }
+};
+WASM_MT_CLOSURE(PageLookup, suffix)
+
+struct SlowOnPage {
+  double ms = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    co_return 1;
+  }
+};
+WASM_MT_CLOSURE(SlowOnPage, ms)
+
+struct AsksPage {
+  std::string suffix;
+  wasm_mt::task<std::string> operator()() const {
+    page_secret = "not the page's";  // (this worker's copy)
+    auto answer = co_await wasm_mt::this_request::call_caller(PageLookup{suffix});
+    co_return "asked " + answer;
+  }
+};
+WASM_MT_CLOSURE(AsksPage, suffix)
+
+struct WaitsForPage {
+  double ms = 0;
+  wasm_mt::task<int> operator()() const {
+    try {
+      co_return co_await wasm_mt::this_request::call_caller(SlowOnPage{ms});
+    } catch (const wasm_mt::error& e) {
+      if (e.kind() == error_kind::cancelled) ++stops_seen;
+      throw;
+    }
+  }
+};
+WASM_MT_CLOSURE(WaitsForPage, ms)
+}  // namespace
+
+ASYNC_TEST_CASE("a closure calls back into its caller and gets the answer", "[control]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(AsksPage{"?"})) == "asked the page: held by the page?");
+  // Several at once, from a pool too.
+  auto pool = co_await wasm_mt::pool::create({.threads = 2});
+  std::vector<wasm_mt::job<std::string>> asks;
+  for (int i = 0; i < 6; ++i) asks.push_back(pool.exec(AsksPage{std::to_string(i)}));
+  for (int i = 0; i < 6; ++i) CHECK((co_await std::move(asks[i])) == "asked the page: held by the page" + std::to_string(i));
+  // The caller's error reaches the closure, which lets it through.
+  auto e = co_await test::error_of(th.exec(AsksPage{"throw"}));
+  CHECK(e.kind() == error_kind::remote_exception);
+  CHECK_THAT(e.message(), Catch::Contains("the page refused"));
+  // Not in a worker: there is no caller.
+  bool refused = false;
+  try {
+    (void)wasm_mt::this_request::call_caller(SlowOnPage{0});
+  } catch (const std::logic_error&) {
+    refused = true;
+  }
+  CHECK(refused);
+}
+
+ASYNC_TEST_CASE("a call into the caller: stopped with its request, and after its caller terminated it", "[control]") {
+  auto th = co_await test::spawn();
+  wasm_mt::stop_source stop;
+  auto waiting = th.exec(WaitsForPage{300}, {.stop = stop.get_token()});
+  co_await wasm_mt::sleep(50);
+  stop.request_stop();  // the request, and its call into this thread, are stopped
+  CHECK((co_await test::error_of(std::move(waiting), 200)).kind() == error_kind::cancelled);
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+  CHECK((co_await th.exec(Counters{}))[0] == 1);
+  co_await wasm_mt::sleep(300);  // the page's closure finished meanwhile: its reply was dropped
+
+  auto other = co_await test::spawn();
+  auto cut = other.exec(WaitsForPage{200});
+  co_await wasm_mt::sleep(50);
+  other.terminate();  // while the page runs its call: the reply has nowhere to go
+  CHECK((co_await test::error_of(std::move(cut))).kind() == error_kind::terminated);
+  co_await wasm_mt::sleep(250);
+  CHECK((co_await th.exec(Square{2})) == 4);  // everything else goes on
+}

@@ -13,20 +13,20 @@ namespace wasm_mt::detail {
 
 std::string describe_exception(const std::exception_ptr& failure);
 
-void reply_json(std::uint32_t request_id, std::string_view json) noexcept {
-  wasm_mt_js_reply(request_id, 1, json.data(), json.size(), nullptr, 0, nullptr, 0);
+void reply_json(reply_address to, std::string_view json) noexcept {
+  wasm_mt_js_reply(to.handle, to.id, 1, json.data(), json.size(), nullptr, 0, nullptr, 0);
 }
 
-void reply_encoded(std::uint32_t request_id, const encoded& value) noexcept {
-  wasm_mt_js_reply(request_id, 1, value.json.data(), value.json.size(), nullptr, 0, value.buffers.data(),
+void reply_encoded(reply_address to, const encoded& value) noexcept {
+  wasm_mt_js_reply(to.handle, to.id, 1, value.json.data(), value.json.size(), nullptr, 0, value.buffers.data(),
                    value.buffers.size());
 }
 
 namespace {
 
-void reply_error_text(std::uint32_t request_id, error_kind kind, std::string_view message) noexcept {
+void reply_error_text(reply_address to, error_kind kind, std::string_view message) noexcept {
   auto kind_name = error_kind_name(kind);
-  wasm_mt_js_reply(request_id, 0, message.data(), message.size(), kind_name.data(), kind_name.size(), nullptr, 0);
+  wasm_mt_js_reply(to.handle, to.id, 0, message.data(), message.size(), kind_name.data(), kind_name.size(), nullptr, 0);
 }
 
 std::string id_text(std::uint32_t function) {
@@ -52,31 +52,31 @@ wasm_mt::error mismatched_function(std::uint32_t function) {
 
 }  // namespace
 
-void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) noexcept {
+void reply_error(reply_address to, const std::exception_ptr& failure) noexcept {
   try {
     try {
       std::rethrow_exception(failure);
     } catch (const wasm_mt::error& e) {
-      return reply_error_text(request_id, e.kind(), e.message());  // a nested request's error keeps its kind
+      return reply_error_text(to, e.kind(), e.message());  // a nested request's error keeps its kind
     } catch (...) {
-      return reply_error_text(request_id, error_kind::remote_exception, describe_exception(failure));
+      return reply_error_text(to, error_kind::remote_exception, describe_exception(failure));
     }
   } catch (...) {  // no memory to describe it: the request still fails
-    reply_error_text(request_id, error_kind::remote_exception,
+    reply_error_text(to, error_kind::remote_exception,
                      "the worker ran out of memory while reporting an error");
   }
 }
 
-void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
+void on_call(reply_address from, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
              std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   invoker invoke = registry::instance().find(function);
-  if (!invoke) return reply_error(request_id, exception_or_failure([function] { return unknown_function(function); }));
+  if (!invoke) return reply_error(from, exception_or_failure([function] { return unknown_function(function); }));
   if (signature != 0 && signature != registry::instance().signature_of(function))
-    return reply_error(request_id, exception_or_failure([function] { return mismatched_function(function); }));
+    return reply_error(from, exception_or_failure([function] { return mismatched_function(function); }));
   auto payload = inbox_read_payload(text_length);
   if (!payload)
-    return reply_error(request_id, exception_or_failure([&] { return no_memory_for("the captures", text_length); }));
-  invoke(incoming_call{request_id, {payload.get(), text_length}, buffer_count, flags});  // replies, errors included
+    return reply_error(from, exception_or_failure([&] { return no_memory_for("the captures", text_length); }));
+  invoke(incoming_call{from, {payload.get(), text_length}, buffer_count, flags});  // replies, errors included
 }
 
 }  // namespace wasm_mt::detail

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "wasm_mt/closure.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/noexcept_js_eh.hpp"
 #include "wasm_mt/error.hpp"
@@ -40,7 +41,9 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
 // An event of a pending request: its handler (call_options::on_event) runs now.
 void on_request_event(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count);
 // Worker side (dispatch.cpp). Replies to every call, failures included.
-void on_call(std::uint32_t request_id, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
+// `from`: the caller's request (handle 0: this worker's parent; else a child thread's
+// call into its caller).
+void on_call(reply_address from, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
              std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // (this_request.cpp) The caller stopped request `id`.
 void on_cancel(std::uint32_t request_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;

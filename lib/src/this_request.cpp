@@ -2,11 +2,14 @@
 // from the caller, and this_request.
 #include "wasm_mt/this_request.hpp"
 
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
 #include "failure.hpp"
 #include "inbox.hpp"
+#include "thread_state.hpp"
 #include "wasm_mt/generator.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/utils.hpp"
@@ -143,6 +146,43 @@ future<void> checkpoint() {
 }
 
 namespace detail {
+
+namespace {
+// In a worker: its parent, as a thread (handle 0) to which calls into the caller go and
+// from which their replies come. Lives as long as the worker.
+wasm_mt::detail::thread_state& caller_link() {
+  static auto* link = [] {
+    auto* state = new wasm_mt::detail::thread_state(0, "caller");
+    state->mark_running();
+    return state;
+  }();
+  return *link;
+}
+}  // namespace
+
+void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::detail::encoded& captures,
+                    const std::shared_ptr<wasm_mt::detail::pending_request>& request) {
+  if (!in_worker()) throw std::logic_error("wasm_mt::this_request::call_caller: not in a wasm_mt worker, there is no caller");
+  auto& link = caller_link();
+  std::uint32_t id = 0;
+  try {
+    id = link.add_pending(request);
+    if (request->controls) link.arm(id, *request->controls);
+  } catch (...) {
+    if (id) link.take_pending(id);
+    request->settle_error(std::current_exception());
+    return;
+  }
+  if (!wasm_mt_js_post_call(0, id, called, signature, 0, captures.json.data(), captures.json.size(),
+                            captures.buffers.data(), captures.buffers.size())) {
+    if (auto unsent = link.take_pending(id))
+      unsent->settle_error(wasm_mt::detail::exception_or_failure([&] {
+        return wasm_mt::error(error_kind::bad_payload, "the call into the caller (" +
+                                                           std::to_string(captures.json.size()) +
+                                                           " bytes) could not be posted", {}, true);
+      }));
+  }
+}
 
 bool wants_events() noexcept {
   auto* context = wasm_mt::detail::current_request;

@@ -101,9 +101,16 @@ constexpr std::string_view closure_name() {
 
 namespace detail {
 
+// Where a reply goes: request `id` of this worker's parent (handle 0), or of child
+// thread `handle` (a call into its caller, this_request::call_caller).
+struct reply_address {
+  std::uint32_t id;
+  int handle = 0;
+};
+
 // A call as a worker receives it; payload and buffers are read from the inbox.
 struct incoming_call {
-  std::uint32_t request_id;
+  reply_address from;
   std::string_view payload;
   std::size_t buffer_count;
   std::uint32_t flags;  // call_flags (request_context.hpp)
@@ -112,47 +119,49 @@ struct incoming_call {
 // Worker-side replies; each request gets exactly one. They never throw: a value that
 // cannot be encoded is replied as its error, and an error that cannot be described (no
 // memory) as a short fixed one.
-void reply_json(std::uint32_t request_id, std::string_view json) noexcept;
-void reply_encoded(std::uint32_t request_id, const encoded& value) noexcept;
-void reply_error(std::uint32_t request_id, const std::exception_ptr& failure) noexcept;
+void reply_json(reply_address to, std::string_view json) noexcept;
+void reply_encoded(reply_address to, const encoded& value) noexcept;
+void reply_error(reply_address to, const std::exception_ptr& failure) noexcept;
 
 template <class T>
-void reply_value(std::uint32_t request_id, const T& value) noexcept {
+void reply_value(reply_address to, const T& value) noexcept {
   if constexpr (std::is_null_pointer_v<T>) {
-    reply_json(request_id, "null");
+    reply_json(to, "null");
   } else if constexpr (json_scalar<T>) {
-    reply_json(request_id, scalar_to_json(value).view());
+    reply_json(to, scalar_to_json(value).view());
   } else {
     encoded out;
     try {
       out = encode(value);
     } catch (...) {
-      reply_error(request_id, std::current_exception());
+      reply_error(to, std::current_exception());
       return;
     }
-    reply_encoded(request_id, out);
+    reply_encoded(to, out);
   }
 }
 
 // Runs in the request's `context` (this_request; the caller sets it for the first run,
 // continuations restore it: shared_state.hpp), registered for stops until it replies.
 template <class C>
-future<void> run_async_closure(std::uint32_t request_id, std::shared_ptr<C> closure,
+future<void> run_async_closure(reply_address to, std::shared_ptr<C> closure,
                                [[maybe_unused]] std::shared_ptr<request_context> context) {
   struct ended {
-    std::uint32_t id;
-    ~ended() { end_async_request(id); }
-  } registered{request_id};
+    reply_address to;
+    ~ended() {
+      if (to.handle == 0) end_async_request(to.id);
+    }
+  } registered{to};
   try {
     if constexpr (std::is_void_v<closure_result_t<C>> || is_streaming_closure<C>) {
       co_await (*closure)();  // (a stream's items went out as it yielded them)
-      reply_value(request_id, nullptr);
+      reply_value(to, nullptr);
     } else {
       auto value = co_await (*closure)();
-      reply_value(request_id, value);
+      reply_value(to, value);
     }
   } catch (...) {
-    reply_error(request_id, std::current_exception());
+    reply_error(to, std::current_exception());
   }
 }
 
@@ -166,21 +175,23 @@ void invoke_closure(const incoming_call& call) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     C closure = decode<C>(call.payload, call.buffer_count);
     using raw_result = std::invoke_result_t<C&>;
     if constexpr (async_result<raw_result>::is_async) {
-      auto context = start_async_request(call.request_id, call.flags);
+      // (A call into its caller from a child thread is not stopped by the child.)
+      auto context = call.from.handle == 0 ? start_async_request(call.from.id, call.flags)
+                                           : std::make_shared<request_context>(call.from.id, 0, false);
       request_scope scope(context.get());
-      run_async_closure<C>(call.request_id, std::make_shared<C>(std::move(closure)), std::move(context));
+      run_async_closure<C>(call.from, std::make_shared<C>(std::move(closure)), std::move(context));
     } else {
-      request_context context(call.request_id, call.flags, false);  // (it cannot be stopped)
+      request_context context(call.from.id, call.from.handle == 0 ? call.flags : 0, false);  // (it cannot be stopped)
       request_scope scope(&context);
       if constexpr (std::is_void_v<raw_result>) {
         closure();
-        reply_value(call.request_id, nullptr);
+        reply_value(call.from, nullptr);
       } else {
-        reply_value(call.request_id, closure());
+        reply_value(call.from, closure());
       }
     }
   } catch (...) {
-    reply_error(call.request_id, std::current_exception());
+    reply_error(call.from, std::current_exception());
   }
 }
 

@@ -18,7 +18,7 @@ enum class error_kind {
   terminated,        // the thread was terminated (or was already) before a reply
   spawn_failed,      // a worker could not be created or its program failed to start
   load_failed,       // a program could not be fetched or compiled
-  cancelled,         // the request was cancelled before it ran
+  cancelled,         // the request was stopped (a stop_token, job::cancel); not_run() if before it ran
   timeout,           // the request ran past its deadline
   queue_full,        // a bounded queue refused the request
 };

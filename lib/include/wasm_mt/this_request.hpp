@@ -25,9 +25,15 @@
 // Cancellation).
 #pragma once
 
+#include <memory>
 #include <type_traits>
+#include <utility>
 
+#include "wasm_mt/call_options.hpp"
+#include "wasm_mt/closure.hpp"
+#include "wasm_mt/detail/call_site.hpp"
 #include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/detail/request_context.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/stop_token.hpp"
@@ -59,7 +65,45 @@ void throw_if_stop_requested();
 namespace detail {
 bool wants_events() noexcept;
 void emit_encoded(const wasm_mt::detail::encoded& event);
+// Sends a call to this worker's parent; settles `request` with why when it cannot go.
+// Throws std::logic_error outside a worker.
+void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::detail::encoded& captures,
+                    const std::shared_ptr<wasm_mt::detail::pending_request>& request);
 }  // namespace detail
+
+// Runs `closure` on the thread that sent this worker its requests (the page, or the
+// worker that spawned this one) and gives its result: a call back into the caller, e.g.
+// for data only the page holds (Comlink's proxied callbacks; here by function ID, as
+// every call: the caller's program has the same closures). Errors as exec's; terminated
+// when this worker's parent ended it. The call carries the current request's stop token
+// unless `options` gives another: when the request is stopped, the pending call fails
+// with cancelled (the caller's closure, already running, finishes; its result is
+// dropped). Events and streams are not supported in this direction. Throws
+// std::logic_error outside a wasm_mt worker (there is no caller).
+template <class Closure>
+[[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> call_caller(
+    Closure&& closure, call_options options = {}, wasm_mt::detail::call_site site = wasm_mt::detail::call_site::here()) {
+  using C = std::decay_t<Closure>;
+  using R = closure_result_t<C>;
+  static_assert(!is_streaming_closure<C>, "call_caller runs a closure that returns a value, not a generator");
+  if constexpr (wasm_mt::detail::check_closure<C>()) {
+    if (!options.stop.stop_possible()) options.stop = get_stop_token();
+    auto state = wasm_mt::detail::new_request<R>(closure_id<C>(), std::move(options),
+                                                 {"call_caller", closure_name<C>(), site});
+    if (state->ready()) return future<R>(std::move(state));
+    wasm_mt::detail::encoded captures;
+    try {
+      captures = wasm_mt::detail::encode(closure);
+    } catch (...) {
+      state->settle_error(wasm_mt::detail::unsent_failure(std::current_exception()));
+      return future<R>(std::move(state));
+    }
+    detail::send_to_caller(closure_id<C>(), closure_signature<C>(), captures, state);
+    return future<R>(std::move(state));
+  } else {
+    return {};  // not reached: check_closure failed to compile, saying why
+  }
+}
 
 // Sends a progress event to the caller: a value of any type with a JSON form
 // (nlohmann::json, a struct with to_json, wasm_mt::bytes inside). The caller's

@@ -32,6 +32,7 @@ enum class event : int {
   request_event = 11,  // an event of request `id` (this_request::emit); text = payload
   stream_item = 12,    // an item of stream `id` (a generator's co_yield); text = payload
   stream_ack = 13,     // (in a worker) the caller took `arg` more items of stream `id`
+  child_call = 14,     // a call from child thread `handle` into its caller: as `call`
 };
 
 }  // namespace wasm_mt::detail
@@ -43,6 +44,8 @@ extern "C" {
 // its way, 0 when it could not be made (a text too long for a JS string, no memory for
 // a copy): the caller then fails the request.
 int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) noexcept;
+// Handle 0 in the post functions below is this worker's parent (its calls into its
+// caller); other handles are threads this instance spawned.
 // flags: call_flags (request_context.hpp).
 int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
                          std::uint32_t signature, std::uint32_t flags, const char* json, std::size_t json_len,
@@ -64,9 +67,10 @@ void wasm_mt_js_post_cancel(int handle, std::uint32_t request_id) noexcept;
 // Tells the worker its new label (current_thread_label() there), in order with requests.
 void wasm_mt_js_set_label(int handle, const char* label, std::size_t label_len) noexcept;
 
-// Replying to a call (worker side). ok != 0: json is the value; else json is an error
-// message and `kind` names the error kind.
-void wasm_mt_js_reply(std::uint32_t request_id, int ok, const char* json, std::size_t json_len,
+// Replying to a call: of this worker's parent (handle 0) or of child thread `handle`.
+// ok != 0: json is the value; else json is an error message and `kind` names the error
+// kind.
+void wasm_mt_js_reply(int handle, std::uint32_t request_id, int ok, const char* json, std::size_t json_len,
                       const char* kind, std::size_t kind_len,
                       const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
