@@ -48,6 +48,25 @@ WASM_MT_CLOSURE(EchoText, text)
 
 using julia::RenderRows;
 
+// Emits `count` events (this_request::emit), then returns.
+struct EmitMany {
+  int count = 0;
+  int operator()() const {
+    for (int i = 0; i < count; ++i) wasm_mt::this_request::emit(i);
+    return count;
+  }
+};
+WASM_MT_CLOSURE(EmitMany, count)
+
+// Streams `count` ints.
+struct StreamMany {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < count; ++i) co_yield i;
+  }
+};
+WASM_MT_CLOSURE(StreamMany, count)
+
 struct HeapBytes {
   double operator()() const { return __builtin_wasm_memory_size(0) * 65536.0; }
 };
@@ -68,6 +87,9 @@ enum kind : int {
   same_thread_echo = 12, // the latency thread's worker also echoes the message 0 -> 1
   payload_floats = 13,       // a: MiB of std::vector<float>, round trip -> ms
   payload_floats_json = 14,  // a: MiB of floats as a JSON array capture, round trip -> ms
+  events = 15,          // a: events from one closure to a handler -> microseconds per event
+  events_unhandled = 16,  // a: the same events with no handler (dropped in the worker) -> µs per event
+  stream_items = 17,    // a: ints streamed from a generator, read one by one -> µs per item
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -190,6 +212,23 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       co_await th.exec_js(same_thread_echo_js);
       expose_latency_worker();
       co_return 1;
+    }
+    case events:
+    case events_unhandled: {
+      int received = 0;
+      wasm_mt::call_options options;
+      if (what == events) options.on_event = [&received](int) { ++received; };
+      co_await th.exec(EmitMany{a}, std::move(options));
+      if (what == events && received != a)
+        throw wasm_mt::error(wasm_mt::error_kind::bad_payload, "events lost: " + std::to_string(received) + " of " + std::to_string(a));
+      co_return (emscripten_get_now() - start) * 1000.0 / a;
+    }
+    case stream_items: {
+      auto items = th.stream(StreamMany{a}, {.stream_window = std::size_t(b ? b : 64)});
+      int received = 0;
+      while (co_await items.next()) ++received;
+      if (received != a) throw wasm_mt::error(wasm_mt::error_kind::bad_payload, "items lost: " + std::to_string(received));
+      co_return (emscripten_get_now() - start) * 1000.0 / a;
     }
     case heap_per_thread: {
       auto fresh = co_await wasm_mt::thread::spawn();

@@ -92,5 +92,14 @@ export function evaluateGoals(r, native) {
     add('std::vector<float> as binary at least 10x faster than the same floats as a JSON capture', `${j.toFixed(1)}x`, j >= 10,
         `${r.json_payload.wasm_mt_floats.median.toFixed(2)} ms binary vs ${r.json_payload.wasm_mt_floats_as_json.median.toFixed(2)} ms JSON`);
   }
+  if (r.control) {
+    const c = r.control;
+    const x = pairedRatio(c.wasm_mt_stream_item, c.wasm_mt_call_per_item);
+    add('a streamed item costs at most a tenth of a call per item', `${x.ratio.toFixed(3)}x`, x.ratio <= 0.1,
+        `${c.wasm_mt_stream_item.median.toFixed(2)} µs per item vs ${c.wasm_mt_call_per_item.median.toFixed(1)} µs per call; ${spread(x)}`);
+    const e = c.wasm_mt_event.median;
+    add('a progress event costs under 5 µs (10,000 a closure: under 50 ms)', `${e.toFixed(2)} µs`, e < 5,
+        `${(1e6 / e).toFixed(0)} events/s; with no handler ${c.wasm_mt_event_unhandled.median.toFixed(3)} µs per event`);
+  }
   return goals;
 }

@@ -21,6 +21,7 @@
     throughputTasks: 20000, throughputRounds: 3,
     juliaRounds: 5, juliaTiles: 32,
     payloadMiB: [1, 10, 100], payloadRounds: 3, jsonMiB: 1,
+    controlItems: 10000, controlRounds: 7,
   };
 
   // A smoke run (run.mjs --quick): every measurement, few and small, to show that the
@@ -29,7 +30,7 @@
     Object.assign(params, {
       latencyRounds: 2, startCounts: [1, 2], startRounds: 1,  // 200 calls: above a 1 ms clock's tick
       throughputTasks: 500, throughputRounds: 1, juliaRounds: 1, juliaTiles: 4,
-      payloadMiB: [1], payloadRounds: 1, jsonMiB: 1,
+      payloadMiB: [1], payloadRounds: 1, jsonMiB: 1, controlItems: 1000, controlRounds: 1,
     });
   }
 
@@ -224,6 +225,17 @@
       wasm_mt_floats_as_json: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_floats_json', p.jsonMiB); }); },
     });
 
+    // Events and streams: µs per event (to a handler, and dropped without one), per
+    // streamed item, against a call per item (the latency call, one after another).
+    env.status('events and streams');
+    await wasm('events', 1000); await wasm('stream_items', 1000);
+    r.control = await interleaved(p.controlRounds, {
+      wasm_mt_event: function () { return wasm('events', p.controlItems); },
+      wasm_mt_event_unhandled: function () { return wasm('events_unhandled', p.controlItems); },
+      wasm_mt_stream_item: function () { return wasm('stream_items', p.controlItems); },
+      wasm_mt_call_per_item: function () { return wasm('latency', p.latencyCalls); },
+    });
+
     env.status('done');
     return r;
   }
@@ -251,7 +263,8 @@
   // through root.benchDone(token, JSON result). Returns wasm(kind name, a, b) -> Promise.
   var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
                 payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11,
-                same_thread_echo: 12, payload_floats: 13, payload_floats_json: 14 };
+                same_thread_echo: 12, payload_floats: 13, payload_floats_json: 14, events: 15, events_unhandled: 16,
+                stream_items: 17 };
   function wasmMethod(start) {
     var pending = new Map();
     var nextToken = 1;
