@@ -154,27 +154,14 @@ var wasmMtLibrary = {
     wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id >>> 0 }));
   },
 
-  // 0 when the event cannot be made (a text too long for a JS string, no memory for its
-  // copy): C++ throws.
+  // An event, or (isItem) a stream's item. 0 when it cannot be made (a text too long for
+  // a JS string, no memory for its copy): C++ throws.
   wasm_mt_js_emit__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
-  wasm_mt_js_emit: function (id, json, jsonLength, buffers, bufferCount) {
+  wasm_mt_js_emit: function (isItem, id, json, jsonLength, buffers, bufferCount) {
     try {
       var copies = wasmMtCopyBuffers(buffers, bufferCount);
-      wasmMtWorker.postEvent(wasmMtProtocol.event(wasmMtProtocol.MSG.EVENT, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0),
-                                                  copies), copies);
-      return 1;
-    } catch (e) {
-      return 0;
-    }
-  },
-
-  // As wasm_mt_js_emit, for a stream's item.
-  wasm_mt_js_post_item__deps: ['$wasmMtWorker', '$wasmMtCopyBuffers'],
-  wasm_mt_js_post_item: function (id, json, jsonLength, buffers, bufferCount) {
-    try {
-      var copies = wasmMtCopyBuffers(buffers, bufferCount);
-      wasmMtWorker.postEvent(wasmMtProtocol.event(wasmMtProtocol.MSG.ITEM, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0),
-                                                  copies), copies);
+      var type = isItem ? wasmMtProtocol.MSG.ITEM : wasmMtProtocol.MSG.EVENT;
+      wasmMtWorker.postEvent(wasmMtProtocol.event(type, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies), copies);
       return 1;
     } catch (e) {
       return 0;

@@ -10,7 +10,7 @@ var wasmMtParentLibrary = {
   $wasmMtParent__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms', '$wasmMtWorker'],
   $wasmMtParent__postset: 'wasmMtParent.workers = new Map();',
   $wasmMtParent: {
-    workers: null,  // handle -> entry: {handle, worker, starting, inFlight, referenced, timer, outbox}
+    workers: null,  // handle -> entry: {handle, worker, starting, inFlight, callsServed, referenced, timer, outbox}
     nextHandle: 1,
     // A worker that has not said `ready` by then failed to start (a wrong URL that still
     // loads, a program built without wasm_mt): it must not hang its spawn forever.
@@ -23,7 +23,7 @@ var wasmMtParentLibrary = {
     spawn: function (programId, label) {
       var W = wasmMtParent;
       var handle = W.nextHandle++;
-      var entry = { handle: handle, worker: null, starting: true, inFlight: 0, referenced: true, timer: null };
+      var entry = { handle: handle, worker: null, starting: true, inFlight: 0, callsServed: 0, referenced: true, timer: null };
       entry.outbox = wasmMtProtocol.outbox(function (message, transfer) {
         entry.worker.postMessage(message, transfer);
       }, function (e) {
@@ -199,6 +199,8 @@ var wasmMtParentLibrary = {
           }
           return;
         case MSG.CALL:  // a call into its caller: runs here, replied with wasm_mt_js_reply
+          entry.callsServed++;
+          W.updateReference(entry);
           m['payload'] = wasmMt.wellFormed(m['payload']);
           wasmMt.deliver(m, wasmMt.EVENT.CHILD_CALL, entry.handle, m['id'], m['fn'], m['sig'],
                          lengthBytesUTF8(m['payload']), m['buffers'] ? m['buffers'].length : 0);
@@ -209,7 +211,10 @@ var wasmMtParentLibrary = {
     // A reply to a child's call into its caller; dropped when the child is gone.
     reply: function (handle, message, transfer) {
       var entry = wasmMtParent.workers.get(handle);
-      if (entry && entry.worker) entry.outbox.post(message, transfer);
+      if (!entry || !entry.worker) return;
+      entry.callsServed--;
+      wasmMtParent.updateReference(entry);
+      entry.outbox.post(message, transfer);
     },
 
     // Node: a worker keeps the process alive only while it starts or has requests in
@@ -217,7 +222,7 @@ var wasmMtParentLibrary = {
     updateReference: function (entry) {
 #if ENVIRONMENT_MAY_BE_NODE
       if (!ENVIRONMENT_IS_NODE || !entry.worker) return;
-      var wanted = entry.starting || entry.inFlight > 0;
+      var wanted = entry.starting || entry.inFlight > 0 || entry.callsServed > 0;
       if (wanted === entry.referenced) return;
       entry.referenced = wanted;
       if (wanted) entry.worker.ref(); else entry.worker.unref();

@@ -248,3 +248,25 @@ ASYNC_TEST_CASE("a producer that awaits between items; a deadline on a stream", 
   }
   CHECK_THAT(refused, Catch::Contains("stream_window"));
 }
+
+namespace {
+struct Delayed {
+  double ms = 0;
+  wasm_mt::generator<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    co_yield 7;
+    co_yield 8;
+  }
+};
+WASM_MT_CLOSURE(Delayed, ms)
+}  // namespace
+
+ASYNC_TEST_CASE("a next() given up on (its future dropped) takes no item", "[streams]") {
+  auto th = co_await test::spawn();
+  auto items = th.stream(Delayed{150});
+  auto first = co_await wasm_mt::when_any(items.next(), wasm_mt::sleep(20));
+  CHECK(first.index() == 1);  // the sleep won; that next() was dropped
+  CHECK((co_await items.next()) == 7);
+  CHECK((co_await items.next()) == 8);
+  CHECK_FALSE((co_await items.next()).has_value());
+}

@@ -71,7 +71,8 @@ void on_call(reply_address from, std::uint32_t function, std::uint32_t signature
              std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   invoker invoke = registry::instance().find(function);
   if (!invoke) return reply_error(from, exception_or_failure([function] { return unknown_function(function); }));
-  if (signature != 0 && signature != registry::instance().signature_of(function))
+  // A child's call into its caller is always checked: it names a closure of this program.
+  if ((signature != 0 || from.handle != 0) && signature != registry::instance().signature_of(function))
     return reply_error(from, exception_or_failure([function] { return mismatched_function(function); }));
   auto payload = inbox_read_payload(text_length);
   if (!payload)

@@ -2,6 +2,7 @@
 // from the caller, and this_request.
 #include "wasm_mt/this_request.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -75,7 +76,7 @@ void on_cancel(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 void on_stream_ack(std::uint32_t id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto context = running_async(id);
   if (!context) return;
-  context->items_taken += count;
+  context->items_taken += std::min(count, context->items_sent - context->items_taken);  // (never past what was sent)
   const std::uint32_t window = context->flags >> stream_window_shift;
   if (context->credit && context->items_sent - context->items_taken < window)
     std::exchange(context->credit, nullptr)->set_value({});
@@ -87,7 +88,7 @@ future<void> send_stream_item(const encoded& item) {
     throw wasm_mt::error(error_kind::bad_payload,
                          "a wasm_mt::generator runs only as a streaming closure (thread::stream), in its worker");
   if (context->stop.stop_requested()) return future<void>::ready_error(stopped_error());
-  if (!wasm_mt_js_post_item(context->id, item.json.data(), item.json.size(), item.buffers.data(), item.buffers.size()))
+  if (!wasm_mt_js_emit(1, context->id, item.json.data(), item.json.size(), item.buffers.data(), item.buffers.size()))
     throw wasm_mt::error(error_kind::bad_payload, "a stream item (" + std::to_string(item.json.size()) +
                                                       " bytes) could not be posted: too large for a JS string, "
                                                       "or no memory to copy it");
@@ -190,7 +191,7 @@ bool wants_events() noexcept {
 }
 
 void emit_encoded(const wasm_mt::detail::encoded& event) {
-  if (!wasm_mt_js_emit(wasm_mt::detail::current_request->id, event.json.data(), event.json.size(),
+  if (!wasm_mt_js_emit(0, wasm_mt::detail::current_request->id, event.json.data(), event.json.size(),
                        event.buffers.data(), event.buffers.size()))
     throw wasm_mt::error(error_kind::bad_payload, "the event (" + std::to_string(event.json.size()) +
                                                       " bytes) could not be posted: too large for a JS string, "

@@ -286,7 +286,7 @@ void stop_stream(int handle, std::uint32_t request_id) noexcept {
 void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count) {
   auto* state = find_thread(handle);
   auto request = state ? state->find_pending(request_id) : nullptr;
-  if (!request || request->stopped) return;
+  if (!request || request->stopped || !(request->flags() & streams)) return;
   auto payload = inbox_read_payload(text_length);
   if (!payload) {
     state->stop(request_id, exception_or_failure([&] { return no_memory_for("a stream item", text_length); }));

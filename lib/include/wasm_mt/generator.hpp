@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "wasm_mt/detail/coroutine.hpp"
+#include "wasm_mt/detail/lazy_start.hpp"
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/future.hpp"
 
@@ -39,31 +40,13 @@ class [[nodiscard]] generator {
  public:
   using value_type = T;
 
-  struct promise_type {
+  // (Its start and end, as task's: detail/lazy_start.hpp.)
+  struct promise_type : detail::lazy_start_promise {
     std::exception_ptr error;
-    detail::coro::coroutine_handle<> continuation;
-    // As task's (task.hpp): a generator finishing while its awaiter starts it returns
-    // to it instead of resuming it on top of the stack.
-    enum class start_stage { idle, starting, finished_while_starting, suspended };
-    start_stage stage = start_stage::idle;
 
     generator get_return_object() {
       return generator(detail::coro::coroutine_handle<promise_type>::from_promise(*this));
     }
-    detail::coro::suspend_always initial_suspend() noexcept { return {}; }
-    struct final_awaiter {
-      bool await_ready() noexcept { return false; }
-      void await_suspend(detail::coro::coroutine_handle<promise_type> self) noexcept {
-        auto& promise = self.promise();
-        if (promise.stage == start_stage::starting) {
-          promise.stage = start_stage::finished_while_starting;
-          return;
-        }
-        if (auto next = promise.continuation) next.resume();
-      }
-      void await_resume() noexcept {}
-    };
-    final_awaiter final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
     void unhandled_exception() noexcept { error = std::current_exception(); }
 
@@ -86,15 +69,7 @@ class [[nodiscard]] generator {
     struct awaiter {
       detail::coro::coroutine_handle<promise_type> handle;
       bool await_ready() const noexcept { return !handle || handle.done(); }
-      bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
-        auto& promise = handle.promise();
-        promise.continuation = waiter;
-        promise.stage = promise_type::start_stage::starting;
-        handle.resume();
-        if (promise.stage == promise_type::start_stage::finished_while_starting) return false;
-        promise.stage = promise_type::start_stage::suspended;
-        return true;
-      }
+      bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept { return detail::start_lazy(handle, waiter); }
       void await_resume() {
         if (!handle) throw wasm_mt::error(error_kind::bad_payload, "run of an empty (moved-from) wasm_mt::generator");
         if (handle.promise().error) std::rethrow_exception(handle.promise().error);

@@ -38,15 +38,22 @@ void stop_stream(int handle, std::uint32_t request_id) noexcept;
 template <class T>
 class stream_state final : public pending_request {
  public:
-  stream_state(function_id called, std::uint32_t window) : pending_request(called), window_(window) {}
+  stream_state(function_id called, std::uint32_t window, origin from)
+      : pending_request(called), window_(window), from_(from) {}
+  ~stream_state() {
+    if (error_ && !error_given_) report_unobserved_error(error_, from_, "unhandled stream error");
+  }
 
   std::uint32_t flags() const noexcept override {
     return pending_request::flags() | streams | (window_ << stream_window_shift);
   }
   void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     try {
+      // (The worker keeps within the window: past it, the items are not ours to keep.)
+      if (items_.size() + taken_ >= window_)
+        throw wasm_mt::error(error_kind::bad_payload, "the worker sent more stream items than its window allows");
       items_.push_back(decode<T>(payload, buffer_count));
-    } catch (...) {  // an item that cannot be decoded ends the stream with that error
+    } catch (...) {  // an item that cannot be kept ends the stream with that error
       if (!finished()) error_ = std::current_exception();
       stop_stream(handle, request_id);
     }
@@ -62,6 +69,7 @@ class stream_state final : public pending_request {
   }
 
   future<std::optional<T>> next() {
+    drop_abandoned_waiter();
     if (waiter_) throw std::logic_error("wasm_mt::stream: next() while another next() waits");
     auto state = std::make_shared<shared_state<std::optional<T>>>();
     if (!ready()) {
@@ -77,12 +85,18 @@ class stream_state final : public pending_request {
     if (!finished()) stop_stream(handle, request_id);
   }
 
-  int handle = 0;  // its thread's, once sent
+  int handle = -1;  // its thread's, once sent
 
  private:
   bool finished() const noexcept { return ended_ || error_; }
   bool ready() const noexcept { return !items_.empty() || finished(); }
+  // A next() whose future nobody holds any more (dropped, its coroutine destroyed)
+  // takes nothing: the item stays for the next next().
+  void drop_abandoned_waiter() noexcept {
+    if (waiter_ && waiter_.use_count() == 1) waiter_.reset();
+  }
   void wake() noexcept {
+    drop_abandoned_waiter();
     if (waiter_ && ready()) give(*std::exchange(waiter_, nullptr));
   }
   // Settles `state` with the next item, or the end, or the error.
@@ -92,6 +106,7 @@ class stream_state final : public pending_request {
       items_.pop_front();
       if (++taken_ >= (window_ + 1) / 2 && !finished()) ack_stream_items(handle, request_id, std::exchange(taken_, 0));
     } else if (error_) {
+      error_given_ = true;
       state.set_error(error_);
     } else {
       state.set_value(std::nullopt);
@@ -103,7 +118,9 @@ class stream_state final : public pending_request {
   std::deque<T> items_;
   bool ended_ = false;
   std::exception_ptr error_;
+  bool error_given_ = false;
   std::shared_ptr<shared_state<std::optional<T>>> waiter_;
+  origin from_;
 };
 
 }  // namespace detail

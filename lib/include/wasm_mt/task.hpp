@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "wasm_mt/detail/coroutine.hpp"
+#include "wasm_mt/detail/lazy_start.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/future.hpp"
 
@@ -37,34 +38,11 @@ class [[nodiscard]] task {
  public:
   using value_type = T;
 
-  struct promise_type : detail::task_promise_base<T> {
-    detail::coro::coroutine_handle<> continuation;
-    // The handshake between the awaiter and final_suspend, so that a task finishing
-    // without suspending returns to its awaiter instead of resuming it on top of the
-    // stack (each such await would otherwise grow the stack: cppcoro's bool
-    // await_suspend, for wasm without the tail calls that symmetric transfer needs).
-    enum class start_stage { idle, starting, finished_while_starting, suspended };
-    start_stage stage = start_stage::idle;
-
+  // (Its start and end: detail/lazy_start.hpp.)
+  struct promise_type : detail::task_promise_base<T>, detail::lazy_start_promise {
     task get_return_object() {
       return task(detail::coro::coroutine_handle<promise_type>::from_promise(*this));
     }
-    detail::coro::suspend_always initial_suspend() noexcept { return {}; }
-    // Resumes the awaiting coroutine, unless the task finished while its awaiter was
-    // still starting it: the awaiter then goes on by itself (see stage).
-    struct final_awaiter {
-      bool await_ready() noexcept { return false; }
-      void await_suspend(detail::coro::coroutine_handle<promise_type> self) noexcept {
-        auto& promise = self.promise();
-        if (promise.stage == start_stage::starting) {
-          promise.stage = start_stage::finished_while_starting;
-          return;
-        }
-        if (auto next = promise.continuation) next.resume();
-      }
-      void await_resume() noexcept {}
-    };
-    final_awaiter final_suspend() noexcept { return {}; }
     void unhandled_exception() { this->result.template emplace<2>(std::current_exception()); }
   };
 
@@ -85,15 +63,7 @@ class [[nodiscard]] task {
       bool await_ready() const noexcept { return !handle || handle.done(); }
       // Runs the task up to its first suspension; false (go on at once) when it finished
       // in that run.
-      bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept {
-        auto& promise = handle.promise();
-        promise.continuation = waiter;
-        promise.stage = promise_type::start_stage::starting;
-        handle.resume();
-        if (promise.stage == promise_type::start_stage::finished_while_starting) return false;
-        promise.stage = promise_type::start_stage::suspended;
-        return true;
-      }
+      bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept { return detail::start_lazy(handle, waiter); }
       T await_resume() {
         if (!handle) throw wasm_mt::error(error_kind::bad_payload, "await of an empty (moved-from) wasm_mt::task");
         auto& result = handle.promise().result;

@@ -245,14 +245,15 @@ future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure, 
 
 template <class Closure>
 wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&& closure, call_options options,
-                                                                         detail::call_site) {
+                                                                         detail::call_site site) {
   using C = std::decay_t<Closure>;
   using T = closure_result_t<C>;
   static_assert(is_streaming_closure<C>, "stream() runs a closure returning wasm_mt::generator<T>: use exec() for this one");
   if constexpr (detail::check_closure<C>() && is_streaming_closure<C>) {
     const std::size_t window = options.stream_window;
     auto state = std::make_shared<detail::stream_state<T>>(
-        closure_id<C>(), window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1);
+        closure_id<C>(), window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
+        detail::origin{"stream", closure_name<C>(), site});
     try {
       if (window < 1 || window > detail::max_stream_window)
         throw std::invalid_argument("wasm_mt: call_options::stream_window must be 1 to 16777215, not " +

@@ -74,14 +74,11 @@ void wasm_mt_js_reply(int handle, std::uint32_t request_id, int ok, const char* 
                       const char* kind, std::size_t kind_len,
                       const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
-// An event of request `id` (worker side), batched with the worker's other messages; 0
-// when it could not be made.
-int wasm_mt_js_emit(std::uint32_t request_id, const char* json, std::size_t json_len,
+// An event of request `id` (worker side), or (is_item != 0) a stream's next item,
+// batched with the worker's other messages; 0 when it could not be made.
+int wasm_mt_js_emit(int is_item, std::uint32_t request_id, const char* json, std::size_t json_len,
                      const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
-// A stream's next item (worker side); 0 when it could not be made.
-int wasm_mt_js_post_item(std::uint32_t request_id, const char* json, std::size_t json_len,
-                         const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 // Tells the worker that the caller took `count` more items of stream `id`.
 void wasm_mt_js_post_ack(int handle, std::uint32_t request_id, std::uint32_t count) noexcept;
 
