@@ -2,6 +2,7 @@
 // worker's messages): a generator closure in the worker, a stream read with
 // co_await next() here, back-pressure, the caller's stop, errors and crashes mid-stream.
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -269,4 +270,36 @@ ASYNC_TEST_CASE("a next() given up on (its future dropped) takes no item", "[str
   CHECK((co_await items.next()) == 7);
   CHECK((co_await items.next()) == 8);
   CHECK_FALSE((co_await items.next()).has_value());
+}
+
+ASYNC_TEST_CASE("a pool streams too: whole, dropped mid-way, and through a crash", "[streams]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 2, .stop_grace_ms = 100});
+  auto a = pool.stream(Numbers{5000});
+  auto b = pool.stream(Slow{5}, {.stream_window = 2});
+  int count = 0;
+  while (auto n = co_await a.next()) count += (*n == count);
+  CHECK(count == 5000);
+  CHECK((co_await read_all(b)).size() == 5);
+  {
+    auto dropped = pool.stream(Counted{1000000}, {.stream_window = 4});
+    for (int i = 0; i < 3; ++i) REQUIRE((co_await dropped.next()) == i);
+  }  // stops the task: its generator sees cancelled at its pending co_yield
+  CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));
+  auto crashing = pool.stream(CrashesAfter{2});
+  std::vector<int> got;
+  std::optional<wasm_mt::error> failure;
+  try {
+    while (auto n = co_await crashing.next()) got.push_back(*n);
+  } catch (const wasm_mt::error& e) {
+    failure = e;
+  }
+  CHECK(got == std::vector<int>{0, 1});
+  REQUIRE(failure);
+  CHECK(failure->kind() == error_kind::worker_crashed);
+  // The pool goes on: its dead worker is replaced.
+  CHECK((co_await read_all(*std::make_unique<wasm_mt::stream<int>>(pool.stream(Numbers{3})))).size() == 3);
+  auto st = pool.stats();
+  CHECK(st.completed == 3);  // a, b, the last
+  CHECK(st.cancelled == 1);  // the dropped one
+  CHECK(st.failed == 1);     // the crash
 }

@@ -488,7 +488,7 @@ bool pool_state::can_take(const slot& s, const pool_job& job) const noexcept {
 }
 
 bool pool_state::may_stop(const pool_job& job) const noexcept {
-  return has_timeout() ||
+  return has_timeout() || (job.flags() & streams) ||
          (job.controls && (job.controls->stop.stop_possible() || std::isfinite(job.controls->timeout_ms)));
 }
 
@@ -856,6 +856,11 @@ bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
   return self && self->settled(id, failure);
 }
 
+int pool_thread_handle(wasm_mt::thread& th) noexcept {
+  auto* state = pool_access::state_of(th);
+  return state ? state->handle() : -1;
+}
+
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {
   auto state = pool.lock();
   return state && state->stop_job(id, error_kind::cancelled, 0);
@@ -899,7 +904,7 @@ pool::~pool() {
   if (state_) state_->shut_down();
 }
 
-std::uint64_t pool::enqueue(std::shared_ptr<detail::pool_job>&& job) {
+std::uint64_t pool::enqueue(std::shared_ptr<detail::pool_job> job) {
   if (!state_) {
     job->fail(std::make_exception_ptr(error(error_kind::terminated, "use of a moved-from wasm_mt::pool", {}, true)));
     return 0;

@@ -90,7 +90,7 @@ struct call_options {
   double timeout_ms = std::numeric_limits<double>::infinity();
   // The closure's events (exec and exec_by_name; exec_js bodies emit none).
   event_handler on_event;
-  // thread::stream: how many items the worker may send ahead of those the caller has
+  // stream(): how many items the worker may send ahead of those the caller has
   // taken (back-pressure), 1 to 2^24-1. The stream's rate is at most about this many
   // items per round trip (~0.1 ms): raise it for tiny items, lower it for large ones
   // (at most this many wait in memory here).

@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -44,6 +45,7 @@
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/pool_options.hpp"
 #include "wasm_mt/program.hpp"
+#include "wasm_mt/stream.hpp"
 #include "wasm_mt/thread.hpp"
 
 namespace wasm_mt {
@@ -51,6 +53,41 @@ namespace wasm_mt {
 namespace detail {
 class pool_state;
 bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id);
+int pool_thread_handle(wasm_mt::thread& th) noexcept;
+
+// A pool's streaming task: a job whose reply ends a stream (stream.hpp). Stopping it
+// (the stream dropped, a stop, a deadline) goes through the pool's books.
+template <class T, class Send>
+class stream_pool_job final : public pool_job, public stream_source<T> {
+ public:
+  stream_pool_job(function_id called, std::uint32_t window, origin from, Send send)
+      : pool_job(called, called), stream_source<T>(window, from), send_(std::move(send)) {}
+
+  std::uint32_t flags() const noexcept override { return pool_job::flags() | this->stream_flags(); }
+  void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override {
+    handle_ = pool_thread_handle(th);
+    send_(th, self);
+  }
+  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->on_error(std::move(failure)); }
+  void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    this->on_item(payload, buffer_count);
+  }
+  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    pool_job_settled(pool, id, nullptr);
+    this->on_end();
+  }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    if (!pool_job_settled(pool, id, &failure)) this->on_error(std::move(failure));
+  }
+  void settle_stopped() noexcept override { pool_job_settled(pool, id, nullptr); }
+
+ private:
+  void ack(std::uint32_t count) noexcept override { ack_stream_items(handle_, request_id, count); }
+  void stop() noexcept override { cancel_pool_job(pool, id); }
+
+  Send send_;
+  int handle_ = -1;  // the thread it was last sent to
+};
 }  // namespace detail
 
 // A task submitted to a pool: its future, and a way to cancel it.
@@ -100,8 +137,7 @@ class pool {
   [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
                                                     detail::call_site site = detail::call_site::here()) {
     using C = std::decay_t<Closure>;
-    static_assert(!is_streaming_closure<C>,
-                  "this closure returns a wasm_mt::generator: a pool cannot stream yet; use a thread's stream()");
+    static_assert(!is_streaming_closure<C>, "this closure returns a wasm_mt::generator: run it with stream(), not exec()");
     if constexpr (detail::check_closure<C>()) {
       const function_id called = closure_id<C>();
       const std::uint32_t signature = closure_signature<C>();
@@ -158,6 +194,43 @@ class pool {
                                      call_options options = {}, detail::call_site site = detail::call_site::here()) {
     return submit_js_value<R>(std::move(code), args, transfer, true, std::move(options), {"exec_js_async", {}, site});
   }
+  // As thread::stream: the items of a streaming closure (generator<T>) run on a thread of
+  // the pool. It runs alone on its thread; a worker that dies before it starts is
+  // replaced and the task retried, one that dies mid-stream ends the stream with
+  // worker_crashed after the items before it. Dropping the stream stops the task (as
+  // job::cancel: its worker is replaced if it still runs stop_grace_ms later).
+  template <class Closure>
+  [[nodiscard]] wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> stream(
+      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here()) {
+    using C = std::decay_t<Closure>;
+    using T = closure_result_t<C>;
+    static_assert(is_streaming_closure<C>, "stream() runs a closure returning wasm_mt::generator<T>: use exec() for this one");
+    if constexpr (detail::check_closure<C>() && is_streaming_closure<C>) {
+      const function_id called = closure_id<C>();
+      const std::uint32_t signature = closure_signature<C>();
+      auto send = [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
+        th.send_encoded(called, signature, closure, r);
+      };
+      const std::size_t window = options.stream_window;
+      auto task = std::make_shared<detail::stream_pool_job<T, decltype(send)>>(
+          called, window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
+          detail::origin{"stream", closure_name<C>(), site}, std::move(send));
+      try {
+        if (window < 1 || window > detail::max_stream_window)
+          throw std::invalid_argument("wasm_mt: call_options::stream_window must be 1 to 16777215, not " +
+                                      std::to_string(window));
+        task->controls = detail::controls_for(std::move(options));
+      } catch (...) {
+        task->fail(std::current_exception());
+        return wasm_mt::stream<T>(std::move(task));
+      }
+      enqueue(task);
+      return wasm_mt::stream<T>(std::move(task));
+    } else {
+      return {};  // not reached: a static_assert failed, saying why
+    }
+  }
+
   // As thread::exec_by_name, queued as exec is.
   template <class R = nlohmann::json>
   [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, call_options options = {},
@@ -271,7 +344,7 @@ class pool {
   }
 
   // Queues `job` (or fails it at once: pool destroyed, queue full) and returns its ID.
-  std::uint64_t enqueue(std::shared_ptr<detail::pool_job>&& job);
+  std::uint64_t enqueue(std::shared_ptr<detail::pool_job> job);
 
   template <class R>
   static future<std::vector<R>> gather(std::vector<job<R>> jobs) {

@@ -1,5 +1,5 @@
 // wasm_mt::stream<T>: the caller's side of a streaming closure (one returning
-// generator<T>, generator.hpp), from thread::stream.
+// generator<T>, generator.hpp), from thread::stream or pool::stream.
 //
 //   auto tiles = th.stream(RenderTiles{32});
 //   while (auto tile = co_await tiles.next()) draw(*tile);
@@ -34,39 +34,15 @@ namespace detail {
 void ack_stream_items(int handle, std::uint32_t request_id, std::uint32_t count) noexcept;
 void stop_stream(int handle, std::uint32_t request_id) noexcept;
 
-// The stream's request, pending on its thread: items, then its end or its error.
+// What a stream<T> reads: its request's items, then its end or its error. The request
+// (a thread's stream_state, or a pool's stream job, pool.hpp) feeds it and says how the
+// worker is asked for more (ack) or told to stop (stop).
 template <class T>
-class stream_state final : public pending_request {
+class stream_source {
  public:
-  stream_state(function_id called, std::uint32_t window, origin from)
-      : pending_request(called), window_(window), from_(from) {}
-  ~stream_state() {
-    if (error_ && !error_given_) report_unobserved_error(error_, from_, "unhandled stream error");
-  }
-
-  std::uint32_t flags() const noexcept override {
-    return pending_request::flags() | streams | (window_ << stream_window_shift);
-  }
-  void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    try {
-      // (The worker keeps within the window: past it, the items are not ours to keep.)
-      if (items_.size() + taken_ >= window_)
-        throw wasm_mt::error(error_kind::bad_payload, "the worker sent more stream items than its window allows");
-      items_.push_back(decode<T>(payload, buffer_count));
-    } catch (...) {  // an item that cannot be kept ends the stream with that error
-      if (!finished()) error_ = std::current_exception();
-      stop_stream(handle, request_id);
-    }
-    wake();
-  }
-  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    ended_ = true;
-    wake();
-  }
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    if (!finished()) error_ = std::move(failure);
-    wake();
-  }
+  stream_source(std::uint32_t window, origin from) : window_(window), from_(from) {}
+  stream_source(const stream_source&) = delete;
+  stream_source& operator=(const stream_source&) = delete;
 
   future<std::optional<T>> next() {
     drop_abandoned_waiter();
@@ -82,13 +58,42 @@ class stream_state final : public pending_request {
 
   // The stream was dropped: a producer still running is stopped.
   void abandon() noexcept {
-    if (!finished()) stop_stream(handle, request_id);
+    if (!finished()) stop();
   }
 
-  int handle = -1;  // its thread's, once sent
+ protected:
+  ~stream_source() {
+    if (error_ && !error_given_) report_unobserved_error(error_, from_, "unhandled stream error");
+  }
+
+  std::uint32_t stream_flags() const noexcept { return streams | (window_ << stream_window_shift); }
+
+  void on_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+    try {
+      // (The worker keeps within the window: past it, the items are not ours to keep.)
+      if (items_.size() + taken_ >= window_)
+        throw wasm_mt::error(error_kind::bad_payload, "the worker sent more stream items than its window allows");
+      items_.push_back(decode<T>(payload, buffer_count));
+    } catch (...) {  // an item that cannot be kept ends the stream with that error
+      if (!finished()) error_ = std::current_exception();
+      stop();
+    }
+    wake();
+  }
+  void on_end() noexcept {
+    ended_ = true;
+    wake();
+  }
+  void on_error(std::exception_ptr failure) noexcept {
+    if (!finished()) error_ = std::move(failure);
+    wake();
+  }
+  bool finished() const noexcept { return ended_ || error_; }
+
+  virtual void ack(std::uint32_t count) noexcept = 0;
+  virtual void stop() noexcept = 0;
 
  private:
-  bool finished() const noexcept { return ended_ || error_; }
   bool ready() const noexcept { return !items_.empty() || finished(); }
   // A next() whose future nobody holds any more (dropped, its coroutine destroyed)
   // takes nothing: the item stays for the next next().
@@ -104,7 +109,7 @@ class stream_state final : public pending_request {
     if (!items_.empty()) {
       state.set_value(std::move(items_.front()));
       items_.pop_front();
-      if (++taken_ >= (window_ + 1) / 2 && !finished()) ack_stream_items(handle, request_id, std::exchange(taken_, 0));
+      if (++taken_ >= (window_ + 1) / 2 && !finished()) ack(std::exchange(taken_, 0));
     } else if (error_) {
       error_given_ = true;
       state.set_error(error_);
@@ -123,6 +128,27 @@ class stream_state final : public pending_request {
   origin from_;
 };
 
+// A thread's stream request, pending on its thread.
+template <class T>
+class stream_state final : public pending_request, public stream_source<T> {
+ public:
+  stream_state(function_id called, std::uint32_t window, origin from)
+      : pending_request(called), stream_source<T>(window, from) {}
+
+  std::uint32_t flags() const noexcept override { return pending_request::flags() | this->stream_flags(); }
+  void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    this->on_item(payload, buffer_count);
+  }
+  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->on_end(); }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->on_error(std::move(failure)); }
+
+  int handle = -1;  // its thread's, once sent
+
+ private:
+  void ack(std::uint32_t count) noexcept override { ack_stream_items(handle, request_id, count); }
+  void stop() noexcept override { stop_stream(handle, request_id); }
+};
+
 }  // namespace detail
 
 template <class T>
@@ -131,7 +157,7 @@ class stream {
   using value_type = T;
 
   stream() = default;
-  explicit stream(std::shared_ptr<detail::stream_state<T>> state) noexcept : state_(std::move(state)) {}
+  explicit stream(std::shared_ptr<detail::stream_source<T>> state) noexcept : state_(std::move(state)) {}
   stream(stream&&) noexcept = default;
   stream& operator=(stream&& other) noexcept {
     if (this != &other) {
@@ -153,7 +179,7 @@ class stream {
   }
 
  private:
-  std::shared_ptr<detail::stream_state<T>> state_;
+  std::shared_ptr<detail::stream_source<T>> state_;
 };
 
 }  // namespace wasm_mt
