@@ -250,9 +250,9 @@ ASYNC_TEST_CASE("many requests in flight each settle with their own reply", "[cl
 
 ASYNC_TEST_CASE("request IDs wrap around without losing a request", "[closures]") {
   auto th = co_await test::spawn();
-  wasm_mt::detail::set_next_request_id(0xFFFFFFFE);
+  wasm_mt::detail::set_next_id(0xFFFFFFFE);
   auto held = th.exec(SlowSub{1, 0, 50});  // takes 0xFFFFFFFE and keeps it while the count comes round
-  wasm_mt::detail::set_next_request_id(0xFFFFFFFE);
+  wasm_mt::detail::set_next_id(0xFFFFFFFE);
   std::vector<wasm_mt::future<int>> results;  // each needs an ID other than 0 and 0xFFFFFFFE
   for (int i = 0; i < 3; ++i) results.push_back(th.exec(SlowSub{i, 0, 0}));
   CHECK(th.pending_count() == 4);

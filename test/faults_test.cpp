@@ -60,7 +60,7 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
   const int refused_before = refused();
-  wasm_mt::detail::set_next_request_id(5000);
+  wasm_mt::detail::set_next_id(5000);
   auto slow = th.exec(shared::Sleeps{300});  // request 5000, pending while the forgeries arrive
 
   // From the worker's own code, to its parent.
@@ -117,7 +117,7 @@ ASYNC_TEST_CASE("thousands of random malformed messages each way leave parent an
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
   // Requests of this test have IDs above every ID the random messages use.
-  wasm_mt::detail::set_next_request_id(3'000'000'000u);
+  wasm_mt::detail::set_next_id(3'000'000'000u);
   auto slow = th.exec(shared::Sleeps{200});
   const int refused_before = refused();
   // A seeded generator (xorshift32) of messages that are never valid in a way that would

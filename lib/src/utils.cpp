@@ -9,16 +9,22 @@
 #include "wasm_mt/detail/timer.hpp"
 
 #include "failure.hpp"
+#include "id_table.hpp"
 #include "inbox.hpp"
 #include "waiting.hpp"
 
 namespace wasm_mt {
 namespace detail {
 namespace {
-std::uint32_t next_timer_token = 1;
-std::unordered_map<std::uint32_t, std::function<void()>> timer_callbacks;
+struct armed_timer {
+  std::function<void()> fire;
+  timer* owner = nullptr;  // null once released
+};
+id_table<armed_timer> timers;
 waiting<bytes> fetches;
 }  // namespace
+
+void set_next_id(std::uint32_t id) noexcept { next_id = id; }
 
 void check_delay(double milliseconds, const char* what) {
   if (milliseconds >= 0) return;  // (false for NaN)
@@ -28,30 +34,39 @@ void check_delay(double milliseconds, const char* what) {
 
 timer::timer(double milliseconds, std::function<void()> fire) {
   check_delay(milliseconds, "a delay");
-  token_ = next_timer_token++;
-  timer_callbacks.emplace(token_, std::move(fire));
+  token_ = timers.add({std::move(fire), this});
   wasm_mt_js_set_timeout(milliseconds, token_);
 }
 
-timer::timer(timer&& other) noexcept : token_(std::exchange(other.token_, 0)) {}
+timer::timer(timer&& other) noexcept : token_(std::exchange(other.token_, 0)) {
+  if (auto* entry = timers.find(token_)) entry->owner = this;
+}
 
 timer& timer::operator=(timer&& other) noexcept {
   if (this != &other) {
     cancel();
     token_ = std::exchange(other.token_, 0);
+    if (auto* entry = timers.find(token_)) entry->owner = this;
   }
   return *this;
 }
 
 void timer::cancel() noexcept {
   if (!token_) return;
-  if (timer_callbacks.erase(token_)) wasm_mt_js_clear_timeout(token_);
+  if (timers.erase(token_)) wasm_mt_js_clear_timeout(token_);
+  token_ = 0;
+}
+
+void timer::release() noexcept {
+  if (auto* entry = timers.find(token_)) entry->owner = nullptr;
   token_ = 0;
 }
 
 void on_timer(std::uint32_t token) {
-  auto node = timer_callbacks.extract(token);
-  if (!node.empty()) node.mapped()();
+  auto entry = timers.take(token);
+  if (!entry.fire) return;
+  if (entry.owner) entry.owner->token_ = 0;
+  entry.fire();
 }
 
 // With no memory for the contents or the error's text, the fetch fails with the bad_alloc.

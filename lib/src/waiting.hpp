@@ -3,11 +3,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <utility>
 
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/future.hpp"
+
+#include "id_table.hpp"
 
 namespace wasm_mt::detail {
 
@@ -17,19 +18,14 @@ class waiting {
   // A new token and the future its callback will settle.
   std::pair<std::uint32_t, future<T>> add() {
     auto state = std::make_shared<shared_state<T>>();
-    std::uint32_t token = next_token_++;
-    states_.emplace(token, state);
+    const std::uint32_t token = states_.add(state);
     return {token, future<T>(std::move(state))};
   }
   // The state for `token`, once (nullptr for an unknown or settled token).
-  std::shared_ptr<shared_state<T>> take(std::uint32_t token) {
-    auto node = states_.extract(token);
-    return node.empty() ? nullptr : std::move(node.mapped());
-  }
+  std::shared_ptr<shared_state<T>> take(std::uint32_t token) noexcept { return states_.take(token); }
 
  private:
-  std::uint32_t next_token_ = 1;
-  std::unordered_map<std::uint32_t, std::shared_ptr<shared_state<T>>> states_;
+  id_table<std::shared_ptr<shared_state<T>>> states_;
 };
 
 }  // namespace wasm_mt::detail

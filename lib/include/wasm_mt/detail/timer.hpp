@@ -24,9 +24,14 @@ class timer {
 
   void cancel() noexcept;
   // Lets the timer fire even though this object goes away.
-  void release() noexcept { token_ = 0; }
+  void release() noexcept;
+  // Whether it is armed: not yet fired, cancelled or released.
+  bool armed() const noexcept { return token_ != 0; }
 
  private:
+  friend void on_timer(std::uint32_t token);
+  // Its id while armed (its entry's owner is this object: a fired timer drops its id,
+  // so a stale one never cancels a newer timer that drew the same number).
   std::uint32_t token_ = 0;
 };
 
