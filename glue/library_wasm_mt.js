@@ -151,7 +151,7 @@ var wasmMtLibrary = {
 
   wasm_mt_js_post_cancel__deps: ['$wasmMtParent'],
   wasm_mt_js_post_cancel: function (handle, id) {
-    wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id >>> 0 }));
+    return wasmMtParent.cancel(handle, id >>> 0);
   },
 
   // An event, or (isItem) a stream's item. 0 when it cannot be made (a text too long for

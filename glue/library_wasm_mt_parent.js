@@ -32,6 +32,9 @@ var wasmMtParentLibrary = {
           W.died(entry, 'cannot post to the worker: ' + wasmMt.errorText(e), wasmMt.errorStack(e));
         });
       });
+      // Requests wait here until the worker says ready: one stopped meanwhile is dropped
+      // unsent (cancel), and the caller knows it never ran.
+      entry.outbox.held = true;
       W.workers.set(handle, entry);
       var program = wasmMtPrograms.all.get(programId);
       try {
@@ -177,6 +180,8 @@ var wasmMtParentLibrary = {
           if (!entry.starting) return;
           entry.starting = false;
           clearTimeout(entry.timer);
+          entry.outbox.held = false;
+          entry.outbox.flush();
           W.updateReference(entry);
           wasmMt.deliver(null, wasmMt.EVENT.THREAD_READY, entry.handle, 0, 0, 0, 0, 0);
           return;
@@ -278,6 +283,7 @@ var wasmMtParentLibrary = {
     postAlone: function (handle, message, transfer) {
       var entry = wasmMtParent.workers.get(handle);
       if (!entry || !entry.worker) return true;
+      entry.outbox.held = false;  // (it must be posted now to learn whether it clones: what waited goes first)
       entry.outbox.flush();
       try {
         entry.worker.postMessage(message, transfer);
@@ -287,6 +293,20 @@ var wasmMtParentLibrary = {
       entry.inFlight++;
       wasmMtParent.updateReference(entry);
       return true;
+    },
+
+    // The caller stopped request `id`: 1 when it was dropped before the worker received
+    // it (it will never run or answer), else 0 and the worker is told.
+    cancel: function (handle, id) {
+      var entry = wasmMtParent.workers.get(handle);
+      if (!entry || !entry.worker) return 0;
+      if (entry.outbox.held && entry.outbox.drop(id)) {
+        entry.inFlight--;
+        wasmMtParent.updateReference(entry);
+        return 1;
+      }
+      wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id }));
+      return 0;
     },
 
     // A message that is not a request (no reply, nothing in flight), in order with them.

@@ -223,12 +223,14 @@ var wasmMtProtocolLibrary = {
     // it last sent (performance.now()). send(message,
     // transfer) posts for real; when it throws, failed(error) is told: the messages are
     // lost, and the caller treats the port as dead.
+    // held: while true nothing is sent (a worker that has not said ready yet); drop(id)
+    // then takes request id (a call or exec-js) back out, unsent: true if it was there.
     outbox: function (send, failed) {
-      var box = { messages: [], transfer: [], scheduled: false, flushedAt: 0 };
+      var box = { messages: [], transfer: [], scheduled: false, flushedAt: 0, held: false };
       box.flush = function () {
         var messages = box.messages;
         var transfer = box.transfer;
-        if (!messages.length) return;
+        if (!messages.length || box.held) return;
         box.flushedAt = performance.now();
         box.messages = [];
         box.transfer = [];
@@ -249,6 +251,18 @@ var wasmMtProtocolLibrary = {
           box.scheduled = false;
           box.flush();
         });
+      };
+      box.drop = function (id) {
+        var P = wasmMtProtocol;
+        for (var i = 0; i < box.messages.length; i++) {
+          var m = typeof box.messages[i] == 'string' ? P.expand(box.messages[i]) : box.messages[i];
+          if (!m || m['id'] !== id || (m['type'] !== P.MSG.CALL && m['type'] !== P.MSG.EXEC_JS)) continue;
+          box.messages.splice(i, 1);
+          var buffers = m['buffers'] || [];
+          box.transfer = box.transfer.filter(function (b) { return buffers.indexOf(b) < 0; });
+          return true;
+        }
+        return false;
       };
       box.clear = function () {
         box.messages = [];

@@ -7,7 +7,7 @@
 // Whether this instance is a wasm_mt worker was decided when the script loaded
 // (glue/boot_pre.js: wasmMtBoot), and its Module hooks were set by glue/pre.js.
 var wasmMtWorkerLibrary = {
-  $wasmMtWorker__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms'],
+  $wasmMtWorker__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms', '$wasmMtTimers'],
   $wasmMtWorker__postset: 'wasmMtWorker.start();',
   $wasmMtWorker: {
     boot: null,
@@ -16,10 +16,18 @@ var wasmMtWorkerLibrary = {
     // Requests started and not yet answered: a crash report names them, so the parent
     // knows which of its pending requests never ran.
     running: null,  // (a Set, made by start: library objects hold only literals)
-    // Requests received in the batch being handled and not started yet.
-    unstarted: 0,
-    // Requests that arrived before the instance was ready (null once it is).
-    early: [],
+    // Requests (and label changes, in order with them) received and not started yet:
+    // those that came before the instance was ready, and those behind a long one. A
+    // cancel for one of them drops it unstarted (dropUnstarted); queue[head] is next.
+    queue: [],
+    head: 0,
+    isReady: false,
+    // After a request that ran sliceMs or more, the next one waits for one macrotask,
+    // so that the messages that came meanwhile (cancels) are read before it starts: a
+    // worker reads its port only between tasks. Tiny requests run back to back.
+    sliceMs: 2,
+    mustYield: false,
+    yieldScheduled: false,
     init: null,
     receivedInit: null,
     label: '',
@@ -36,6 +44,12 @@ var wasmMtWorkerLibrary = {
       wasmMt.isWorker = true;
       wasmMt.crash = W.crash;
       W.init = new Promise(function (resolve) { W.receivedInit = resolve; });
+      // Replies that could not be posted are lost: which requests they answered is then
+      // unknown, and the crash report says so (none is taken for one that never ran).
+      // (Made before the first message is read: a cancel may need it at once.)
+      W.outbox = wasmMtProtocol.outbox(function (message, transfer) {
+        W.port.postMessage(message, transfer);
+      }, function (e) { W.crash(e, true); });
 #if ENVIRONMENT_MAY_BE_NODE
       if (boot.isNode) {
         W.port = require('worker_threads').parentPort;  // (it keeps messages until listened to)
@@ -53,18 +67,13 @@ var wasmMtWorkerLibrary = {
         });
         self.addEventListener('unhandledrejection', function (event) { W.crash(event.reason); });
       }
-      // Replies that could not be posted are lost: which requests they answered is then
-      // unknown, and the crash report says so (none is taken for one that never ran).
-      W.outbox = wasmMtProtocol.outbox(function (message, transfer) {
-        W.port.postMessage(message, transfer);
-      }, function (e) { W.crash(e, true); });
     },
 
     // Replies go out at once when they are all this worker owes (the parent is waiting:
     // posting before the worker winds down overlaps the two), else with the turn's batch.
     post: function (message, transfer) {
       var W = wasmMtWorker;
-      W.outbox.post(message, transfer, W.running.size === 0 && W.unstarted === 0);
+      W.outbox.post(message, transfer, W.running.size === 0 && W.head === W.queue.length);
     },
 
     // An event of a running request: batched with the turn's messages, but sent at once
@@ -109,47 +118,63 @@ var wasmMtWorkerLibrary = {
       if (wasmMt.crashed) return;
       var MSG = wasmMtProtocol.MSG;
       var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL, MSG.CANCEL, MSG.ACK, MSG.REPLY]);
-      var requests = [];
       for (var i = 0; i < messages.length; i++) {
-        if (messages[i]['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
-          wasmMt.deliverReply(0, messages[i]);
-        } else if (messages[i]['type'] === MSG.ACK) {  // (only a running stream waits for one)
-          if (!W.early) wasmMt.deliver(null, wasmMt.EVENT.STREAM_ACK, 0, messages[i]['id'], messages[i]['count'], 0, 0, 0);
-        } else if (messages[i]['type'] === MSG.CANCEL) {
-          // A request not started yet never starts: from this batch, or kept while the
-          // instance was starting. One that runs is told (handle); others have replied.
-          if (!W.dropUnstarted(requests, messages[i]['id']) && !(W.early && W.dropUnstarted(W.early, messages[i]['id'])))
-            requests.push(messages[i]);
-        } else if (messages[i]['type'] !== MSG.INIT) {
-          requests.push(messages[i]);
+        var m = messages[i];
+        if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
+          wasmMt.deliverReply(0, m);
+        } else if (m['type'] === MSG.ACK) {  // (only a running stream waits for one)
+          if (W.isReady) wasmMt.deliver(null, wasmMt.EVENT.STREAM_ACK, 0, m['id'], m['count'], 0, 0, 0);
+        } else if (m['type'] === MSG.CANCEL) {
+          // A request not started yet never starts; one that runs is told (an async one
+          // sees it); others have replied already.
+          if (!W.dropUnstarted(m['id']) && W.isReady) wasmMt.deliver(null, wasmMt.EVENT.CANCEL, 0, m['id'], 0, 0, 0, 0);
+        } else if (m['type'] !== MSG.INIT) {
+          W.queue.push(m);
         } else if (W.receivedInit) {
-          W.receivedInit(messages[i]);
+          W.receivedInit(m);
           W.receivedInit = null;
         }
       }
-      if (!requests.length) return;
-      if (W.early) W.early.push.apply(W.early, requests); else W.handleAll(requests);
+      W.runQueued();
     },
 
-    // Removes request `id` from `requests` (not started) and replies that it never ran.
-    dropUnstarted: function (requests, id) {
-      for (var i = 0; i < requests.length; i++) {
-        var m = requests[i];
+    // Removes request `id` from the queue (not started) and replies that it never ran.
+    dropUnstarted: function (id) {
+      var W = wasmMtWorker;
+      for (var i = W.head; i < W.queue.length; i++) {
+        var m = W.queue[i];
         if (m['id'] !== id || (m['type'] !== wasmMtProtocol.MSG.CALL && m['type'] !== wasmMtProtocol.MSG.EXEC_JS)) continue;
-        requests.splice(i, 1);
-        wasmMtWorker.post(wasmMtProtocol.errorReply(id, 'cancelled', 'the request was stopped before it started'));
+        W.queue.splice(i, 1);
+        W.post(wasmMtProtocol.errorReply(id, 'cancelled', 'the request was stopped before it started'));
         return true;
       }
       return false;
     },
 
-    handleAll: function (requests) {
+    // Starts the queued requests in order, once the instance is ready, yielding after a
+    // long one (sliceMs) before the next.
+    runQueued: function () {
       var W = wasmMtWorker;
-      for (var i = 0; i < requests.length && !wasmMt.crashed; i++) {
-        W.unstarted = requests.length - i - 1;
-        W.handle(requests[i]);
+      if (!W.isReady || W.yieldScheduled) return;
+      while (W.head < W.queue.length && !wasmMt.crashed) {
+        if (W.mustYield) return W.yieldThenRun();
+        var m = W.queue[W.head++];
+        var started = performance.now();
+        W.handle(m);
+        if (performance.now() - started >= W.sliceMs) W.mustYield = true;
       }
-      W.unstarted = 0;
+      W.queue.length = 0;
+      W.head = 0;
+      if (W.mustYield) W.yieldThenRun();  // (so that a request coming later need not wait)
+    },
+    yieldThenRun: function () {
+      var W = wasmMtWorker;
+      W.yieldScheduled = true;
+      wasmMtTimers.nextTask(function () {
+        W.yieldScheduled = false;
+        W.mustYield = false;
+        W.runQueued();
+      });
     },
 
     handle: function (m) {
@@ -159,10 +184,6 @@ var wasmMtWorkerLibrary = {
         return;
       }
       var id = m['id'];
-      if (m['type'] === wasmMtProtocol.MSG.CANCEL) {
-        wasmMt.deliver(null, wasmMt.EVENT.CANCEL, 0, id, 0, 0, 0, 0);
-        return;
-      }
       W.running.add(id);
       if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) return W.runJs(m);
       m['payload'] = wasmMt.wellFormed(m['payload']);
@@ -194,9 +215,8 @@ var wasmMtWorkerLibrary = {
     ready: function () {
       var W = wasmMtWorker;
       W.post(wasmMtProtocol.message(wasmMtProtocol.MSG.READY));
-      var queued = W.early;
-      W.early = null;
-      W.handleAll(queued);
+      W.isReady = true;
+      W.runQueued();
     },
 
     replyJsError: function (id, kind, e) {

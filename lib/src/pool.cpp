@@ -136,6 +136,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool short_when_sent;
     bool alone;   // may be stopped: runs alone on its thread
     timer grace;  // once stopped: the end of its stop_grace_ms
+    bool grace_extended = false;  // (once, for tasks pipelined behind it)
   };
 
   std::size_t count(slot_stage stage) const noexcept {
@@ -148,8 +149,6 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool can_take(const slot& s, const pool_job& job) const noexcept;
   // Whether `job` may be stopped while it runs (it then runs alone on its thread).
   bool may_stop(const pool_job& job) const noexcept;
-  // Arms a queued job's stop token and deadline. Throws std::bad_alloc.
-  void arm(pool_job& job);
   // Fails running job `id` with `failure` and tells its worker (see stop_job).
   bool stop_running(std::uint64_t id, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -169,10 +168,13 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Takes job `id` off its slot's books; empty if it is not running.
   std::optional<running_job> finish(std::uint64_t id) noexcept;
-  void learn_duration(const running_job& done) noexcept;
+  // Records the settled job's time on its thread; `learn`: as its kind's usual duration too.
+  void learn_duration(const running_job& done, bool learn) noexcept;
   bool requeue(const std::shared_ptr<pool_job>& job) noexcept;
   // Fails a job that is not running (queued, or refused), counting it.
   void fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // The same for a job taken out of the queue: its time there counts as its wait.
+  void fail_queued(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void count_settled(const std::exception_ptr* failure) noexcept;
   // Watches slot `index`'s thread: ready, or dead (crashed or failed to start). Throws
   // std::bad_alloc with no memory for that.
@@ -268,11 +270,8 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
                             "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
                             {}, true);
     }));
-  } else if (job->controls && job->controls->stop.stop_requested()) {
-    fail(job, stop_failure(error_kind::cancelled, 0, true));
   } else {
     try {
-      if (job->controls) arm(*job);
       queue_.push_back(job);
     } catch (...) {
       fail(job, std::current_exception());
@@ -283,22 +282,7 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   return id;
 }
 
-void pool_state::arm(pool_job& job) {
-  auto& controls = *job.controls;
-  controls.armed_by = request_controls::armer::pool;
-  const std::uint64_t id = job.id;
-  if (std::isfinite(controls.timeout_ms))
-    controls.deadline = timer(controls.timeout_ms, [weak = weak_from_this(), id, ms = controls.timeout_ms] {
-      if (auto self = weak.lock()) self->stop_job(id, error_kind::timeout, ms);
-    });
-  if (controls.stop.stop_possible())
-    controls.on_stop.emplace(controls.stop, [weak = weak_from_this(), id] {
-      if (auto self = weak.lock()) self->stop_job(id, error_kind::cancelled, 0);
-    });
-}
-
 void pool_state::fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (job->controls) job->controls->disarm();
   count_settled(&failure);
   job->fail(std::move(failure));
 }
@@ -322,7 +306,7 @@ bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms) 
   if (found == queue_.end()) return stop_running(id, stop_failure(kind, timeout_ms, false));
   auto job = std::move(*found);
   queue_.erase(found);
-  fail(job, stop_failure(kind, timeout_ms, true));
+  fail_queued(job, stop_failure(kind, timeout_ms, true));
   close_if_done();
   return true;
 }
@@ -334,11 +318,8 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM
   auto& running = found->second;
   auto job = running.job;
   job->stopped = true;
-  if (job->controls) job->controls->disarm();
   auto& s = slots_[running.slot];
-  const double ran = wasm_mt_js_now_ms() - running.sent_ms;  // (its time so far is all it gets in the stats)
-  run_ms_.record(ran);
-  busy_ms_ += ran;
+  // (Its worker stays busy with it until it answers or is replaced: `settled` counts that.)
   if (s.generation == running.generation) ++s.stopped_in_flight;
   if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
     if (auto* state = pool_access::state_of(*s.th)) wasm_mt_js_post_cancel(state->handle(), job->request_id);
@@ -359,17 +340,19 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM
   return true;
 }
 
-// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. While
-// short tasks pipelined with it (a job::cancel of a task that was not alone) are still
-// on that worker, it looks again a grace period later: they are short, and would be
-// lost with it; nothing new goes behind a stopped task.
+// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. When
+// other tasks were pipelined with it (a job::cancel of a task that was not alone), it
+// looks once more a grace period later (they are short, and an async stuck task lets
+// them run); then the worker is replaced whatever it holds, and those still on it fail
+// with `terminated`: a stop never holds a slot for more than two periods.
 void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = running_.find(id);
   if (found == running_.end()) return;
   auto& running = found->second;
   auto& s = slots_[running.slot];
   if (shut_down_ || s.generation != running.generation) return;
-  if (s.in_flight > 1) {
+  if (s.in_flight > 1 && !running.grace_extended) {
+    running.grace_extended = true;
     try {
       running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->grace_over(id);
@@ -435,7 +418,12 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 void pool_state::fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   std::deque<std::shared_ptr<pool_job>> failing;
   failing.swap(queue_);
-  for (auto& job : failing) fail(job, error);
+  for (auto& job : failing) fail_queued(job, error);
+}
+
+void pool_state::fail_queued(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (job->attempts == 0) wait_ms_.record(wasm_mt_js_now_ms() - job->queued_ms);  // (a retried task waited once)
+  fail(job, std::move(failure));
 }
 
 bool pool_state::can_grow() const noexcept { return size() < options_.max_threads; }
@@ -582,9 +570,9 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   const bool stopped = done->job->stopped;  // its caller has its error, and it was counted
   const bool retry = !stopped && !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
                      done->job->attempts < max_attempts && requeue(done->job);
-  // (One that never left, or never ran, knows nothing of durations.)
-  if (!retry && done->job->controls) done->job->controls->disarm();  // (a retried job keeps its stop and deadline)
-  if (!retry && !stopped && id != starting_job_) learn_duration(*done);
+  // (One that never left, or never ran, knows nothing of durations; a stopped one's time
+  // on its worker counts as busy, but says nothing of its kind's usual duration.)
+  if (!retry && id != starting_job_) learn_duration(*done, !stopped);
   if (!retry && !stopped) count_settled(failure);
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].in_flight == 0) went_idle(done->slot);
@@ -595,13 +583,14 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
 // Learns how long tasks of the settled job's kind take: its time on the thread, from
 // when it was sent or, if later, from when the task before it on the same thread
 // settled (it waited behind it). With no memory for a new kind, the pool learns nothing.
-void pool_state::learn_duration(const running_job& done) noexcept {
+void pool_state::learn_duration(const running_job& done, bool learn) noexcept {
   auto& s = slots_[done.slot];
   const double now = wasm_mt_js_now_ms();
-  const double service = now - std::max(done.sent_ms, s.last_settled_ms);
-  s.last_settled_ms = now;
+  const double service = now - std::max(done.sent_ms, s.generation == done.generation ? s.last_settled_ms : 0.0);
+  if (s.generation == done.generation) s.last_settled_ms = now;
   run_ms_.record(service);
   busy_ms_ += service;
+  if (!learn) return;
   try {
     auto [average, first] = service_ms_.try_emplace(done.job->kind, service);
     if (!first) average->second = 0.8 * average->second + 0.2 * service;
@@ -856,14 +845,10 @@ bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
   return self && self->settled(id, failure);
 }
 
-int pool_thread_handle(wasm_mt::thread& th) noexcept {
-  auto* state = pool_access::state_of(th);
-  return state ? state->handle() : -1;
-}
-
-bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id) {
+bool stop_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id, error_kind kind,
+                   double timeout_ms) noexcept {
   auto state = pool.lock();
-  return state && state->stop_job(id, error_kind::cancelled, 0);
+  return state && state->stop_job(id, kind, timeout_ms);
 }
 
 }  // namespace detail

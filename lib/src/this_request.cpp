@@ -168,9 +168,7 @@ void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::
   std::uint32_t id = 0;
   try {
     id = link.add_pending(request);
-    if (request->controls) link.arm(id, *request->controls);
   } catch (...) {
-    if (id) link.take_pending(id);
     request->settle_error(std::current_exception());
     return;
   }

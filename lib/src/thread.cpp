@@ -37,15 +37,11 @@ std::unordered_map<int, starting_thread>& starting_threads() {
   return table;
 }
 
-std::uint32_t next_request_id = 1;
-
 std::string describe(const std::string& label) {
   return label.empty() ? std::string("thread") : "thread '" + label + "'";
 }
 
 }  // namespace
-
-void set_next_request_id(std::uint32_t id) noexcept { next_request_id = id; }
 
 thread_state* find_thread(int handle) noexcept {
   auto& table = thread_table();
@@ -63,64 +59,31 @@ thread_state::~thread_state() {
 }
 
 std::uint32_t thread_state::add_pending(const std::shared_ptr<pending_request>& request) {
-  for (;;) {  // skips 0 and IDs still pending once the count wraps (request_id.hpp)
-    std::uint32_t id = next_request_id++;
-    if (id != 0 && pending_.try_emplace(id, request).second) return request->request_id = id;
-  }
+  request->request_id = pending_.add(request);
+  request->thread = handle_;
+  return request->request_id;
 }
 
 std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) noexcept {
-  auto found = pending_.find(request_id);
-  if (found == pending_.end()) return nullptr;
-  auto request = std::move(found->second);
-  pending_.erase(found);
-  if (request->controls && request->controls->armed_by == request_controls::armer::thread) request->controls->disarm();
-  return request;
+  return pending_.take(request_id);
 }
 
-std::shared_ptr<pending_request> thread_state::find_pending(std::uint32_t request_id) const noexcept {
-  auto found = pending_.find(request_id);
-  return found == pending_.end() ? nullptr : found->second;
+std::shared_ptr<pending_request> thread_state::find_pending(std::uint32_t request_id) noexcept {
+  auto* found = pending_.find(request_id);
+  return found ? *found : nullptr;
 }
 
-// The callbacks find the thread by handle: they may outlive it (no-op then).
-void thread_state::arm(std::uint32_t request_id, request_controls& controls) {
-  controls.armed_by = request_controls::armer::thread;
-  const int handle = handle_;
-  if (std::isfinite(controls.timeout_ms)) {
-    const double timeout_ms = controls.timeout_ms;
-    controls.deadline = timer(timeout_ms, [handle, request_id, timeout_ms] {
-      if (auto* state = find_thread(handle))
-        state->stop(request_id, stop_failure(error_kind::timeout, timeout_ms, false));
-    });
+void thread_state::stop(pending_request& request, const std::exception_ptr& ran,
+                        const std::exception_ptr& never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto* found = pending_.find(request.request_id);
+  if (!found || found->get() != &request || request.stopped) return;
+  request.stopped = true;
+  if (wasm_mt_js_post_cancel(handle_, request.request_id)) {  // the glue dropped it unsent
+    auto keep = pending_.take(request.request_id);
+    request.fail(never_sent);
+    return;
   }
-  if (controls.stop.stop_possible())
-    controls.on_stop.emplace(controls.stop, [handle, request_id] {
-      if (auto* state = find_thread(handle))
-        state->stop(request_id, stop_failure(error_kind::cancelled, 0, false));
-    });
-}
-
-void thread_state::stop(std::uint32_t request_id, const std::exception_ptr& failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto request = find_pending(request_id);
-  if (!request || request->stopped) return;
-  request->stopped = true;
-  if (request->controls) request->controls->deadline.cancel();
-  wasm_mt_js_post_cancel(handle_, request_id);
-  request->settle_error(failure);  // last: its continuation runs later, from a microtask
-}
-
-std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run) noexcept {
-  return exception_or_failure([&] {
-    if (kind == error_kind::timeout) {
-      char text[32];
-      std::snprintf(text, sizeof text, "%g", timeout_ms);
-      return wasm_mt::error(kind, std::string("the request did not finish within its timeout (") + text + " ms)", {},
-                            not_run);
-    }
-    return wasm_mt::error(kind, not_run ? "the request was cancelled before it started"
-                                        : "the request was cancelled (its stop was requested)", {}, not_run);
-  });
+  request.fail(ran);  // last: its continuation runs later, from a microtask
 }
 
 wasm_mt::error thread_state::death_error() const {
@@ -187,11 +150,8 @@ template <class FailureOf>
 void thread_state::fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   // Settling resumes callers, which may send, terminate, or destroy this thread: take
   // the requests out first, then settle without touching `this` again.
-  auto failing = std::move(pending_);
-  pending_.clear();
+  auto failing = pending_.take_all();
   for (auto& [id, request] : failing) {
-    if (request->controls && request->controls->armed_by == request_controls::armer::thread)
-      request->controls->disarm();
     if (request->stopped) request->settle_stopped();
     else request->settle_error(failure_of(id));
   }
@@ -275,21 +235,14 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   return true;
 }
 
-void ack_stream_items(int handle, std::uint32_t request_id, std::uint32_t count) noexcept {
-  if (find_thread(handle)) wasm_mt_js_post_ack(handle, request_id, count);
-}
-
-void stop_stream(int handle, std::uint32_t request_id) noexcept {
-  if (auto* state = find_thread(handle)) state->stop(request_id, stop_failure(error_kind::cancelled, 0, false));
-}
-
 void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count) {
   auto* state = find_thread(handle);
   auto request = state ? state->find_pending(request_id) : nullptr;
   if (!request || request->stopped || !(request->flags() & streams)) return;
   auto payload = inbox_read_payload(text_length);
   if (!payload) {
-    state->stop(request_id, exception_or_failure([&] { return no_memory_for("a stream item", text_length); }));
+    const auto failure = exception_or_failure([&] { return no_memory_for("a stream item", text_length); });
+    state->stop(*request, failure, failure);
     return;
   }
   request->receive_item({payload.get(), text_length}, buffer_count);
@@ -346,24 +299,8 @@ thread::~thread() = default;
 
 std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
-    if (state_ && state_->alive()) {
-      // (A stop can come while the captures are encoded: then nothing is sent.)
-      if (request->controls && request->controls->armed_by == detail::request_controls::armer::none &&
-          request->controls->stop.stop_requested()) {
-        request->settle_error(detail::stop_failure(error_kind::cancelled, 0, true));
-        return 0;
-      }
-      const std::uint32_t id = state_->add_pending(request);
-      if (request->controls && request->controls->armed_by == detail::request_controls::armer::none) {
-        try {
-          state_->arm(id, *request->controls);
-        } catch (...) {
-          state_->take_pending(id);
-          throw;
-        }
-      }
-      return id;
-    }
+    if (request->stopped) return 0;  // stopped while its captures were encoded: it failed, not_run()
+    if (state_ && state_->alive()) return state_->add_pending(request);
     request->settle_error(std::make_exception_ptr(
         state_ ? state_->death_error() : wasm_mt::error(error_kind::terminated, "use of a moved-from wasm_mt::thread")));
   } catch (...) {  // no memory for the pending entry or the error: `request` is still ours to fail

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "id_table.hpp"
 #include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/error.hpp"
@@ -42,17 +43,18 @@ class thread_state {
   // report, as the last thing done with this thread, and may destroy it. Never throws.
   void set_watcher(std::function<void(bool ready)> watcher) noexcept { watcher_ = std::move(watcher); }
 
-  // Records `request` under a new request ID and returns the ID.
+  // Records `request` as pending here under a new request ID (it then knows its thread
+  // and ID) and returns the ID. Throws std::bad_alloc.
   std::uint32_t add_pending(const std::shared_ptr<pending_request>& request);
   std::shared_ptr<pending_request> take_pending(std::uint32_t request_id) noexcept;
-  std::shared_ptr<pending_request> find_pending(std::uint32_t request_id) const noexcept;
-  // Arms the stop and deadline of request `request_id`'s controls (a thread's request).
-  // Throws std::bad_alloc.
-  void arm(std::uint32_t request_id, request_controls& controls);
-  // The caller stopped pending request `request_id` (`failure`: cancelled or timeout): it
-  // fails now, and the worker is told (the request stays pending until it replies).
-  // No-op when it is not pending or already stopped.
-  void stop(std::uint32_t request_id, const std::exception_ptr& failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  std::shared_ptr<pending_request> find_pending(std::uint32_t request_id) noexcept;
+  // Stops pending `request` (pending_request::stop): marks it stopped and tells the
+  // worker. Its caller's side fails with `ran` (it stays pending until the worker
+  // answers), or with `never_sent` when the glue still held it (a worker that had not
+  // said ready yet never received it: it leaves the books now). No-op unless `request`
+  // itself is pending here and not stopped.
+  void stop(pending_request& request, const std::exception_ptr& ran,
+            const std::exception_ptr& never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   std::size_t pending_count() const noexcept { return pending_.size(); }
 
   // The error a request on this (dead) thread fails with.
@@ -78,7 +80,7 @@ class thread_state {
   status status_ = status::starting;
   std::string death_message_;
   std::string death_stack_;
-  std::unordered_map<std::uint32_t, std::shared_ptr<pending_request>> pending_;
+  id_table<std::shared_ptr<pending_request>> pending_;
   std::function<void(bool ready)> watcher_;
 };
 

@@ -52,8 +52,6 @@ namespace wasm_mt {
 
 namespace detail {
 class pool_state;
-bool cancel_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id);
-int pool_thread_handle(wasm_mt::thread& th) noexcept;
 
 // A pool's streaming task: a job whose reply ends a stream (stream.hpp). Stopping it
 // (the stream dropped, a stop, a deadline) goes through the pool's books.
@@ -64,29 +62,29 @@ class stream_pool_job final : public pool_job, public stream_source<T> {
       : pool_job(called, called), stream_source<T>(window, from), send_(std::move(send)) {}
 
   std::uint32_t flags() const noexcept override { return pool_job::flags() | this->stream_flags(); }
-  void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override {
-    handle_ = pool_thread_handle(th);
-    send_(th, self);
+  void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
+  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    disarm();
+    this->on_error(std::move(failure));
   }
-  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->on_error(std::move(failure)); }
+  void stop(error_kind kind) noexcept override { pool_job::stop(kind); }
   void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     this->on_item(payload, buffer_count);
   }
   void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     pool_job_settled(pool, id, nullptr);
+    disarm();
     this->on_end();
   }
   void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    if (!pool_job_settled(pool, id, &failure)) this->on_error(std::move(failure));
+    if (!pool_job_settled(pool, id, &failure)) fail(std::move(failure));
   }
   void settle_stopped() noexcept override { pool_job_settled(pool, id, nullptr); }
 
  private:
-  void ack(std::uint32_t count) noexcept override { ack_stream_items(handle_, request_id, count); }
-  void stop() noexcept override { cancel_pool_job(pool, id); }
+  void ack(std::uint32_t count) noexcept override { ack_stream_items(*this, count); }
 
   Send send_;
-  int handle_ = -1;  // the thread it was last sent to
 };
 }  // namespace detail
 
@@ -103,7 +101,7 @@ class job : public future<R> {
   // returned; false when it had settled. A running task's worker is told, and
   // terminated and replaced if it still runs stop_grace_ms later (workerpool's cancel()
   // terminates it at once).
-  bool cancel() { return detail::cancel_pool_job(pool_, id_); }
+  bool cancel() { return detail::stop_pool_job(pool_, id_, error_kind::cancelled, 0); }
 
  private:
   std::weak_ptr<detail::pool_state> pool_;
@@ -215,16 +213,11 @@ class pool {
       auto task = std::make_shared<detail::stream_pool_job<T, decltype(send)>>(
           called, window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
           detail::origin{"stream", closure_name<C>(), site}, std::move(send));
-      try {
-        if (window < 1 || window > detail::max_stream_window)
-          throw std::invalid_argument("wasm_mt: call_options::stream_window must be 1 to 16777215, not " +
-                                      std::to_string(window));
-        task->controls = detail::controls_for(std::move(options));
-      } catch (...) {
-        task->fail(std::current_exception());
-        return wasm_mt::stream<T>(std::move(task));
-      }
-      enqueue(task);
+      if (window < 1 || window > detail::max_stream_window)
+        task->fail(std::make_exception_ptr(std::invalid_argument(
+            "wasm_mt: call_options::stream_window must be 1 to 16777215, not " + std::to_string(window))));
+      else if (detail::prepare(task, std::move(options)))
+        enqueue(task);
       return wasm_mt::stream<T>(std::move(task));
     } else {
       return {};  // not reached: a static_assert failed, saying why
@@ -296,7 +289,7 @@ class pool {
   // closure in errors (0 for JS); `kind` groups tasks by their typical duration; `from`
   // names the task in log lines.
   // `retriable`: false when the task cannot be sent twice (it transfers JS values).
-  // `options`: the call's (its stop and deadline are armed by the pool, at enqueue).
+  // `options`: the call's (its stop and deadline are armed now: the queue's time counts).
   template <class R, class Send>
   job<R> submit(function_id called, std::uint32_t kind, detail::origin from, call_options options, Send send,
                 bool retriable = true) {
@@ -304,12 +297,7 @@ class pool {
     task->set_origin(from);
     task->retriable = retriable;
     future<R> result(task);
-    try {
-      task->controls = detail::controls_for(std::move(options));
-    } catch (...) {  // a bad timeout_ms
-      task->fail(std::current_exception());
-      return job<R>(std::move(result), {}, 0);
-    }
+    if (!detail::prepare(task, std::move(options))) return job<R>(std::move(result), {}, 0);
     auto id = enqueue(std::move(task));
     return job<R>(std::move(result), state_, id);
   }

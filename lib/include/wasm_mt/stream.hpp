@@ -30,13 +30,12 @@ namespace wasm_mt {
 
 namespace detail {
 
-// Asks the worker behind (handle, request) for `count` more items; stops the request.
-void ack_stream_items(int handle, std::uint32_t request_id, std::uint32_t count) noexcept;
-void stop_stream(int handle, std::uint32_t request_id) noexcept;
+// Asks the worker running `request` (a stream) for `count` more items.
+void ack_stream_items(const pending_request& request, std::uint32_t count) noexcept;
 
 // What a stream<T> reads: its request's items, then its end or its error. The request
-// (a thread's stream_state, or a pool's stream job, pool.hpp) feeds it and says how the
-// worker is asked for more (ack) or told to stop (stop).
+// (a thread's stream_state, or a pool's stream job, pool.hpp) feeds it, asks its worker
+// for more (ack) and stops (stop: the request's one stop path).
 template <class T>
 class stream_source {
  public:
@@ -58,7 +57,7 @@ class stream_source {
 
   // The stream was dropped: a producer still running is stopped.
   void abandon() noexcept {
-    if (!finished()) stop();
+    if (!finished()) stop(error_kind::cancelled);
   }
 
  protected:
@@ -76,7 +75,7 @@ class stream_source {
       items_.push_back(decode<T>(payload, buffer_count));
     } catch (...) {  // an item that cannot be kept ends the stream with that error
       if (!finished()) error_ = std::current_exception();
-      stop();
+      stop(error_kind::cancelled);
     }
     wake();
   }
@@ -91,7 +90,7 @@ class stream_source {
   bool finished() const noexcept { return ended_ || error_; }
 
   virtual void ack(std::uint32_t count) noexcept = 0;
-  virtual void stop() noexcept = 0;
+  virtual void stop(error_kind kind) noexcept = 0;
 
  private:
   bool ready() const noexcept { return !items_.empty() || finished(); }
@@ -139,14 +138,19 @@ class stream_state final : public pending_request, public stream_source<T> {
   void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     this->on_item(payload, buffer_count);
   }
-  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->on_end(); }
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->on_error(std::move(failure)); }
-
-  int handle = -1;  // its thread's, once sent
+  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    disarm();
+    this->on_end();
+  }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { fail(std::move(failure)); }
+  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    disarm();
+    this->on_error(std::move(failure));
+  }
+  void stop(error_kind kind) noexcept override { pending_request::stop(kind); }
 
  private:
-  void ack(std::uint32_t count) noexcept override { ack_stream_items(handle, request_id, count); }
-  void stop() noexcept override { stop_stream(handle, request_id); }
+  void ack(std::uint32_t count) noexcept override { ack_stream_items(*this, count); }
 };
 
 }  // namespace detail

@@ -254,21 +254,11 @@ wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&
     auto state = std::make_shared<detail::stream_state<T>>(
         closure_id<C>(), window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
         detail::origin{"stream", closure_name<C>(), site});
-    try {
-      if (window < 1 || window > detail::max_stream_window)
-        throw std::invalid_argument("wasm_mt: call_options::stream_window must be 1 to 16777215, not " +
-                                    std::to_string(window));
-      state->controls = detail::controls_for(std::move(options));
-    } catch (...) {
-      state->settle_error(std::current_exception());
-      return wasm_mt::stream<T>(std::move(state));
-    }
-    if (state->controls && state->controls->stop.stop_requested()) {
-      state->settle_error(detail::stop_failure(error_kind::cancelled, 0, true));
-    } else {
-      if (!is_terminated()) state->handle = handle();
+    if (window < 1 || window > detail::max_stream_window)
+      state->fail(std::make_exception_ptr(std::invalid_argument(
+          "wasm_mt: call_options::stream_window must be 1 to 16777215, not " + std::to_string(window))));
+    else if (detail::prepare(state, std::move(options)))
       send_encoded(closure_id<C>(), closure_signature<C>(), closure, state);
-    }
     return wasm_mt::stream<T>(std::move(state));
   } else {
     return {};  // not reached: a static_assert failed, saying why

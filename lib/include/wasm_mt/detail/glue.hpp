@@ -61,9 +61,11 @@ int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* co
 int wasm_mt_js_post_exec_js_value(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
                                   void* args, void* transfer, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
-// Tells the worker that the caller stopped request `id` (in order with requests; the
-// request stays in flight until the worker replies or dies).
-void wasm_mt_js_post_cancel(int handle, std::uint32_t request_id) noexcept;
+// The caller stopped request `id`. Returns 1 when the glue still held it (its worker has
+// not said ready): dropped, it never reaches the worker and is no longer in flight.
+// Else 0: the worker is told (in order with requests), and the request stays in flight
+// until it replies or dies.
+int wasm_mt_js_post_cancel(int handle, std::uint32_t request_id) noexcept;
 // Tells the worker its new label (current_thread_label() there), in order with requests.
 void wasm_mt_js_set_label(int handle, const char* label, std::size_t label_len) noexcept;
 

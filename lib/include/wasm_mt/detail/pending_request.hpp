@@ -27,9 +27,10 @@
 
 namespace wasm_mt::detail {
 
-// What a request's call_options ask for. Armed once the request is on its way, by the
-// thread it is sent to (a thread's request) or by its pool (a pool's job: the pool
-// handles its stop, also while it waits in the queue); disarmed once it settles.
+// What a request's call_options ask for. Owned by the request, armed once when it is
+// made (arm_controls): its stop token and its deadline both lead to the request's one
+// stop path, pending_request::stop. Disarmed when the request settles for its caller
+// (pending_request::disarm): a request retried by its pool keeps them armed.
 struct request_controls {
   explicit request_controls(call_options options)
       : on_event(std::move(options.on_event)), stop(std::move(options.stop)), timeout_ms(options.timeout_ms) {}
@@ -37,17 +38,8 @@ struct request_controls {
   event_handler on_event;
   stop_token stop;
   double timeout_ms;
-  std::optional<stop_callback> on_stop;  // armed: runs the stop
-  timer deadline;                        // armed: runs the timeout
-  // Who armed them, and disarms them once the request has settled for good: its thread,
-  // or its pool (a job outlives a worker that dies before running it: it is retried
-  // with its stop and deadline still armed).
-  enum class armer { none, thread, pool } armed_by = armer::none;
-
-  void disarm() noexcept {
-    on_stop.reset();
-    deadline.cancel();
-  }
+  std::optional<stop_callback> on_stop;  // armed: stops the request
+  timer deadline;                        // armed: stops it with error_kind::timeout
 };
 
 // Controls for `options`; null (no allocation) when they ask for nothing. Throws
@@ -59,8 +51,21 @@ inline std::unique_ptr<request_controls> controls_for(call_options&& options) {
 }
 
 // The error a stopped request fails with: cancelled, or timeout (after `timeout_ms`).
+// `not_run`: the library knows the worker never received it.
 std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run) noexcept;
 
+// A request, from the moment it is made until its caller has its outcome and its
+// worker's answer (or death) has been accounted for. Its states:
+//
+//   made --admit--> pending on a thread --reply / worker death--> settled
+//     |                  |
+//     |                  +--stop--> stopped: caller failed now, worker told;
+//     |                             still pending until the worker answers or dies
+//     +--stop before it is sent--> settled (not_run), never sent
+//
+// A pool's job (pool_job.hpp) adds "queued" before "pending" and may go back to it once
+// (its worker died before running it). Exactly one of its value, its error or its stop
+// reaches the caller.
 class pending_request {
  public:
   explicit pending_request(function_id called) : called_(called) {}
@@ -69,11 +74,22 @@ class pending_request {
 
   // Null when the call had no call_options.
   std::unique_ptr<request_controls> controls;
-  // Its ID on the thread it was sent to (thread_state::add_pending).
+  // The thread it was last sent to (its glue handle; 0 in a worker is its caller),
+  // -1 before; and its ID there (thread_state::add_pending).
+  int thread = -1;
   std::uint32_t request_id = 0;
-  // The caller's future failed with a stop (cancelled, timeout) and the worker was told:
-  // its reply, when it comes, is dropped.
+  // The caller's side failed with a stop (cancelled, timeout): its worker's answer, when
+  // it comes, is dropped; and nothing more is sent.
   bool stopped = false;
+
+  // The one stop path: the request's stop token, its deadline, job::cancel and a dropped
+  // stream all come here. Fails the caller's side now with `kind` (cancelled, or timeout
+  // after controls->timeout_ms) and tells whoever holds the request: a thread tells its
+  // worker (or drops a request the worker has not received: not_run()); a pool takes a
+  // queued job out, or tells a running one's worker and replaces it after
+  // stop_grace_ms. A request that was never sent just fails (not_run()). No-op once
+  // settled or stopped. Never throws.
+  virtual void stop(error_kind kind) noexcept;
 
   // The call's call_flags.
   virtual std::uint32_t flags() const noexcept { return controls && controls->on_event ? wants_events : 0; }
@@ -89,7 +105,12 @@ class pending_request {
   // The reply's value is in the inbox: `payload` is its JSON text. A value that cannot
   // be decoded settles the request with that error.
   virtual void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
+  // The request's worker answered with an error, or died, or it could not be sent. A
+  // pool's job may go back to its queue instead (its worker died before running it).
   virtual void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
+  // Settles the caller's side with `failure`, outside any books: the request was never
+  // sent, or it was stopped.
+  virtual void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
 
   // The closure called (0 for exec_js), for error messages.
   function_id called() const noexcept { return called_; }
@@ -97,9 +118,22 @@ class pending_request {
  protected:
   ~pending_request() = default;  // destroyed as the request_state it is part of
 
+  // The request settled for its caller: its stop and deadline are released (a stop
+  // source the caller keeps does not keep it, a deadline timer does not keep Node up).
+  void disarm() noexcept {
+    if (!controls) return;
+    controls->on_stop.reset();
+    controls->deadline.cancel();
+  }
+
  private:
   function_id called_;
 };
+
+// Makes `request` ready to be sent, with `options`' controls, or settles it (returning
+// false: nothing is to be sent) when its options are bad or its stop was requested
+// before the call. Arms its stop and deadline (from now: time queued counts).
+bool prepare(const std::shared_ptr<pending_request>& request, call_options&& options) noexcept;
 
 // The value of a reply as R (its JSON text is `payload`); throws bad_payload.
 template <class R>
@@ -118,32 +152,27 @@ class request_state final : public shared_state<R>, public pending_request {
   explicit request_state(function_id called) : pending_request(called) {}
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    disarm();
     try {
       this->set_value(decode_reply<R>(payload, buffer_count));
     } catch (...) {  // settling itself does not throw: this is the decoding's error
       this->set_error(std::current_exception());
     }
   }
-
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { fail(std::move(failure)); }
+  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    disarm();
     this->set_error(std::move(failure));
   }
 };
 
-// A new request's state, with `options`' controls; settled already (and not to be sent)
-// when its stop was requested before the call, or its options are bad.
+// A new request's state (prepare: settled already, and not to be sent, when its stop was
+// requested before the call or its options are bad).
 template <class R>
 std::shared_ptr<request_state<R>> new_request(function_id called, call_options&& options, origin from) {
   auto state = std::make_shared<request_state<R>>(called);
   state->set_origin(from);
-  try {
-    state->controls = controls_for(std::move(options));
-  } catch (...) {
-    state->settle_error(std::current_exception());
-    return state;
-  }
-  if (state->controls && state->controls->stop.stop_requested())
-    state->settle_error(stop_failure(error_kind::cancelled, 0, true));
+  prepare(state, std::move(options));
   return state;
 }
 

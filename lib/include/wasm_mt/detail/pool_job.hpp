@@ -30,6 +30,9 @@ class pool_job;
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                       const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // (pool_job_settled's settle_stopped is noexcept: a stopped job's books never throw.)
+// Stops job `id` (pool_state::stop_job); false when it had settled.
+bool stop_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id, error_kind kind,
+                   double timeout_ms) noexcept;
 
 class pool_job : public pending_request {
  public:
@@ -37,8 +40,10 @@ class pool_job : public pending_request {
 
   // Sends the task to `th`, with `self` (this job) as its pending request.
   virtual void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) = 0;
-  // Settles the caller's future with `failure` without running the task.
-  virtual void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH = 0;
+  // Through its pool's books, queued or running.
+  void stop(error_kind kind) noexcept override {
+    stop_pool_job(pool, id, kind, controls ? controls->timeout_ms : 0);
+  }
 
   // What the task runs (its closure's function ID, or a hash of its JS code): the pool
   // learns each kind's typical duration to decide what it may pipeline.
@@ -66,7 +71,10 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
 
   void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
 
-  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { this->set_error(std::move(failure)); }
+  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    disarm();
+    this->set_error(std::move(failure));
+  }
 
   void settle_stopped() noexcept override { pool_job_settled(pool, id, nullptr); }
 
@@ -75,6 +83,7 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
     try {
       auto value = decode_reply<R>(payload, buffer_count);
       pool_job_settled(pool, id, nullptr);
+      disarm();
       this->set_value(std::move(value));
       return;
     } catch (...) {  // the decoding's error
@@ -84,7 +93,7 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
   }
 
   void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    if (!pool_job_settled(pool, id, &failure)) this->set_error(std::move(failure));
+    if (!pool_job_settled(pool, id, &failure)) fail(std::move(failure));
   }
 
  private:

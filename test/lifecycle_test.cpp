@@ -1,0 +1,162 @@
+// One request lifecycle (docs/control.md): what a stop does to a request that waits, in a
+// batch or alone, behind a busy worker or a starting one; a cancelled task stuck with
+// others pipelined behind it; ids that never reach a live entry after the count wraps;
+// statistics that count what happened. Real workers, in Node and the three engines.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <emscripten/emscripten.h>
+
+#include "async_test.hpp"
+#include "wasm_mt/detail/request_id.hpp"
+
+namespace lifecycle_cases {
+
+using wasm_mt::error_kind;
+
+double now() { return emscripten_get_now(); }
+
+// Worker-side: how many CountRun closures ran in this worker (Runs{} reads it back).
+int runs = 0;
+
+struct CountRun {
+  int operator()() const { return ++runs; }
+};
+WASM_MT_CLOSURE(CountRun)
+
+struct Runs {
+  int operator()() const { return runs; }
+};
+WASM_MT_CLOSURE(Runs)
+
+struct Spin {
+  double ms = 0;
+  int operator()() const {
+    const double until = emscripten_get_now() + ms;
+    while (emscripten_get_now() < until) {
+    }
+    return 1;
+  }
+};
+WASM_MT_CLOSURE(Spin, ms)
+
+struct Twice {
+  int x = 0;
+  int operator()() const { return 2 * x; }
+};
+WASM_MT_CLOSURE(Twice, x)
+
+}  // namespace lifecycle_cases
+
+using namespace lifecycle_cases;
+
+ASYNC_TEST_CASE("thread: requests stopped while a synchronous one runs ahead of them never run", "[lifecycle]") {
+  auto th = co_await test::spawn();
+  wasm_mt::stop_source stop;
+  auto busy = th.exec(Spin{300});
+  auto b = th.exec(CountRun{}, {.stop = stop.get_token()});  // queued behind it, same batch
+  auto c = th.exec(CountRun{}, {.stop = stop.get_token()});
+  co_await wasm_mt::sleep(100);
+  stop.request_stop();
+  CHECK((co_await test::error_of(std::move(b), 100)).kind() == error_kind::cancelled);
+  CHECK((co_await test::error_of(std::move(c), 100)).kind() == error_kind::cancelled);
+  CHECK((co_await std::move(busy)) == 1);
+  // A request sent alone while the worker is busy, stopped while it waits there.
+  auto busy_again = th.exec(Spin{300});
+  co_await wasm_mt::sleep(50);
+  wasm_mt::stop_source stop_alone;
+  auto alone = th.exec(CountRun{}, {.stop = stop_alone.get_token()});
+  co_await wasm_mt::sleep(50);
+  stop_alone.request_stop();
+  CHECK((co_await test::error_of(std::move(alone), 100)).kind() == error_kind::cancelled);
+  CHECK((co_await std::move(busy_again)) == 1);
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+  CHECK((co_await th.exec(Runs{})) == 0);  // none of them ran in the worker
+}
+
+ASYNC_TEST_CASE("thread: a request stopped, or past its deadline, while its thread starts never ran: not_run()",
+                "[lifecycle]") {
+  auto th = wasm_mt::thread::start(wasm_mt::program::self(), "starting");
+  wasm_mt::stop_source stop;
+  auto stopped = th.exec(CountRun{}, {.stop = stop.get_token()});
+  auto late = th.exec(CountRun{}, {.timeout_ms = 1});
+  auto kept = th.exec(Twice{21});
+  stop.request_stop();
+  auto e = co_await test::error_of(std::move(stopped), 100);
+  CHECK(e.kind() == error_kind::cancelled);
+  CHECK(e.not_run());
+  auto t = co_await test::error_of(std::move(late), 1000);
+  CHECK(t.kind() == error_kind::timeout);
+  CHECK(t.not_run());
+  CHECK(th.pending_count() == 1);  // only `kept`: the others never left
+  CHECK((co_await std::move(kept)) == 42);  // the thread started, and runs what was not stopped
+  CHECK((co_await th.exec(Runs{})) == 0);
+}
+
+ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind it is replaced within two grace periods",
+                "[lifecycle]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
+  for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
+    CHECK((co_await pool.exec(Spin{0})) == 1);
+    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
+  }
+  auto stuck = pool.exec(Spin{20000});
+  std::vector<wasm_mt::job<int>> behind;
+  for (int i = 0; i < 3; ++i) behind.push_back(pool.exec(Twice{i}));
+  co_await wasm_mt::sleep(20);
+  CHECK(pool.running() == 4);  // all on the one worker
+  const double start = now();
+  CHECK(stuck.cancel());
+  for (auto& job : behind) CHECK((co_await test::error_of(std::move(job), 5000)).kind() == error_kind::terminated);
+  CHECK(now() - start < 2000);  // two grace periods (200 ms), not the 20 s spin
+  CHECK((co_await pool.exec(Twice{7})) == 14);  // the queue goes on, on the replacement
+  CHECK(pool.health().replacements == 1);
+  auto closed = pool.close();
+  co_await test::settled(closed, 5000);
+  CHECK((co_await test::error_of(std::move(stuck))).kind() == error_kind::cancelled);
+}
+
+ASYNC_TEST_CASE("pool: stats count tasks that failed while queued, and a stopped task's time until it leaves its worker",
+                "[lifecycle]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 5000});
+  wasm_mt::stop_source stop;
+  auto stopped = pool.exec(Spin{400}, {.stop = stop.get_token()});  // ignores its stop, ends in 400 ms
+  auto queued = pool.exec(Twice{1}, {.timeout_ms = 50});           // fails while it waits
+  co_await wasm_mt::sleep(20);
+  stop.request_stop();
+  CHECK((co_await test::error_of(std::move(stopped))).kind() == error_kind::cancelled);
+  CHECK((co_await test::error_of(std::move(queued), 1000)).kind() == error_kind::timeout);
+  CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));  // it left the worker
+  auto st = pool.stats();
+  CHECK(st.wait.count == 2);     // the failed one waited too
+  CHECK(st.wait.max_ms >= 40);   // (about its 50 ms)
+  CHECK(st.run.count == 1);
+  CHECK(st.run.max_ms >= 300);   // the worker was busy with it until it ended, not 20 ms
+  CHECK(st.utilization > 0.5);
+  CHECK(pool.health().replacements == 0);
+}
+
+ASYNC_TEST_CASE("ids: after the count wraps, no id reaches a live timer, request or fetch", "[lifecycle]") {
+  auto th = co_await test::spawn();
+  // Live entries drawn just before the wrap...
+  wasm_mt::detail::set_next_id(0xFFFFFFF0u);
+  auto deadline_kept = th.exec(Spin{0}, {.timeout_ms = 400});  // a live deadline timer
+  bool slept = false;
+  auto sleeping = wasm_mt::sleep(300).then([&] { slept = true; });
+  auto slow = th.exec_js_async("await new Promise(r => setTimeout(r, 200)); return 5;", {.timeout_ms = 100});
+  CHECK((co_await std::move(deadline_kept)) == 1);
+  // ...then the count wraps through them: every new id skips the live ones and 0.
+  wasm_mt::detail::set_next_id(0xFFFFFFF0u);
+  std::vector<wasm_mt::future<void>> sleeps;
+  for (int i = 0; i < 40; ++i) sleeps.push_back(wasm_mt::sleep(1));
+  for (auto& s : sleeps) co_await std::move(s);
+  auto e = co_await test::error_of(std::move(slow), 1000);  // its deadline was not lost
+  CHECK(e.kind() == error_kind::timeout);
+  co_await std::move(sleeping);
+  CHECK(slept);
+  // A stale timer object (one that fired) cannot cancel a newer timer of the same id.
+  wasm_mt::detail::set_next_id(0xFFFFFFFFu);
+  CHECK((co_await th.exec(Twice{4}, {.timeout_ms = 10000})) == 8);
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+}
