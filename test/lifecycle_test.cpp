@@ -47,6 +47,15 @@ struct Twice {
 };
 WASM_MT_CLOSURE(Twice, x)
 
+// An init closure after which its worker dies (20 ms after it became ready).
+struct DieSoon {
+  int operator()() const {
+    EM_ASM({ setTimeout(function() { throw new Error('dies young'); }, 20); });
+    return 0;
+  }
+};
+WASM_MT_CLOSURE(DieSoon)
+
 }  // namespace lifecycle_cases
 
 using namespace lifecycle_cases;
@@ -159,4 +168,20 @@ ASYNC_TEST_CASE("ids: after the count wraps, no id reaches a live timer, request
   wasm_mt::detail::set_next_id(0xFFFFFFFFu);
   CHECK((co_await th.exec(Twice{4}, {.timeout_ms = 10000})) == 8);
   CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+}
+
+ASYNC_TEST_CASE("pool: workers that keep dying young are restarted with a backoff, not in a storm", "[lifecycle]") {
+  auto pool = wasm_mt::pool::start({.threads = 1, .init = DieSoon{}});
+  co_await wasm_mt::sleep(1500);
+  auto h = pool.health();
+  // Restarted at once, a worker that starts in tens of ms would die 20+ times in 1.5 s;
+  // with 100, 200, 400, 800 ms between restarts, a few times.
+  CHECK(h.young_deaths >= 2);
+  CHECK(h.replacements <= 6);
+  CHECK_THAT(h.last_start_error, Catch::Contains("after it became ready"));
+  CHECK(h.threads == 1);
+  // A task submitted meanwhile waits for a worker instead of failing at once.
+  auto task = pool.exec(Twice{2});
+  CHECK_FALSE(task.ready());
+  co_await test::settled(task, 10000);
 }

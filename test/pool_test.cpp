@@ -414,7 +414,11 @@ ASYNC_TEST_CASE("when no replacement can start, tasks fail at once; replacements
     program.text = program.text && 'throw new Error("the program is gone");';
   }, other.id());
   (void)co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies'); }, 0); return 1;");
-  CHECK(co_await test::until([&] { return pool.health().waiting_to_retry == 1; }, 10000));
+  // (It died young: its slot first waits to restart, with tasks waiting; then the start fails.)
+  CHECK(co_await test::until([&] {
+    auto h = pool.health();
+    return h.waiting_to_retry == 1 && h.last_start_error.find("failed to start") != std::string::npos;
+  }, 10000));
   auto health = pool.health();
   CHECK(health.running == 0);
   CHECK_FALSE(health.last_start_error.empty());

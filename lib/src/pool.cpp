@@ -45,6 +45,9 @@ void check_count(std::size_t value, const char* name, std::size_t limit) {
                               "; at most " + std::to_string(limit));
 }
 
+// A worker that dies this soon after it became ready died young: its restart backs off.
+constexpr double young_death_ms = 1000;
+
 // Replacement starts that failed in a row are retried after 100 ms, 200 ms, ... 30 s.
 double retry_delay_ms(unsigned failures) noexcept { return std::min(100.0 * std::ldexp(1.0, int(std::min(failures, 20u)) - 1), 30000.0); }
 
@@ -121,7 +124,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     double last_settled_ms = 0;
     double running_since_ms = 0;        // when it became ready to take tasks
     double idle_since_ms = 0;           // when in_flight last fell to 0
-    unsigned failed_starts = 0;         // in a row
+    unsigned failed_starts = 0;         // in a row (a worker that died young counts as one)
+    bool died_young = false;            // waiting to retry because its worker died young
     bool idle_check_armed = false;
     timer deadline;  // the running task's timeout (one task per thread then)
     timer retry;     // the next start, after a failed one
@@ -192,6 +196,13 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Ends the slot's worker (if alive) and starts another in its place.
   void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Takes the slot's worker down (its generation ends; tasks still on it settle as it ends).
+  void take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slot `index`'s worker died `lived_ms` after it became ready: a restart storm in the
+  // making. The slot waits to retry, with the backoff of a failed start; its tasks wait.
+  void died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slots that will start a thread again on their own (waiting after a young death).
+  bool will_restart() const noexcept;
   // Starts a thread in slot `index` (`replacing`: one that died or failed to start).
   void start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void start_failed(std::size_t index, std::string why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -211,6 +222,7 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::uint64_t next_job_id_ = 1;
   std::unordered_map<std::uint32_t, double> service_ms_;  // moving average of a kind's time on a thread
   std::uint64_t replacements_ = 0;
+  std::uint64_t young_deaths_ = 0;
   std::string last_start_error_;
   bool shut_down_ = false;
   bool closing_ = false;
@@ -436,7 +448,7 @@ bool pool_state::needed(std::size_t index) const noexcept {
 }
 
 bool pool_state::can_serve() const noexcept {
-  return count(slot_stage::running) || count(slot_stage::starting) || can_grow();
+  return count(slot_stage::running) || count(slot_stage::starting) || can_grow() || will_restart();
 }
 
 std::exception_ptr pool_state::no_thread_error() const noexcept {
@@ -634,8 +646,43 @@ void pool_state::thread_event(std::size_t index, std::uint64_t generation, bool 
     }
     return start_failed(index, std::move(why));
   }
-  replace(index);  // it crashed, busy or idle
+  const double lived_ms = wasm_mt_js_now_ms() - s.running_since_ms;
+  if (lived_ms < young_death_ms) {
+    died_young(index, lived_ms);
+  } else {
+    s.failed_starts = 0;
+    replace(index);  // it crashed, busy or idle
+  }
   dispatch();
+}
+
+void pool_state::died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto& s = slots_[index];
+  ++young_deaths_;
+  try {
+    auto* state = s.th ? pool_access::state_of(*s.th) : nullptr;
+    std::string why = state ? state->death_error().what() : std::string("it died");
+    last_start_error_ = "a worker died " + std::to_string(static_cast<long long>(lived_ms)) +
+                        " ms after it became ready (restarts back off): " + why;
+  } catch (...) {  // no memory for the text: the last one stays
+  }
+  take_down(s);
+  s.stage = slot_stage::waiting_to_retry;
+  s.died_young = true;
+  ++s.failed_starts;
+  try {
+    // (Restarted as a crashed worker is, needed or not: only later.)
+    s.retry = timer(retry_delay_ms(s.failed_starts), [weak = weak_from_this(), index] {
+      if (auto self = weak.lock(); self && !self->shut_down_) self->start_thread(index, true);
+    });
+  } catch (...) {  // no memory for the timer: restarted now
+    start_thread(index, true);
+  }
+}
+
+bool pool_state::will_restart() const noexcept {
+  return std::any_of(slots_.begin(), slots_.end(),
+                     [](const slot& s) { return s.stage == slot_stage::waiting_to_retry && s.died_young; });
 }
 
 void pool_state::run_init(std::size_t index) {
@@ -681,8 +728,7 @@ void pool_state::init_done(std::size_t index, std::uint64_t generation,
 void pool_state::became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   s.starting.cancel();
-  s.stage = slot_stage::running;
-  s.failed_starts = 0;
+  s.stage = slot_stage::running;  // (failed_starts is reset once a worker lives past young_death_ms)
   s.running_since_ms = wasm_mt_js_now_ms();
   if (ready_waiter_ && count(slot_stage::running) >= *options_.min_threads)
     std::exchange(ready_waiter_, nullptr)->set_value({});
@@ -734,8 +780,12 @@ void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT
 }
 
 void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto& s = slots_[index];
   if (shut_down_) return;
+  take_down(slots_[index]);
+  start_thread(index, true);
+}
+
+void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   stop_running(s);
   ++s.generation;
   s.in_flight = 0;
@@ -748,12 +798,12 @@ void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   // Tasks still on the old worker settle through `settled` as it ends.
   if (s.th) s.th->terminate();
   s.th.reset();
-  start_thread(index, true);
 }
 
 void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   s.stage = slot_stage::starting;
+  s.died_young = false;
   s.in_flight = 0;
   s.not_short_in_flight = 0;
   s.alone_in_flight = 0;
@@ -800,7 +850,7 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
   } catch (...) {  // no memory for the timer: this slot stays down
   }
   // Nothing runs or starts for the queue: it fails now rather than wait for retries.
-  if (!count(slot_stage::running) && !count(slot_stage::starting)) fail_queue(no_thread_error());
+  if (!count(slot_stage::running) && !count(slot_stage::starting) && !will_restart()) fail_queue(no_thread_error());
   close_if_done();
 }
 
@@ -820,6 +870,7 @@ pool_health pool_state::health() const {
   h.starting = count(slot_stage::starting);
   h.waiting_to_retry = count(slot_stage::waiting_to_retry);
   h.replacements = replacements_;
+  h.young_deaths = young_deaths_;
   h.last_start_error = last_start_error_;
   return h;
 }

@@ -81,9 +81,13 @@ struct pool_health {
   std::size_t threads = 0;           // slots: one thread each (starting or retrying included)
   std::size_t running = 0;           // threads ready to take tasks
   std::size_t starting = 0;          // threads starting (their init included)
-  std::size_t waiting_to_retry = 0;  // slots whose last start failed, waiting to try again
+  std::size_t waiting_to_retry = 0;  // slots whose last start failed, or whose worker died
+                                     // young (within 1 s of being ready), waiting to try again
+                                     // after 100 ms, 200 ms, ... 30 s (no restart storm)
   std::uint64_t replacements = 0;    // threads started to replace others, since creation
-  std::string last_start_error;      // why the last start that failed failed ("" if none)
+  std::uint64_t young_deaths = 0;    // workers that died within 1 s of being ready, since creation
+  std::string last_start_error;      // why the last start that failed failed, or the last worker
+                                     // that died young died ("" if none)
 };
 
 // A distribution of durations, in milliseconds. Percentiles come from a histogram with
