@@ -96,11 +96,11 @@ var wasmMtLibrary = {
 
   // Posting a request: 1 when it is on its way, 0 when it could not be made (C++ fails it).
   wasm_mt_js_post_call__deps: ['$wasmMtParent', '$wasmMtCopyBuffers'],
-  wasm_mt_js_post_call: function (handle, id, fn, sig, flags, json, jsonLength, buffers, bufferCount) {
+  wasm_mt_js_post_call: function (handle, id, fn, sig, flags, forRequest, json, jsonLength, buffers, bufferCount) {
     try {
       var copies = wasmMtCopyBuffers(buffers, bufferCount);
       var message = wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies,
-                                        flags >>> 0);
+                                        flags >>> 0, forRequest >>> 0);
       wasmMtParent.post(handle, message, copies);
       return 1;
     } catch (e) {
@@ -227,6 +227,12 @@ var wasmMtLibrary = {
     var size = Math.min(buffers[index].byteLength, capacity >>> 0);
     HEAPU8.set(new Uint8Array(buffers[index], 0, size), destination >>> 0);
     return size;
+  },
+
+  wasm_mt_js_inbox_for__deps: ['$wasmMt'],
+  wasm_mt_js_inbox_for: function () {
+    var m = wasmMt.inbox;
+    return m && m['for'] ? m['for'] : 0;
   },
 
   wasm_mt_js_inbox_value_handle__deps: ['$wasmMt', '$Emval'],

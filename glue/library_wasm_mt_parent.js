@@ -137,7 +137,7 @@ var wasmMtParentLibrary = {
     listen: function (entry) {
       var W = wasmMtParent;
       var MSG = wasmMtProtocol.MSG;
-      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM, MSG.CALL];
+      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM, MSG.CALL, MSG.CANCEL];
       var onMessage = function (data) {
         var messages = wasmMtProtocol.parse(data, accepted);
         for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
@@ -202,6 +202,9 @@ var wasmMtParentLibrary = {
             entry.inFlight--;
             W.updateReference(entry);
           }
+          return;
+        case MSG.CANCEL:  // the child stopped its call into its caller: the closure running it here is told
+          wasmMt.deliver(null, wasmMt.EVENT.CANCEL, entry.handle, m['id'], 0, 0, 0, 0);
           return;
         case MSG.CALL:  // a call into its caller: runs here, replied with wasm_mt_js_reply
           entry.callsServed++;
@@ -298,6 +301,11 @@ var wasmMtParentLibrary = {
     // The caller stopped request `id`: 1 when it was dropped before the worker received
     // it (it will never run or answer), else 0 and the worker is told.
     cancel: function (handle, id) {
+      var cancel = wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id });
+      if (handle === 0) {  // a call into this worker's caller: the closure running it there is told
+        wasmMtWorker.post(cancel);
+        return 0;
+      }
       var entry = wasmMtParent.workers.get(handle);
       if (!entry || !entry.worker) return 0;
       if (entry.outbox.held && entry.outbox.drop(id)) {
@@ -305,7 +313,7 @@ var wasmMtParentLibrary = {
         wasmMtParent.updateReference(entry);
         return 1;
       }
-      wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id }));
+      wasmMtParent.notify(handle, cancel);
       return 0;
     },
 

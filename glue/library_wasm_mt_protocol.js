@@ -11,9 +11,11 @@
 //   parent -> worker  call     {id, fn, sig, payload: JSON text, buffers?: [ArrayBuffer],
 //                              flags?: u32 (call_flags: events, stream and its window)}
 //   worker -> parent  call     the same, a call into its caller (this_request::call_caller),
-//                              with its own ids; the parent replies with `reply`
+//                              with its own ids, and for?: the id of the parent's request
+//                              it is made for; the parent replies with `reply`
 //   parent -> worker  exec-js  {id, code, async, raw}
 //   parent -> worker  cancel   {id}  (the caller stopped request id; it still gets a reply)
+//   worker -> parent  cancel   the same, for its call into its caller with that id
 //   worker -> parent  event    {id, payload, buffers?}  (this_request::emit, before the reply)
 //   worker -> parent  item     {id, payload, buffers?}  (a stream's item: a generator's co_yield)
 //   parent -> worker  ack      {id, count}  (the caller took count more items of stream id)
@@ -62,12 +64,14 @@ var wasmMtProtocolLibrary = {
       return message;
     },
 
-    // A call, a value reply or an event: compact when it has no buffers (nor flags).
-    call: function (id, fn, sig, payload, buffers, flags) {
-      if (!buffers && !flags) return wasmMtProtocol.TAG + ':call:' + id + ':' + fn + ':' + sig + ':' + payload;
+    // A call, a value reply or an event: compact when it has no buffers (nor flags, nor
+    // the request a call into the caller is made for).
+    call: function (id, fn, sig, payload, buffers, flags, forRequest) {
+      if (!buffers && !flags && !forRequest) return wasmMtProtocol.TAG + ':call:' + id + ':' + fn + ':' + sig + ':' + payload;
       var message = { 'id': id, 'fn': fn, 'sig': sig, 'payload': payload };
       if (buffers) message['buffers'] = buffers;
       if (flags) message['flags'] = flags;
+      if (forRequest) message['for'] = forRequest;
       return wasmMtProtocol.message(wasmMtProtocol.MSG.CALL, message);
     },
     // An event or a stream item (type MSG.EVENT or MSG.ITEM).
@@ -165,7 +169,8 @@ var wasmMtProtocolLibrary = {
           return (m['fd'] === 1 || m['fd'] === 2) && P.isText(m['text']);
         case P.MSG.CALL:
           return P.isId(m['id']) && P.isU32(m['fn']) && P.isU32(m['sig']) && P.isText(m['payload']) &&
-                 P.isBuffers(m['buffers']) && (m['flags'] === undefined || P.isU32(m['flags']));
+                 P.isBuffers(m['buffers']) && (m['flags'] === undefined || P.isU32(m['flags'])) &&
+                 (m['for'] === undefined || P.isId(m['for']));
         case P.MSG.CANCEL:
           return P.isId(m['id']);
         case P.MSG.EVENT:

@@ -591,9 +591,10 @@ WASM_MT_CLOSURE(WaitsForPage, ms)
 
 ASYNC_TEST_CASE("a closure calls back into its caller and gets the answer", "[control]") {
   auto th = co_await test::spawn();
+  th.set_callbacks(wasm_mt::callbacks::of<PageLookup>());
   CHECK((co_await th.exec(AsksPage{"?"})) == "asked the page: held by the page?");
   // Several at once, from a pool too.
-  auto pool = co_await wasm_mt::pool::create({.threads = 2});
+  auto pool = co_await wasm_mt::pool::create({.threads = 2, .callbacks = wasm_mt::callbacks::of<PageLookup>()});
   std::vector<wasm_mt::job<std::string>> asks;
   for (int i = 0; i < 6; ++i) asks.push_back(pool.exec(AsksPage{std::to_string(i)}));
   for (int i = 0; i < 6; ++i) CHECK((co_await std::move(asks[i])) == "asked the page: held by the page" + std::to_string(i));
@@ -614,7 +615,7 @@ ASYNC_TEST_CASE("a closure calls back into its caller and gets the answer", "[co
 ASYNC_TEST_CASE("a call into the caller: stopped with its request, and after its caller terminated it", "[control]") {
   auto th = co_await test::spawn();
   wasm_mt::stop_source stop;
-  auto waiting = th.exec(WaitsForPage{300}, {.stop = stop.get_token()});
+  auto waiting = th.exec(WaitsForPage{300}, {.stop = stop.get_token(), .callbacks = wasm_mt::callbacks::of<SlowOnPage>()});
   co_await wasm_mt::sleep(50);
   stop.request_stop();  // the request, and its call into this thread, are stopped
   CHECK((co_await test::error_of(std::move(waiting), 200)).kind() == error_kind::cancelled);
@@ -623,6 +624,7 @@ ASYNC_TEST_CASE("a call into the caller: stopped with its request, and after its
   co_await wasm_mt::sleep(300);  // the page's closure finished meanwhile: its reply was dropped
 
   auto other = co_await test::spawn();
+  other.set_callbacks(wasm_mt::callbacks::of<SlowOnPage>());
   auto cut = other.exec(WaitsForPage{200});
   co_await wasm_mt::sleep(50);
   other.terminate();  // while the page runs its call: the reply has nowhere to go

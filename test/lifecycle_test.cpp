@@ -185,3 +185,86 @@ ASYNC_TEST_CASE("pool: workers that keep dying young are restarted with a backof
   CHECK_FALSE(task.ready());
   co_await test::settled(task, 10000);
 }
+
+namespace lifecycle_cases {
+
+// On the calling thread: a cooperative closure a worker calls back into.
+int page_runs = 0;
+int page_stops = 0;
+bool page_stop_possible = false;
+
+struct PageWork {
+  double ms = 0;
+  wasm_mt::task<int> operator()() const {
+    ++page_runs;
+    page_stop_possible = wasm_mt::this_request::get_stop_token().stop_possible();
+    const double until = emscripten_get_now() + ms;
+    int checks = 0;
+    try {
+      while (emscripten_get_now() < until) {
+        ++checks;
+        co_await wasm_mt::this_request::checkpoint();
+      }
+    } catch (const wasm_mt::error& e) {
+      if (e.kind() == error_kind::cancelled) ++page_stops;
+      throw;
+    }
+    co_return checks;
+  }
+};
+WASM_MT_CLOSURE(PageWork, ms)
+
+struct AsksPageWork {
+  double ms = 0;
+  wasm_mt::task<int> operator()() const { co_return co_await wasm_mt::this_request::call_caller(PageWork{ms}); }
+};
+WASM_MT_CLOSURE(AsksPageWork, ms)
+
+}  // namespace lifecycle_cases
+
+ASYNC_TEST_CASE("call_caller: the closure the caller runs gets the child request's stop", "[lifecycle]") {
+  auto th = co_await test::spawn();
+  th.set_callbacks(wasm_mt::callbacks::of<PageWork>());
+  CHECK((co_await th.exec(AsksPageWork{1})) >= 1);
+  CHECK(page_stop_possible);  // it can be stopped (and checkpoint() yields only every 2 ms of work)
+  wasm_mt::stop_source stop;
+  auto asking = th.exec(AsksPageWork{20000}, {.stop = stop.get_token()});
+  CHECK(co_await test::until([&] { return page_runs == 2; }, 5000));
+  stop.request_stop();
+  CHECK((co_await test::error_of(std::move(asking), 1000)).kind() == error_kind::cancelled);
+  CHECK(co_await test::until([&] { return page_stops == 1; }, 2000));  // not after its 20 s
+  CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+}
+
+ASYNC_TEST_CASE("call_caller: a worker runs on its caller only what the caller offered", "[lifecycle]") {
+  auto th = co_await test::spawn();
+  const int runs_before = page_runs;
+  // Nothing offered: refused, and it never runs here.
+  auto refused = co_await test::error_of(th.exec(AsksPageWork{1}));
+  CHECK(refused.kind() == error_kind::unknown_function);
+  CHECK_THAT(refused.message(), Catch::Contains("callbacks"));
+  CHECK(page_runs == runs_before);
+  // Offered by one request: its calls run, another request's do not.
+  const auto offered = wasm_mt::callbacks::of<PageWork>();
+  CHECK((co_await th.exec(AsksPageWork{1}, {.callbacks = offered})) >= 1);
+  CHECK(page_runs == runs_before + 1);
+  CHECK((co_await test::error_of(th.exec(AsksPageWork{1}))).kind() == error_kind::unknown_function);
+  // Offered by the thread: every request of it.
+  th.set_callbacks(offered);
+  CHECK((co_await th.exec(AsksPageWork{1})) >= 1);
+  // Offered by a pool: its tasks.
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .callbacks = offered});
+  CHECK((co_await pool.exec(AsksPageWork{1})) >= 1);
+  CHECK(page_runs == runs_before + 3);
+  // JS code in a worker that posts a call message of its own is refused the same way.
+  auto other = co_await test::spawn();
+  CHECK((co_await other.exec_js_async<int>(
+            "const port = typeof WorkerGlobalScope != 'undefined' ? self"
+            "  : (await import('node:worker_threads')).parentPort;"
+            "port.postMessage('wasm_mt/2:call:7:' + args.fn + ':' + args.sig + ':{\"ms\":1}');"
+            "return 1;",
+            {{"fn", wasm_mt::closure_id<PageWork>()}, {"sig", wasm_mt::closure_signature<PageWork>()}})) == 1);
+  co_await wasm_mt::sleep(200);
+  CHECK(page_runs == runs_before + 3);
+  CHECK((co_await other.exec(Twice{3})) == 6);  // it lives on
+}

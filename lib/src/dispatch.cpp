@@ -6,6 +6,7 @@
 
 #include "failure.hpp"
 #include "inbox.hpp"
+#include "thread_state.hpp"
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/registry.hpp"
 
@@ -40,6 +41,15 @@ wasm_mt::error unknown_function(std::uint32_t function) {
                         "no closure with ID " + id_text(function) + " is registered in the worker's program");
 }
 
+wasm_mt::error not_offered(std::uint32_t function) {
+  auto name = registry::instance().name_of(function);
+  return wasm_mt::error(error_kind::unknown_function,
+                        "this thread does not accept calls of " +
+                            (name.empty() ? "closure " + id_text(function) : "'" + std::string(name) + "'") +
+                            " from its worker: offer it with call_options::callbacks, thread::set_callbacks or "
+                            "pool_options::callbacks (wasm_mt/callbacks.hpp)");
+}
+
 wasm_mt::error mismatched_function(std::uint32_t function) {
   return wasm_mt::error(
       error_kind::unknown_function,
@@ -69,6 +79,12 @@ void reply_error(reply_address to, const std::exception_ptr& failure) noexcept {
 
 void on_call(reply_address from, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
              std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  // A child's call into its caller: only what the caller offered (callbacks.hpp).
+  if (from.handle != 0) {
+    auto* child = find_thread(from.handle);
+    if (!child || !child->accepts_call(wasm_mt_js_inbox_for(), function))
+      return reply_error(from, exception_or_failure([function] { return not_offered(function); }));
+  }
   invoker invoke = registry::instance().find(function);
   if (!invoke) return reply_error(from, exception_or_failure([function] { return unknown_function(function); }));
   // A child's call into its caller is always checked: it names a closure of this program.

@@ -46,7 +46,7 @@ extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message(int type, int handle, std
       case event::reply: return d::on_reply(handle, id, arg != 0, text_length, buffer_count) ? 1 : 0;
       case event::call: d::on_call({id, 0}, arg, arg2, static_cast<std::uint32_t>(handle), text_length, buffer_count); break;
       case event::child_call: d::on_call({id, handle}, arg, arg2, 0, text_length, buffer_count); break;
-      case event::cancel: d::on_cancel(id); break;
+      case event::cancel: d::on_cancel(handle, id); break;
       case event::request_event: d::on_request_event(handle, id, text_length, buffer_count); break;
       case event::stream_item: d::on_stream_item(handle, id, text_length, buffer_count); break;
       case event::stream_ack: d::on_stream_ack(id, arg); break;

@@ -46,7 +46,9 @@ void on_request_event(int handle, std::uint32_t request_id, std::size_t text_len
 void on_call(reply_address from, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
              std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // (this_request.cpp) The caller stopped request `id`.
-void on_cancel(std::uint32_t request_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// Request `request_id` of `handle` (0: this worker's parent; else a child calling into
+// its caller) was stopped by its sender.
+void on_cancel(int handle, std::uint32_t request_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // The caller took `count` more items of stream `id`.
 void on_stream_ack(std::uint32_t request_id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // An item of stream `id` (parent side, thread.cpp).

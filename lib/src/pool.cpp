@@ -812,6 +812,7 @@ void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_
   if (replacing) ++replacements_;
   try {
     s.th.emplace(wasm_mt::thread::start(code_, options_.label + "-" + std::to_string(index)));
+    s.th->set_callbacks(options_.callbacks);
     watch(index);
     if (options_.init) {
       run_init(index);

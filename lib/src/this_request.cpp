@@ -18,9 +18,12 @@
 namespace wasm_mt::detail {
 namespace {
 
-// Async requests running on this worker, by request ID.
-std::unordered_map<std::uint32_t, std::weak_ptr<request_context>>& async_requests() {
-  static std::unordered_map<std::uint32_t, std::weak_ptr<request_context>> running;
+// Async requests running here, by sender (request_context.hpp) and ID.
+std::uint64_t key(int handle, std::uint32_t id) noexcept {
+  return (std::uint64_t(std::uint32_t(handle)) << 32) | id;
+}
+std::unordered_map<std::uint64_t, std::weak_ptr<request_context>>& async_requests() {
+  static std::unordered_map<std::uint64_t, std::weak_ptr<request_context>> running;
   return running;
 }
 
@@ -33,16 +36,16 @@ std::shared_ptr<request_context> current_request_owner() noexcept {
   return current_request ? current_request->weak_from_this().lock() : nullptr;
 }
 
-std::shared_ptr<request_context> start_async_request(std::uint32_t id, std::uint32_t flags) {
+std::shared_ptr<request_context> start_async_request(int handle, std::uint32_t id, std::uint32_t flags) {
   auto context = std::make_shared<request_context>(id, flags, true);
   context->last_yield_ms = wasm_mt_js_now_ms();
-  async_requests()[id] = context;
+  async_requests()[key(handle, id)] = context;
   return context;
 }
 
 // Drops what waits on the request's stop or credit: their states hold the context.
-void end_async_request(std::uint32_t id) noexcept {
-  auto found = async_requests().find(id);
+void end_async_request(int handle, std::uint32_t id) noexcept {
+  auto found = async_requests().find(key(handle, id));
   if (found == async_requests().end()) return;
   if (auto context = found->second.lock()) {
     context->stop_waiters.clear();
@@ -54,8 +57,8 @@ void end_async_request(std::uint32_t id) noexcept {
 // The caller stopped request `id`: an async closure running it is told (its stop
 // callbacks run, stopped() settles). Others have replied already, or never will run.
 namespace {
-std::shared_ptr<request_context> running_async(std::uint32_t id) noexcept {
-  auto found = async_requests().find(id);
+std::shared_ptr<request_context> running_async(int handle, std::uint32_t id) noexcept {
+  auto found = async_requests().find(key(handle, id));
   return found == async_requests().end() ? nullptr : found->second.lock();
 }
 std::exception_ptr stopped_error() noexcept {
@@ -63,8 +66,8 @@ std::exception_ptr stopped_error() noexcept {
 }
 }  // namespace
 
-void on_cancel(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto context = running_async(id);
+void on_cancel(int handle, std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto context = running_async(handle, id);
   if (!context) return;
   request_scope scope(context.get());
   context->stop.request_stop();
@@ -74,7 +77,7 @@ void on_cancel(std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 
 // The caller took `count` more items of stream `id`: a co_yield waiting for room goes on.
 void on_stream_ack(std::uint32_t id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto context = running_async(id);
+  auto context = running_async(0, id);
   if (!context) return;
   context->items_taken += std::min(count, context->items_sent - context->items_taken);  // (never past what was sent)
   const std::uint32_t window = context->flags >> stream_window_shift;
@@ -172,7 +175,10 @@ void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::
     request->settle_error(std::current_exception());
     return;
   }
-  if (!wasm_mt_js_post_call(0, id, called, signature, 0, captures.json.data(), captures.json.size(),
+  // (The request it is made for: its caller accepts it if that request offers it.)
+  auto* current = wasm_mt::detail::current_request;
+  const std::uint32_t for_request = current ? current->id : 0;
+  if (!wasm_mt_js_post_call(0, id, called, signature, 0, for_request, captures.json.data(), captures.json.size(),
                             captures.buffers.data(), captures.buffers.size())) {
     if (auto unsent = link.take_pending(id))
       unsent->settle_error(wasm_mt::detail::exception_or_failure([&] {

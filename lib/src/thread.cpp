@@ -86,6 +86,12 @@ void thread_state::stop(pending_request& request, const std::exception_ptr& ran,
   request.fail(ran);  // last: its continuation runs later, from a microtask
 }
 
+bool thread_state::accepts_call(std::uint32_t for_request, function_id called) noexcept {
+  if (callbacks_.allows(called)) return true;
+  auto* request = pending_.find(for_request);
+  return request && (*request)->controls && (*request)->controls->callbacks.allows(called);
+}
+
 wasm_mt::error thread_state::death_error() const {
   if (status_ == status::failed_to_start)
     return wasm_mt::error(error_kind::spawn_failed, describe(label_) + " failed to start: " + death_message_,
@@ -312,7 +318,7 @@ std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& requ
 void thread::send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                        const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (std::uint32_t id = admit(request)) {
-    if (!wasm_mt_js_post_call(state_->handle(), id, called, signature, request->flags(), captures.json.data(),
+    if (!wasm_mt_js_post_call(state_->handle(), id, called, signature, request->flags(), 0, captures.json.data(),
                               captures.json.size(),
                               captures.buffers.data(), captures.buffers.size()))
       unsent(id, captures.json.size());
@@ -363,6 +369,10 @@ std::size_t thread::pending_count() const noexcept { return state_ ? state_->pen
 const std::string& thread::label() const noexcept {
   static const std::string none;
   return state_ ? state_->label() : none;
+}
+
+void thread::set_callbacks(wasm_mt::callbacks offered) noexcept {
+  if (state_) state_->set_callbacks(std::move(offered));
 }
 
 void thread::set_label(std::string label) {

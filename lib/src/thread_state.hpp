@@ -57,6 +57,11 @@ class thread_state {
             const std::exception_ptr& never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   std::size_t pending_count() const noexcept { return pending_.size(); }
 
+  // What the worker may run here through call_caller (callbacks.hpp): offered by the
+  // thread, or by request `for_request` (the one the call is made for) while pending.
+  void set_callbacks(wasm_mt::callbacks offered) noexcept { callbacks_ = std::move(offered); }
+  bool accepts_call(std::uint32_t for_request, function_id called) noexcept;
+
   // The error a request on this (dead) thread fails with.
   wasm_mt::error death_error() const;
 
@@ -82,6 +87,7 @@ class thread_state {
   std::string death_stack_;
   id_table<std::shared_ptr<pending_request>> pending_;
   std::function<void(bool ready)> watcher_;
+  wasm_mt::callbacks callbacks_;
 };
 
 // Handle -> live thread_state of this instance.

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wasm_mt/callbacks.hpp"
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/stop_token.hpp"
 
@@ -95,6 +96,9 @@ struct call_options {
   // items per round trip (~0.1 ms): raise it for tiny items, lower it for large ones
   // (at most this many wait in memory here).
   std::size_t stream_window = 32;
+  // The closures the worker may run here, for this request, through
+  // this_request::call_caller (callbacks.hpp; the thread's or pool's own count too).
+  wasm_mt::callbacks callbacks;
 };
 
 }  // namespace wasm_mt

@@ -148,9 +148,7 @@ future<void> run_async_closure(reply_address to, std::shared_ptr<C> closure,
                                [[maybe_unused]] std::shared_ptr<request_context> context) {
   struct ended {
     reply_address to;
-    ~ended() {
-      if (to.handle == 0) end_async_request(to.id);
-    }
+    ~ended() { end_async_request(to.handle, to.id); }
   } registered{to};
   try {
     if constexpr (std::is_void_v<closure_result_t<C>> || is_streaming_closure<C>) {
@@ -175,9 +173,9 @@ void invoke_closure(const incoming_call& call) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     C closure = decode<C>(call.payload, call.buffer_count);
     using raw_result = std::invoke_result_t<C&>;
     if constexpr (async_result<raw_result>::is_async) {
-      // (A call into its caller from a child thread is not stopped by the child.)
-      auto context = call.from.handle == 0 ? start_async_request(call.from.id, call.flags)
-                                           : std::make_shared<request_context>(call.from.id, 0, false);
+      // (A child's call into its caller is stopped with the child's request; it has no
+      // events or stream.)
+      auto context = start_async_request(call.from.handle, call.from.id, call.from.handle == 0 ? call.flags : 0);
       request_scope scope(context.get());
       run_async_closure<C>(call.from, std::make_shared<C>(std::move(closure)), std::move(context));
     } else {

@@ -74,6 +74,7 @@ struct pool_options {
   thread_init init;               // run by each new thread before it takes tasks
   double init_timeout_ms = 60000; // a new thread's start with its init, at most (then it
                                   // is a start that failed); infinity: none
+  wasm_mt::callbacks callbacks;   // what its tasks may run on the caller (callbacks.hpp)
 };
 
 // How a pool's threads are doing (pool::health()).

@@ -157,6 +157,10 @@ class thread {
   const std::string& label() const noexcept;
   void set_label(std::string label);
 
+  // The closures its worker may run on this thread, for any of its requests, through
+  // this_request::call_caller (callbacks.hpp); none by default. Replaces the last set.
+  void set_callbacks(wasm_mt::callbacks offered) noexcept;
+
  private:
   explicit thread(std::unique_ptr<detail::thread_state> state) noexcept;
   friend struct thread_access;

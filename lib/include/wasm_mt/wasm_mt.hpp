@@ -4,6 +4,7 @@
 
 #include "wasm_mt/bytes.hpp"
 #include "wasm_mt/call_options.hpp"
+#include "wasm_mt/callbacks.hpp"
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/error.hpp"
 #include "wasm_mt/expected.hpp"

@@ -47,9 +47,14 @@ int wasm_mt_js_spawn(int program_id, const char* label, std::size_t label_len) n
 // Handle 0 in the post functions below is this worker's parent (its calls into its
 // caller); other handles are threads this instance spawned.
 // flags: call_flags (request_context.hpp).
+// `for_request`: for a call into this worker's caller (handle 0), the ID of the request
+// it is made for (its caller may accept it for that request: callbacks.hpp); else 0.
 int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t function_id,
-                         std::uint32_t signature, std::uint32_t flags, const char* json, std::size_t json_len,
-                         const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
+                         std::uint32_t signature, std::uint32_t flags, std::uint32_t for_request, const char* json,
+                         std::size_t json_len, const wasm_mt::detail::buffer_ref* buffers,
+                         std::size_t buffer_count) noexcept;
+// The inbox's `for` (a child's call into its caller: the request it is made for), or 0.
+std::uint32_t wasm_mt_js_inbox_for() noexcept;
 // args: JSON text the body sees as `args` (args_len 0: none). raw != 0: reply with the
 // structured-cloned value (for emscripten::val), else JSON.
 int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,

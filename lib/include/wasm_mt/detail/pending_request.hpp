@@ -33,11 +33,15 @@ namespace wasm_mt::detail {
 // (pending_request::disarm): a request retried by its pool keeps them armed.
 struct request_controls {
   explicit request_controls(call_options options)
-      : on_event(std::move(options.on_event)), stop(std::move(options.stop)), timeout_ms(options.timeout_ms) {}
+      : on_event(std::move(options.on_event)),
+        stop(std::move(options.stop)),
+        timeout_ms(options.timeout_ms),
+        callbacks(std::move(options.callbacks)) {}
 
   event_handler on_event;
   stop_token stop;
   double timeout_ms;
+  wasm_mt::callbacks callbacks;
   std::optional<stop_callback> on_stop;  // armed: stops the request
   timer deadline;                        // armed: stops it with error_kind::timeout
 };
@@ -46,7 +50,8 @@ struct request_controls {
 // std::invalid_argument for a timeout_ms that is NaN or negative.
 inline std::unique_ptr<request_controls> controls_for(call_options&& options) {
   check_delay(options.timeout_ms, "call_options::timeout_ms");
-  if (!options.stop.stop_possible() && std::isinf(options.timeout_ms) && !options.on_event) return nullptr;
+  if (!options.stop.stop_possible() && std::isinf(options.timeout_ms) && !options.on_event && options.callbacks.empty())
+    return nullptr;
   return std::make_unique<request_controls>(std::move(options));
 }
 

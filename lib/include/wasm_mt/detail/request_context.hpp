@@ -60,8 +60,10 @@ class request_scope {
 // The current request, owned, for a waiter to take along (null outside an async one).
 std::shared_ptr<request_context> current_request_owner() noexcept;
 
-// Async closures: registered while they run, so that a stop from the caller finds them.
-std::shared_ptr<request_context> start_async_request(std::uint32_t id, std::uint32_t flags);
-void end_async_request(std::uint32_t id) noexcept;
+// Async closures: registered while they run, by who sent them (`handle`: 0 for this
+// worker's parent, else the child thread calling into its caller) and their ID there,
+// so that a stop from their caller finds them.
+std::shared_ptr<request_context> start_async_request(int handle, std::uint32_t id, std::uint32_t flags);
+void end_async_request(int handle, std::uint32_t id) noexcept;
 
 }  // namespace wasm_mt::detail
