@@ -1,6 +1,7 @@
 #include "wasm_mt/pool.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -112,18 +113,21 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   pool_stats stats() const;
 
  private:
+  // A slot's stages; set_stage allows only these moves:
+  //   retired -> starting -> running -> starting (replaced) | waiting_to_retry (died young)
+  //   starting -> waiting_to_retry (failed start) -> starting (retry) | retired (not needed)
+  //   any -> retired (idle retirement from running, shut_down)
   enum class slot_stage { retired, starting, running, waiting_to_retry };
   struct slot {
     std::optional<wasm_mt::thread> th;  // empty while retired or waiting to retry
     slot_stage stage = slot_stage::retired;
     std::uint64_t generation = 0;       // bumped when the worker is replaced or retired
-    std::size_t in_flight = 0;          // tasks sent to this generation's worker, unsettled
-    std::size_t not_short_in_flight = 0;  // of which not known to be short when sent
-    std::size_t alone_in_flight = 0;      // of which tasks that may be stopped (run alone)
-    std::size_t stopped_in_flight = 0;    // of which stopped (nothing goes behind them)
+    // The jobs sent to this generation's worker and not settled, in the order sent (their
+    // books: running_). What the slot may take next is decided from this list.
+    std::vector<std::uint64_t> sent;
     double last_settled_ms = 0;
     double running_since_ms = 0;        // when it became ready to take tasks
-    double idle_since_ms = 0;           // when in_flight last fell to 0
+    double idle_since_ms = 0;           // when its last task settled
     unsigned failed_starts = 0;         // in a row (a worker that died young counts as one)
     bool died_young = false;            // waiting to retry because its worker died young
     bool idle_check_armed = false;
@@ -143,6 +147,21 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool grace_extended = false;  // (once, for tasks pipelined behind it)
   };
 
+  // Moves slot `s` to stage `to` (asserts the move is one the diagram above allows).
+  static void set_stage(slot& s, slot_stage to) noexcept;
+  // Slot `index` if the callback's `generation` is still its own and the pool lives:
+  // the one check every timer and thread callback of a slot makes.
+  slot* live_slot(std::size_t index, std::uint64_t generation) noexcept {
+    return !shut_down_ && slots_[index].generation == generation ? &slots_[index] : nullptr;
+  }
+  // Whether any job sent to `s` (still unsettled) satisfies `test(const running_job&)`.
+  template <class Test>
+  bool any_sent(const slot& s, Test test) const noexcept {
+    return std::any_of(s.sent.begin(), s.sent.end(), [&](std::uint64_t id) {
+      auto found = running_.find(id);
+      return found != running_.end() && test(found->second);
+    });
+  }
   std::size_t count(slot_stage stage) const noexcept {
     return std::count_if(slots_.begin(), slots_.end(), [stage](const slot& s) { return s.stage == stage; });
   }
@@ -189,8 +208,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void init_done(std::size_t index, std::uint64_t generation, const wasm_mt::error* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Slot `index`'s thread is ready and initialised: it takes tasks.
   void became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-  // Slot `index` leaves the running stage (its time so far counts as capacity).
-  void stop_running(slot& s) noexcept;
+  // Slot `s` leaves the running stage (its time so far counts as capacity).
+  void end_running_time(slot& s) noexcept;
   // Slot `index` has nothing in flight: it may retire once idle for idle_timeout_ms.
   void went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -332,7 +351,6 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM
   job->stopped = true;
   auto& s = slots_[running.slot];
   // (Its worker stays busy with it until it answers or is replaced: `settled` counts that.)
-  if (s.generation == running.generation) ++s.stopped_in_flight;
   if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
     if (auto* state = pool_access::state_of(*s.th)) wasm_mt_js_post_cancel(state->handle(), job->request_id);
     if (running.alone) s.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
@@ -363,7 +381,7 @@ void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& running = found->second;
   auto& s = slots_[running.slot];
   if (shut_down_ || s.generation != running.generation) return;
-  if (s.in_flight > 1 && !running.grace_extended) {
+  if (s.sent.size() > 1 && !running.grace_extended) {
     running.grace_extended = true;
     try {
       running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
@@ -410,14 +428,14 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
                           {}, true);
   }));
   for (auto& s : slots_) {
-    stop_running(s);
+    end_running_time(s);
     s.deadline.cancel();
     s.retry.cancel();
     s.idle.cancel();
     s.starting.cancel();
     if (s.th) s.th->terminate();  // its running tasks fail with `terminated`; a starting one ends
     ++s.generation;
-    s.stage = slot_stage::retired;
+    set_stage(s, slot_stage::retired);
   }
   close_timer_.cancel();
   if (ready_waiter_)
@@ -482,9 +500,9 @@ std::size_t pool_state::depth_limit(std::uint32_t kind) const noexcept {
 // reported, after its requests have failed.)
 bool pool_state::can_take(const slot& s, const pool_job& job) const noexcept {
   if (s.stage != slot_stage::running || s.th->is_terminated()) return false;
-  if (s.in_flight == 0) return true;
-  if (s.alone_in_flight || s.stopped_in_flight || may_stop(job)) return false;
-  return s.not_short_in_flight == 0 && s.in_flight < depth_limit(job.kind);
+  if (s.sent.empty()) return true;
+  if (may_stop(job) || s.sent.size() >= depth_limit(job.kind)) return false;
+  return !any_sent(s, [](const running_job& r) { return r.alone || r.job->stopped || !r.short_when_sent; });
 }
 
 bool pool_state::may_stop(const pool_job& job) const noexcept {
@@ -502,7 +520,7 @@ void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     std::size_t best = slots_.size();
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       if (!can_take(slots_[i], next)) continue;
-      if (best == slots_.size() || slots_[i].in_flight < slots_[best].in_flight) best = i;
+      if (best == slots_.size() || slots_[i].sent.size() < slots_[best].sent.size()) best = i;
     }
     if (best == slots_.size()) break;
     auto job = std::move(queue_.front());
@@ -528,7 +546,7 @@ void pool_state::grow() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 }
 
 // Books `job` as running on slot `index`, then sends it. What the books need is
-// allocated first: without it the job fails and the slot's counts stay as they were.
+// allocated first: without it the job fails and the slot's books stay as they were.
 void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   const std::uint64_t id = job->id;
@@ -541,16 +559,15 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
       deadline = timer(options_.task_timeout_ms, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->timed_out(id);
       });
+    s.sent.reserve(s.sent.size() + 1);
     running_.emplace(id, running_job{job, index, s.generation, now, short_kind, alone, timer()});
+    s.sent.push_back(id);  // (reserved: does not throw)
     s.deadline = std::move(deadline);
   } catch (...) {
     fail(job, std::current_exception());
     return;
   }
   if (job->attempts == 0) wait_ms_.record(now - job->queued_ms);  // (a retried task waited once)
-  ++s.in_flight;
-  if (!short_kind) ++s.not_short_in_flight;
-  if (alone) ++s.alone_in_flight;
   ++job->attempts;
   starting_job_ = id;
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
@@ -563,10 +580,7 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
   running_job done = std::move(node.mapped());
   auto& s = slots_[done.slot];
   if (s.generation == done.generation) {
-    --s.in_flight;
-    if (!done.short_when_sent) --s.not_short_in_flight;
-    if (done.alone) --s.alone_in_flight;
-    if (done.job->stopped) --s.stopped_in_flight;
+    s.sent.erase(std::find(s.sent.begin(), s.sent.end(), id));
     s.deadline.cancel();
   }
   done.grace.cancel();
@@ -587,7 +601,7 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   if (!retry && id != starting_job_) learn_duration(*done, !stopped);
   if (!retry && !stopped) count_settled(failure);
   if (shut_down_) return false;
-  if (slots_[done->slot].generation == done->generation && slots_[done->slot].in_flight == 0) went_idle(done->slot);
+  if (slots_[done->slot].generation == done->generation && slots_[done->slot].sent.empty()) went_idle(done->slot);
   dispatch();
   return retry;
 }
@@ -632,8 +646,9 @@ void pool_state::timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 
 // The thread of slot `index` (if still that generation's) became ready, or died.
 void pool_state::thread_event(std::size_t index, std::uint64_t generation, bool ready) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto& s = slots_[index];
-  if (shut_down_ || s.generation != generation) return;
+  auto* live = live_slot(index, generation);
+  if (!live) return;
+  auto& s = *live;
   if (ready) {
     if (!options_.init) became_running(index);  // else once its init is done
     return;
@@ -667,7 +682,7 @@ void pool_state::died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_N
   } catch (...) {  // no memory for the text: the last one stays
   }
   take_down(s);
-  s.stage = slot_stage::waiting_to_retry;
+  set_stage(s, slot_stage::waiting_to_retry);
   s.died_young = true;
   ++s.failed_starts;
   try {
@@ -699,8 +714,9 @@ void pool_state::run_init(std::size_t index) {
 }
 
 void pool_state::start_timed_out(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto& s = slots_[index];
-  if (shut_down_ || s.generation != generation || s.stage != slot_stage::starting) return;
+  auto* live = live_slot(index, generation);
+  if (!live || live->stage != slot_stage::starting) return;
+  auto& s = *live;
   std::string why;
   try {
     why = "its init closure did not finish within pool_options::init_timeout_ms (" +
@@ -713,8 +729,9 @@ void pool_state::start_timed_out(std::size_t index, std::uint64_t generation) WA
 
 void pool_state::init_done(std::size_t index, std::uint64_t generation,
                            const wasm_mt::error* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto& s = slots_[index];
-  if (shut_down_ || s.generation != generation || s.stage != slot_stage::starting) return;
+  auto* live = live_slot(index, generation);
+  if (!live || live->stage != slot_stage::starting) return;
+  auto& s = *live;
   if (!failure) return became_running(index);
   std::string why;
   try {
@@ -728,16 +745,28 @@ void pool_state::init_done(std::size_t index, std::uint64_t generation,
 void pool_state::became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
   s.starting.cancel();
-  s.stage = slot_stage::running;  // (failed_starts is reset once a worker lives past young_death_ms)
+  set_stage(s, slot_stage::running);  // (failed_starts is reset once a worker lives past young_death_ms)
   s.running_since_ms = wasm_mt_js_now_ms();
   if (ready_waiter_ && count(slot_stage::running) >= *options_.min_threads)
     std::exchange(ready_waiter_, nullptr)->set_value({});
   dispatch();
-  if (s.stage == slot_stage::running && s.in_flight == 0) went_idle(index);
+  if (s.stage == slot_stage::running && s.sent.empty()) went_idle(index);
 }
 
-void pool_state::stop_running(slot& s) noexcept {
+void pool_state::end_running_time(slot& s) noexcept {
   if (s.stage == slot_stage::running) capacity_ms_ += wasm_mt_js_now_ms() - s.running_since_ms;
+}
+
+void pool_state::set_stage(slot& s, slot_stage to) noexcept {
+  using stage = slot_stage;
+  const stage from = s.stage;
+  [[maybe_unused]] const bool allowed =
+      to == stage::retired || (from == stage::retired && to == stage::starting) ||
+      (from == stage::starting && (to == stage::running || to == stage::waiting_to_retry)) ||
+      (from == stage::running && (to == stage::starting || to == stage::waiting_to_retry)) ||
+      (from == stage::waiting_to_retry && to == stage::starting);
+  assert(allowed && "wasm_mt: a pool slot moved between stages it cannot");
+  s.stage = to;
 }
 
 void pool_state::went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
@@ -757,9 +786,10 @@ void pool_state::went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 // Retires the slot's thread if it is still idle and has been for idle_timeout_ms (else
 // looks again when it will have been).
 void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto& s = slots_[index];
-  s.idle_check_armed = false;
-  if (shut_down_ || s.generation != generation || s.stage != slot_stage::running || s.in_flight) return;
+  slots_[index].idle_check_armed = false;
+  auto* live = live_slot(index, generation);
+  if (!live || live->stage != slot_stage::running || !live->sent.empty()) return;
+  auto& s = *live;
   if (threads_alive() <= *options_.min_threads) return;  // (starting or failing ones do not count)
   const double idle_for = wasm_mt_js_now_ms() - s.idle_since_ms;
   if (idle_for < options_.idle_timeout_ms) {
@@ -772,11 +802,8 @@ void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT
     }
     return;
   }
-  stop_running(s);
-  ++s.generation;
-  s.stage = slot_stage::retired;
-  s.th->terminate();
-  s.th.reset();
+  take_down(s);
+  set_stage(s, slot_stage::retired);
 }
 
 void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
@@ -786,12 +813,9 @@ void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 }
 
 void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  stop_running(s);
+  end_running_time(s);
   ++s.generation;
-  s.in_flight = 0;
-  s.not_short_in_flight = 0;
-  s.alone_in_flight = 0;
-  s.stopped_in_flight = 0;
+  s.sent.clear();
   s.deadline.cancel();
   s.idle.cancel();
   s.idle_check_armed = false;
@@ -802,12 +826,9 @@ void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 
 void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& s = slots_[index];
-  s.stage = slot_stage::starting;
+  set_stage(s, slot_stage::starting);
   s.died_young = false;
-  s.in_flight = 0;
-  s.not_short_in_flight = 0;
-  s.alone_in_flight = 0;
-  s.stopped_in_flight = 0;
+  s.sent.clear();
   s.last_settled_ms = 0;
   if (replacing) ++replacements_;
   try {
@@ -836,7 +857,7 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
   ++s.generation;
   s.starting.cancel();
   s.th.reset();
-  s.stage = slot_stage::waiting_to_retry;
+  set_stage(s, slot_stage::waiting_to_retry);
   ++s.failed_starts;
   if (!why.empty()) last_start_error_ = std::move(why);
   if (ready_waiter_)
@@ -861,7 +882,7 @@ void pool_state::retry_start(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (needed(index)) return start_thread(index, true);
   auto& s = slots_[index];
   ++s.generation;
-  s.stage = slot_stage::retired;
+  set_stage(s, slot_stage::retired);
 }
 
 pool_health pool_state::health() const {
