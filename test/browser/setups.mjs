@@ -15,6 +15,8 @@ function saw(results, { data = false } = {}) {
     ...same('the worker', seen.worker, { has_data: false, in_worker: true, label: 'setup' }),
     ...same('a thread of a thread', seen.nested, 5),
     ...same('a pool', seen.pool, 3),
+    ...same('a request stopped while its thread starts', seen.stopped_while_starting, 'cancelled, not run'),
+    ...same('that thread, after the stop', seen.after_the_stop, 4),
     ...same('preloaded data on the main thread', seen.main_data, data ? 'hello from the data package' : ''),
     ...same("the worker's print reached Module.print", (results.lines || []).includes('printed by the worker'), true),
   ];

@@ -30,6 +30,8 @@ function check(lines, data) {
   expect('worker', seen.worker, { has_data: false, in_worker: true, label: 'setup' });
   expect('nested', seen.nested, 5);
   expect('pool', seen.pool, 3);
+  expect('a request stopped while its thread starts', seen.stopped_while_starting, 'cancelled, not run');
+  expect('that thread, after the stop', seen.after_the_stop, 4);
   expect('data on the main thread', seen.main_data, data ? 'hello from the data package' : '');
   expect('the worker\'s print reached the main thread\'s', lines.includes('printed by the worker'), true);
   if (problems.length) fail(problems.join('; '));

@@ -54,6 +54,17 @@ wasm_mt::task<> run() {
     seen["nested"] = co_await th.exec(Nested{});
     auto pool = co_await wasm_mt::pool::create({.threads = 2});
     seen["pool"] = co_await pool.exec(Add{1, 2});
+    // A request stopped while its thread starts (its script still loading: from another
+    // origin, a module imported by the blob: shim) fails as never run; the thread starts.
+    auto starting = wasm_mt::thread::start("starting");
+    wasm_mt::stop_source stop;
+    auto stopped = starting.exec(Add{1, 1}, {.stop = stop.get_token()});
+    stop.request_stop();
+    auto outcome = co_await stopped.result();
+    seen["stopped_while_starting"] = outcome ? std::string("ran")
+                                             : std::string(wasm_mt::error_kind_name(outcome.error().kind())) +
+                                                   (outcome.error().not_run() ? ", not run" : ", maybe run");
+    seen["after_the_stop"] = co_await starting.exec(Add{2, 2});
     seen["main_data"] = read_data();
   } catch (const std::exception& e) {
     seen["error"] = e.what();
