@@ -286,8 +286,10 @@ var wasmMtParentLibrary = {
     postAlone: function (handle, message, transfer) {
       var entry = wasmMtParent.workers.get(handle);
       if (!entry || !entry.worker) return true;
-      entry.outbox.held = false;  // (it must be posted now to learn whether it clones: what waited goes first)
+      // (It must be posted now to learn whether it clones: what the worker holds goes first.)
+      entry.outbox.held = false;
       entry.outbox.flush();
+      entry.outbox.held = entry.starting;
       try {
         entry.worker.postMessage(message, transfer);
       } catch (e) {

@@ -282,3 +282,64 @@ ASYNC_TEST_CASE("call_caller: a worker runs on its caller only what the caller o
   CHECK(page_runs == runs_before + 3);
   CHECK((co_await other.exec(Twice{3})) == 6);  // it lives on
 }
+
+namespace lifecycle_cases {
+
+// A capture whose encoding requests a stop (user code in to_json can).
+wasm_mt::stop_source* stop_while_encoding = nullptr;
+struct EncodingProbe {
+  int x = 0;
+};
+void to_json(nlohmann::json& j, const EncodingProbe& p) {
+  if (stop_while_encoding) stop_while_encoding->request_stop();
+  j = p.x;
+}
+void from_json(const nlohmann::json& j, EncodingProbe& p) { p.x = j.get<int>(); }
+
+struct Probed {
+  EncodingProbe probe;
+  int operator()() const { return probe.x; }
+};
+WASM_MT_CLOSURE(Probed, probe)
+
+}  // namespace lifecycle_cases
+
+ASYNC_TEST_CASE("a stop requested while a request's captures are encoded: not run, nothing left on the books",
+                "[lifecycle]") {
+  auto th = co_await test::spawn();
+  wasm_mt::stop_source stop;
+  stop_while_encoding = &stop;
+  auto e = co_await test::error_of(th.exec(Probed{{5}}, {.stop = stop.get_token()}));
+  CHECK(e.kind() == error_kind::cancelled);
+  CHECK(e.not_run());
+  CHECK(th.pending_count() == 0);
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  wasm_mt::stop_source pool_stop;
+  stop_while_encoding = &pool_stop;
+  auto pe = co_await test::error_of(pool.exec(Probed{{6}}, {.stop = pool_stop.get_token()}));
+  stop_while_encoding = nullptr;
+  CHECK(pe.kind() == error_kind::cancelled);
+  CHECK(pe.not_run());
+  CHECK(pool.running() == 0);
+  CHECK((co_await pool.exec(Probed{{7}})) == 7);
+  auto closed = pool.close();
+  co_await test::settled(closed, 5000);
+  CHECK(pool.stats().cancelled == 1);
+}
+
+ASYNC_TEST_CASE("pool: cancelling a task pipelined behind a running one leaves the running one alone", "[lifecycle]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 50});
+  for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
+    CHECK((co_await pool.exec(Spin{0})) == 1);
+    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
+  }
+  auto ahead = pool.exec(Spin{500});  // (of a kind learnt short: others go behind it)
+  auto behind = pool.exec(Twice{1});
+  co_await wasm_mt::sleep(20);
+  REQUIRE(pool.running() == 2);
+  CHECK(behind.cancel());
+  CHECK((co_await test::error_of(std::move(behind), 100)).kind() == error_kind::cancelled);
+  CHECK((co_await std::move(ahead)) == 1);  // not terminated by the other's grace period
+  CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));  // the worker dropped it unstarted
+  CHECK(pool.health().replacements == 0);
+}

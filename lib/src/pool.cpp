@@ -172,8 +172,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool can_take(const slot& s, const pool_job& job) const noexcept;
   // Whether `job` may be stopped while it runs (it then runs alone on its thread).
   bool may_stop(const pool_job& job) const noexcept;
-  // Fails running job `id` with `failure` and tells its worker (see stop_job).
-  bool stop_running(std::uint64_t id, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Fails running job `id` with `failure` and tells its worker (see stop_job); with
+  // `never_sent` when its thread never sent it to the worker.
+  bool stop_running(std::uint64_t id, std::exception_ptr failure, std::exception_ptr never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Whether the pool may add a thread: below max_threads (failing slots count).
   bool can_grow() const noexcept;
@@ -334,7 +335,8 @@ void pool_state::count_settled(const std::exception_ptr* failure) noexcept {
 
 bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = std::find_if(queue_.begin(), queue_.end(), [id](const auto& job) { return job->id == id; });
-  if (found == queue_.end()) return stop_running(id, stop_failure(kind, timeout_ms, false));
+  if (found == queue_.end())
+    return stop_running(id, stop_failure(kind, timeout_ms, false), stop_failure(kind, timeout_ms, true));
   auto job = std::move(*found);
   queue_.erase(found);
   fail_queued(job, stop_failure(kind, timeout_ms, true));
@@ -343,18 +345,19 @@ bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms) 
 }
 
 // The job stays on its slot's books (busy) until its worker replies or is replaced.
-bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
+                              std::exception_ptr never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = running_.find(id);
   if (found == running_.end() || found->second.job->stopped) return false;
   auto& running = found->second;
   auto job = running.job;
-  job->stopped = true;
   auto& s = slots_[running.slot];
   // (Its worker stays busy with it until it answers or is replaced: `settled` counts that.)
+  bool dropped = false;  // the thread never sent it to its worker: no answer will come
   if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
-    if (auto* state = pool_access::state_of(*s.th)) wasm_mt_js_post_cancel(state->handle(), job->request_id);
+    if (auto* state = pool_access::state_of(*s.th)) dropped = state->tell_worker_stopped(*job) != thread_state::told::worker;
     if (running.alone) s.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
-    if (std::isfinite(options_.stop_grace_ms)) {
+    if (std::isfinite(options_.stop_grace_ms) && !dropped) {
       try {
         running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
           if (auto self = weak.lock()) self->grace_over(id);
@@ -365,24 +368,34 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure) WASM
       }
     }
   }
+  job->stopped = true;
+  if (dropped) failure = std::move(never_sent);
   count_settled(&failure);
-  job->fail(std::move(failure));  // last: its continuation runs later, from a microtask
+  job->fail(std::move(failure));  // its continuation runs later, from a microtask
+  if (dropped) settled(id, nullptr);  // (its books close now: `running` is gone after this)
   return true;
 }
 
-// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. When
-// other tasks were pipelined with it (a job::cancel of a task that was not alone), it
-// looks once more a grace period later (they are short, and an async stuck task lets
-// them run); then the worker is replaced whatever it holds, and those still on it fail
-// with `terminated`: a stop never holds a slot for more than two periods.
+// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. While
+// a task that was not stopped is ahead of it on the worker (it was pipelined behind
+// one), the stopped one has not started: it waits (the worker drops it unstarted once
+// it gets to it). When tasks were pipelined behind it (a job::cancel of a task that was
+// not alone), it looks once more a grace period later (they are short, and an async
+// stuck task lets them run); then the worker is replaced whatever it holds, and those
+// still on it fail with `terminated`: a stop holds a worker at most two periods.
 void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = running_.find(id);
   if (found == running_.end()) return;
   auto& running = found->second;
   auto& s = slots_[running.slot];
   if (shut_down_ || s.generation != running.generation) return;
-  if (s.sent.size() > 1 && !running.grace_extended) {
-    running.grace_extended = true;
+  const auto at = std::find(s.sent.begin(), s.sent.end(), id);
+  const bool waits_behind = std::any_of(s.sent.begin(), at, [this](std::uint64_t ahead) {
+    auto r = running_.find(ahead);
+    return r != running_.end() && !r->second.job->stopped;
+  });
+  if (waits_behind || (s.sent.size() > 1 && !running.grace_extended)) {
+    if (!waits_behind) running.grace_extended = true;
     try {
       running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->grace_over(id);
@@ -636,12 +649,13 @@ bool pool_state::requeue(const std::shared_ptr<pool_job>& job) noexcept {
 }
 
 void pool_state::timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  stop_running(id, exception_or_failure([this] {
+  auto failure = exception_or_failure([this] {
     char limit[32];
     std::snprintf(limit, sizeof limit, "%g", options_.task_timeout_ms);
     return wasm_mt::error(error_kind::timeout, std::string("the task ran longer than pool_options::task_timeout_ms (") +
                                                    limit + " ms): it was stopped");
-  }));
+  });
+  stop_running(id, failure, failure);
 }
 
 // The thread of slot `index` (if still that generation's) became ready, or died.
@@ -665,7 +679,6 @@ void pool_state::thread_event(std::size_t index, std::uint64_t generation, bool 
   if (lived_ms < young_death_ms) {
     died_young(index, lived_ms);
   } else {
-    s.failed_starts = 0;
     replace(index);  // it crashed, busy or idle
   }
   dispatch();
@@ -813,6 +826,8 @@ void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 }
 
 void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  // (A worker that lived past young_death_ms ends a run of failed starts.)
+  if (s.stage == slot_stage::running && wasm_mt_js_now_ms() - s.running_since_ms >= young_death_ms) s.failed_starts = 0;
   end_running_time(s);
   ++s.generation;
   s.sent.clear();

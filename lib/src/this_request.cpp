@@ -38,6 +38,7 @@ std::shared_ptr<request_context> current_request_owner() noexcept {
 
 std::shared_ptr<request_context> start_async_request(int handle, std::uint32_t id, std::uint32_t flags) {
   auto context = std::make_shared<request_context>(id, flags, true);
+  context->sender = handle;
   context->last_yield_ms = wasm_mt_js_now_ms();
   async_requests()[key(handle, id)] = context;
   return context;
@@ -167,6 +168,7 @@ wasm_mt::detail::thread_state& caller_link() {
 void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::detail::encoded& captures,
                     const std::shared_ptr<wasm_mt::detail::pending_request>& request) {
   if (!in_worker()) throw std::logic_error("wasm_mt::this_request::call_caller: not in a wasm_mt worker, there is no caller");
+  if (request->stopped) return;  // stopped while its captures were encoded: it failed, not_run()
   auto& link = caller_link();
   std::uint32_t id = 0;
   try {
@@ -175,9 +177,10 @@ void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::
     request->settle_error(std::current_exception());
     return;
   }
-  // (The request it is made for: its caller accepts it if that request offers it.)
+  // (The request it is made for, if the caller sent it: the caller accepts the call if
+  // that request offers it. A closure running a child's call has no such request.)
   auto* current = wasm_mt::detail::current_request;
-  const std::uint32_t for_request = current ? current->id : 0;
+  const std::uint32_t for_request = current && current->sender == 0 ? current->id : 0;
   if (!wasm_mt_js_post_call(0, id, called, signature, 0, for_request, captures.json.data(), captures.json.size(),
                             captures.buffers.data(), captures.buffers.size())) {
     if (auto unsent = link.take_pending(id))

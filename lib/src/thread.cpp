@@ -73,17 +73,23 @@ std::shared_ptr<pending_request> thread_state::find_pending(std::uint32_t reques
   return found ? *found : nullptr;
 }
 
+thread_state::told thread_state::tell_worker_stopped(pending_request& request) noexcept {
+  auto* found = pending_.find(request.request_id);
+  if (!found || found->get() != &request || request.stopped) return told::not_pending;
+  request.stopped = true;
+  if (!wasm_mt_js_post_cancel(handle_, request.request_id)) return told::worker;
+  pending_.erase(request.request_id);  // (the caller holds `request`)
+  return told::dropped;
+}
+
 void thread_state::stop(pending_request& request, const std::exception_ptr& ran,
                         const std::exception_ptr& never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto* found = pending_.find(request.request_id);
-  if (!found || found->get() != &request || request.stopped) return;
-  request.stopped = true;
-  if (wasm_mt_js_post_cancel(handle_, request.request_id)) {  // the glue dropped it unsent
-    auto keep = pending_.take(request.request_id);
-    request.fail(never_sent);
-    return;
+  auto keep = find_pending(request.request_id);  // (alive while it settles)
+  switch (tell_worker_stopped(request)) {
+    case told::not_pending: return;
+    case told::worker: return request.fail(ran);  // its continuation runs later, from a microtask
+    case told::dropped: return request.fail(never_sent);
   }
-  request.fail(ran);  // last: its continuation runs later, from a microtask
 }
 
 bool thread_state::accepts_call(std::uint32_t for_request, function_id called) noexcept {
@@ -246,9 +252,9 @@ void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_lengt
   auto request = state ? state->find_pending(request_id) : nullptr;
   if (!request || request->stopped || !(request->flags() & streams)) return;
   auto payload = inbox_read_payload(text_length);
-  if (!payload) {
-    const auto failure = exception_or_failure([&] { return no_memory_for("a stream item", text_length); });
-    state->stop(*request, failure, failure);
+  if (!payload) {  // the stream ends with this error, and its producer is stopped (the one stop path)
+    request->fail(exception_or_failure([&] { return no_memory_for("a stream item", text_length); }));
+    request->stop(error_kind::cancelled);
     return;
   }
   request->receive_item({payload.get(), text_length}, buffer_count);
@@ -305,7 +311,10 @@ thread::~thread() = default;
 
 std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
-    if (request->stopped) return 0;  // stopped while its captures were encoded: it failed, not_run()
+    if (request->stopped) {  // stopped while its captures were encoded: it failed, not_run()
+      request->settle_stopped();  // (a pool's job closes its books)
+      return 0;
+    }
     if (state_ && state_->alive()) return state_->add_pending(request);
     request->settle_error(std::make_exception_ptr(
         state_ ? state_->death_error() : wasm_mt::error(error_kind::terminated, "use of a moved-from wasm_mt::thread")));

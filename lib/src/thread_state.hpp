@@ -55,6 +55,11 @@ class thread_state {
   // itself is pending here and not stopped.
   void stop(pending_request& request, const std::exception_ptr& ran,
             const std::exception_ptr& never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Tells the worker that `request` was stopped (marking it stopped), if it is pending
+  // here: `worker`, it will still answer; `dropped`, the glue held it unsent and it left
+  // this thread's books; `not_pending`, nothing was done.
+  enum class told { not_pending, worker, dropped };
+  told tell_worker_stopped(pending_request& request) noexcept;
   std::size_t pending_count() const noexcept { return pending_.size(); }
 
   // What the worker may run here through call_caller (callbacks.hpp): offered by the

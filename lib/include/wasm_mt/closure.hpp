@@ -180,6 +180,7 @@ void invoke_closure(const incoming_call& call) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
       run_async_closure<C>(call.from, std::make_shared<C>(std::move(closure)), std::move(context));
     } else {
       request_context context(call.from.id, call.from.handle == 0 ? call.flags : 0, false);  // (it cannot be stopped)
+      context.sender = call.from.handle;
       request_scope scope(&context);
       if constexpr (std::is_void_v<raw_result>) {
         closure();

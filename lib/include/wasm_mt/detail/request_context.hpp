@@ -27,7 +27,8 @@ struct request_context : std::enable_shared_from_this<request_context> {
   request_context(std::uint32_t id, std::uint32_t flags, bool stoppable)
       : id(id), flags(flags), stop(stoppable ? stop_source() : stop_source(nostopstate)) {}
 
-  std::uint32_t id;
+  std::uint32_t id;      // its ID where it came from:
+  int sender = 0;        // 0, this worker's parent; else a child thread calling into its caller
   std::uint32_t flags;
   // Requested when the caller stops the request (async closures only: a synchronous one
   // runs to its end before its worker reads another message).
