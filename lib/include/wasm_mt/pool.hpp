@@ -17,11 +17,15 @@
 //   it had started; the ones it never got to are retried elsewhere. Nothing queued is lost.
 // - A replacement that cannot start is retried after 100 ms, 200 ms, ... up to 30 s
 //   (health() says how the pool is). While no thread runs and none is starting, tasks
-//   fail at once with spawn_failed (not_run()), rather than wait.
+//   fail at once with spawn_failed (not_run()), rather than wait. A worker that dies
+//   within 1 s of being ready counts as a failed start (no restart storm), but its tasks
+//   wait for the restart.
 // - A task can be stopped (call_options: a stop token, a deadline; job::cancel; the
 //   pool's task_timeout_ms): it fails at once; if it runs, its worker is told, and is
 //   terminated and replaced if the task still runs stop_grace_ms later. A task that can
-//   be stopped runs alone on its thread, so that no other is caught with it.
+//   be stopped runs alone on its thread, so that no other is caught with it (a
+//   job::cancel of a task with short tasks pipelined behind it: they fail with
+//   `terminated` if it still runs two grace periods later; docs/control.md).
 // - close() is the graceful end: queued and running tasks finish, then the threads end.
 //   Destroying the pool is the immediate one: every queued task fails with `cancelled`
 //   and the threads are terminated, starting ones included (their running tasks fail
