@@ -224,19 +224,18 @@ var wasmMtProtocolLibrary = {
 
     // An outbox for one port: collects the messages posted during a turn and sends them
     // as one batch from a microtask (one postMessage for many tiny requests or replies).
-    // post(message, transfer, now): `now` sends what is queued at once. flushedAt: when
-    // it last sent (performance.now()). send(message,
+    // post(message, transfer, now): `now` sends what is queued at once. send(message,
     // transfer) posts for real; when it throws, failed(error) is told: the messages are
-    // lost, and the caller treats the port as dead.
+    // lost, and the caller treats the port as dead. (No clock is read here: a call's
+    // round trip flushes twice.)
     // held: while true nothing is sent (a worker that has not said ready yet); drop(id)
     // then takes request id (a call or exec-js) back out, unsent: true if it was there.
     outbox: function (send, failed) {
-      var box = { messages: [], transfer: [], scheduled: false, flushedAt: 0, held: false };
+      var box = { messages: [], transfer: [], scheduled: false, held: false };
       box.flush = function () {
         var messages = box.messages;
         var transfer = box.transfer;
         if (!messages.length || box.held) return;
-        box.flushedAt = performance.now();
         box.messages = [];
         box.transfer = [];
         try {
