@@ -309,11 +309,21 @@ var wasmMtParentLibrary = {
         return 0;
       }
       var entry = wasmMtParent.workers.get(handle);
-      if (!entry || !entry.worker) return 0;
-      if (entry.outbox.held && entry.outbox.drop(id)) {
-        entry.inFlight--;
-        wasmMtParent.updateReference(entry);
-        return 1;
+      if (!entry) return 0;
+      if (!entry.worker) return entry.starting ? 1 : 0;  // (never created: nothing was sent)
+      if (entry.outbox.held) {
+        if (entry.outbox.drop(id)) {
+          entry.inFlight--;
+          wasmMtParent.updateReference(entry);
+          return 1;
+        }
+        // Posted alone past the hold (exec_js value args): the cancel goes past it too, so
+        // that the starting worker finds the request still queued and drops it.
+        try {
+          entry.worker.postMessage(cancel);
+        } catch (ignored) {  // (its death is on its way)
+        }
+        return 0;
       }
       wasmMtParent.notify(handle, cancel);
       return 0;

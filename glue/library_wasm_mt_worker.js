@@ -218,7 +218,7 @@ var wasmMtWorkerLibrary = {
     // Module.onRuntimeInitialized: the instance is ready.
     ready: function () {
       var W = wasmMtWorker;
-      W.post(wasmMtProtocol.message(wasmMtProtocol.MSG.READY));
+      W.outbox.post(wasmMtProtocol.message(wasmMtProtocol.MSG.READY), null, true);  // (now: before any request runs)
       W.isReady = true;
       W.runQueued();
     },

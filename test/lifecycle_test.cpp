@@ -328,7 +328,8 @@ ASYNC_TEST_CASE("a stop requested while a request's captures are encoded: not ru
 }
 
 ASYNC_TEST_CASE("pool: cancelling a task pipelined behind a running one leaves the running one alone", "[lifecycle]") {
-  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 50});
+  // (It has two grace periods to finish: 2 x 400 ms, for a 500 ms task.)
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 400});
   for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
     CHECK((co_await pool.exec(Spin{0})) == 1);
     CHECK((co_await pool.exec(Twice{i})) == 2 * i);
@@ -342,4 +343,26 @@ ASYNC_TEST_CASE("pool: cancelling a task pipelined behind a running one leaves t
   CHECK((co_await std::move(ahead)) == 1);  // not terminated by the other's grace period
   CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));  // the worker dropped it unstarted
   CHECK(pool.health().replacements == 0);
+}
+
+ASYNC_TEST_CASE("pool: a cancelled task stuck behind a short one frees its worker within two grace periods",
+                "[lifecycle]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
+  for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
+    CHECK((co_await pool.exec(Spin{0})) == 1);
+    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
+  }
+  auto first = pool.exec(Twice{3});
+  auto stuck = pool.exec(Spin{20000});
+  co_await wasm_mt::sleep(20);
+  const double start = now();
+  CHECK(stuck.cancel());
+  co_await test::settled(first, 2000);  // never a wait for ever, whatever the pool saw of it
+  auto outcome = co_await std::move(first).result();
+  if (outcome) CHECK(*outcome == 6);
+  else CHECK(outcome.error().kind() == error_kind::terminated);
+  CHECK((co_await pool.exec(Twice{7})) == 14);
+  CHECK(now() - start < 2000);
+  auto closed = pool.close();
+  co_await test::settled(closed, 5000);
 }

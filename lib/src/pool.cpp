@@ -376,26 +376,22 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
   return true;
 }
 
-// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. While
-// a task that was not stopped is ahead of it on the worker (it was pipelined behind
-// one), the stopped one has not started: it waits (the worker drops it unstarted once
-// it gets to it). When tasks were pipelined behind it (a job::cancel of a task that was
-// not alone), it looks once more a grace period later (they are short, and an async
-// stuck task lets them run); then the worker is replaced whatever it holds, and those
-// still on it fail with `terminated`: a stop holds a worker at most two periods.
+// A stopped job still runs stop_grace_ms after its stop: its worker is replaced. When
+// other tasks share its worker (pipelined before or after it: a job::cancel of a task
+// that was not alone), it looks once more a grace period later (a task ahead of it may
+// still be running and the stopped one not started; short tasks behind it may finish);
+// then the worker is replaced whatever it holds, and the tasks still on it fail with
+// `terminated`: a stop holds a worker at most two periods. (The pool cannot tell a task
+// ahead that still runs from one whose reply waits behind a stuck one: a bound, not a
+// wait for ever.)
 void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = running_.find(id);
   if (found == running_.end()) return;
   auto& running = found->second;
   auto& s = slots_[running.slot];
   if (shut_down_ || s.generation != running.generation) return;
-  const auto at = std::find(s.sent.begin(), s.sent.end(), id);
-  const bool waits_behind = std::any_of(s.sent.begin(), at, [this](std::uint64_t ahead) {
-    auto r = running_.find(ahead);
-    return r != running_.end() && !r->second.job->stopped;
-  });
-  if (waits_behind || (s.sent.size() > 1 && !running.grace_extended)) {
-    if (!waits_behind) running.grace_extended = true;
+  if (s.sent.size() > 1 && !running.grace_extended) {
+    running.grace_extended = true;
     try {
       running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
         if (auto self = weak.lock()) self->grace_over(id);

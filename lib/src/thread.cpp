@@ -95,7 +95,8 @@ void thread_state::stop(pending_request& request, const std::exception_ptr& ran,
 bool thread_state::accepts_call(std::uint32_t for_request, function_id called) noexcept {
   if (callbacks_.allows(called)) return true;
   auto* request = pending_.find(for_request);
-  return request && (*request)->controls && (*request)->controls->callbacks.allows(called);
+  // (A stopped request offers nothing: its caller has given up on it.)
+  return request && !(*request)->stopped && (*request)->controls && (*request)->controls->callbacks.allows(called);
 }
 
 wasm_mt::error thread_state::death_error() const {

@@ -7,9 +7,12 @@
 //   th.set_callbacks(wasm_mt::callbacks::of<AskUser, SaveFile>());         // every request of th
 //   wasm_mt::pool_options{.callbacks = wasm_mt::callbacks::of<AskUser>()}  // every task of a pool
 //
-// A call is accepted when the request it is made for (the one its closure runs for)
-// offers it, or the thread it runs on does. (Comlink's counterpart: the caller exposes
-// an object to the worker, and only what it exposes can be called.)
+// A call is accepted when the request it is made for (the one its closure runs for, while
+// it is pending and not stopped) offers it, or the thread it runs on does. (Comlink's
+// counterpart: the caller exposes an object to the worker, and only what it exposes can
+// be called.) The boundary is the worker: code in a worker (exec_js included) can name
+// any pending request of its thread, so a per-request offer limits cooperating code, and
+// what a thread or pool offers, any code in its workers may call.
 #pragma once
 
 #include <algorithm>
