@@ -56,6 +56,15 @@ struct DieSoon {
 };
 WASM_MT_CLOSURE(DieSoon)
 
+// Runs Spin{0} and Twice on `pool` until it has learnt both kinds are short: they then
+// pipeline (several on one worker).
+wasm_mt::task<> learn_short(wasm_mt::pool& pool) {
+  for (int i = 0; i < 20; ++i) {
+    CHECK((co_await pool.exec(Spin{0})) == 1);
+    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
+  }
+}
+
 }  // namespace lifecycle_cases
 
 using namespace lifecycle_cases;
@@ -106,10 +115,7 @@ ASYNC_TEST_CASE("thread: a request stopped, or past its deadline, while its thre
 ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind it is replaced within two grace periods",
                 "[lifecycle]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
-  for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
-    CHECK((co_await pool.exec(Spin{0})) == 1);
-    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
-  }
+  co_await learn_short(pool);
   auto stuck = pool.exec(Spin{20000});
   std::vector<wasm_mt::job<int>> behind;
   for (int i = 0; i < 3; ++i) behind.push_back(pool.exec(Twice{i}));
@@ -330,10 +336,7 @@ ASYNC_TEST_CASE("a stop requested while a request's captures are encoded: not ru
 ASYNC_TEST_CASE("pool: cancelling a task pipelined behind a running one leaves the running one alone", "[lifecycle]") {
   // (It has two grace periods to finish: 2 x 400 ms, for a 500 ms task.)
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 400});
-  for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
-    CHECK((co_await pool.exec(Spin{0})) == 1);
-    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
-  }
+  co_await learn_short(pool);
   auto ahead = pool.exec(Spin{500});  // (of a kind learnt short: others go behind it)
   auto behind = pool.exec(Twice{1});
   co_await wasm_mt::sleep(20);
@@ -348,10 +351,7 @@ ASYNC_TEST_CASE("pool: cancelling a task pipelined behind a running one leaves t
 ASYNC_TEST_CASE("pool: a cancelled task stuck behind a short one frees its worker within two grace periods",
                 "[lifecycle]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
-  for (int i = 0; i < 20; ++i) {  // both kinds learnt short: they pipeline
-    CHECK((co_await pool.exec(Spin{0})) == 1);
-    CHECK((co_await pool.exec(Twice{i})) == 2 * i);
-  }
+  co_await learn_short(pool);
   auto first = pool.exec(Twice{3});
   auto stuck = pool.exec(Spin{20000});
   co_await wasm_mt::sleep(20);
