@@ -25,8 +25,6 @@ class timer {
   void cancel() noexcept;
   // Lets the timer fire even though this object goes away.
   void release() noexcept;
-  // Whether it is armed: not yet fired, cancelled or released.
-  bool armed() const noexcept { return token_ != 0; }
 
  private:
   friend void on_timer(std::uint32_t token);
