@@ -45,7 +45,7 @@ function(wasm_mt_link_options out files_out glue_dir exceptions_flag)
     # wasm_mt's Module hooks, set before the runtime reads them.
     "--pre-js=${glue_dir}/pre.js")
   # The glue's modules: JS libraries, preprocessed with the build's settings.
-  foreach(module protocol core programs parent worker)
+  foreach(module protocol core programs exec_js parent worker)
     list(APPEND options "--js-library=${glue_dir}/library_wasm_mt_${module}.js")
     list(APPEND files "${glue_dir}/library_wasm_mt_${module}.js")
   endforeach()
@@ -56,8 +56,9 @@ function(wasm_mt_link_options out files_out glue_dir exceptions_flag)
     # No eval in Emscripten's own JS (embind would use new Function): pages with a
     # Content-Security-Policy that forbids 'unsafe-eval' can run wasm_mt programs.
     -sDYNAMIC_EXECUTION=0
-    # The glue's entry point lives in the static library and is called only from JS.
+    # The glue's entry points live in the static library and are called only from JS.
     "LINKER:--undefined=wasm_mt_on_message"
+    "LINKER:--undefined=wasm_mt_delivery"
     # The stack below static data: a closure that overflows it reaches address 0 and traps
     # (worker_crashed) instead of overwriting the data and going on (docs/README.md).
     "LINKER:--stack-first")

@@ -111,9 +111,9 @@ var wasmMtLibrary = {
   wasm_mt_js_post_exec_js__deps: ['$wasmMtParent'],
   wasm_mt_js_post_exec_js: function (handle, id, code, codeLength, args, argsLength, isAsync, raw) {
     try {
-      var message = { 'id': id >>> 0, 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw };
-      if (argsLength >>> 0) message['args'] = UTF8ToString(args >>> 0, argsLength >>> 0);
-      wasmMtParent.post(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, message));
+      var fields = { 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw };
+      if (argsLength >>> 0) fields['args'] = UTF8ToString(args >>> 0, argsLength >>> 0);
+      wasmMtParent.post(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.EXEC_JS, id >>> 0, [], undefined, fields));
       return 1;
     } catch (e) {
       return 0;
@@ -132,8 +132,8 @@ var wasmMtLibrary = {
       if (list !== undefined && !Array.isArray(list)) return 0;  // (Node would ignore it)
       // A detached buffer cannot be transferred (browsers throw; Node would send it).
       for (var i = 0; list && i < list.length; i++) if (list[i] instanceof ArrayBuffer) new Uint8Array(list[i]);
-      var message = wasmMtProtocol.message(wasmMtProtocol.MSG.EXEC_JS, {
-        'id': id >>> 0, 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw, 'value': value });
+      var message = wasmMtProtocol.request(wasmMtProtocol.MSG.EXEC_JS, id >>> 0, [], undefined, {
+        'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw, 'value': value });
       return wasmMtParent.postAlone(handle, message, list === undefined ? [] : list) ? 1 : 0;
     } catch (e) {
       return 0;
@@ -170,7 +170,7 @@ var wasmMtLibrary = {
 
   wasm_mt_js_post_ack__deps: ['$wasmMtParent'],
   wasm_mt_js_post_ack: function (handle, id, count) {
-    wasmMtParent.notify(handle, wasmMtProtocol.message(wasmMtProtocol.MSG.ACK, { 'id': id >>> 0, 'count': count >>> 0 }));
+    wasmMtParent.notify(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.ACK, id >>> 0, [count >>> 0]));
   },
 
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],
@@ -229,12 +229,6 @@ var wasmMtLibrary = {
     return size;
   },
 
-  wasm_mt_js_inbox_for__deps: ['$wasmMt'],
-  wasm_mt_js_inbox_for: function () {
-    var m = wasmMt.inbox;
-    return m && m['for'] ? m['for'] : 0;
-  },
-
   wasm_mt_js_inbox_value_handle__deps: ['$wasmMt', '$Emval'],
   wasm_mt_js_inbox_value_handle: function () {
     return Emval.toHandle(wasmMt.inbox ? wasmMt.inbox['value'] : undefined);
@@ -286,7 +280,7 @@ var wasmMtLibrary = {
 
   wasm_mt_js_schedule_continuations__deps: ['$wasmMt'],
   wasm_mt_js_schedule_continuations: function () {
-    queueMicrotask(function () { wasmMt.deliver(null, wasmMt.EVENT.CONTINUATIONS, 0, 0, 0, 0, 0, 0); });
+    queueMicrotask(function () { wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null); });
   },
 
   wasm_mt_js_hardware_concurrency: function () {
@@ -315,9 +309,9 @@ var wasmMtLibrary = {
       return wasmMtPrograms.readBytes(wasmMtPrograms.resolve(target));
     }).then(function (bytes) {
       var buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-      wasmMt.deliver({ 'buffers': [buffer] }, wasmMt.EVENT.FETCHED, 0, token, 1, 0, 0, 1);
+      wasmMt.deliver(wasmMt.EVENT.FETCHED, 0, { 'id': token, 'ok': true, 'buffers': [buffer] });
     }, function (e) {
-      wasmMt.deliver({ 'message': 'cannot fetch ' + target + ': ' + wasmMt.errorText(e) }, wasmMt.EVENT.FETCHED, 0, token, 0, 0, 0, 0);
+      wasmMt.deliver(wasmMt.EVENT.FETCHED, 0, { 'id': token, 'ok': false, 'message': 'cannot fetch ' + target + ': ' + wasmMt.errorText(e) });
     });
   },
 

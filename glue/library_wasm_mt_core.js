@@ -28,8 +28,26 @@ var wasmMtCoreLibrary = {
       STREAM_ACK: 13,
       CHILD_CALL: 14,
     },
+    // The delivery C++ reads (struct delivery, lib/include/wasm_mt/detail/glue.hpp): after
+    // its event type and the handle it comes from, these fields of the message being
+    // delivered, in this order, each a u32 (absent: 0, true: 1); then the payload's UTF-8
+    // length and the number of its buffers.
+    DELIVERY: ['id', 'fn', 'sig', 'flags', 'for', 'ok', 'count', 'program'],
+    slot: 0,  // where the delivery is written (a u32 index into HEAPU32), once known
     // Which text of the inbox message C++ reads (detail::inbox_text).
     TEXT: { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 },
+
+    // The one rule for the ids the glue issues (worker handles, program IDs): drawn from
+    // one count, 1 .. 2^31-1 (they cross as a C int), never 0 and, after the count wraps,
+    // never one still in `live` (the Map of the entries they name).
+    nextId: 1,
+    newId: function (live) {
+      for (;;) {
+        var id = wasmMt.nextId;
+        wasmMt.nextId = id >= 0x7FFFFFFF ? 1 : id + 1;
+        if (!live.has(id)) return id;
+      }
+    },
 
     // True in a worker that wasm_mt started (library_wasm_mt_worker.js sets it).
     isWorker: false,
@@ -39,36 +57,44 @@ var wasmMtCoreLibrary = {
     inbox: null,
     encoder: null,
 
-    // Calls C++ with `message` as the inbox and returns what C++ returns (a reply: 1 when
-    // it matched a pending request). In a worker an escaping JS exception (a wasm trap,
-    // abort, exit, a JS stack overflow) means the instance is dead: reported as a crash.
-    // Elsewhere it goes where Emscripten sends an exception from a callback into wasm
-    // (handleException): exit() ends the program quietly, anything else is thrown on.
-    deliver: function (message, type, handle, id, arg, arg2, textLength, bufferCount) {
+    // Delivers event `type` from thread `handle` (0: none, or this worker's parent) with
+    // `message` (a parsed message, or null) as the inbox, and returns what C++ returns (a
+    // reply: 1 when it matched a pending request). Its payload is made well-formed first.
+    // In a worker an escaping JS exception (a wasm trap, abort, exit, a JS stack overflow)
+    // means the instance is dead: reported as a crash. Elsewhere it goes where Emscripten
+    // sends an exception from a callback into wasm (handleException): exit() ends the
+    // program quietly, anything else is thrown on.
+    deliver: function (type, handle, message) {
       if (wasmMt.crashed) return 0;
+      var at = wasmMt.slot || (wasmMt.slot = _wasm_mt_delivery() >>> 2);
+      var fields = wasmMt.DELIVERY;
+      var count = fields.length;
+      var length = 0;
+      var buffers = 0;
+      HEAPU32[at] = type;
+      HEAPU32[at + 1] = handle;
+      if (message) {
+        for (var i = 0; i < count; i++) HEAPU32[at + 2 + i] = message[fields[i]] >>> 0;
+        if (typeof message['payload'] == 'string') {
+          message['payload'] = wasmMt.wellFormed(message['payload']);
+          length = lengthBytesUTF8(message['payload']);
+        }
+        if (message['buffers']) buffers = message['buffers'].length;
+      } else {
+        HEAPU32.fill(0, at + 2, at + 2 + count);
+      }
+      HEAPU32[at + 2 + count] = length;
+      HEAPU32[at + 3 + count] = buffers;
       var previous = wasmMt.inbox;
       wasmMt.inbox = message;
       try {
-        return _wasm_mt_on_message(type, handle, id, arg, arg2, textLength, bufferCount);
+        return _wasm_mt_on_message();
       } catch (e) {
         if (wasmMt.isWorker) wasmMt.crash(e); else handleException(e);
         return 0;
       } finally {
         wasmMt.inbox = previous;
       }
-    },
-
-    // Delivers reply `m` from thread `handle` (0: this worker's parent) to C++: true when
-    // it matched a pending request.
-    deliverReply: function (handle, m) {
-      var ok = m['ok'];
-      var length = 0;
-      if (ok && typeof m['payload'] == 'string') {
-        m['payload'] = wasmMt.wellFormed(m['payload']);
-        length = lengthBytesUTF8(m['payload']);
-      }
-      var buffers = ok && m['buffers'] ? m['buffers'].length : 0;
-      return !!wasmMt.deliver(m, wasmMt.EVENT.REPLY, handle, m['id'], ok ? 1 : 0, 0, length, buffers);
     },
 
     // `text`, well-formed: each lone surrogate replaced by U+FFFD.
@@ -149,7 +175,7 @@ var wasmMtCoreLibrary = {
         wasmMtTimers.nextTask(function () {
           if (!active.has(token)) return;  // cleared meanwhile
           active.delete(token);
-          wasmMt.deliver(null, wasmMt.EVENT.TIMER, 0, token, 0, 0, 0, 0);
+          wasmMt.deliver(wasmMt.EVENT.TIMER, 0, { 'id': token });
         });
         return;
       }
@@ -158,7 +184,7 @@ var wasmMtCoreLibrary = {
         active.set(token, setTimeout(function () {
           if (left > step) return arm(left - step);
           active.delete(token);
-          wasmMt.deliver(null, wasmMt.EVENT.TIMER, 0, token, 0, 0, 0, 0);
+          wasmMt.deliver(wasmMt.EVENT.TIMER, 0, { 'id': token });
         }, step));
       };
       arm(milliseconds > 0 ? milliseconds : 0);

@@ -11,7 +11,6 @@ var wasmMtParentLibrary = {
   $wasmMtParent__postset: 'wasmMtParent.workers = new Map();',
   $wasmMtParent: {
     workers: null,  // handle -> entry: {handle, worker, starting, inFlight, callsServed, referenced, timer, outbox}
-    nextHandle: 1,
     // A worker that has not said `ready` by then failed to start (a wrong URL that still
     // loads, a program built without wasm_mt): it must not hang its spawn forever.
     startTimeoutMs: 60000,
@@ -22,7 +21,7 @@ var wasmMtParentLibrary = {
     // wrong is reported after spawn returns (event THREAD_FAILED), as every outcome is.
     spawn: function (programId, label) {
       var W = wasmMtParent;
-      var handle = W.nextHandle++;
+      var handle = wasmMt.newId(W.workers);
       var entry = { handle: handle, worker: null, starting: true, inFlight: 0, callsServed: 0, referenced: true, timer: null };
       entry.outbox = wasmMtProtocol.outbox(function (message, transfer) {
         entry.worker.postMessage(message, transfer);
@@ -183,7 +182,7 @@ var wasmMtParentLibrary = {
           entry.outbox.held = false;
           entry.outbox.flush();
           W.updateReference(entry);
-          wasmMt.deliver(null, wasmMt.EVENT.THREAD_READY, entry.handle, 0, 0, 0, 0, 0);
+          wasmMt.deliver(wasmMt.EVENT.THREAD_READY, entry.handle, null);
           return;
         case MSG.CRASHED:
           return W.died(entry, m['message'], m['stack'], m['running']);
@@ -192,26 +191,22 @@ var wasmMtParentLibrary = {
           return;
         case MSG.EVENT:
         case MSG.ITEM:
-          m['payload'] = wasmMt.wellFormed(m['payload']);
-          wasmMt.deliver(m, m['type'] === MSG.ITEM ? wasmMt.EVENT.STREAM_ITEM : wasmMt.EVENT.REQUEST_EVENT, entry.handle,
-                         m['id'], 0, 0, lengthBytesUTF8(m['payload']), m['buffers'] ? m['buffers'].length : 0);
+          wasmMt.deliver(m['type'] === MSG.ITEM ? wasmMt.EVENT.STREAM_ITEM : wasmMt.EVENT.REQUEST_EVENT, entry.handle, m);
           return;
         case MSG.REPLY:
           // Only a reply that matched a pending request counts (anything else is dropped).
-          if (wasmMt.deliverReply(entry.handle, m)) {
+          if (wasmMt.deliver(wasmMt.EVENT.REPLY, entry.handle, m)) {
             entry.inFlight--;
             W.updateReference(entry);
           }
           return;
         case MSG.CANCEL:  // the child stopped its call into its caller: the closure running it here is told
-          wasmMt.deliver(null, wasmMt.EVENT.CANCEL, entry.handle, m['id'], 0, 0, 0, 0);
+          wasmMt.deliver(wasmMt.EVENT.CANCEL, entry.handle, m);
           return;
         case MSG.CALL:  // a call into its caller: runs here, replied with wasm_mt_js_reply
           entry.callsServed++;
           W.updateReference(entry);
-          m['payload'] = wasmMt.wellFormed(m['payload']);
-          wasmMt.deliver(m, wasmMt.EVENT.CHILD_CALL, entry.handle, m['id'], m['fn'], m['sig'],
-                         lengthBytesUTF8(m['payload']), m['buffers'] ? m['buffers'].length : 0);
+          wasmMt.deliver(wasmMt.EVENT.CHILD_CALL, entry.handle, m);
           return;
       }
     },
@@ -248,8 +243,7 @@ var wasmMtParentLibrary = {
                   'the page\'s Content-Security-Policy must allow blob: workers, worker-src blob:)';
       }
       W.terminate(entry.handle);
-      wasmMt.deliver({ 'message': message || 'worker died', 'stack': stack || '', 'running': running },
-                     type, entry.handle, 0, 0, 0, 0, 0);
+      wasmMt.deliver(type, entry.handle, { 'message': message || 'worker died', 'stack': stack || '', 'running': running });
     },
 
     terminate: function (handle) {
@@ -303,7 +297,7 @@ var wasmMtParentLibrary = {
     // The caller stopped request `id`: 1 when it was dropped before the worker received
     // it (it will never run or answer), else 0 and the worker is told.
     cancel: function (handle, id) {
-      var cancel = wasmMtProtocol.message(wasmMtProtocol.MSG.CANCEL, { 'id': id });
+      var cancel = wasmMtProtocol.request(wasmMtProtocol.MSG.CANCEL, id, []);
       if (handle === 0) {  // a call into this worker's caller: the closure running it there is told
         wasmMtWorker.post(cancel);
         return 0;

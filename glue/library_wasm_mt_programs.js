@@ -21,7 +21,6 @@ var wasmMtProgramsLibrary = {
     // id -> {url, type: 'classic' | 'module', text, module, wasmUrl, bytes, bundled}
     //   bundled: spawn it through the literal new Worker(new URL(...)) that bundlers see.
     all: null,
-    nextId: 1,
     // Where relative URLs (from_url, fetch_bytes) resolve from: the page, or Node's working
     // directory; in a worker, what its parent resolves from.
     baseUrl: '',
@@ -119,7 +118,7 @@ var wasmMtProgramsLibrary = {
     },
 
     add: function (program) {
-      var id = wasmMtPrograms.nextId++;
+      var id = wasmMt.newId(wasmMtPrograms.all);
       wasmMtPrograms.all.set(id, program);
       return id;
     },
@@ -156,10 +155,10 @@ var wasmMtProgramsLibrary = {
     // why it failed.
     loaded: function (token, loading) {
       loading.then(function (program) {
-        wasmMt.deliver(null, wasmMt.EVENT.PROGRAM_LOADED, 0, token, wasmMtPrograms.add(program), 0, 0, 0);
+        wasmMt.deliver(wasmMt.EVENT.PROGRAM_LOADED, 0, { 'id': token, 'program': wasmMtPrograms.add(program) });
       }, function (e) {
-        wasmMt.deliver({ 'message': wasmMt.errorText(e), 'stack': wasmMt.errorStack(e) },
-                       wasmMt.EVENT.PROGRAM_LOADED, 0, token, 0, 0, 0, 0);
+        wasmMt.deliver(wasmMt.EVENT.PROGRAM_LOADED, 0,
+                       { 'id': token, 'program': 0, 'message': wasmMt.errorText(e), 'stack': wasmMt.errorStack(e) });
       });
     },
 

@@ -1,35 +1,41 @@
 // wasm_mt glue: the message protocol, shared by the parent and worker sides.
 //
-// Every wasm_mt message is a plain object {wasm_mt: TAG, type, ...}, or one of the two
-// compact strings below. Anything else posted to the same port is not ours: ignored.
+// Two kinds of message travel on a worker's port, each a plain object {wasm_mt: TAG,
+// type, ...}. Anything else posted to the same port is not ours: ignored.
 //
-//   parent -> worker  init     {program: {url, text, module | bytes}, label, base}
-//   worker -> parent  ready    {}
-//   worker -> parent  crashed  {message, stack, running?: [id]}  (running: the requests
-//                              it had started and not answered; also a failed start)
-//   worker -> parent  print    {fd: 1 | 2, text}  (the worker's stdout / stderr lines)
-//   parent -> worker  call     {id, fn, sig, payload: JSON text, buffers?: [ArrayBuffer],
-//                              flags?: u32 (call_flags: events, stream and its window)}
-//   worker -> parent  call     the same, a call into its caller (this_request::call_caller),
-//                              with its own ids, and for?: the id of the parent's request
-//                              it is made for; the parent replies with `reply`
-//   parent -> worker  exec-js  {id, code, async, raw}
-//   parent -> worker  cancel   {id}  (the caller stopped request id; it still gets a reply)
-//   worker -> parent  cancel   the same, for its call into its caller with that id
-//   worker -> parent  event    {id, payload, buffers?}  (this_request::emit, before the reply)
-//   worker -> parent  item     {id, payload, buffers?}  (a stream's item: a generator's co_yield)
-//   parent -> worker  ack      {id, count}  (the caller took count more items of stream id)
-//   worker -> parent  reply    {id, ok: true, payload, buffers?} | {id, ok: true, value}
-//                              (raw exec-js) | {id, ok: false, kind, message, stack?}
-//   either way        batch    {messages: [message, ...]}  (posted in one turn; objects or
-//                              compact strings, never batches)
-// `id` (1 .. 2^32-1) tags a request; its reply carries the same id. `fn` is the closure's
-// function ID and `sig` its signature (u32 each; registry.hpp). Buffers are transferred.
-// A call (without flags), a value reply and an event without buffers, the common cases,
-// travel as a string:
-//   'wasm_mt/2:call:<id>:<fn>:<sig>:<payload>'   'wasm_mt/2:reply:<id>:<payload>'
-//   'wasm_mt/2:event:<id>:<payload>'   'wasm_mt/2:item:<id>:<payload>'
-// (one string clones faster than an object: 5 us less a round trip in Chromium).
+// Request-scoped messages: one envelope {type, id, ...fields}. `id` (1 .. 2^32-1) is the
+// request's, from its sender's side; a reply carries its request's id.
+//   type     sent                fields besides id
+//   call     parent -> worker    fn, sig (u32: the closure's function ID and signature,
+//                                registry.hpp), payload (JSON text), buffers?, flags?
+//                                (u32 call_flags: events, stream and its window)
+//            worker -> parent    the same, a call into its caller
+//                                (this_request::call_caller), for?: the id of the
+//                                parent's request it is made for
+//   exec-js  parent -> worker    code, async, raw (booleans), args? (JSON text) | value?
+//                                (a structured-cloned JS value)
+//   cancel   either way          (the sender stopped request id; it still gets a reply)
+//   ack      parent -> worker    count (the caller took count more items of stream id)
+//   event    worker -> parent    payload, buffers? (this_request::emit, before the reply)
+//   item     worker -> parent    payload, buffers? (a stream's item: a generator's co_yield)
+//   reply    answering a call    ok: true, payload, buffers? | ok: true, value (raw
+//                                exec-js) | ok: false, kind, message, stack?
+// One that has no fields but the ones its SHAPES entry lists as compact (u32s, then the
+// payload) travels as one string, the common case (one string clones faster than an
+// object: 5 us less a round trip in Chromium):
+//   'wasm_mt/2:<type>:<id>[:<compact field>...][:<payload>]'
+//   e.g. 'wasm_mt/2:call:7:3:1:{"a":1}', 'wasm_mt/2:reply:7:42', 'wasm_mt/2:cancel:7'
+//
+// Lifecycle messages, apart:
+//   init     parent -> worker    program: {url, type, text, module | bytes, bundled}, label, base
+//   ready    worker -> parent    (the worker runs requests from now)
+//   crashed  worker -> parent    message, stack?, running?: [id] (the requests it had
+//                                started and not answered; also a failed start)
+//   print    worker -> parent    fd: 1 | 2, text (the worker's stdout / stderr lines)
+//   label    parent -> worker    label (the thread's new label, in order with requests)
+//   batch    either way          messages: [message, ...] (posted in one turn; objects
+//                                or compact strings, never batches)
+// Buffers are transferred.
 //
 // parse() accepts only well-formed messages: every field of the right type, integers in
 // range, buffers that are ArrayBuffers. What it refuses is counted and dropped, never
@@ -44,16 +50,37 @@ var wasmMtProtocolLibrary = {
       READY: 'ready',
       CRASHED: 'crashed',
       PRINT: 'print',
+      LABEL: 'label',
+      BATCH: 'batch',
       CALL: 'call',
       EXEC_JS: 'exec-js',
-      LABEL: 'label',  // parent -> worker: the thread's new label (no reply)
       CANCEL: 'cancel',
+      ACK: 'ack',
       EVENT: 'event',
       ITEM: 'item',
-      ACK: 'ack',
       REPLY: 'reply',
-      BATCH: 'batch',
     },
+    // The request-scoped messages' shapes. compact: the u32 fields a compact string holds
+    // after the id, in order (null: never compact); payload: it then ends with the
+    // payload; implied: what a compact one also has. required / optional: every other
+    // field, each with the name of its check. A message with a field not listed here is
+    // refused; so is one that misses a required field or fails `also`.
+    SHAPES: {
+      'call': { compact: ['fn', 'sig'], payload: true, required: { 'payload': 'isText' },
+                optional: { 'buffers': 'isBuffers', 'flags': 'isU32', 'for': 'isId' } },
+      'exec-js': { compact: null, required: { 'code': 'isText', 'async': 'isBool', 'raw': 'isBool' },
+                   optional: { 'args': 'isText', 'value': 'isAny' }, also: 'argsOrValue' },
+      'cancel': { compact: [] },
+      'ack': { compact: ['count'] },
+      'event': { compact: [], payload: true, required: { 'payload': 'isText' }, optional: { 'buffers': 'isBuffers' } },
+      'item': { compact: [], payload: true, required: { 'payload': 'isText' }, optional: { 'buffers': 'isBuffers' } },
+      'reply': { compact: [], payload: true, implied: { 'ok': true }, required: { 'ok': 'isBool' },
+                 optional: { 'payload': 'isText', 'buffers': 'isBuffers', 'value': 'isAny', 'kind': 'isText',
+                             'message': 'isText', 'stack': 'isOptionalText' }, also: 'valueOrError' },
+    },
+    // Lifecycle messages: type -> the name of its check.
+    LIFECYCLE: { 'init': 'validInit', 'ready': 'isAny', 'crashed': 'validCrashed', 'print': 'validPrint',
+                 'label': 'validLabel' },
     // Messages parse() dropped (for tests and debugging).
     refused: 0,
 
@@ -64,40 +91,55 @@ var wasmMtProtocolLibrary = {
       return message;
     },
 
-    // A call, a value reply or an event: compact when it has no buffers (nor flags, nor
-    // the request a call into the caller is made for).
+    // The request-scoped message `type` for request `id`: `values` its compact fields (in
+    // SHAPES order), `payload` its payload (if its shape has one), `extra` an object of its
+    // other fields, or null. Without extra fields it is the compact string.
+    request: function (type, id, values, payload, extra) {
+      var P = wasmMtProtocol;
+      var shape = P.SHAPES[type];
+      var i;
+      if (!extra && shape.compact) {
+        var text = P.TAG + ':' + type + ':' + id;
+        for (i = 0; i < values.length; i++) text += ':' + values[i];
+        return shape.payload ? text + ':' + payload : text;
+      }
+      var message = P.message(type, extra || {});
+      message['id'] = id;
+      for (i = 0; shape.compact && i < shape.compact.length; i++) message[shape.compact[i]] = values[i];
+      if (shape.payload && payload !== undefined) message['payload'] = payload;
+      for (var key in shape.implied) if (!(key in message)) message[key] = shape.implied[key];
+      return message;
+    },
+
+    // A call (into a worker, or into the caller), an event or item, a reply.
     call: function (id, fn, sig, payload, buffers, flags, forRequest) {
-      if (!buffers && !flags && !forRequest) return wasmMtProtocol.TAG + ':call:' + id + ':' + fn + ':' + sig + ':' + payload;
-      var message = { 'id': id, 'fn': fn, 'sig': sig, 'payload': payload };
-      if (buffers) message['buffers'] = buffers;
-      if (flags) message['flags'] = flags;
-      if (forRequest) message['for'] = forRequest;
-      return wasmMtProtocol.message(wasmMtProtocol.MSG.CALL, message);
+      var extra = null;
+      if (buffers || flags || forRequest) {
+        extra = {};
+        if (buffers) extra['buffers'] = buffers;
+        if (flags) extra['flags'] = flags;
+        if (forRequest) extra['for'] = forRequest;
+      }
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.CALL, id, [fn, sig], payload, extra);
     },
     // An event or a stream item (type MSG.EVENT or MSG.ITEM).
     event: function (type, id, payload, buffers) {
-      if (!buffers) return wasmMtProtocol.TAG + ':' + type + ':' + id + ':' + payload;
-      return wasmMtProtocol.message(type, { 'id': id, 'payload': payload, 'buffers': buffers });
+      return wasmMtProtocol.request(type, id, [], payload, buffers ? { 'buffers': buffers } : null);
     },
     valueReply: function (id, payload, buffers) {
-      if (!buffers) return wasmMtProtocol.TAG + ':reply:' + id + ':' + payload;
-      return wasmMtProtocol.message(wasmMtProtocol.MSG.REPLY, { 'id': id, 'ok': true, 'payload': payload, 'buffers': buffers });
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, [], payload, buffers ? { 'buffers': buffers } : null);
     },
     errorReply: function (id, kind, message, stack) {
-      return wasmMtProtocol.message(wasmMtProtocol.MSG.REPLY,
-                                    { 'id': id, 'ok': false, 'kind': kind, 'message': message, 'stack': stack || '' });
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, [], undefined,
+                                    { 'ok': false, 'kind': kind, 'message': message, 'stack': stack || '' });
     },
 
-    // The decimal u32 in text[start, end), or -1.
-    parseU32: function (text, start, end) {
-      if (end <= start || end - start > 10) return -1;
-      var value = 0;
-      for (var i = start; i < end; i++) {
-        var digit = text.charCodeAt(i) - 48;
-        if (digit < 0 || digit > 9) return -1;
-        value = value * 10 + digit;
-      }
-      return value <= 0xFFFFFFFF ? value : -1;
+    // The checks SHAPES and LIFECYCLE name.
+    isAny: function () {
+      return true;
+    },
+    isBool: function (x) {
+      return typeof x == 'boolean';
     },
     isU32: function (x) {
       return typeof x == 'number' && x >= 0 && x <= 0xFFFFFFFF && Math.floor(x) === x;
@@ -112,7 +154,6 @@ var wasmMtProtocolLibrary = {
       return x === undefined || x === null || typeof x == 'string';
     },
     isBuffers: function (x) {
-      if (x === undefined) return true;
       if (!Array.isArray(x)) return false;
       for (var i = 0; i < x.length; i++) if (!(x[i] instanceof ArrayBuffer)) return false;
       return true;
@@ -123,73 +164,88 @@ var wasmMtProtocolLibrary = {
       for (var i = 0; i < x.length; i++) if (!wasmMtProtocol.isId(x[i])) return false;
       return true;
     },
+    argsOrValue: function (m) {  // exec-js: args as JSON text, or as a JS value, not both
+      return !('args' in m && 'value' in m);
+    },
+    valueOrError: function (m) {
+      var P = wasmMtProtocol;
+      if (m['ok']) return (P.isText(m['payload']) || 'value' in m) && !('kind' in m);
+      return P.isText(m['kind']) && P.isText(m['message']) && !('payload' in m) && !('value' in m);
+    },
+    validInit: function (m) {
+      var P = wasmMtProtocol;
+      var program = m['program'];
+      return program !== null && typeof program == 'object' && P.isOptionalText(program['url']) &&
+             P.isOptionalText(program['text']) && P.isText(m['label']) && P.isText(m['base']) &&
+             ((typeof WebAssembly == 'object' && program['module'] instanceof WebAssembly.Module) ||
+              program['bytes'] instanceof ArrayBuffer || program['bytes'] instanceof Uint8Array);
+    },
+    validCrashed: function (m) {
+      var P = wasmMtProtocol;
+      return P.isText(m['message']) && P.isOptionalText(m['stack']) && P.isIds(m['running']);
+    },
+    validPrint: function (m) {
+      return (m['fd'] === 1 || m['fd'] === 2) && wasmMtProtocol.isText(m['text']);
+    },
+    validLabel: function (m) {
+      return wasmMtProtocol.isText(m['label']);
+    },
 
-    // A compact string as a message object; null when malformed.
+    // The decimal u32 in text[start, end), or -1.
+    parseU32: function (text, start, end) {
+      if (end <= start || end - start > 10) return -1;
+      var value = 0;
+      for (var i = start; i < end; i++) {
+        var digit = text.charCodeAt(i) - 48;
+        if (digit < 0 || digit > 9) return -1;
+        value = value * 10 + digit;
+      }
+      return value <= 0xFFFFFFFF ? value : -1;
+    },
+
+    // A compact string as its message object; null when malformed.
     expand: function (data) {
       var P = wasmMtProtocol;
-      var prefix = P.TAG.length + 1;
-      if (data.length < prefix || data.lastIndexOf(P.TAG + ':', 0) !== 0) return null;
-      var type = data.lastIndexOf('reply:', prefix) === prefix ? P.MSG.REPLY
-               : data.lastIndexOf('call:', prefix) === prefix ? P.MSG.CALL
-               : data.lastIndexOf('event:', prefix) === prefix ? P.MSG.EVENT
-               : data.lastIndexOf('item:', prefix) === prefix ? P.MSG.ITEM : null;
-      if (!type) return null;
-      var at = prefix + type.length + 1;
-      var idEnd = data.indexOf(':', at);
-      if (idEnd < 0) return null;
-      var id = P.parseU32(data, at, idEnd);
-      if (id <= 0) return null;
-      if (type === P.MSG.REPLY) return { 'type': type, 'ok': true, 'id': id, 'payload': data.slice(idEnd + 1) };
-      if (type !== P.MSG.CALL) return { 'type': type, 'id': id, 'payload': data.slice(idEnd + 1) };
-      var fnEnd = data.indexOf(':', idEnd + 1);
-      var sigEnd = fnEnd < 0 ? -1 : data.indexOf(':', fnEnd + 1);
-      if (sigEnd < 0) return null;
-      var fn = P.parseU32(data, idEnd + 1, fnEnd);
-      var sig = P.parseU32(data, fnEnd + 1, sigEnd);
-      if (fn < 0 || sig < 0) return null;
-      return { 'type': P.MSG.CALL, 'id': id, 'fn': fn, 'sig': sig, 'payload': data.slice(sigEnd + 1) };
+      var at = P.TAG.length + 1;
+      var end = data.indexOf(':', at);
+      if (end < 0 || data.lastIndexOf(P.TAG + ':', 0) !== 0) return null;
+      var type = data.slice(at, end);
+      var shape = P.SHAPES.hasOwnProperty(type) ? P.SHAPES[type] : null;
+      if (!shape || !shape.compact) return null;
+      var message = { 'type': type };
+      var count = shape.compact.length;
+      for (var i = -1; i < count; i++) {  // (-1: the id)
+        at = end + 1;
+        end = data.indexOf(':', at);
+        var last = i === count - 1 && !shape.payload;
+        if (last ? end >= 0 : end < 0) return null;
+        var value = P.parseU32(data, at, last ? data.length : end);
+        if (value < 0 || (i < 0 && value === 0)) return null;
+        message[i < 0 ? 'id' : shape.compact[i]] = value;
+      }
+      if (shape.payload) message['payload'] = data.slice(end + 1);
+      for (var key in shape.implied) message[key] = shape.implied[key];
+      return message;
     },
 
     // Whether `m` (an object) is a well-formed message of a type in `accepted`.
     valid: function (m, accepted) {
       var P = wasmMtProtocol;
       if (m === null || typeof m != 'object' || accepted.indexOf(m['type']) < 0) return false;
-      switch (m['type']) {
-        case P.MSG.INIT:
-          var program = m['program'];
-          return program !== null && typeof program == 'object' && P.isOptionalText(program['url']) &&
-                 P.isOptionalText(program['text']) && P.isText(m['label']) && P.isText(m['base']) &&
-                 ((typeof WebAssembly == 'object' && program['module'] instanceof WebAssembly.Module) ||
-                  program['bytes'] instanceof ArrayBuffer || program['bytes'] instanceof Uint8Array);
-        case P.MSG.READY:
-          return true;
-        case P.MSG.CRASHED:
-          return P.isText(m['message']) && P.isOptionalText(m['stack']) && P.isIds(m['running']);
-        case P.MSG.PRINT:
-          return (m['fd'] === 1 || m['fd'] === 2) && P.isText(m['text']);
-        case P.MSG.CALL:
-          return P.isId(m['id']) && P.isU32(m['fn']) && P.isU32(m['sig']) && P.isText(m['payload']) &&
-                 P.isBuffers(m['buffers']) && (m['flags'] === undefined || P.isU32(m['flags'])) &&
-                 (m['for'] === undefined || P.isId(m['for']));
-        case P.MSG.CANCEL:
-          return P.isId(m['id']);
-        case P.MSG.EVENT:
-        case P.MSG.ITEM:
-          return P.isId(m['id']) && P.isText(m['payload']) && P.isBuffers(m['buffers']);
-        case P.MSG.ACK:
-          return P.isId(m['id']) && P.isU32(m['count']);
-        case P.MSG.EXEC_JS:
-          // args: JSON text, or a JS value ('value', exec_js with an emscripten::val), not both
-          return P.isId(m['id']) && P.isText(m['code']) && typeof m['async'] == 'boolean' && typeof m['raw'] == 'boolean' &&
-                 (m['args'] === undefined || (P.isText(m['args']) && !('value' in m)));
-        case P.MSG.LABEL:
-          return P.isText(m['label']);
-        case P.MSG.REPLY:
-          if (!P.isId(m['id']) || typeof m['ok'] != 'boolean') return false;
-          if (m['ok']) return (P.isText(m['payload']) || 'value' in m) && P.isBuffers(m['buffers']);
-          return P.isText(m['kind']) && P.isText(m['message']) && P.isOptionalText(m['stack']);
+      var type = m['type'];
+      if (P.LIFECYCLE.hasOwnProperty(type)) return P[P.LIFECYCLE[type]](m);
+      var shape = P.SHAPES[type];
+      if (!P.isId(m['id'])) return false;
+      for (var key in m) {
+        if (key === 'wasm_mt' || key === 'type' || key === 'id') continue;
+        var check = shape.required && shape.required[key] || shape.optional && shape.optional[key] ||
+                    (shape.compact && shape.compact.indexOf(key) >= 0 ? 'isU32' : null);
+        if (!check || !P[check](m[key])) return false;
       }
-      return false;
+      var key2;
+      for (key2 in shape.required) if (!(key2 in m)) return false;
+      for (var i = 0; shape.compact && i < shape.compact.length; i++) if (!(shape.compact[i] in m)) return false;
+      return !shape.also || P[shape.also](m);
     },
 
     // The well-formed messages of types in `accepted` that `data` (one port message)
@@ -210,9 +266,11 @@ var wasmMtProtocolLibrary = {
       var out = [];
       for (var i = 0; i < batch.length; i++) {
         var item = batch[i];
-        var message = typeof item == 'string' ? P.expand(item)
-                    : item !== null && typeof item == 'object' && item['wasm_mt'] === P.TAG ? item : null;
-        if (message && P.valid(message, accepted)) out.push(message);
+        // (A compact string that expands is well-formed by construction.)
+        var message = typeof item == 'string' ? P.expand(item) : null;
+        var ok = message ? accepted.indexOf(message['type']) >= 0
+               : item !== null && typeof item == 'object' && item['wasm_mt'] === P.TAG && P.valid(item, accepted);
+        if (ok) out.push(message || item);
         else P.refused++;
       }
       return out;
@@ -220,6 +278,13 @@ var wasmMtProtocolLibrary = {
     refuse: function (count) {
       wasmMtProtocol.refused += count;
       return [];
+    },
+
+    // Whether `message` (an object or a compact string) is request `id`'s call or exec-js.
+    isRequest: function (message, id) {
+      var P = wasmMtProtocol;
+      var m = typeof message == 'string' ? P.expand(message) : message;
+      return !!m && m['id'] === id && (m['type'] === P.MSG.CALL || m['type'] === P.MSG.EXEC_JS);
     },
 
     // An outbox for one port: collects the messages posted during a turn and sends them
@@ -257,12 +322,11 @@ var wasmMtProtocolLibrary = {
         });
       };
       box.drop = function (id) {
-        var P = wasmMtProtocol;
         for (var i = 0; i < box.messages.length; i++) {
-          var m = typeof box.messages[i] == 'string' ? P.expand(box.messages[i]) : box.messages[i];
-          if (!m || m['id'] !== id || (m['type'] !== P.MSG.CALL && m['type'] !== P.MSG.EXEC_JS)) continue;
+          var m = box.messages[i];
+          if (!wasmMtProtocol.isRequest(m, id)) continue;
           box.messages.splice(i, 1);
-          var buffers = m['buffers'] || [];
+          var buffers = typeof m == 'string' ? [] : m['buffers'] || [];
           box.transfer = box.transfer.filter(function (b) { return buffers.indexOf(b) < 0; });
           return true;
         }

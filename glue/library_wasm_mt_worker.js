@@ -7,7 +7,7 @@
 // Whether this instance is a wasm_mt worker was decided when the script loaded
 // (glue/boot_pre.js: wasmMtBoot), and its Module hooks were set by glue/pre.js.
 var wasmMtWorkerLibrary = {
-  $wasmMtWorker__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms', '$wasmMtTimers'],
+  $wasmMtWorker__deps: ['$wasmMtProtocol', '$wasmMt', '$wasmMtPrograms', '$wasmMtTimers', '$wasmMtExecJs'],
   $wasmMtWorker__postset: 'wasmMtWorker.start();',
   $wasmMtWorker: {
     boot: null,
@@ -31,7 +31,6 @@ var wasmMtWorkerLibrary = {
     init: null,
     receivedInit: null,
     label: '',
-    compiledJs: null,  // exec_js bodies by code, whatever their args (a pool runs the same code again and again)
 
     // Runs (postset) in every instance; acts only in the one that is a wasm_mt worker.
     start: function () {
@@ -40,7 +39,6 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       W.boot = boot;
       W.running = new Set();
-      W.compiledJs = new Map();
       wasmMt.isWorker = true;
       wasmMt.crash = W.crash;
       W.init = new Promise(function (resolve) { W.receivedInit = resolve; });
@@ -125,13 +123,13 @@ var wasmMtWorkerLibrary = {
       for (var i = 0; i < messages.length; i++) {
         var m = messages[i];
         if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
-          wasmMt.deliverReply(0, m);
+          wasmMt.deliver(wasmMt.EVENT.REPLY, 0, m);
         } else if (m['type'] === MSG.ACK) {  // (only a running stream waits for one)
-          if (W.isReady) wasmMt.deliver(null, wasmMt.EVENT.STREAM_ACK, 0, m['id'], m['count'], 0, 0, 0);
+          if (W.isReady) wasmMt.deliver(wasmMt.EVENT.STREAM_ACK, 0, m);
         } else if (m['type'] === MSG.CANCEL) {
           // A request not started yet never starts; one that runs is told (an async one
           // sees it); others have replied already.
-          if (!W.dropUnstarted(m['id']) && W.isReady) wasmMt.deliver(null, wasmMt.EVENT.CANCEL, 0, m['id'], 0, 0, 0, 0);
+          if (!W.dropUnstarted(m['id']) && W.isReady) wasmMt.deliver(wasmMt.EVENT.CANCEL, 0, m);
         } else if (m['type'] !== MSG.INIT) {
           W.queue.push(m);
         } else if (W.receivedInit) {
@@ -146,8 +144,7 @@ var wasmMtWorkerLibrary = {
     dropUnstarted: function (id) {
       var W = wasmMtWorker;
       for (var i = W.head; i < W.queue.length; i++) {
-        var m = W.queue[i];
-        if (m['id'] !== id || (m['type'] !== wasmMtProtocol.MSG.CALL && m['type'] !== wasmMtProtocol.MSG.EXEC_JS)) continue;
+        if (!wasmMtProtocol.isRequest(W.queue[i], id)) continue;
         W.queue.splice(i, 1);
         W.post(wasmMtProtocol.errorReply(id, 'cancelled', 'the request was stopped before it started'));
         return true;
@@ -189,10 +186,10 @@ var wasmMtWorkerLibrary = {
       }
       var id = m['id'];
       W.running.add(id);
-      if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) return W.runJs(m);
-      m['payload'] = wasmMt.wellFormed(m['payload']);
-      wasmMt.deliver(m, wasmMt.EVENT.CALL, m['flags'] || 0, id, m['fn'], m['sig'], lengthBytesUTF8(m['payload']),
-                     m['buffers'] ? m['buffers'].length : 0);
+      if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) {
+        return wasmMtExecJs.run(m, function (message, alone) { return W.sendExecJsReply(id, message, alone); });
+      }
+      wasmMt.deliver(wasmMt.EVENT.CALL, 0, m);
     },
 
     // Module.instantiateWasm in a worker: instantiates the module `init` brings.
@@ -223,127 +220,17 @@ var wasmMtWorkerLibrary = {
       W.runQueued();
     },
 
-    replyJsError: function (id, kind, e) {
+    // Sends the reply to request m['id'] of exec_js (wasmMtExecJs.run's `send`).
+    sendExecJsReply: function (id, message, alone) {
       var W = wasmMtWorker;
       W.replied(id);
-      W.post(wasmMtProtocol.errorReply(id, kind, wasmMt.errorText(e), wasmMt.errorStack(e)));
-    },
-
-    // The result as JSON text (undefined gives null), or raw (structured clone) if asked.
-    // Strings with a lone surrogate (which JSON.stringify escapes as \udXXX, text C++
-    // cannot decode) are sent well-formed: U+FFFD in its place.
-    replyJsValue: function (request, value) {
-      var W = wasmMtWorker;
-      var id = request['id'];
-      if (request['raw']) {
-        W.replied(id);
-        // Posted at once (after what is queued) so that a value that cannot be cloned is
-        // caught here, not in a batch.
-        W.outbox.flush();
-        try {
-          W.port.postMessage(wasmMtProtocol.message(wasmMtProtocol.MSG.REPLY, { 'id': id, 'ok': true, 'value': value }));
-        } catch (e) {
-          W.replyJsError(id, 'bad_payload', new Error('exec_js result cannot be cloned: ' + wasmMt.errorText(e)));
-        }
-        return;
-      }
-      var json;
+      if (!alone) return W.post(message);
+      W.outbox.flush();  // (what is queued goes first)
       try {
-        json = JSON.stringify(value === undefined ? null : value);
-        if (json === undefined) throw new Error('JSON.stringify gave undefined');
-        if (/\\ud[89a-f]/i.test(json)) {
-          json = JSON.stringify(value, function (key, v) { return typeof v == 'string' ? wasmMt.wellFormed(v) : v; });
-        }
+        W.port.postMessage(message);
       } catch (e) {
-        // (An engine out of stack says so in its own way: RangeError, InternalError.)
-        var depth = 0;
-        try {
-          if (!(e instanceof TypeError)) depth = W.depthOf(value);  // 256: max_nesting_depth (payload.hpp)
-        } catch (ignored) {  // a getter that throws: the value's own error is the answer
-        }
-        W.replyJsError(id, 'bad_payload', new Error(depth > 256
-          ? 'exec_js result is nested ' + depth + ' levels deep (arrays and objects), too deep to write as JSON'
-          : 'exec_js result is not JSON: ' + wasmMt.errorText(e)));
-        return;
+        return e;
       }
-      W.replied(id);
-      W.post(wasmMtProtocol.valueReply(id, json));
-    },
-
-    // How deeply `value` nests arrays and objects (walked without recursion).
-    depthOf: function (value) {
-      var deepest = 0;
-      var pending = [[value, 1]];
-      var seen = new Set();
-      while (pending.length) {
-        var item = pending.pop();
-        var v = item[0];
-        if (v === null || typeof v != 'object' || seen.has(v)) continue;
-        seen.add(v);
-        if (item[1] > deepest) deepest = item[1];
-        for (var key in v) pending.push([v[key], item[1] + 1]);
-      }
-      return deepest;
-    },
-
-    // A body takes the parameter `args` only when its call has args, so that a body of
-    // its own `let args` (written before args existed) still compiles.
-    compileJs: function (code, isAsync, withArgs) {
-      var W = wasmMtWorker;
-      var key = (isAsync ? 'async' : 'sync') + (withArgs ? '+args:' : ':') + code;
-      var body = W.compiledJs.get(key);
-      if (!body) {
-        var params = withArgs ? ['args'] : [];
-        var make = isAsync ? Object.getPrototypeOf(async function () {}).constructor : Function;
-        body = new (Function.prototype.bind.apply(make, [null].concat(params, [code])))();
-        if (W.compiledJs.size >= 256) W.compiledJs.clear();
-        W.compiledJs.set(key, body);
-      }
-      return body;
-    },
-
-    runJs: function (request) {
-      var W = wasmMtWorker;
-      var id = request['id'];
-      // Args: JSON text ('args'), or a structured-cloned JS value ('value'), or none.
-      var withArgs = request['args'] !== undefined || 'value' in request;
-      var body;
-      try {
-        body = W.compileJs(request['code'], request['async'], withArgs);
-      } catch (e) {
-        W.replyJsError(id, 'js_exception', e instanceof EvalError
-          ? new Error('exec_js needs eval, which this page\'s Content-Security-Policy forbids: ' + e.message)
-          : e);
-        return;
-      }
-      var args = request['value'];
-      try {
-        if (request['args'] !== undefined) args = JSON.parse(request['args']);
-      } catch (e) {
-        W.replyJsError(id, 'bad_payload', new Error('exec_js args are not JSON: ' + wasmMt.errorText(e)));
-        return;
-      }
-      if (request['async']) {
-        var pending;
-        try {
-          pending = Promise.resolve(withArgs ? body(args) : body());
-        } catch (e) {
-          W.replyJsError(id, 'js_exception', e);
-          return;
-        }
-        pending.then(function (value) { W.replyJsValue(request, value); },
-                     function (e) { W.replyJsError(id, 'js_exception', e); })
-               .catch(function (e) { W.replyJsError(id, 'bad_payload', e); });
-        return;
-      }
-      var value;
-      try {
-        value = withArgs ? body(args) : body();
-      } catch (e) {
-        W.replyJsError(id, 'js_exception', e);
-        return;
-      }
-      W.replyJsValue(request, value);
     },
   },
 };

@@ -71,6 +71,12 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
     for (const forged of [
       tag + ':reply:abc:1', tag + ':reply:99999999999:1', tag + ':reply:0:1', tag + ':reply:-1:1',
       tag + ':reply:1.5:1', tag + ':reply:', tag + ':bogus:5000:1',
+      tag + ':cancel:0', tag + ':cancel:5000:1', tag + ':item:5000', tag + ':exec-js:5000:1',
+      tag + ':valueOf:5000:1', tag + ':__proto__:5000:1',
+      {wasm_mt: tag, type: 'event', id: 5000, payload: '1', unknown: 1},
+      {wasm_mt: tag, type: 'reply', id: 5000, ok: false, kind: 'timeout', message: 'x', payload: '7'},
+      {wasm_mt: tag, type: 'reply', id: 5000, ok: true},
+      {wasm_mt: tag, type: 'cancel'},
       {wasm_mt: tag, type: 'batch', messages: 5},
       {wasm_mt: tag, type: 'batch', messages: [{wasm_mt: tag, type: 'batch', messages: []}]},
       {wasm_mt: tag, type: 'reply', id: 5000, ok: true, payload: '7', buffers: [new Uint8Array(4)]},
@@ -87,7 +93,7 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
     port.postMessage(tag + ':reply:4242:1');
     port.postMessage({wasm_mt: tag, type: 'reply', id: 4243, ok: false, kind: 'timeout', message: 'x'});
     return 0;)"));
-  CHECK(refused() - refused_before >= 17);
+  CHECK(refused() - refused_before >= 27);
   CHECK(in_flight() == 1);  // only `slow`
   CHECK((co_await std::move(slow)) == 300);
   CHECK(in_flight() == 0);
@@ -103,6 +109,9 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
         {wasm_mt: tag, type: 'call', id: 78, fn: -1, sig: 0, payload: '{}'},
         {wasm_mt: tag, type: 'exec-js', id: 79, code: 5, async: false, raw: false},
         {wasm_mt: tag, type: 'exec-js', id: 80, code: 'return 1', async: 'no', raw: false},
+        {wasm_mt: tag, type: 'exec-js', id: 81, code: 'return 1', async: false, raw: false, args: '1', value: 1},
+        {wasm_mt: tag, type: 'call', id: 82, fn: 1, sig: 0, payload: '{}', evil: true},
+        tag + ':ack:83', tag + ':ack:83:x', tag + ':call:84:1:2', tag + ':label:85',
         {wasm_mt: tag, type: 'init', program: null},
         {wasm_mt: tag, type: 'batch', messages: {length: 3}},
       ]) entry.worker.postMessage(forged);

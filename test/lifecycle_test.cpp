@@ -190,6 +190,28 @@ ASYNC_TEST_CASE("ids: after the count wraps, no id reaches a live timer, request
   CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
 }
 
+ASYNC_TEST_CASE("glue ids: worker handles wrap past 2^31-1, never 0, never onto a live worker", "[lifecycle]") {
+  auto workers = [] { return EM_ASM_INT({ return wasmMtParent.workers.size; }); };
+  auto a = co_await test::spawn();
+  const int live = EM_ASM_INT({ return Math.max.apply(null, Array.from(wasmMtParent.workers.keys())); });
+  const int before = workers();
+  EM_ASM({ wasmMt.nextId = 0x7FFFFFFF; });
+  auto b = co_await test::spawn();  // the last id before the wrap
+  CHECK(EM_ASM_INT({ return wasmMtParent.workers.has(0x7FFFFFFF) ? 1 : 0; }) == 1);
+  EM_ASM({ wasmMt.nextId = $0; }, live);  // the count lands on a live handle: skipped
+  auto c = co_await test::spawn();
+  CHECK(workers() == before + 2);
+  CHECK(EM_ASM_INT({ return wasmMtParent.workers.has(0) ? 1 : 0; }) == 0);
+  // Each reply reaches its own thread's request.
+  auto ra = a.exec(Twice{1});
+  auto rb = b.exec(Twice{2});
+  auto rc = c.exec(Twice{3});
+  CHECK((co_await std::move(ra)) == 2);
+  CHECK((co_await std::move(rb)) == 4);
+  CHECK((co_await std::move(rc)) == 6);
+  EM_ASM({ wasmMt.nextId = 1000; });
+}
+
 ASYNC_TEST_CASE("pool: workers that keep dying young are restarted with a backoff, not in a storm", "[lifecycle]") {
   auto pool = wasm_mt::pool::start({.threads = 1, .init = DieSoon{}});
   co_await wasm_mt::sleep(1500);

@@ -77,12 +77,14 @@ void reply_error(reply_address to, const std::exception_ptr& failure) noexcept {
   }
 }
 
-void on_call(reply_address from, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
-             std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void on_call(reply_address from, const delivery& call, std::uint32_t flags) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  const std::uint32_t function = call.fn;
+  const std::uint32_t signature = call.sig;
+  std::size_t text_length = call.text_length;
   // A child's call into its caller: only what the caller offered (callbacks.hpp).
   if (from.handle != 0) {
     auto* child = find_thread(from.handle);
-    if (!child || !child->accepts_call(wasm_mt_js_inbox_for(), function))
+    if (!child || !child->accepts_call(call.for_request, function))
       return reply_error(from, exception_or_failure([function] { return not_offered(function); }));
   }
   invoker invoke = registry::instance().find(function);
@@ -93,7 +95,7 @@ void on_call(reply_address from, std::uint32_t function, std::uint32_t signature
   auto payload = inbox_read_payload(text_length);
   if (!payload)
     return reply_error(from, exception_or_failure([&] { return no_memory_for("the captures", text_length); }));
-  invoke(incoming_call{from, {payload.get(), text_length}, buffer_count, flags});  // replies, errors included
+  invoke(incoming_call{from, {payload.get(), text_length}, call.buffer_count, flags});  // replies, errors included
 }
 
 }  // namespace wasm_mt::detail

@@ -30,29 +30,35 @@ wasm_mt::error no_memory_for(std::string_view what, std::size_t length) {
 
 using wasm_mt::detail::event;
 
-// `arg` is: the function ID (call), 1/0 for value/error (reply, fetched), the program ID or 0
-// (program_loaded); `arg2` the closure's signature (call). Returns 1 for a reply that
-// matched a pending request, else 0. C++ exceptions never cross back into JS: one that
-// escapes is logged.
-extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message(int type, int handle, std::uint32_t id, std::uint32_t arg,
-                                                       std::uint32_t arg2, std::size_t text_length,
-                                                       std::size_t buffer_count) {
+namespace {
+wasm_mt::detail::delivery delivered;  // written by the glue before each wasm_mt_on_message
+}  // namespace
+
+// Where the glue writes what it delivers (read once, by the glue).
+extern "C" EMSCRIPTEN_KEEPALIVE wasm_mt::detail::delivery* wasm_mt_delivery() noexcept { return &delivered; }
+
+// Handles what the glue wrote into `delivered`. Returns 1 for a reply that matched a
+// pending request, else 0. C++ exceptions never cross back into JS: one that escapes is
+// logged.
+extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message() {
   namespace d = wasm_mt::detail;
+  const d::delivery m = delivered;  // (a handler may deliver again, into `delivered`)
+  const int handle = static_cast<int>(m.handle);
   try {
-    switch (static_cast<event>(type)) {
+    switch (static_cast<event>(m.type)) {
       case event::thread_ready: d::on_thread_ready(handle); break;
       case event::thread_failed: d::on_thread_failed(handle); break;
       case event::thread_crashed: d::on_thread_crashed(handle); break;
-      case event::reply: return d::on_reply(handle, id, arg != 0, text_length, buffer_count) ? 1 : 0;
-      case event::call: d::on_call({id, 0}, arg, arg2, static_cast<std::uint32_t>(handle), text_length, buffer_count); break;
-      case event::child_call: d::on_call({id, handle}, arg, arg2, 0, text_length, buffer_count); break;
-      case event::cancel: d::on_cancel(handle, id); break;
-      case event::request_event: d::on_request_event(handle, id, text_length, buffer_count); break;
-      case event::stream_item: d::on_stream_item(handle, id, text_length, buffer_count); break;
-      case event::stream_ack: d::on_stream_ack(id, arg); break;
-      case event::timer: d::on_timer(id); break;
-      case event::fetched: d::on_fetched(id, arg != 0); break;
-      case event::program_loaded: d::on_program_loaded(id, static_cast<int>(arg)); break;
+      case event::reply: return d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count) ? 1 : 0;
+      case event::call: d::on_call({m.id, 0}, m, m.flags); break;
+      case event::child_call: d::on_call({m.id, handle}, m, 0); break;
+      case event::cancel: d::on_cancel(handle, m.id); break;
+      case event::request_event: d::on_request_event(handle, m.id, m.text_length, m.buffer_count); break;
+      case event::stream_item: d::on_stream_item(handle, m.id, m.text_length, m.buffer_count); break;
+      case event::stream_ack: d::on_stream_ack(m.id, m.count); break;
+      case event::timer: d::on_timer(m.id); break;
+      case event::fetched: d::on_fetched(m.id, m.ok != 0); break;
+      case event::program_loaded: d::on_program_loaded(m.id, static_cast<int>(m.program)); break;
       case event::continuations: d::continuation_queue::run(); break;
     }
   } catch (...) {

@@ -43,8 +43,9 @@ void on_request_event(int handle, std::uint32_t request_id, std::size_t text_len
 // Worker side (dispatch.cpp). Replies to every call, failures included.
 // `from`: the caller's request (handle 0: this worker's parent; else a child thread's
 // call into its caller).
-void on_call(reply_address from, std::uint32_t function, std::uint32_t signature, std::uint32_t flags,
-             std::size_t text_length, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// `call`: its closure, its for_request and its payload's size; `flags`: call_flags (a
+// child's call into its caller has none).
+void on_call(reply_address from, const delivery& call, std::uint32_t flags) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // (this_request.cpp) The caller stopped request `id`.
 // Request `request_id` of `handle` (0: this worker's parent; else a child calling into
 // its caller) was stopped by its sender.

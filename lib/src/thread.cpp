@@ -20,19 +20,28 @@ struct thread_access {
 namespace detail {
 namespace {
 
-std::unordered_map<int, thread_state*>& thread_table() {
-  static std::unordered_map<int, thread_state*> table;
+// The threads this instance started, by glue handle (the glue's workers table issues
+// the handles: never 0, never one still live). A thread spawned by thread::spawn is
+// owned here until it is ready (`starting`, with the spawn's `waiter`), then by its
+// wasm_mt::thread; one from thread::start by its wasm_mt::thread from the start.
+struct thread_entry {
+  thread_state* state = nullptr;
+  std::unique_ptr<thread_state> starting;
+  std::shared_ptr<shared_state<wasm_mt::thread>> waiter;
+};
+std::unordered_map<int, thread_entry>& thread_table() {
+  static std::unordered_map<int, thread_entry> table;
   return table;
 }
 
-// Threads still starting: owned here until ready (then by their wasm_mt::thread).
-struct starting_thread {
-  std::unique_ptr<thread_state> state;
-  std::shared_ptr<shared_state<wasm_mt::thread>> waiter;
-};
-std::unordered_map<int, starting_thread>& starting_threads() {
-  static std::unordered_map<int, starting_thread> table;
-  return table;
+// The entry of a thread::spawn still starting, taken out of the table; empty if none.
+thread_entry take_starting(int handle) noexcept {
+  auto& table = thread_table();
+  auto found = table.find(handle);
+  if (found == table.end() || !found->second.starting) return {};
+  thread_entry entry = std::move(found->second);
+  found->second = thread_entry{entry.state, nullptr, nullptr};  // (the state stays registered until destroyed)
+  return entry;
 }
 
 std::string describe(const std::string& label) {
@@ -44,11 +53,11 @@ std::string describe(const std::string& label) {
 thread_state* find_thread(int handle) noexcept {
   auto& table = thread_table();
   auto found = table.find(handle);
-  return found == table.end() ? nullptr : found->second;
+  return found == table.end() ? nullptr : found->second.state;
 }
 
 thread_state::thread_state(int handle, std::string label) : handle_(handle), label_(std::move(label)) {
-  thread_table()[handle_] = this;
+  thread_table()[handle_].state = this;
 }
 
 thread_state::~thread_state() {
@@ -169,27 +178,25 @@ void thread_state::fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEP
 }
 
 void on_thread_ready(int handle) {
-  auto node = starting_threads().extract(handle);
-  if (node.empty()) {  // a thread from thread::start: its requests are already on their way
+  auto entry = take_starting(handle);
+  if (!entry.starting) {  // a thread from thread::start: its requests are already on their way
     if (auto* state = find_thread(handle)) state->mark_running();
     return;
   }
-  auto& starting = node.mapped();
-  starting.state->mark_running();
-  starting.waiter->set_value(thread_access::make(std::move(starting.state)));
+  entry.starting->mark_running();
+  entry.waiter->set_value(thread_access::make(std::move(entry.starting)));
 }
 
 void on_thread_failed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  auto node = starting_threads().extract(handle);
-  if (!node.empty()) {
-    auto& starting = node.mapped();
-    starting.waiter->set_error(exception_or_failure([&] {
+  auto entry = take_starting(handle);
+  if (entry.starting) {
+    entry.waiter->set_error(exception_or_failure([&] {
       return wasm_mt::error(error_kind::spawn_failed,
-                            describe(starting.state->label()) + " failed to start: " +
+                            describe(entry.starting->label()) + " failed to start: " +
                                 inbox_read_text(inbox_text::error_message),
                             inbox_read_text(inbox_text::error_stack));
     }));
-    return;  // `node` goes out of scope: the state is destroyed, the worker ended
+    return;  // `entry` goes out of scope: the state is destroyed (leaving the table), the worker ended
   }
   on_thread_crashed(handle);
 }
@@ -197,7 +204,8 @@ void on_thread_failed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 // With no memory for the worker's texts the crash is still reported, without them (and
 // with every request taken to have run: none is retried).
 void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (starting_threads().count(handle)) return on_thread_failed(handle);
+  auto found = thread_table().find(handle);
+  if (found != thread_table().end() && found->second.starting) return on_thread_failed(handle);
   auto* state = find_thread(handle);
   if (!state) return;
   std::string message, stack, started;
@@ -298,8 +306,9 @@ future<thread> thread::spawn(const program& code, std::string label, detail::cal
   auto waiter = std::make_shared<detail::shared_state<thread>>();
   waiter->set_origin({"thread::spawn", {}, site});
   auto state = start_worker(code, std::move(label));
-  const int handle = state->handle();
-  detail::starting_threads().emplace(handle, detail::starting_thread{std::move(state), waiter});
+  auto& entry = detail::thread_table()[state->handle()];  // (made by the state: no allocation)
+  entry.waiter = waiter;
+  entry.starting = std::move(state);
   return future<thread>(std::move(waiter));
 }
 

@@ -1,5 +1,6 @@
 // Internal: the state of one worker as its parent sees it. Owned by the wasm_mt::thread
-// (or, while starting, by the spawn table); found by glue handle through thread_table.
+// (or, while thread::spawn starts it, by the thread table); found by glue handle
+// through the thread table (thread.cpp).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 // The C++ <-> JS boundary. Functions named wasm_mt_js_* are implemented in
 // glue/library_wasm_mt.js; the JS glue calls back into wasm_mt_on_message
-// (lib/src/inbox.cpp). Strings cross as (pointer, length) of UTF-8; nothing here owns
+// (lib/src/inbox.cpp), after writing what it delivers into the `delivery` that
+// wasm_mt_delivery() returns. Strings cross as (pointer, length) of UTF-8; nothing here owns
 // memory on the other side. Every function that writes into wasm memory takes the
 // destination's capacity, writes no more, and returns how much it wrote.
 #pragma once
@@ -19,21 +20,40 @@ struct buffer_ref {
 // Message types, shared with glue/protocol.js (WASM_MT_EVENT).
 enum class event : int {
   thread_ready = 1,    // a spawned worker finished init
-  thread_failed = 2,   // a worker could not start (status, text = message)
-  thread_crashed = 3,  // a live worker died; text = message, stack
-  reply = 4,           // a reply to request `id`: arg 1 = value, 0 = error
-  call = 5,            // (in a worker) run closure `arg` (signature `arg2`) for request `id`;
-                       // handle = its call_flags
-  timer = 6,           // a wasm_mt_js_set_timeout fired (`id` = token)
-  program_loaded = 7,  // a program load finished (`id` = token, arg = program id or 0)
-  fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id` = token, arg = 1 ok / 0)
+  thread_failed = 2,   // a worker could not start (inbox texts: message)
+  thread_crashed = 3,  // a live worker died (inbox texts: message, stack, running)
+  reply = 4,           // a reply to request `id` (ok: a value, else an error)
+  call = 5,            // (in a worker) run closure `fn` (signature `sig`) for request `id`
+  timer = 6,           // a wasm_mt_js_set_timeout fired (`id`: its token)
+  program_loaded = 7,  // a program load finished (`id`: its token; `program`)
+  fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id`: its token; ok)
   continuations = 9,   // the microtask that wasm_mt_js_schedule_continuations asked for
-  cancel = 10,         // (in a worker) the caller stopped request `id`
-  request_event = 11,  // an event of request `id` (this_request::emit); text = payload
-  stream_item = 12,    // an item of stream `id` (a generator's co_yield); text = payload
-  stream_ack = 13,     // (in a worker) the caller took `arg` more items of stream `id`
+  cancel = 10,         // the sender stopped its request `id` (from `handle`)
+  request_event = 11,  // an event of request `id` (this_request::emit)
+  stream_item = 12,    // an item of stream `id` (a generator's co_yield)
+  stream_ack = 13,     // (in a worker) the caller took `count` more items of stream `id`
   child_call = 14,     // a call from child thread `handle` into its caller: as `call`
 };
+
+// What the glue delivers (wasmMt.deliver, glue/library_wasm_mt_core.js): the event, the
+// thread it comes from, then the fields of the message being delivered in the order of
+// the glue's DELIVERY table (each a u32, 0 when the message has none), then the size of
+// its payload and buffers. The message itself stays readable as the inbox (below).
+struct delivery {
+  std::uint32_t type;          // an `event`
+  std::uint32_t handle;        // the thread it comes from; 0: none, or this worker's parent
+  std::uint32_t id;            // the request's id (timer, fetch, load: its token)
+  std::uint32_t fn;            // call: the closure's function ID
+  std::uint32_t sig;           // call: its signature
+  std::uint32_t flags;         // call: call_flags (request_context.hpp)
+  std::uint32_t for_request;   // a child's call into its caller: the caller's request it is made for
+  std::uint32_t ok;            // reply, fetched: 1 a value, 0 an error
+  std::uint32_t count;         // stream_ack: the items taken
+  std::uint32_t program;       // program_loaded: the program's ID, 0 when it failed
+  std::uint32_t text_length;   // the payload's UTF-8 bytes
+  std::uint32_t buffer_count;  // its binary buffers
+};
+static_assert(sizeof(delivery) == 12 * sizeof(std::uint32_t), "the glue writes 12 u32s (DELIVERY + 4)");
 
 }  // namespace wasm_mt::detail
 
@@ -53,8 +73,6 @@ int wasm_mt_js_post_call(int handle, std::uint32_t request_id, std::uint32_t fun
                          std::uint32_t signature, std::uint32_t flags, std::uint32_t for_request, const char* json,
                          std::size_t json_len, const wasm_mt::detail::buffer_ref* buffers,
                          std::size_t buffer_count) noexcept;
-// The inbox's `for` (a child's call into its caller: the request it is made for), or 0.
-std::uint32_t wasm_mt_js_inbox_for() noexcept;
 // args: JSON text the body sees as `args` (args_len 0: none). raw != 0: reply with the
 // structured-cloned value (for emscripten::val), else JSON.
 int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
