@@ -1,0 +1,209 @@
+// Internal: a pool's state (pool_state), shared by the files that keep its books:
+// pool_placement.cpp, pool_slots.cpp, pool_jobs.cpp and pool.cpp.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "wasm_mt/detail/timer.hpp"
+#include "wasm_mt/pool.hpp"
+
+#include "pool_stats.hpp"
+#include "thread_state.hpp"
+
+namespace wasm_mt {
+
+// The pool's way to its threads' states (a friend of wasm_mt::thread): it watches them.
+struct pool_access {
+  static detail::thread_state* state_of(thread& th) noexcept { return th.state_.get(); }
+};
+
+}  // namespace wasm_mt
+
+namespace wasm_mt::detail {
+
+// The state of a pool, shared with its jobs (which hold it weakly: a job settling after
+// the pool is gone finds nothing to update). The one place that keeps the pool's books:
+// its slots (one thread each), its queue, its running jobs and its statistics (kept by a
+// pool_statistics it feeds). Nothing here runs user code (continuations run later, from a
+// microtask), and nothing here throws: with no memory for the books, the job concerned
+// fails and the pool goes on.
+class pool_state : public std::enable_shared_from_this<pool_state> {
+ public:
+  // `options`: checked (checked_pool_options).
+  pool_state(pool_options options, program code) : options_(std::move(options)), code_(code) {}
+  ~pool_state() { shut_down(); }
+
+  // Starts the min_threads first threads.
+  void start_threads();
+  // Settles once min_threads threads are running (their init done), or fails with the
+  // first start that failed.
+  future<void> ready();
+
+  std::uint64_t enqueue(std::shared_ptr<pool_job>&& job);
+  // Stops job `id` (job::cancel, its stop token, its deadline): a queued one fails as
+  // not run; a running one fails now, its worker is told, and replaced if it still runs
+  // after stop_grace_ms. False when the job had settled.
+  bool stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  future<void> close();
+  void shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+
+  std::size_t size() const noexcept { return count(slot_stage::running) + count(slot_stage::starting) + count(slot_stage::waiting_to_retry); }
+  std::size_t threads_alive() const noexcept { return count(slot_stage::running); }
+  std::size_t queued() const noexcept { return queue_.size(); }
+  std::size_t running() const noexcept { return running_.size(); }
+  pool_health health() const;
+  pool_stats stats() const;
+
+ private:
+  // A slot's stages; set_stage allows only these moves:
+  //   retired -> starting -> running -> starting (replaced) | waiting_to_retry (died young)
+  //   starting -> waiting_to_retry (failed start) -> starting (retry) | retired (not needed)
+  //   any -> retired (idle retirement from running, shut_down)
+  enum class slot_stage { retired, starting, running, waiting_to_retry };
+  struct slot {
+    std::optional<wasm_mt::thread> th;  // empty while retired or waiting to retry
+    slot_stage stage = slot_stage::retired;
+    std::uint64_t generation = 0;       // bumped when the worker is replaced or retired
+    // The jobs sent to this generation's worker and not settled, in the order sent (their
+    // books: running_). What the slot may take next is decided from this list.
+    std::vector<std::uint64_t> sent;
+    double last_settled_ms = 0;
+    double running_since_ms = 0;        // when it became ready to take tasks
+    double idle_since_ms = 0;           // when its last task settled
+    unsigned failed_starts = 0;         // in a row (a worker that died young counts as one)
+    bool died_young = false;            // waiting to retry because its worker died young
+    bool idle_check_armed = false;
+    timer deadline;  // the running task's timeout (one task per thread then)
+    timer retry;     // the next start, after a failed one
+    timer starting;  // the start's deadline (init_timeout_ms)
+    timer idle;      // the next check whether it has been idle for idle_timeout_ms
+  };
+  struct running_job {
+    std::shared_ptr<pool_job> job;
+    std::size_t slot;
+    std::uint64_t generation;
+    double sent_ms;
+    bool short_when_sent;
+    bool alone;   // may be stopped: runs alone on its thread
+    timer grace;  // once stopped: the end of its stop_grace_ms
+    bool grace_extended = false;  // (once, for tasks pipelined behind it)
+  };
+
+  // Moves slot `s` to stage `to` (asserts the move is one the diagram above allows).
+  static void set_stage(slot& s, slot_stage to) noexcept;
+  // Slot `index` if the callback's `generation` is still its own and the pool lives:
+  // the one check every timer and thread callback of a slot makes.
+  slot* live_slot(std::size_t index, std::uint64_t generation) noexcept {
+    return !shut_down_ && slots_[index].generation == generation ? &slots_[index] : nullptr;
+  }
+  // Whether any job sent to `s` (still unsettled) satisfies `test(const running_job&)`.
+  template <class Test>
+  bool any_sent(const slot& s, Test test) const noexcept {
+    return std::any_of(s.sent.begin(), s.sent.end(), [&](std::uint64_t id) {
+      auto found = running_.find(id);
+      return found != running_.end() && test(found->second);
+    });
+  }
+  std::size_t count(slot_stage stage) const noexcept {
+    return std::count_if(slots_.begin(), slots_.end(), [stage](const slot& s) { return s.stage == stage; });
+  }
+  void dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  bool has_timeout() const noexcept { return options_.task_timeout_ms > 0 && std::isfinite(options_.task_timeout_ms); }
+  bool is_short(std::uint32_t kind) const noexcept;
+  std::size_t depth_limit(std::uint32_t kind) const noexcept;
+  bool can_take(const slot& s, const pool_job& job) const noexcept;
+  // Whether `job` may be stopped while it runs (it then runs alone on its thread).
+  bool may_stop(const pool_job& job) const noexcept;
+  // Fails running job `id` with `failure` and tells its worker (see stop_job); with
+  // `never_sent` when its thread never sent it to the worker.
+  bool stop_running(std::uint64_t id, std::exception_ptr failure, std::exception_ptr never_sent) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Whether the pool may add a thread: below max_threads (failing slots count).
+  bool can_grow() const noexcept;
+  // Whether slot `index` must have a thread: the others running or starting are fewer
+  // than min_threads, or tasks wait.
+  bool needed(std::size_t index) const noexcept;
+  // Whether a task can still expect a thread: one runs, one is starting, or one may be added.
+  bool can_serve() const noexcept;
+  // Adds threads (up to max_threads) while queued tasks outnumber the starting threads.
+  void grow() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  friend bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
+                               const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  bool settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Takes job `id` off its slot's books; empty if it is not running.
+  std::optional<running_job> finish(std::uint64_t id) noexcept;
+  // Records the settled job's time on its thread; `learn`: as its kind's usual duration too.
+  void learn_duration(const running_job& done, bool learn) noexcept;
+  bool requeue(const std::shared_ptr<pool_job>& job) noexcept;
+  // Fails a job that is not running (queued, or refused), counting it.
+  void fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // The same for a job taken out of the queue: its time there counts as its wait.
+  void fail_queued(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Watches slot `index`'s thread: ready, or dead (crashed or failed to start). Throws
+  // std::bad_alloc with no memory for that.
+  void watch(std::size_t index);
+  void thread_event(std::size_t index, std::uint64_t generation, bool ready) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Sends the init closure to slot `index`'s starting thread.
+  void run_init(std::size_t index);
+  void init_done(std::size_t index, std::uint64_t generation, const wasm_mt::error* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slot `index`'s thread is ready and initialised: it takes tasks.
+  void became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slot `s` leaves the running stage (its time so far counts as capacity).
+  void end_running_time(slot& s) noexcept;
+  // Slot `index` has nothing in flight: it may retire once idle for idle_timeout_ms.
+  void went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Ends the slot's worker (if alive) and starts another in its place.
+  void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Takes the slot's worker down (its generation ends; tasks still on it settle as it ends).
+  void take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slot `index`'s worker died `lived_ms` after it became ready: a restart storm in the
+  // making. The slot waits to retry, with the backoff of a failed start; its tasks wait.
+  void died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Slots that will start a thread again on their own (waiting after a young death).
+  bool will_restart() const noexcept;
+  // Starts a thread in slot `index` (`replacing`: one that died or failed to start).
+  void start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void start_failed(std::size_t index, std::string why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void retry_start(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  void start_timed_out(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  std::exception_ptr no_thread_error() const noexcept;
+  void fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Once close() was called and no task is left: ends the threads (from a fresh timer
+  // task, never inside a reply's handling).
+  void close_if_done() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+
+  pool_options options_;
+  program code_;
+  std::deque<slot> slots_;  // (a deque: growing keeps references to slots valid)
+  std::deque<std::shared_ptr<pool_job>> queue_;
+  std::unordered_map<std::uint64_t, running_job> running_;  // by job ID (unique in the pool)
+  std::uint64_t next_job_id_ = 1;
+  std::string last_start_error_;
+  bool shut_down_ = false;
+  bool closing_ = false;
+  bool dispatching_ = false;
+  std::uint64_t starting_job_ = 0;  // the job being sent, while start() sends it
+  std::shared_ptr<shared_state<void>> ready_waiter_;               // create()'s
+  std::vector<std::shared_ptr<shared_state<void>>> close_waiters_;  // close()'s
+  timer close_timer_;
+  // Statistics (pool::stats(), health()'s counts), and each kind's usual duration.
+  pool_statistics statistics_;
+  // A task whose worker died before it ran goes to another this many times in all, then
+  // fails with that death: no task is passed from worker to worker for ever.
+  static constexpr unsigned max_attempts = 3;
+};
+
+}  // namespace wasm_mt::detail
