@@ -8,6 +8,13 @@
 // (a lone surrogate) has U+FFFD in its place, so that measuring and writing agree.
 // (Emscripten's string helpers reach every glue module through library_wasm_mt.js, whose
 // functions are the only way in.)
+// The delivery C++ reads (struct delivery, lib/include/wasm_mt/detail/glue.hpp): after
+// its event type and the handle it comes from, these fields of the message being
+// delivered, in this order, each a u32 (absent: 0, true: 1); then the payload's UTF-8
+// length and the number of its buffers. wasmMt.deliver's writes are generated from this
+// list when the program links (named loads: a loop of keyed ones cost 2-4 us a round trip).
+{{{ (globalThis.WASM_MT_DELIVERY = ['id', 'fn', 'sig', 'flags', 'for', 'ok', 'count', 'program'], '') }}}
+
 var wasmMtCoreLibrary = {
   $wasmMt__deps: ['$wasmMtProtocol', '$handleException'],
   $wasmMt: {
@@ -28,11 +35,6 @@ var wasmMtCoreLibrary = {
       STREAM_ACK: 13,
       CHILD_CALL: 14,
     },
-    // The delivery C++ reads (struct delivery, lib/include/wasm_mt/detail/glue.hpp): after
-    // its event type and the handle it comes from, these fields of the message being
-    // delivered, in this order, each a u32 (absent: 0, true: 1); then the payload's UTF-8
-    // length and the number of its buffers.
-    DELIVERY: ['id', 'fn', 'sig', 'flags', 'for', 'ok', 'count', 'program'],
     slot: 0,  // where the delivery is written (a u32 index into HEAPU32), once known
     // Which text of the inbox message C++ reads (detail::inbox_text).
     TEXT: { PAYLOAD: 0, ERROR_KIND: 1, ERROR_MESSAGE: 2, ERROR_STACK: 3, RUNNING: 4 },
@@ -67,24 +69,22 @@ var wasmMtCoreLibrary = {
     deliver: function (type, handle, message) {
       if (wasmMt.crashed) return 0;
       var at = wasmMt.slot || (wasmMt.slot = _wasm_mt_delivery() >>> 2);
-      var fields = wasmMt.DELIVERY;
-      var count = fields.length;
       var length = 0;
       var buffers = 0;
       HEAPU32[at] = type;
       HEAPU32[at + 1] = handle;
       if (message) {
-        for (var i = 0; i < count; i++) HEAPU32[at + 2 + i] = message[fields[i]] >>> 0;
+        {{{ WASM_MT_DELIVERY.map(function (name, i) { return 'HEAPU32[at + ' + (i + 2) + "] = message['" + name + "'] >>> 0;"; }).join(' ') }}}
         if (typeof message['payload'] == 'string') {
           message['payload'] = wasmMt.wellFormed(message['payload']);
           length = lengthBytesUTF8(message['payload']);
         }
         if (message['buffers']) buffers = message['buffers'].length;
       } else {
-        HEAPU32.fill(0, at + 2, at + 2 + count);
+        HEAPU32.fill(0, at + 2, at + {{{ 2 + WASM_MT_DELIVERY.length }}});
       }
-      HEAPU32[at + 2 + count] = length;
-      HEAPU32[at + 3 + count] = buffers;
+      HEAPU32[at + {{{ 2 + WASM_MT_DELIVERY.length }}}] = length;
+      HEAPU32[at + {{{ 3 + WASM_MT_DELIVERY.length }}}] = buffers;
       var previous = wasmMt.inbox;
       wasmMt.inbox = message;
       try {
