@@ -280,7 +280,7 @@ var wasmMtLibrary = {
 
   wasm_mt_js_schedule_continuations__deps: ['$wasmMt'],
   wasm_mt_js_schedule_continuations: function () {
-    queueMicrotask(function () { wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null); });
+    wasmMt.scheduleContinuations();
   },
 
   wasm_mt_js_hardware_concurrency: function () {

@@ -139,7 +139,12 @@ var wasmMtParentLibrary = {
       var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM, MSG.CALL, MSG.CANCEL];
       var onMessage = function (data) {
         var messages = wasmMtProtocol.parse(data, accepted);
-        for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
+        wasmMt.enter();
+        try {
+          for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
+        } finally {
+          wasmMt.leave();
+        }
       };
       var worker = entry.worker;
 #if ENVIRONMENT_MAY_BE_NODE

@@ -31,6 +31,7 @@ var wasmMtWorkerLibrary = {
     init: null,
     receivedInit: null,
     label: '',
+    accepted: null,  // the message types a worker takes
 
     // Runs (postset) in every instance; acts only in the one that is a wasm_mt worker.
     start: function () {
@@ -119,25 +120,31 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       if (wasmMt.crashed) return;
       var MSG = wasmMtProtocol.MSG;
-      var messages = wasmMtProtocol.parse(data, [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL, MSG.CANCEL, MSG.ACK, MSG.REPLY]);
-      for (var i = 0; i < messages.length; i++) {
-        var m = messages[i];
-        if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
-          wasmMt.deliver(wasmMt.EVENT.REPLY, 0, m);
-        } else if (m['type'] === MSG.ACK) {  // (only a running stream waits for one)
-          if (W.isReady) wasmMt.deliver(wasmMt.EVENT.STREAM_ACK, 0, m);
-        } else if (m['type'] === MSG.CANCEL) {
-          // A request not started yet never starts; one that runs is told (an async one
-          // sees it); others have replied already.
-          if (!W.dropUnstarted(m['id']) && W.isReady) wasmMt.deliver(wasmMt.EVENT.CANCEL, 0, m);
-        } else if (m['type'] !== MSG.INIT) {
-          W.queue.push(m);
-        } else if (W.receivedInit) {
-          W.receivedInit(m);
-          W.receivedInit = null;
+      W.accepted = W.accepted || [MSG.INIT, MSG.CALL, MSG.EXEC_JS, MSG.LABEL, MSG.CANCEL, MSG.ACK, MSG.REPLY];
+      var messages = wasmMtProtocol.parse(data, W.accepted);
+      wasmMt.enter();
+      try {
+        for (var i = 0; i < messages.length; i++) {
+          var m = messages[i];
+          if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
+            wasmMt.deliver(wasmMt.EVENT.REPLY, 0, m);
+          } else if (m['type'] === MSG.ACK) {  // (only a running stream waits for one)
+            if (W.isReady) wasmMt.deliver(wasmMt.EVENT.STREAM_ACK, 0, m);
+          } else if (m['type'] === MSG.CANCEL) {
+            // A request not started yet never starts; one that runs is told (an async one
+            // sees it); others have replied already.
+            if (!W.dropUnstarted(m['id']) && W.isReady) wasmMt.deliver(wasmMt.EVENT.CANCEL, 0, m);
+          } else if (m['type'] !== MSG.INIT) {
+            W.queue.push(m);
+          } else if (W.receivedInit) {
+            W.receivedInit(m);
+            W.receivedInit = null;
+          }
         }
+        W.runQueued();
+      } finally {
+        wasmMt.leave();
       }
-      W.runQueued();
     },
 
     // Removes request `id` from the queue (not started) and replies that it never ran.

@@ -1,6 +1,7 @@
 // Internal: the queue of continuations (consumers of settled futures) waiting to run.
-// Settling a future queues its consumer; the queue runs from a fresh microtask of this
-// thread (the glue's wasm_mt_js_schedule_continuations). Intrusive and allocation-free,
+// Settling a future queues its consumer; the queue runs once what settled it returned:
+// when the glue's delivery that settled it (a reply, a timer) returns, else from a fresh
+// microtask of this thread (the glue's wasm_mt_js_schedule_continuations). Intrusive and allocation-free,
 // so queueing never fails.
 #pragma once
 

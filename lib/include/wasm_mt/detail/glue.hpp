@@ -27,7 +27,7 @@ enum class event : int {
   timer = 6,           // a wasm_mt_js_set_timeout fired (`id`: its token)
   program_loaded = 7,  // a program load finished (`id`: its token; `program`)
   fetched = 8,         // a wasm_mt_js_fetch_bytes finished (`id`: its token; ok)
-  continuations = 9,   // the microtask that wasm_mt_js_schedule_continuations asked for
+  continuations = 9,   // the run that wasm_mt_js_schedule_continuations asked for
   cancel = 10,         // the sender stopped its request `id` (from `handle`)
   request_event = 11,  // an event of request `id` (this_request::emit)
   stream_item = 12,    // an item of stream `id` (a generator's co_yield)
@@ -135,9 +135,10 @@ void wasm_mt_js_fetch_bytes(std::uint32_t token, const char* url, std::size_t ur
 void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
 void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
 int wasm_mt_js_hardware_concurrency() noexcept;
-double wasm_mt_js_now_ms() noexcept;
-// Delivers event::continuations from a fresh microtask (queueMicrotask).
-void wasm_mt_js_schedule_continuations() noexcept;  // performance.now(): emscripten_get_now, declared noexcept
+double wasm_mt_js_now_ms() noexcept;  // performance.now()
+// Delivers event::continuations once the glue's delivery running now returns, or (none
+// runs) from a fresh microtask.
+void wasm_mt_js_schedule_continuations() noexcept;
 void wasm_mt_js_log(int level, const char* text, std::size_t len) noexcept;
 }
 
