@@ -1,6 +1,8 @@
 // Futures and tasks: one consumer each, continuations from a fresh microtask, and
 // awaits of work that finishes at once in constant stack.
+#include <emscripten/emscripten.h>
 #include <emscripten/stack.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <memory>
@@ -384,4 +386,80 @@ TEST_CASE("expected: default, values, errors made with unexpected, ==", "[future
   CHECK(*std::move(owned).value_or(nullptr) == 3);
   wasm_mt::expected<void> fine;
   CHECK(fine.has_value());
+}
+
+namespace {
+
+std::size_t heap_in_use() { return mallinfo().uordblks; }
+
+// In the worker: `iterations` of the loop this_request.hpp recommends, then how much the
+// heap grew after the first thousand (bytes).
+struct PollsForStop {
+  int iterations = 0;
+  wasm_mt::task<long> operator()() const {
+    long before = 0;
+    for (int i = 0; i < iterations; ++i) {
+      if (i == 1000) before = long(heap_in_use());
+      co_await wasm_mt::when_any(cached_future(i), wasm_mt::this_request::stopped());
+    }
+    co_return long(heap_in_use()) - before;
+  }
+};
+WASM_MT_CLOSURE(PollsForStop, iterations)
+
+}  // namespace
+
+ASYNC_TEST_CASE("a task awaited twice is a logic_error, never a moved-from value", "[futures]") {
+  auto make = []() -> wasm_mt::task<std::string> { co_return std::string(100, 'x'); };
+  auto work = make();
+  CHECK((co_await std::move(work)).size() == 100);
+  bool threw = false;
+  try {
+    (void)co_await std::move(work);
+  } catch (const std::logic_error&) {
+    threw = true;
+  }
+  CHECK(threw);
+}
+
+ASYNC_TEST_CASE("when_any lets its losers go: their timers are cancelled, their consumers freed", "[futures]") {
+  auto timers = [] { return EM_ASM_INT({ return wasmMtTimers.active.size; }); };
+  // The JS timer a sleep armed: the one key `sleep_of` adds to wasmMtTimers.active.
+  auto sleep_of = [](double ms, int& token) {
+    EM_ASM({ globalThis.testTimerKeys = new Set(wasmMtTimers.active.keys()); });
+    auto sleeping = wasm_mt::sleep(ms);
+    token = EM_ASM_INT({ return Array.from(wasmMtTimers.active.keys()).find(k => !testTimerKeys.has(k)) || 0; });
+    return sleeping;
+  };
+  auto armed = [](int token) { return EM_ASM_INT({ return wasmMtTimers.active.has($0 >>> 0) ? 1 : 0; }, token) == 1; };
+  int soon_timer = 0, long_timer = 0, never_timer = 0;
+  auto soon = sleep_of(5, soon_timer);
+  auto long_sleep = sleep_of(60000, long_timer);
+  auto never = sleep_of(INFINITY, never_timer);
+  CHECK((armed(long_timer) && armed(never_timer)));
+  auto first = co_await wasm_mt::when_any(std::move(soon), std::move(long_sleep), std::move(never));
+  CHECK(first.index() == 0);
+  CHECK_FALSE(armed(long_timer));  // (Node would otherwise stay alive 60 s for the loser)
+  CHECK_FALSE(armed(never_timer));
+
+  // A loop of when_any(ready work, a long sleep): memory and timers stay flat.
+  std::size_t heap_before = 0;
+  int timers_before = 0;
+  for (int i = 0; i < 100000; ++i) {
+    if (i == 1000) {
+      heap_before = heap_in_use();
+      timers_before = timers();
+    }
+    auto r = co_await wasm_mt::when_any(cached_future(i), wasm_mt::sleep(60000));
+    if (r.index() != 0) FAIL("the sleep won");
+  }
+  CHECK(heap_in_use() - heap_before < 64 * 1024);
+  CHECK(timers() == timers_before);
+}
+
+ASYNC_TEST_CASE("polling for a stop with when_any(work, this_request::stopped()) keeps memory flat", "[futures]") {
+  auto th = co_await test::spawn();
+  wasm_mt::stop_source stop;
+  const long grew = co_await th.exec(PollsForStop{100000}, {.stop = stop.get_token()});
+  CHECK(grew < 64 * 1024);
 }

@@ -125,7 +125,13 @@ future<void> stopped() {
   auto state = std::make_shared<wasm_mt::detail::shared_state<void>>();
   auto* context = wasm_mt::detail::current_request;
   if (context && context->stop.stop_requested()) state->set_value({});
-  else if (context && context->stop.stop_possible()) context->stop_waiters.push_back(state);
+  else if (context && context->stop.stop_possible()) {
+    // (Those nobody can see settle any more go first: abandoned, or neither held nor
+    // consumed. A loop of when_any(work(), stopped()) keeps one, not one an iteration.)
+    std::erase_if(context->stop_waiters,
+                  [](const auto& waiter) { return waiter->abandoned() || (waiter.use_count() == 1 && !waiter->has_consumer()); });
+    context->stop_waiters.push_back(state);
+  }
   return future<void>(std::move(state));
 }
 

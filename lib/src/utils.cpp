@@ -93,8 +93,11 @@ void on_fetched(std::uint32_t token, bool ok) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 future<void> sleep(double milliseconds) {
   detail::check_delay(milliseconds, "sleep's delay");
   auto state = std::make_shared<detail::shared_state<void>>();
-  // The timer runs once and is never cancelled: let it go (its callback is kept).
-  detail::timer(milliseconds, [state] { state->set_value({}); }).release();
+  // The state keeps its timer until it settles: a consumer that abandons it (a when_any
+  // another input won) cancels the timer, which then holds neither the state nor the
+  // process (Node).
+  detail::timer fires(milliseconds, [state] { state->set_value({}); });
+  state->on_abandon([fires = std::move(fires)] {});
   return future<void>(std::move(state));
 }
 

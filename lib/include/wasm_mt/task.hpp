@@ -5,6 +5,7 @@
 #pragma once
 
 #include <exception>
+#include <stdexcept>
 #include <utility>
 #include <variant>
 
@@ -56,7 +57,9 @@ class [[nodiscard]] task {
   }
   ~task() { destroy(); }
 
-  // Starts the task and resumes the awaiting coroutine when it finishes.
+  // Starts the task and resumes the awaiting coroutine when it finishes. A task is
+  // awaited once: a second co_await throws std::logic_error (as a future's second
+  // consumer does), never a moved-from value.
   auto operator co_await() && {
     struct awaiter {
       detail::coro::coroutine_handle<promise_type> handle;
@@ -66,7 +69,9 @@ class [[nodiscard]] task {
       bool await_suspend(detail::coro::coroutine_handle<> waiter) noexcept { return detail::start_lazy(handle, waiter); }
       T await_resume() {
         if (!handle) throw wasm_mt::error(error_kind::bad_payload, "await of an empty (moved-from) wasm_mt::task");
-        auto& result = handle.promise().result;
+        // (Taken out: the task's result is its first awaiter's.)
+        auto result = std::exchange(handle.promise().result, {});
+        if (result.index() == 0) throw std::logic_error("wasm_mt::task awaited twice: its result went to the first co_await");
         if (result.index() == 2) std::rethrow_exception(std::get<2>(result));
         if constexpr (!std::is_void_v<T>) return std::move(std::get<1>(result));
       }

@@ -5,10 +5,11 @@
 //   std::vector<int> all = co_await wasm_mt::when_all(std::move(futures));
 //
 // The futures given are consumed (they become its inputs: each may have no other
-// consumer). On the first error the result fails with it at once; the other futures'
-// work goes on (cancel jobs yourself if it should not), and what they end with is
-// dropped, never logged as unhandled. Like std::execution::when_all, without stopping the
-// others (wasm_mt has no stop tokens yet). void results are std::monostate in the tuple.
+// consumer). On the first error the result fails with it at once and the others are
+// abandoned (shared_state.hpp: their consumers freed, a sleep's timer cancelled); a
+// request's work goes on (cancel jobs yourself if it should not), and what it ends with
+// is dropped, never logged as unhandled. Like std::execution::when_all, without
+// requesting a stop of the others. void results are std::monostate in the tuple.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,14 @@ struct gathering {
   std::shared_ptr<shared_state<Result>> result = std::make_shared<shared_state<Result>>();
   Slots slots;
   std::size_t remaining = 0;
+  std::vector<std::weak_ptr<shared_state_base>> inputs;
+
+  // Once the result settled, the inputs still pending are abandoned (shared_state.hpp):
+  // their consumers (which hold this) go now, and so do their timers.
+  void abandon_inputs() noexcept {
+    for (auto& input : std::exchange(inputs, {}))
+      if (auto state = input.lock()) state->abandon();
+  }
 
   // Runs `on_value(value)` with input `state`'s value once it settles, or fails the
   // result with its error (the first one only).
@@ -40,6 +49,7 @@ struct gathering {
   static void watch(const std::shared_ptr<gathering>& self, const std::shared_ptr<shared_state<T>>& state,
                     OnValue on_value) {
     // (The callback is the state's own: it holds the state by pointer.)
+    self->inputs.push_back(state);
     state->set_callback([self, state = state.get(), on_value = std::move(on_value)]() mutable {
       try {
         std::optional<stored_t<T>> value;
@@ -48,6 +58,7 @@ struct gathering {
       } catch (...) {
         self->result->set_error(std::current_exception());  // no effect after the first
       }
+      if (self->result->ready()) self->abandon_inputs();
     });
   }
 };

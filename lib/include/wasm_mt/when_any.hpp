@@ -5,8 +5,10 @@
 //   auto either = co_await wasm_mt::when_any(th.exec(A{}), th.exec_js("return 1;"));
 //   if (either.index() == 0) use(std::get<0>(either));
 //
-// The futures given are consumed. The others' work goes on (cancel jobs yourself if it
-// should not); what they end with is dropped, never logged as unhandled.
+// The futures given are consumed. Once it settles, the others are abandoned
+// (shared_state.hpp: their consumers freed, a sleep's timer cancelled, a stopped()
+// dropped); a request's work goes on (cancel jobs yourself if it should not), and what it
+// ends with is dropped, never logged as unhandled.
 #pragma once
 
 #include <cstddef>

@@ -2,7 +2,7 @@
 // its one consumer (an awaiting coroutine or a callback).
 //
 // Continuations never run inside the code that settles: waking queues the consumer, and
-// the queue runs from a fresh microtask of this thread (continuations.hpp). So a reply,
+// the queue runs once that code has returned (continuations.hpp). So a reply,
 // a crash, terminate() or a pool's timeout never resumes user code half-way through
 // wasm_mt's own bookkeeping, and then() callbacks always run later, never at once.
 // What the consumer throws is reported (report_unobserved_error).
@@ -87,6 +87,26 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     if (settled_) schedule();
   }
 
+  // Its consumer gave up on it (a when_any another input won, a when_all that failed):
+  // the consumer is released now, what it ends with is dropped (never logged), and the
+  // producer's on_abandon hook runs (a sleep cancels its timer). Work that produces it
+  // may go on (a request: stop it with its stop token). The caller holds the state.
+  void abandon() noexcept {
+    if (abandoned_ || settled_) return;
+    abandoned_ = true;
+    retrieved_ = true;
+    waiter_ = nullptr;
+    auto released = std::move(callback_);
+    auto hook = std::move(abandon_hook_);
+    if (hook) hook();
+  }
+  bool abandoned() const noexcept { return abandoned_; }
+  // What the producer does when the consumer abandons the state before it settles
+  // (cancel a timer); dropped when it settles.
+  void on_abandon(unique_function hook) noexcept {
+    if (!settled_) abandon_hook_ = std::move(hook);
+  }
+
   // Settles with an error; false (and no effect) when already settled.
   bool set_error(std::exception_ptr error) noexcept {
     if (settled_) return false;
@@ -105,7 +125,8 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
 
   void settle() noexcept {
     settled_ = true;
-    if (consumed_) schedule();
+    abandon_hook_ = unique_function();
+    if (consumed_ && !abandoned_) schedule();
   }
 
   // Throws the error; or, when there is none, that the value was already taken. Out of
@@ -121,9 +142,11 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   bool settled_ = false;
   bool consumed_ = false;
   bool retrieved_ = false;
+  bool abandoned_ = false;
   std::exception_ptr error_;
   coro::coroutine_handle<> waiter_;
   unique_function callback_;
+  unique_function abandon_hook_;
   std::shared_ptr<request_context> context_;  // the request the consumer runs in (a worker's)
   origin origin_;
   // While queued: the queue's link and its reference to this state.
