@@ -388,3 +388,49 @@ ASYNC_TEST_CASE("pool: a cancelled task stuck behind a short one frees its worke
   auto closed = pool.close();
   co_await test::settled(closed, 5000);
 }
+
+namespace lifecycle_cases {
+// Yields `n` items, then works `ms` without looking at stops, then ends.
+struct YieldsThenWorks {
+  int n = 0;
+  double ms = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < n; ++i) co_yield i;
+    Spin{ms}();
+  }
+};
+WASM_MT_CLOSURE(YieldsThenWorks, n, ms)
+
+// Waits for its stop, then fails as stopped.
+struct EndsWhenStopped {
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::this_request::stopped();
+    wasm_mt::this_request::throw_if_stop_requested();
+    co_return 0;
+  }
+};
+WASM_MT_CLOSURE(EndsWhenStopped)
+}  // namespace lifecycle_cases
+
+ASYNC_TEST_CASE("pool: a stopped task counts as what its worker did: a stream dropped as it ends is completed",
+                "[lifecycle]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  {
+    auto items = pool.stream(YieldsThenWorks{3, 200});
+    for (int i = 0; i < 3; ++i) CHECK((co_await items.next()) == std::optional<int>(i));
+  }  // dropped while its worker finishes: the stop reaches it after its generator ended
+  CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));
+  auto st = pool.stats();
+  CHECK(st.completed == 1);
+  CHECK(st.cancelled == 0);
+
+  // One whose worker answers its stop with the stop's error counts as cancelled.
+  wasm_mt::stop_source stop;
+  auto stopped = pool.exec(EndsWhenStopped{}, {.stop = stop.get_token()});
+  co_await wasm_mt::sleep(20);
+  stop.request_stop();
+  CHECK((co_await test::error_of(std::move(stopped), 5000)).kind() == error_kind::cancelled);
+  CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));
+  CHECK(pool.stats().completed == 1);
+  CHECK(pool.stats().cancelled == 1);
+}

@@ -99,9 +99,12 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
   }
   job->stopped = true;
   if (dropped) failure = std::move(never_sent);
-  statistics_.count_settled(&failure);
-  job->fail(std::move(failure));  // its continuation runs later, from a microtask
-  if (dropped) settled(id, nullptr);  // (its books close now: `running` is gone after this)
+  running.stop_failure = failure;  // (counted when its worker answers: `settled`)
+  job->fail(std::move(failure));  // its continuation runs later
+  if (dropped) {  // (its books close now: `running` is gone after this)
+    const auto not_sent = running.stop_failure;
+    settled(id, &not_sent);
+  }
   return true;
 }
 
@@ -222,13 +225,14 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
 bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto done = finish(id);
   if (!done) return false;  // not running (a stopped job's late reply after its worker was replaced)
-  const bool stopped = done->job->stopped;  // its caller has its error, and it was counted
+  const bool stopped = done->job->stopped;  // its caller has its error
   const bool retry = !stopped && !shut_down_ && failure && never_ran(*failure) && done->job->retriable &&
                      done->job->attempts < max_attempts && requeue(done->job);
   // (One that never left, or never ran, knows nothing of durations; a stopped one's time
   // on its worker counts as busy, but says nothing of its kind's usual duration.)
   if (!retry && id != starting_job_) learn_duration(*done, !stopped);
-  if (!retry && !stopped) statistics_.count_settled(failure);
+  // (A stopped one counts as what its worker did: finished anyway, or stopped.)
+  if (!retry) statistics_.count_settled(stopped ? (failure ? &done->stop_failure : nullptr) : failure);
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].sent.empty()) went_idle(done->slot);
   dispatch();
@@ -271,6 +275,11 @@ bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                       const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto self = pool.lock();
   return self && self->settled(id, failure);
+}
+
+void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id, bool completed) noexcept {
+  static const std::exception_ptr not_completed;  // (only its address is used: not a value)
+  if (auto self = pool.lock()) self->settled(id, completed ? nullptr : &not_completed);
 }
 
 bool stop_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id, error_kind kind,

@@ -97,6 +97,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     bool alone;   // may be stopped: runs alone on its thread
     timer grace;  // once stopped: the end of its stop_grace_ms
     bool grace_extended = false;  // (once, for tasks pipelined behind it)
+    // Once stopped: the error its caller got; counted when its worker answers, unless the
+    // worker finished it anyway (then it counts as completed).
+    std::exception_ptr stop_failure;
   };
 
   // Moves slot `s` to stage `to` (asserts the move is one the diagram above allows).
@@ -140,6 +143,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   friend bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                                const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  friend void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
+                                       bool completed) noexcept;
+  // Job `id`'s worker answered (failure: its error, or nullptr: a value) or died; for a
+  // stopped job, whether it answered with a value decides what it counts as.
   bool settled(std::uint64_t id, const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void timed_out(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Takes job `id` off its slot's books; empty if it is not running.

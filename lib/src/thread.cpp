@@ -172,7 +172,7 @@ void thread_state::fail_all_pending(FailureOf failure_of) WASM_MT_DETAIL_NOEXCEP
   // the requests out first, then settle without touching `this` again.
   auto failing = pending_.take_all();
   for (auto& [id, request] : failing) {
-    if (request->stopped) request->settle_stopped();
+    if (request->stopped) request->settle_stopped(false);
     else request->settle_error(failure_of(id));
   }
 }
@@ -227,7 +227,7 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   auto request = state->take_pending(request_id);
   if (!request) return false;  // not ours, or already settled
   if (request->stopped) {  // its caller knows already: what it returned is dropped
-    request->settle_stopped();
+    request->settle_stopped(ok);
     return true;
   }
   try {
@@ -320,7 +320,7 @@ thread::~thread() = default;
 std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   try {
     if (request->stopped) {  // stopped while its captures were encoded: it failed, not_run()
-      request->settle_stopped();  // (a pool's job closes its books)
+      request->settle_stopped(false);  // (a pool's job closes its books)
       return 0;
     }
     if (state_ && state_->alive()) return state_->add_pending(request);

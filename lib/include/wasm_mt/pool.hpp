@@ -83,7 +83,7 @@ class stream_pool_job final : public pool_job, public stream_source<T> {
   void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     if (!pool_job_settled(pool, id, &failure)) fail(std::move(failure));
   }
-  void settle_stopped() noexcept override { pool_job_settled(pool, id, nullptr); }
+  void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
 
  private:
   void ack(std::uint32_t count) noexcept override { ack_stream_items(*this, count); }

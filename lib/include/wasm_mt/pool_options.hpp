@@ -103,10 +103,13 @@ struct duration_stats {
 
 // What a pool has done since it was created (pool::stats()).
 struct pool_stats {
+  // Each task counts once, as what happened to it: a running task that was stopped counts
+  // when its worker answers (or is replaced), as completed if the worker finished it anyway
+  // (a stream dropped as it ended), else as its stop (cancelled; a timeout as failed).
   std::uint64_t completed = 0;  // tasks settled with a value
   std::uint64_t failed = 0;     // with an error other than cancelled (timeout, queue_full included)
-  std::uint64_t cancelled = 0;  // stopped (a stop_token, job::cancel), or refused (close(), the
-                                // pool destroyed before they ran)
+  std::uint64_t cancelled = 0;  // stopped (a stop_token, job::cancel, a dropped stream), or
+                                // refused (close(), the pool destroyed before they ran)
   duration_stats run;           // time on a thread: sent (or the task before it done) to settled
   duration_stats wait;          // time queued: submitted to sent to a thread
   // Time threads spent running tasks over the time they were ready to (0 to 1), since

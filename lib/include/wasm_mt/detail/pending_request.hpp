@@ -103,9 +103,10 @@ class pending_request {
     (void)payload;
     (void)buffer_count;
   }
-  // The reply to a stopped request came (or its worker died): nothing to settle, the
-  // caller knows already; a pool's job updates its books.
-  virtual void settle_stopped() noexcept {}
+  // The reply to a stopped request came (or its worker died, or it was never sent):
+  // nothing to settle, the caller knows already; a pool's job updates its books.
+  // `completed`: the worker finished it anyway (its reply was a value).
+  virtual void settle_stopped([[maybe_unused]] bool completed) noexcept {}
 
   // The reply's value is in the inbox: `payload` is its JSON text. A value that cannot
   // be decoded settles the request with that error.

@@ -29,7 +29,8 @@ class pool_job;
 // hears nothing yet. Never throws.
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                       const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-// (pool_job_settled's settle_stopped is noexcept: a stopped job's books never throw.)
+// A stopped job's worker answered (`completed`: with a value), died, or never got it.
+void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id, bool completed) noexcept;
 // Stops job `id` (pool_state::stop_job); false when it had settled.
 bool stop_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id, error_kind kind,
                    double timeout_ms) noexcept;
@@ -76,7 +77,7 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
     this->set_error(std::move(failure));
   }
 
-  void settle_stopped() noexcept override { pool_job_settled(pool, id, nullptr); }
+  void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     std::exception_ptr failure;
