@@ -434,3 +434,44 @@ ASYNC_TEST_CASE("pool: a stopped task counts as what its worker did: a stream dr
   CHECK(pool.stats().completed == 1);
   CHECK(pool.stats().cancelled == 1);
 }
+
+namespace lifecycle_cases {
+// Yields 0, 1, 2, ... for ever (a window bounds how far it runs ahead of its reader).
+struct Counts {
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0;; ++i) co_yield i;
+  }
+};
+WASM_MT_CLOSURE(Counts)
+
+// Reads `s` to its end (or its error).
+wasm_mt::future<int> drain(wasm_mt::stream<int>& s) {
+  while (co_await s.next()) {
+  }
+  co_return 0;
+}
+}  // namespace lifecycle_cases
+
+ASYNC_TEST_CASE("pool: close() stops a stream nobody reads instead of waiting for its reader; stream::cancel()",
+                "[lifecycle]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  auto numbers = pool.stream(Counts{}, {.stream_window = 4});
+  for (int i = 0; i < 3; ++i) CHECK((co_await numbers.next()) == std::optional<int>(i));
+  // Enough read; the stream is still held (not dropped) while the pool closes.
+  auto closed = pool.close();
+  co_await test::settled(closed, 5000);
+  CHECK(closed.ready());
+  // What had arrived can still be read, then the stop's error.
+  auto rest = co_await test::error_of(drain(numbers), 5000);
+  CHECK(rest.kind() == error_kind::cancelled);
+
+  // stream::cancel() stops a producer: the reader sees the items already here, then cancelled.
+  auto other_pool = co_await wasm_mt::pool::create({.threads = 1});
+  auto more = other_pool.stream(Counts{}, {.stream_window = 4});
+  CHECK((co_await more.next()) == std::optional<int>(0));
+  CHECK(more.cancel());
+  CHECK_FALSE(more.cancel());
+  auto e = co_await test::error_of(drain(more), 5000);
+  CHECK(e.kind() == error_kind::cancelled);
+  co_await other_pool.close();
+}

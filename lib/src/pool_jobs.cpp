@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "wasm_mt/detail/glue.hpp"
 
@@ -143,9 +144,22 @@ future<void> pool_state::close() {
   } else {
     close_waiters_.push_back(waiter);
     closing_ = true;
+    stop_unread_streams();
     close_if_done();
   }
   return future<void>(std::move(waiter));
+}
+
+// A closing pool stops the streams whose producer waits for a reader that is not
+// reading (no next() pending): close() would otherwise wait for ever for them.
+void pool_state::stop_unread_streams() noexcept {
+  std::vector<std::uint64_t> unread;
+  try {
+    for (const auto& [id, running] : running_)
+      if (running.job->waits_for_reader()) unread.push_back(id);
+  } catch (...) {  // no memory for the list: they are stopped as their next item comes
+  }
+  for (auto id : unread) stop_job(id, error_kind::cancelled, 0);
 }
 
 void pool_state::close_if_done() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
@@ -275,6 +289,11 @@ bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                       const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto self = pool.lock();
   return self && self->settled(id, failure);
+}
+
+void pool_stream_waits_for_reader(const std::weak_ptr<pool_state>& pool, std::uint64_t id) noexcept {
+  auto self = pool.lock();
+  if (self && self->closing_ && !self->shut_down_) self->stop_job(id, error_kind::cancelled, 0);
 }
 
 void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id, bool completed) noexcept {

@@ -143,6 +143,9 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   friend bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                                const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  friend void pool_stream_waits_for_reader(const std::weak_ptr<pool_state>& pool, std::uint64_t id) noexcept;
+  // Stops (cancelled) the running streams that wait for a reader (close()).
+  void stop_unread_streams() noexcept;
   friend void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                                        bool completed) noexcept;
   // Job `id`'s worker answered (failure: its error, or nullptr: a value) or died; for a

@@ -74,7 +74,9 @@ class stream_pool_job final : public pool_job, public stream_source<T> {
   void stop(error_kind kind) noexcept override { pool_job::stop(kind); }
   void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     this->on_item(payload, buffer_count);
+    if (this->blocked_on_reader()) pool_stream_waits_for_reader(pool, id);
   }
+  bool waits_for_reader() const noexcept override { return this->blocked_on_reader(); }
   void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     pool_job_settled(pool, id, nullptr);
     disarm();
@@ -272,8 +274,11 @@ class pool {
   // Graceful end: refuses new tasks from now on (they fail with cancelled, not_run()),
   // lets the queued and running ones finish (failed threads are still replaced for
   // them), then ends the threads. Resolves once they are ended, or at once when the pool
-  // is destroyed meanwhile (which fails what is left, as destroying does). Calling it
-  // again gives another future settling at the same time. As piscina's close().
+  // is destroyed meanwhile (which fails what is left, as destroying does). A stream
+  // whose producer waits for a reader that is not reading (its window full, no next()
+  // pending) is stopped (`cancelled`: its items already here can still be read), now or
+  // when its window fills: close() never waits for a reader. Calling it again gives
+  // another future settling at the same time. As piscina's close().
   [[nodiscard]] future<void> close(detail::call_site site = detail::call_site::here());
 
   std::size_t size() const noexcept;           // threads, live, starting or being replaced

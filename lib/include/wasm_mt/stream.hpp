@@ -59,6 +59,17 @@ class stream_source {
   void abandon() noexcept {
     if (!finished()) stop(error_kind::cancelled);
   }
+  // stream::cancel(): stops a producer still running; false when it had ended.
+  bool cancel() noexcept {
+    if (finished()) return false;
+    stop(error_kind::cancelled);
+    return true;
+  }
+  // Its producer waits for the reader: the window is full of items not taken (or not
+  // acknowledged) and no next() is pending.
+  bool blocked_on_reader() const noexcept {
+    return !finished() && (!waiter_ || waiter_.use_count() == 1) && items_.size() + taken_ >= window_;
+  }
 
  protected:
   ~stream_source() {
@@ -181,6 +192,12 @@ class stream {
     if (!state_) throw wasm_mt::error(error_kind::bad_payload, "use of an empty (moved-from) wasm_mt::stream");
     return state_->next();
   }
+
+  // Stops the producer (the closure is told, as by a stop token; a pool task's worker is
+  // replaced if it goes on past stop_grace_ms). The items already here can still be
+  // read; next() then fails with `cancelled`. Returns false when the closure had ended
+  // (or the stream is empty). Dropping the stream does the same.
+  bool cancel() noexcept { return state_ && state_->cancel(); }
 
  private:
   std::shared_ptr<detail::stream_source<T>> state_;

@@ -107,6 +107,9 @@ class pending_request {
   // nothing to settle, the caller knows already; a pool's job updates its books.
   // `completed`: the worker finished it anyway (its reply was a value).
   virtual void settle_stopped([[maybe_unused]] bool completed) noexcept {}
+  // A stream whose producer waits for its reader (its window is full) while no next()
+  // is pending: pool::close() stops it rather than wait for ever.
+  virtual bool waits_for_reader() const noexcept { return false; }
 
   // The reply's value is in the inbox: `payload` is its JSON text. A value that cannot
   // be decoded settles the request with that error.

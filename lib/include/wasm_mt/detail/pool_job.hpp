@@ -29,6 +29,8 @@ class pool_job;
 // hears nothing yet. Never throws.
 bool pool_job_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id,
                       const std::exception_ptr* failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// Pool stream `id` filled its window with no next() pending: a closing pool stops it.
+void pool_stream_waits_for_reader(const std::weak_ptr<pool_state>& pool, std::uint64_t id) noexcept;
 // A stopped job's worker answered (`completed`: with a value), died, or never got it.
 void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id, bool completed) noexcept;
 // Stops job `id` (pool_state::stop_job); false when it had settled.
