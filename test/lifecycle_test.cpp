@@ -475,3 +475,43 @@ ASYNC_TEST_CASE("pool: close() stops a stream nobody reads instead of waiting fo
   CHECK(e.kind() == error_kind::cancelled);
   co_await other_pool.close();
 }
+
+namespace lifecycle_cases {
+// Emits 0 .. n-1, `ms` apart, then returns n.
+struct EmitsSlowly {
+  int n = 0;
+  double ms = 0;
+  wasm_mt::task<int> operator()() const {
+    for (int i = 0; i < n; ++i) {
+      wasm_mt::this_request::emit(i);
+      co_await wasm_mt::sleep(ms);
+    }
+    co_return n;
+  }
+};
+WASM_MT_CLOSURE(EmitsSlowly, n, ms)
+}  // namespace lifecycle_cases
+
+ASYNC_TEST_CASE("an on_event handler never runs once its future was dropped or detached", "[lifecycle]") {
+  auto th = co_await test::spawn();
+  auto heard = std::make_shared<int>(0);
+  for (int how = 0; how < 2; ++how) {
+    *heard = 0;
+    {
+      auto call = th.exec(EmitsSlowly{10, 20}, {.on_event = [heard](int) { ++*heard; }});
+      CHECK(co_await test::until([&] { return *heard >= 2; }, 5000));
+      if (how == 1) call.detach();
+    }  // dropped (how 0) or detached (how 1) while the closure still emits
+    const int at_drop = *heard;
+    CHECK(co_await test::until([&] { return th.pending_count() == 0; }, 5000));
+    CHECK(*heard == at_drop);
+  }
+  // Held, awaited or chained, it hears every event.
+  *heard = 0;
+  CHECK((co_await th.exec(EmitsSlowly{5, 1}, {.on_event = [heard](int) { ++*heard; }})) == 5);
+  CHECK(*heard == 5);
+  *heard = 0;
+  auto chained = th.exec(EmitsSlowly{5, 1}, {.on_event = [heard](int) { ++*heard; }}).then([](int n) { return n + 1; });
+  CHECK((co_await std::move(chained)) == 6);
+  CHECK(*heard == 5);
+}

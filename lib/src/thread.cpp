@@ -271,7 +271,8 @@ void on_request_event(int handle, std::uint32_t request_id, std::size_t text_len
                       std::size_t buffer_count) {
   auto* state = find_thread(handle);
   auto request = state ? state->find_pending(request_id) : nullptr;
-  if (!request || !request->controls || !request->controls->on_event || request->stopped) return;
+  if (!request || !request->controls || !request->controls->on_event || request->stopped || !request->caller_listens())
+    return;
   try {
     auto payload = inbox_read_payload(text_length);
     if (!payload) throw no_memory_for("an event", text_length);

@@ -114,7 +114,16 @@ class future {
   future() = default;
   explicit future(std::shared_ptr<state_type> state) : state_(std::move(state)) {}
   future(future&&) noexcept = default;
-  future& operator=(future&&) noexcept = default;
+  future& operator=(future&& other) noexcept {
+    if (this != &other) {
+      release();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  // Dropped without a consumer: its request's work goes on, but nothing more runs for
+  // its caller (no on_event handler: shared_state.hpp caller_listens).
+  ~future() { release(); }
   future(const future&) = delete;
   future& operator=(const future&) = delete;
 
@@ -234,12 +243,16 @@ class future {
 
   // Fire and forget, said explicitly: drops the future (the work goes on); an error it
   // ends with is logged, naming the call that made it. valid() is false after.
-  void detach() noexcept { state_.reset(); }
+  void detach() noexcept { release(); }
 
  private:
   template <class>
   friend class future;
   friend struct detail::future_access;
+
+  void release() noexcept {
+    if (auto state = std::move(state_)) state->future_dropped();
+  }
 
   struct propagate_error {};
   template <class OnValue>

@@ -110,6 +110,9 @@ class pending_request {
   // A stream whose producer waits for its reader (its window is full) while no next()
   // is pending: pool::close() stops it rather than wait for ever.
   virtual bool waits_for_reader() const noexcept { return false; }
+  // Whether its caller may still see its outcome (its future held, awaited or chained):
+  // its on_event handler runs only then.
+  virtual bool caller_listens() const noexcept { return true; }
 
   // The reply's value is in the inbox: `payload` is its JSON text. A value that cannot
   // be decoded settles the request with that error.
@@ -173,6 +176,7 @@ class request_state final : public shared_state<R>, public pending_request {
     disarm();
     this->set_error(std::move(failure));
   }
+  bool caller_listens() const noexcept override { return shared_state<R>::caller_listens(); }
 };
 
 // A new request's state (prepare: settled already, and not to be sent, when its stop was

@@ -80,6 +80,7 @@ class typed_pool_job final : public shared_state<R>, public pool_job {
   }
 
   void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
+  bool caller_listens() const noexcept override { return shared_state<R>::caller_listens(); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     std::exception_ptr failure;

@@ -75,8 +75,18 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     return true;
   }
   void clear_waiter(coro::coroutine_handle<> waiter) noexcept {
-    if (waiter_ == waiter) waiter_ = nullptr;
+    if (waiter_ != waiter) return;
+    waiter_ = nullptr;
+    caller_gone_ = true;  // (its coroutine is destroyed: nobody will see the outcome)
   }
+  // The last future object went without a consumer (dropped, detach()): nobody will see
+  // the outcome (it is still logged if an error).
+  void future_dropped() noexcept {
+    if (!consumed_) caller_gone_ = true;
+  }
+  // Whether anyone may still see the outcome: what runs for the caller meanwhile (an
+  // on_event handler, which may use the caller's frame) runs only while this is true.
+  bool caller_listens() const noexcept { return !caller_gone_ && !abandoned_; }
   // Runs `callback` once settled (from a fresh microtask, also when already settled).
   // Throws std::logic_error when the state already has a consumer.
   void set_callback(unique_function callback) {
@@ -143,6 +153,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   bool consumed_ = false;
   bool retrieved_ = false;
   bool abandoned_ = false;
+  bool caller_gone_ = false;
   std::exception_ptr error_;
   coro::coroutine_handle<> waiter_;
   unique_function callback_;
