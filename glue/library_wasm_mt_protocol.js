@@ -78,6 +78,9 @@ var wasmMtProtocolLibrary = {
                  optional: { 'payload': 'isText', 'buffers': 'isBuffers', 'value': 'isAny', 'kind': 'isText',
                              'message': 'isText', 'stack': 'isOptionalText' }, also: 'valueOrError' },
     },
+    // The checks SHAPES and LIFECYCLE name, by name (made on first use from the functions
+    // below, so that a minifier renaming them keeps the table right).
+    checks: null,
     // Lifecycle messages: type -> the name of its check.
     LIFECYCLE: { 'init': 'validInit', 'ready': 'isAny', 'crashed': 'validCrashed', 'print': 'validPrint',
                  'label': 'validLabel' },
@@ -237,24 +240,32 @@ var wasmMtProtocolLibrary = {
       return message;
     },
 
-    // Whether `m` (an object) is a well-formed message of a type in `accepted`.
+    // Whether `m` (an object) is a well-formed message of a type in `accepted`. Only a
+    // table's own keys count (a field named constructor or __proto__ is unknown).
     valid: function (m, accepted) {
       var P = wasmMtProtocol;
       if (m === null || typeof m != 'object' || accepted.indexOf(m['type']) < 0) return false;
+      var C = P.checks || (P.checks = {
+        'isAny': P.isAny, 'isBool': P.isBool, 'isU32': P.isU32, 'isId': P.isId, 'isText': P.isText,
+        'isOptionalText': P.isOptionalText, 'isBuffers': P.isBuffers, 'argsOrValue': P.argsOrValue,
+        'valueOrError': P.valueOrError, 'validInit': P.validInit, 'validCrashed': P.validCrashed,
+        'validPrint': P.validPrint, 'validLabel': P.validLabel });
+      var own = function (table, key) { return !!table && Object.prototype.hasOwnProperty.call(table, key); };
       var type = m['type'];
-      if (P.LIFECYCLE.hasOwnProperty(type)) return P[P.LIFECYCLE[type]](m);
+      if (own(P.LIFECYCLE, type)) return C[P.LIFECYCLE[type]](m);
       var shape = P.SHAPES[type];
       if (!P.isId(m['id'])) return false;
       for (var key in m) {
+        if (!Object.prototype.hasOwnProperty.call(m, key)) return false;
         if (key === 'wasm_mt' || key === 'type' || key === 'id') continue;
-        var check = shape.required && shape.required[key] || shape.optional && shape.optional[key] ||
-                    (shape.compact && shape.compact.indexOf(key) >= 0 ? 'isU32' : null);
-        if (!check || !P[check](m[key])) return false;
+        var check = own(shape.required, key) ? shape.required[key] : own(shape.optional, key) ? shape.optional[key]
+                  : shape.compact && shape.compact.indexOf(key) >= 0 ? 'isU32' : null;
+        if (!check || !C[check](m[key])) return false;
       }
       var key2;
-      for (key2 in shape.required) if (!(key2 in m)) return false;
-      for (var i = 0; shape.compact && i < shape.compact.length; i++) if (!(shape.compact[i] in m)) return false;
-      return !shape.also || P[shape.also](m);
+      for (key2 in shape.required) if (!own(m, key2)) return false;
+      for (var i = 0; shape.compact && i < shape.compact.length; i++) if (!own(m, shape.compact[i])) return false;
+      return !shape.also || C[shape.also](m);
     },
 
     // The well-formed messages of types in `accepted` that `data` (one port message)

@@ -175,13 +175,23 @@ var wasmMtWorkerLibrary = {
       W.head = 0;
       if (W.mustYield) W.yieldThenRun();  // (so that a request coming later need not wait)
     },
+    // runQueued as a glue handler of its own (core.js enter/leave): the continuations the
+    // requests settle run once they have all started, as when a message brings them.
+    runQueuedInHandler: function () {
+      wasmMt.enter();
+      try {
+        wasmMtWorker.runQueued();
+      } finally {
+        wasmMt.leave();
+      }
+    },
     yieldThenRun: function () {
       var W = wasmMtWorker;
       W.yieldScheduled = true;
       wasmMtTimers.nextTask(function () {
         W.yieldScheduled = false;
         W.mustYield = false;
-        W.runQueued();
+        W.runQueuedInHandler();
       });
     },
 
@@ -224,7 +234,7 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       W.outbox.post(wasmMtProtocol.message(wasmMtProtocol.MSG.READY), null, true);  // (now: before any request runs)
       W.isReady = true;
-      W.runQueued();
+      W.runQueuedInHandler();
     },
 
     // Sends the reply to request m['id'] of exec_js (wasmMtExecJs.run's `send`).

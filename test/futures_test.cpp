@@ -407,6 +407,12 @@ struct PollsForStop {
 };
 WASM_MT_CLOSURE(PollsForStop, iterations)
 
+wasm_mt::task<int> sleeps_then_7() {
+  co_await wasm_mt::sleep(20);
+  co_return 7;
+}
+wasm_mt::future<int> await_task(wasm_mt::task<int>& work) { co_return co_await std::move(work); }
+
 }  // namespace
 
 ASYNC_TEST_CASE("a task awaited twice is a logic_error, never a moved-from value", "[futures]") {
@@ -420,6 +426,19 @@ ASYNC_TEST_CASE("a task awaited twice is a logic_error, never a moved-from value
     threw = true;
   }
   CHECK(threw);
+
+  // A second awaiter while the first waits for it: refused, the first still gets the value.
+  auto pending = sleeps_then_7();
+  auto first = await_task(pending);
+  auto second = await_task(pending);
+  bool second_threw = false;
+  try {
+    (void)co_await std::move(second);
+  } catch (const std::logic_error&) {
+    second_threw = true;
+  }
+  CHECK(second_threw);
+  CHECK((co_await std::move(first)) == 7);
 }
 
 ASYNC_TEST_CASE("when_any lets its losers go: their timers are cancelled, their consumers freed", "[futures]") {

@@ -8,7 +8,7 @@ namespace wasm_mt::detail {
 namespace {
 shared_state_base* head = nullptr;
 shared_state_base* tail = nullptr;
-bool microtask_scheduled = false;
+bool run_scheduled = false;
 }  // namespace
 
 void shared_state_base::schedule() noexcept { continuation_queue::push(*this); }
@@ -23,22 +23,22 @@ void continuation_queue::push(shared_state_base& state) noexcept {
   else
     head = &state;
   tail = &state;
-  if (!microtask_scheduled) {
-    microtask_scheduled = true;
+  if (!run_scheduled) {
+    run_scheduled = true;
     wasm_mt_js_schedule_continuations();
   }
 }
 
 void continuation_queue::run() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  microtask_scheduled = false;
+  run_scheduled = false;
   while (shared_state_base* state = head) {
     head = state->next_queued_;
     if (!head) tail = nullptr;
     state->next_queued_ = nullptr;
-    // A consumer that throws a JS exception (exit()) ends this run: the rest then runs
-    // from the next microtask.
-    if (head && !microtask_scheduled) {
-      microtask_scheduled = true;
+    // A consumer that throws a JS exception (exit()) ends this run: the rest then runs in
+    // the next one (which the glue starts when its handler is done, or from a microtask).
+    if (head && !run_scheduled) {
+      run_scheduled = true;
       wasm_mt_js_schedule_continuations();
     }
     auto keep = std::move(state->queued_self_);  // the state lives while its consumer runs

@@ -62,7 +62,9 @@ thread_state::thread_state(int handle, std::string label) : handle_(handle), lab
 
 thread_state::~thread_state() {
   terminate();
-  thread_table().erase(handle_);
+  // (Only its own entry: after the glue's ids wrap, a newer thread may hold its handle.)
+  auto found = thread_table().find(handle_);
+  if (found != thread_table().end() && found->second.state == this) thread_table().erase(found);
 }
 
 std::uint32_t thread_state::add_pending(const std::shared_ptr<pending_request>& request) {
@@ -94,7 +96,7 @@ void thread_state::stop(pending_request& request, const std::exception_ptr& ran,
   auto keep = find_pending(request.request_id);  // (alive while it settles)
   switch (tell_worker_stopped(request)) {
     case told::not_pending: return;
-    case told::worker: return request.fail(ran);  // its continuation runs later, from a microtask
+    case told::worker: return request.fail(ran);  // its continuation runs later (continuations.hpp)
     case told::dropped: return request.fail(never_sent);
   }
 }

@@ -3,9 +3,9 @@
 //  - Move-only, with one consumer: `T v = co_await f;` (throws wasm_mt::error on
 //    failure), or a callback, f.then(on_value, on_error). A second consumer (another
 //    co_await, a then() after a co_await) is a std::logic_error, never a silent hang.
-//  - Continuations run from a fresh microtask: a coroutine awaiting a future, or a then()
-//    callback, never runs inside the code that settled the future (a reply, terminate(),
-//    a pool's bookkeeping), and then() never calls back at once. (co_await of a future
+//  - Continuations run once the code that settled the future is done: a coroutine
+//    awaiting a future, or a then() callback, never runs inside it (a reply, terminate(),
+//    a pool's bookkeeping), and then() never calls back at once (continuations.hpp). (co_await of a future
 //    that has settled already does not suspend: it goes on at once.)
 //  - Also a coroutine return type: a function returning future<T> may co_await and
 //    co_return; it runs at once, up to its first suspension.
@@ -216,8 +216,8 @@ class future {
   awaiter operator co_await() && { return awaiter(checked_state()); }
 
   // Chains a callback: on_value(T) (on_value() for void) or on_error(const
-  // wasm_mt::error&) runs once this future settles, from a fresh microtask (also when it
-  // has settled already), and the future returned settles with what it returns or
+  // wasm_mt::error&) runs once this future settles, after the code that settled it (also
+  // when it has settled already: never at once), and the future returned settles with what it returns or
   // throws; a callback returning a future<V> (or job<V>) gives future<V>, settled as that
   // one settles (as JS promises flatten). Both callbacks must return the same type.
   // Callbacks may be move-only. Errors that are not wasm_mt::error reach on_error

@@ -61,6 +61,10 @@ class [[nodiscard]] task {
   // awaited once: a second co_await throws std::logic_error (as a future's second
   // consumer does), never a moved-from value.
   auto operator co_await() && {
+    // (A task started by another co_await and not finished: a second awaiter would take
+    // over its continuation. Refused here: await_suspend cannot throw.)
+    if (handle_ && !handle_.done() && handle_.promise().stage != detail::lazy_start_promise::start_stage::idle)
+      throw std::logic_error("wasm_mt::task awaited twice: another co_await is waiting for it");
     struct awaiter {
       detail::coro::coroutine_handle<promise_type> handle;
       bool await_ready() const noexcept { return !handle || handle.done(); }

@@ -87,7 +87,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   // Whether anyone may still see the outcome: what runs for the caller meanwhile (an
   // on_event handler, which may use the caller's frame) runs only while this is true.
   bool caller_listens() const noexcept { return !caller_gone_ && !abandoned_; }
-  // Runs `callback` once settled (from a fresh microtask, also when already settled).
+  // Runs `callback` once settled (continuations.hpp; later, also when already settled).
   // Throws std::logic_error when the state already has a consumer.
   void set_callback(unique_function callback) {
     if (consumed_) throw_second_consumer();
