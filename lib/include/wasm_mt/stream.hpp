@@ -33,6 +33,37 @@ namespace detail {
 // Asks the worker running `request` (a stream) for `count` more items.
 void ack_stream_items(const pending_request& request, std::uint32_t count) noexcept;
 
+template <class T>
+class stream_source;
+
+// What a stream's next() future holds: it settles as soon as an item, the end or the
+// error is there for it, but the item leaves the stream only when its consumer takes it
+// (take(), from the consumer's continuation). A next() nobody consumes (dropped, a
+// when_any's loser) loses nothing: the item stays at the head for the next next().
+template <class T>
+class next_state final : public shared_state<std::optional<T>> {
+ public:
+  explicit next_state(std::shared_ptr<stream_source<T>> source) noexcept : source_(std::move(source)) {}
+  // The stream has something for it.
+  void mark_ready() noexcept { this->settle_unfilled(); }
+  // The stream let it go (a later next() found its consumer gone).
+  void forget_source() noexcept { source_.reset(); }
+
+ private:
+  bool fill() override {
+    if (!source_) return false;
+    auto source = std::move(source_);
+    this->emplace_value(source->take_head(this));
+    return true;
+  }
+  void released() noexcept override {
+    if (auto source = std::move(source_)) source->release_waiter(this);
+  }
+
+  // Until taken or released: the stream and this state hold each other.
+  std::shared_ptr<stream_source<T>> source_;
+};
+
 // What a stream<T> reads: its request's items, then its end or its error. The request
 // (a thread's stream_state, or a pool's stream job, pool.hpp) feeds it, asks its worker
 // for more (ack) and stops (stop: the request's one stop path).
@@ -43,20 +74,19 @@ class stream_source {
   stream_source(const stream_source&) = delete;
   stream_source& operator=(const stream_source&) = delete;
 
-  future<std::optional<T>> next() {
-    drop_abandoned_waiter();
+  // `self` is this source's owner (stream<T>'s).
+  future<std::optional<T>> next(std::shared_ptr<stream_source> self) {
+    drop_unheard_waiter();
     if (waiter_) throw std::logic_error("wasm_mt::stream: next() while another next() waits");
-    auto state = std::make_shared<shared_state<std::optional<T>>>();
-    if (!ready()) {
-      waiter_ = state;
-      return future<std::optional<T>>(std::move(state));
-    }
-    give(*state);
+    auto state = std::make_shared<next_state<T>>(std::move(self));
+    waiter_ = state;
+    if (ready()) state->mark_ready();
     return future<std::optional<T>>(std::move(state));
   }
 
   // The stream was dropped: a producer still running is stopped.
   void abandon() noexcept {
+    drop_unheard_waiter();
     if (!finished()) stop(error_kind::cancelled);
   }
   // stream::cancel(): stops a producer still running; false when it had ended.
@@ -68,7 +98,29 @@ class stream_source {
   // Its producer waits for the reader: the window is full of items not taken (or not
   // acknowledged) and no next() is pending.
   bool blocked_on_reader() const noexcept {
-    return !finished() && (!waiter_ || waiter_.use_count() == 1) && items_.size() + taken_ >= window_;
+    return !finished() && !(waiter_ && waiter_->caller_listens()) && items_.size() + taken_ >= window_;
+  }
+
+  // The consumer of `taker` (the pending next()) takes the head: an item, or nullopt at
+  // the end; throws the error.
+  std::optional<T> take_head(const next_state<T>* taker) {
+    if (waiter_.get() != taker) throw std::logic_error("wasm_mt::stream: a next() taken after it was let go");
+    waiter_.reset();
+    if (!items_.empty()) {
+      std::optional<T> item(std::move(items_.front()));
+      items_.pop_front();
+      if (++taken_ >= (window_ + 1) / 2 && !finished()) ack(std::exchange(taken_, 0));
+      return item;
+    }
+    if (error_) {
+      error_given_ = true;
+      std::rethrow_exception(error_);
+    }
+    return std::nullopt;
+  }
+  // `waiter` will not be consumed: what it would have taken stays here.
+  void release_waiter(const next_state<T>* waiter) noexcept {
+    if (waiter_.get() == waiter) waiter_.reset();
   }
 
  protected:
@@ -90,6 +142,11 @@ class stream_source {
     }
     wake();
   }
+  // An item made here (merge, as_completed): the caller keeps within the window.
+  void push(T item) {
+    items_.push_back(std::move(item));
+    wake();
+  }
   void on_end() noexcept {
     ended_ = true;
     wake();
@@ -99,33 +156,23 @@ class stream_source {
     wake();
   }
   bool finished() const noexcept { return ended_ || error_; }
+  // Items here, not yet taken.
+  std::size_t buffered() const noexcept { return items_.size(); }
+  std::uint32_t window() const noexcept { return window_; }
 
   virtual void ack(std::uint32_t count) noexcept = 0;
   virtual void stop(error_kind kind) noexcept = 0;
 
  private:
   bool ready() const noexcept { return !items_.empty() || finished(); }
-  // A next() whose future nobody holds any more (dropped, its coroutine destroyed)
-  // takes nothing: the item stays for the next next().
-  void drop_abandoned_waiter() noexcept {
-    if (waiter_ && waiter_.use_count() == 1) waiter_.reset();
+  // A next() whose outcome nobody can see any more (its future dropped unconsumed, its
+  // coroutine destroyed, abandoned) takes nothing: the item stays for the next next().
+  void drop_unheard_waiter() noexcept {
+    if (waiter_ && !waiter_->caller_listens()) std::exchange(waiter_, nullptr)->forget_source();
   }
   void wake() noexcept {
-    drop_abandoned_waiter();
-    if (waiter_ && ready()) give(*std::exchange(waiter_, nullptr));
-  }
-  // Settles `state` with the next item, or the end, or the error.
-  void give(shared_state<std::optional<T>>& state) noexcept {
-    if (!items_.empty()) {
-      state.set_value(std::move(items_.front()));
-      items_.pop_front();
-      if (++taken_ >= (window_ + 1) / 2 && !finished()) ack(std::exchange(taken_, 0));
-    } else if (error_) {
-      error_given_ = true;
-      state.set_error(error_);
-    } else {
-      state.set_value(std::nullopt);
-    }
+    drop_unheard_waiter();
+    if (waiter_ && ready()) waiter_->mark_ready();
   }
 
   std::uint32_t window_;
@@ -134,7 +181,7 @@ class stream_source {
   bool ended_ = false;
   std::exception_ptr error_;
   bool error_given_ = false;
-  std::shared_ptr<shared_state<std::optional<T>>> waiter_;
+  std::shared_ptr<next_state<T>> waiter_;
   origin from_;
 };
 
@@ -190,7 +237,7 @@ class stream {
   // next() waits.
   [[nodiscard]] future<std::optional<T>> next() {
     if (!state_) throw wasm_mt::error(error_kind::bad_payload, "use of an empty (moved-from) wasm_mt::stream");
-    return state_->next();
+    return state_->next(state_);
   }
 
   // Stops the producer (the closure is told, as by a stop token; a pool task's worker is

@@ -78,11 +78,14 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     if (waiter_ != waiter) return;
     waiter_ = nullptr;
     caller_gone_ = true;  // (its coroutine is destroyed: nobody will see the outcome)
+    released();
   }
   // The last future object went without a consumer (dropped, detach()): nobody will see
   // the outcome (it is still logged if an error).
   void future_dropped() noexcept {
-    if (!consumed_) caller_gone_ = true;
+    if (consumed_) return;
+    caller_gone_ = true;
+    released();
   }
   // Whether anyone may still see the outcome: what runs for the caller meanwhile (an
   // on_event handler, which may use the caller's frame) runs only while this is true.
@@ -98,17 +101,20 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   }
 
   // Its consumer gave up on it (a when_any another input won, a when_all that failed):
-  // the consumer is released now, what it ends with is dropped (never logged), and the
-  // producer's on_abandon hook runs (a sleep cancels its timer). Work that produces it
-  // may go on (a request: stop it with its stop token). The caller holds the state.
+  // the consumer is released now, and will not run even if the state has settled
+  // meanwhile; what it ends with is dropped (never logged), and the producer's
+  // on_abandon hook runs (a sleep cancels its timer). Work that produces it may go on
+  // (a request: stop it with its stop token); a value not taken stays with its producer
+  // (a stream's item, for its next next()). The caller holds the state.
   void abandon() noexcept {
-    if (abandoned_ || settled_) return;
+    if (abandoned_) return;
     abandoned_ = true;
     retrieved_ = true;
     waiter_ = nullptr;
-    auto released = std::move(callback_);
+    auto dropped = std::move(callback_);
     auto hook = std::move(abandon_hook_);
     if (hook) hook();
+    released();
   }
   bool abandoned() const noexcept { return abandoned_; }
   // What the producer does when the consumer abandons the state before it settles
@@ -144,6 +150,12 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   // exceptions, costs no trampoline).
   [[noreturn]] void throw_no_value();
 
+  // Nobody will consume this state any more (abandoned, or its future dropped without a
+  // consumer, or its awaiting coroutine destroyed): a producer that keeps a value for
+  // its consumer lets it go (a stream's next(): the item stays in the stream). Called
+  // by whoever holds a reference to the state.
+  virtual void released() noexcept {}
+
  private:
   // Queues run_consumer (continuations.hpp). Never allocates.
   void schedule() noexcept;
@@ -176,13 +188,25 @@ class shared_state : public shared_state_base {
     return true;
   }
 
-  // The result, moved out once; rethrows the error.
+  // The result, moved out once; rethrows the error. Called by the consumer, from its
+  // continuation (or get()).
   stored_t<T> take() {
-    if (!value_) throw_no_value();
+    if (!value_ && !fill()) throw_no_value();
     stored_t<T> value = std::move(*value_);
     value_.reset();
     return value;
   }
+
+ protected:
+  // A state settled with settle_unfilled() makes its value when its consumer takes it
+  // (fill emplaces it and returns true, or throws the error it ends with): a stream's
+  // next() leaves its item in the stream until then. False: no value (taken already).
+  virtual bool fill() { return false; }
+  // Settles now; the value comes from fill() when taken.
+  void settle_unfilled() noexcept {
+    if (!ready()) settle();
+  }
+  void emplace_value(stored_t<T> value) { value_.emplace(std::move(value)); }
 
  private:
   std::optional<stored_t<T>> value_;
