@@ -5,10 +5,10 @@
 
 namespace wasm_mt {
 namespace {
-constexpr std::array<std::string_view, 11> kind_names = {
+constexpr std::array<std::string_view, 12> kind_names = {
     "remote_exception", "js_exception", "worker_crashed", "unknown_function",
     "bad_payload",      "terminated",   "spawn_failed",   "load_failed",
-    "cancelled",        "timeout",      "queue_full",
+    "cancelled",        "timeout",      "queue_full",     "broken_promise",
 };
 }  // namespace
 

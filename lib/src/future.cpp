@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/promise.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/future.hpp"
 
@@ -62,6 +63,14 @@ void shared_state_base::throw_no_value() {
   retrieved_ = true;
   if (error_) std::rethrow_exception(error_);
   throw wasm_mt::error(error_kind::bad_payload, "future's value was already taken");
+}
+
+std::exception_ptr broken_promise_error() noexcept {
+  try {
+    return std::make_exception_ptr(wasm_mt::error(error_kind::broken_promise, "what was to settle this future is gone"));
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 void throw_empty_future() {

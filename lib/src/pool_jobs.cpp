@@ -142,7 +142,7 @@ future<void> pool_state::close() {
   if (shut_down_) {
     waiter->set_value({});
   } else {
-    close_waiters_.push_back(waiter);
+    close_waiters_.emplace_back(waiter);
     closing_ = true;
     stop_unread_streams();
     close_if_done();
@@ -194,7 +194,7 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   }
   close_timer_.cancel();
   if (ready_waiter_)
-    std::exchange(ready_waiter_, nullptr)->set_error(exception_or_failure([] {
+    std::exchange(ready_waiter_, {})->set_error(exception_or_failure([] {
       return wasm_mt::error(error_kind::terminated, "the pool was destroyed while starting", {}, true);
     }));
   for (auto& waiter : std::exchange(close_waiters_, {})) waiter->set_value({});

@@ -32,7 +32,7 @@ future<void> pool_state::ready() {
   auto waiter = std::make_shared<shared_state<void>>();
   if (count(slot_stage::running) >= *options_.min_threads) waiter->set_value({});
   else if (!last_start_error_.empty()) waiter->set_error(no_thread_error());
-  else ready_waiter_ = waiter;
+  else ready_waiter_ = promise<void>(waiter);
   return future<void>(std::move(waiter));
 }
 
@@ -148,7 +148,7 @@ void pool_state::became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH
   set_stage(s, slot_stage::running);  // (failed_starts is reset once a worker lives past young_death_ms)
   s.running_since_ms = wasm_mt_js_now_ms();
   if (ready_waiter_ && count(slot_stage::running) >= *options_.min_threads)
-    std::exchange(ready_waiter_, nullptr)->set_value({});
+    std::exchange(ready_waiter_, {})->set_value({});
   dispatch();
   if (s.stage == slot_stage::running && s.sent.empty()) went_idle(index);
 }
@@ -263,7 +263,7 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
   ++s.failed_starts;
   if (!why.empty()) last_start_error_ = std::move(why);
   if (ready_waiter_)
-    std::exchange(ready_waiter_, nullptr)->set_error(exception_or_failure([this] {
+    std::exchange(ready_waiter_, {})->set_error(exception_or_failure([this] {
       return wasm_mt::error(error_kind::spawn_failed, "the pool could not start its threads: " + last_start_error_,
                             {}, true);
     }));

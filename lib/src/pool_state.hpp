@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "wasm_mt/detail/promise.hpp"
 #include "wasm_mt/detail/timer.hpp"
 #include "wasm_mt/pool.hpp"
 
@@ -206,8 +207,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool closing_ = false;
   bool dispatching_ = false;
   std::uint64_t starting_job_ = 0;  // the job being sent, while start() sends it
-  std::shared_ptr<shared_state<void>> ready_waiter_;               // create()'s
-  std::vector<std::shared_ptr<shared_state<void>>> close_waiters_;  // close()'s
+  promise<void> ready_waiter_;               // create()'s
+  std::vector<promise<void>> close_waiters_;  // close()'s
   timer close_timer_;
   // Statistics (pool::stats(), health()'s counts), and each kind's usual duration.
   pool_statistics statistics_;

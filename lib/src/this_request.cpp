@@ -13,6 +13,7 @@
 #include "thread_state.hpp"
 #include "wasm_mt/generator.hpp"
 #include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/promise.hpp"
 #include "wasm_mt/utils.hpp"
 
 namespace wasm_mt::detail {
@@ -44,13 +45,13 @@ std::shared_ptr<request_context> start_async_request(int handle, std::uint32_t i
   return context;
 }
 
-// Drops what waits on the request's stop or credit: their states hold the context.
+// Breaks what waits on the request's stop or credit (their states hold the context).
 void end_async_request(int handle, std::uint32_t id) noexcept {
   auto found = async_requests().find(key(handle, id));
   if (found == async_requests().end()) return;
-  if (auto context = found->second.lock()) {
-    context->stop_waiters.clear();
-    context->credit.reset();
+  if (auto context = found->second.lock()) {  // (what still waits learns that nothing will come)
+    for (auto& waiter : std::exchange(context->stop_waiters, {})) break_promise(std::move(waiter));
+    break_promise(std::move(context->credit));
   }
   async_requests().erase(found);
 }
@@ -126,10 +127,9 @@ future<void> stopped() {
   auto* context = wasm_mt::detail::current_request;
   if (context && context->stop.stop_requested()) state->set_value({});
   else if (context && context->stop.stop_possible()) {
-    // (Those nobody can see settle any more go first: abandoned, or neither held nor
-    // consumed. A loop of when_any(work(), stopped()) keeps one, not one an iteration.)
-    std::erase_if(context->stop_waiters,
-                  [](const auto& waiter) { return waiter->abandoned() || (waiter.use_count() == 1 && !waiter->has_consumer()); });
+    // (Those nobody can see settle any more go first: abandoned, dropped unconsumed. A
+    // loop of when_any(work(), stopped()) keeps one, not one an iteration.)
+    std::erase_if(context->stop_waiters, [](const auto& waiter) { return !waiter->caller_listens(); });
     context->stop_waiters.push_back(state);
   }
   return future<void>(std::move(state));

@@ -9,6 +9,7 @@
 #include "failure.hpp"
 #include "inbox.hpp"
 #include "thread_state.hpp"
+#include "wasm_mt/detail/promise.hpp"
 #include "wasm_mt/detail/request_id.hpp"
 
 namespace wasm_mt {
@@ -27,7 +28,7 @@ namespace {
 struct thread_entry {
   thread_state* state = nullptr;
   std::unique_ptr<thread_state> starting;
-  std::shared_ptr<shared_state<wasm_mt::thread>> waiter;
+  promise<wasm_mt::thread> waiter;
 };
 std::unordered_map<int, thread_entry>& thread_table() {
   static std::unordered_map<int, thread_entry> table;
@@ -40,7 +41,7 @@ thread_entry take_starting(int handle) noexcept {
   auto found = table.find(handle);
   if (found == table.end() || !found->second.starting) return {};
   thread_entry entry = std::move(found->second);
-  found->second = thread_entry{entry.state, nullptr, nullptr};  // (the state stays registered until destroyed)
+  found->second = thread_entry{entry.state, nullptr, {}};  // (the state stays registered until destroyed)
   return entry;
 }
 
@@ -310,7 +311,7 @@ future<thread> thread::spawn(const program& code, std::string label, detail::cal
   waiter->set_origin({"thread::spawn", {}, site});
   auto state = start_worker(code, std::move(label));
   auto& entry = detail::thread_table()[state->handle()];  // (made by the state: no allocation)
-  entry.waiter = waiter;
+  entry.waiter = detail::promise<thread>(waiter);
   entry.starting = std::move(state);
   return future<thread>(std::move(waiter));
 }

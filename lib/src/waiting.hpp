@@ -5,6 +5,7 @@
 #include <memory>
 #include <utility>
 
+#include "wasm_mt/detail/promise.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/future.hpp"
 
@@ -18,14 +19,14 @@ class waiting {
   // A new token and the future its callback will settle.
   std::pair<std::uint32_t, future<T>> add() {
     auto state = std::make_shared<shared_state<T>>();
-    const std::uint32_t token = states_.add(state);
+    const std::uint32_t token = states_.add(promise<T>(state));
     return {token, future<T>(std::move(state))};
   }
-  // The state for `token`, once (nullptr for an unknown or settled token).
-  std::shared_ptr<shared_state<T>> take(std::uint32_t token) noexcept { return states_.take(token); }
+  // The promise for `token`, once (empty for an unknown or settled token).
+  promise<T> take(std::uint32_t token) noexcept { return states_.take(token); }
 
  private:
-  id_table<std::shared_ptr<shared_state<T>>> states_;
+  id_table<promise<T>> states_;
 };
 
 }  // namespace wasm_mt::detail

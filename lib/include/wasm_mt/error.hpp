@@ -21,6 +21,7 @@ enum class error_kind {
   cancelled,         // the request was stopped (a stop_token, job::cancel); not_run() if before it ran
   timeout,           // the request ran past its deadline
   queue_full,        // a bounded queue refused the request
+  broken_promise,    // what was to settle the future is gone (std::future_errc::broken_promise)
 };
 
 std::string_view error_kind_name(error_kind kind) noexcept;

@@ -2,6 +2,7 @@
 // SharedArrayBuffer. One include for the whole public API.
 #pragma once
 
+#include "wasm_mt/as_completed.hpp"
 #include "wasm_mt/bytes.hpp"
 #include "wasm_mt/call_options.hpp"
 #include "wasm_mt/callbacks.hpp"
@@ -10,6 +11,7 @@
 #include "wasm_mt/expected.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/generator.hpp"
+#include "wasm_mt/merge.hpp"
 #include "wasm_mt/pool.hpp"
 #include "wasm_mt/program.hpp"
 #include "wasm_mt/stop_token.hpp"
