@@ -515,3 +515,37 @@ ASYNC_TEST_CASE("an on_event handler never runs once its future was dropped or d
   CHECK((co_await std::move(chained)) == 6);
   CHECK(*heard == 5);
 }
+
+namespace {
+// What a coroutine the request left behind got from this_request::stopped().
+std::string orphan_outcome;
+wasm_mt::future<void> await_stop_later() {
+  try {
+    co_await wasm_mt::this_request::stopped();
+    orphan_outcome = "stopped";
+  } catch (const wasm_mt::error& e) {
+    orphan_outcome = std::string(wasm_mt::error_kind_name(e.kind()));
+  }
+}
+// Leaves a coroutine waiting for its stop, and returns.
+struct LeavesAStopWaiter {
+  wasm_mt::task<int> operator()() const {
+    orphan_outcome = "waiting";
+    await_stop_later().detach();
+    co_return 1;
+  }
+};
+WASM_MT_CLOSURE(LeavesAStopWaiter)
+struct OrphanOutcome {
+  std::string operator()() const { return orphan_outcome; }
+};
+WASM_MT_CLOSURE(OrphanOutcome)
+}  // namespace
+
+ASYNC_TEST_CASE("a future whose producer is gone fails with broken_promise: stopped() after its request ended",
+                "[lifecycle]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(LeavesAStopWaiter{})) == 1);
+  // The request ended without a stop: what still waited for one is told, not left hanging.
+  CHECK((co_await th.exec(OrphanOutcome{})) == "broken_promise");
+}

@@ -303,3 +303,179 @@ ASYNC_TEST_CASE("a pool streams too: whole, dropped mid-way, and through a crash
   CHECK(st.cancelled == 1);  // the dropped one
   CHECK(st.failed == 1);     // the crash
 }
+
+// Composition (the consumer rule): a next() is a future like any other; its item leaves
+// the stream only when a consumer's continuation takes it.
+namespace {
+struct After {
+  double ms = 0;
+  int value = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(ms);
+    if (value < 0) throw std::runtime_error("no value for " + std::to_string(value));
+    co_return value;
+  }
+};
+WASM_MT_CLOSURE(After, ms, value)
+
+// from, from + 1, ... (count of them), `ms` apart.
+struct Range {
+  int from = 0;
+  int count = 0;
+  double ms = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < count; ++i) {
+      if (ms > 0) co_await wasm_mt::sleep(ms);
+      co_yield from + i;
+    }
+  }
+};
+WASM_MT_CLOSURE(Range, from, count, ms)
+
+// Reads two streams by racing their next()s, as users merge by hand: {a's items, b's}.
+wasm_mt::task<std::vector<std::vector<int>>> race_read(wasm_mt::stream<int>& a, wasm_mt::stream<int>& b) {
+  std::vector<std::vector<int>> got(2);
+  bool a_open = true, b_open = true;
+  while (a_open && b_open) {
+    auto first = co_await wasm_mt::when_any(a.next(), b.next());
+    if (first.index() == 0) {
+      if (auto& item = std::get<0>(first)) got[0].push_back(*item); else a_open = false;
+    } else {
+      if (auto& item = std::get<1>(first)) got[1].push_back(*item); else b_open = false;
+    }
+  }
+  while (a_open) if (auto item = co_await a.next()) got[0].push_back(*item); else a_open = false;
+  while (b_open) if (auto item = co_await b.next()) got[1].push_back(*item); else b_open = false;
+  co_return got;
+}
+
+std::vector<int> iota(int from, int count) {
+  std::vector<int> out;
+  for (int i = 0; i < count; ++i) out.push_back(from + i);
+  return out;
+}
+}  // namespace
+
+ASYNC_TEST_CASE("a composed next() gets its item as it arrives: then, when_any, when_all", "[streams]") {
+  auto th = co_await test::spawn();
+  auto items = th.stream(Delayed{30});
+  std::optional<int> by_then;
+  items.next().then([&](std::optional<int> item) { by_then = item; }).detach();
+  CHECK(co_await test::until([&] { return by_then.has_value(); }, 5000));
+  CHECK(by_then == 7);
+  // The sleep would win only if the item were lost.
+  auto raced = co_await wasm_mt::when_any(items.next(), wasm_mt::sleep(3000));
+  REQUIRE(raced.index() == 0);
+  CHECK(std::get<0>(raced) == 8);
+  auto [end, sum] = co_await wasm_mt::when_all(items.next(), th.exec(After{1, 3}));
+  CHECK_FALSE(end.has_value());
+  CHECK(sum == 3);
+  // A fresh stream: its first next() chained before anything arrived.
+  auto later = th.stream(Delayed{20});
+  auto chained = later.next().then([](std::optional<int> item) { return item.value_or(-1) * 2; });
+  CHECK((co_await std::move(chained)) == 14);
+}
+
+ASYNC_TEST_CASE("racing two streams' next()s loses no item: the loser's stays at its head", "[streams]") {
+  auto a_th = co_await test::spawn();
+  auto b_th = co_await test::spawn();
+  {
+    // Both heads wait: a wins, b's item stays for b's next next().
+    auto a = a_th.stream(Numbers{3}, {.stream_window = 4});
+    auto b = b_th.stream(Numbers{3}, {.stream_window = 4});
+    co_await wasm_mt::sleep(50);
+    auto first = co_await wasm_mt::when_any(a.next(), b.next());
+    REQUIRE(first.index() == 0);
+    CHECK(std::get<0>(first) == 0);
+    CHECK((co_await b.next()) == 0);
+    CHECK((co_await b.next()) == 1);
+  }
+  auto a = a_th.stream(Numbers{500});
+  auto b = b_th.stream(Numbers{300}, {.stream_window = 2});
+  auto got = co_await race_read(a, b);
+  CHECK(got[0] == iota(0, 500));
+  CHECK(got[1] == iota(0, 300));
+}
+
+ASYNC_TEST_CASE("merge: every item of every input, each input in order; errors and stops", "[streams]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 2, .stop_grace_ms = 100});
+  auto th = co_await test::spawn();
+  {
+    auto merged = wasm_mt::merge(th.stream(Range{0, 400}), pool.stream(Range{1000, 300, 0}, {.stream_window = 2}),
+                                 pool.stream(Range{5000, 5, 3}));
+    std::vector<std::vector<int>> by_input(3);
+    while (auto n = co_await merged.next()) by_input[*n / 1000 == 0 ? 0 : *n / 1000 == 1 ? 1 : 2].push_back(*n);
+    CHECK(by_input[0] == iota(0, 400));  // each input's items all there, in their order
+    CHECK(by_input[1] == iota(1000, 300));
+    CHECK(by_input[2] == iota(5000, 5));
+  }
+  {
+    std::vector<wasm_mt::stream<int>> inputs;
+    inputs.push_back(th.stream(FailsAfter{3}));
+    inputs.push_back(pool.stream(Endless{}));
+    auto merged = wasm_mt::merge(std::move(inputs));
+    int items = 0;
+    std::optional<wasm_mt::error> failure;
+    try {
+      while (co_await merged.next()) ++items;
+    } catch (const wasm_mt::error& e) {
+      failure = e;
+    }
+    REQUIRE(failure);
+    CHECK_THAT(failure->what(), Catch::Contains("ran dry"));
+    CHECK(items >= 3);
+    // The other input was stopped: the pool's worker is free again.
+    CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));
+  }
+  {
+    auto merged = wasm_mt::merge(pool.stream(Endless{}), pool.stream(Endless{}));
+    for (int i = 0; i < 5; ++i) REQUIRE((co_await merged.next()).has_value());
+  }  // dropped: both inputs stop
+  CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));
+  auto none = wasm_mt::merge(std::vector<wasm_mt::stream<int>>{});
+  CHECK_FALSE((co_await none.next()).has_value());
+}
+
+ASYNC_TEST_CASE("merge keeps back-pressure: an unread merged stream stops its producers", "[streams]") {
+  auto th = co_await test::spawn();
+  auto merged = wasm_mt::merge(th.stream(Counted{1000000}, {.stream_window = 4}));
+  REQUIRE((co_await merged.next()) == 0);
+  co_await wasm_mt::sleep(100);
+  auto counters = co_await th.exec(StreamCounters{});
+  // One item taken, one waiting in the merge, four in the input's window, and the
+  // acknowledged ones: far from a million.
+  CHECK(counters[0] <= 12);
+}
+
+ASYNC_TEST_CASE("as_completed: outcomes in the order they settle, failures included", "[streams]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 3});
+  std::vector<wasm_mt::job<int>> jobs;
+  jobs.push_back(pool.exec(After{300, 1}));
+  jobs.push_back(pool.exec(After{10, 2}));
+  jobs.push_back(pool.exec(After{150, -1}));
+  auto done = wasm_mt::as_completed(std::move(jobs));
+  std::vector<std::size_t> order;
+  std::vector<int> values;
+  std::optional<wasm_mt::error> failure;
+  while (auto r = co_await done.next()) {
+    order.push_back(r->first);
+    if (r->second) values.push_back(*r->second); else failure = r->second.error();
+  }
+  CHECK(order == std::vector<std::size_t>{1, 2, 0});
+  CHECK(values == std::vector<int>{2, 1});
+  REQUIRE(failure);
+  CHECK_THAT(failure->what(), Catch::Contains("no value for -1"));
+  // Dropped early: those pending are let go (their work goes on), nothing is logged.
+  {
+    std::vector<wasm_mt::future<void>> sleeps;
+    sleeps.push_back(wasm_mt::sleep(5));
+    sleeps.push_back(wasm_mt::sleep(60000));
+    auto first = wasm_mt::as_completed(std::move(sleeps));
+    auto r = co_await first.next();
+    REQUIRE(r);
+    CHECK(r->first == 0);
+    CHECK(r->second.has_value());
+  }
+  auto none = wasm_mt::as_completed(std::vector<wasm_mt::future<int>>{});
+  CHECK_FALSE((co_await none.next()).has_value());
+}
