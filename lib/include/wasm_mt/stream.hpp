@@ -10,6 +10,12 @@
 // stops the closure (its next co_yield throws cancelled). A failure (the closure threw,
 // its worker crashed, a stop or deadline from call_options) comes from next() after the
 // items that arrived before it. Move-only; one next() at a time.
+//
+// next() is a future like any other (then, when_all, when_any): it settles as soon as an
+// item is there for it, and the item leaves the stream only when its consumer takes it
+// (its continuation runs). A next() dropped, or abandoned by a when_any another input
+// won, takes nothing: its item stays for the next next() (docs/control.md, "The
+// consumer rule"). merge.hpp reads several streams as one.
 #pragma once
 
 #include <cstddef>
