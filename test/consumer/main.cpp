@@ -10,6 +10,8 @@
 
 #include <wasm_mt/wasm_mt.hpp>
 
+#include "layout.hpp"
+
 struct Square {
   int x = 0;
   int operator()() const { return x * x; }
@@ -65,6 +67,8 @@ wasm_mt::task<> run() {
   co_await expect_error(Exits{}, wasm_mt::error_kind::worker_crashed, "exit(3)");
   co_await expect_error(Traps{}, wasm_mt::error_kind::worker_crashed, "a wasm trap");
   check(co_await th.exec(Square{4}) == 16, "the first thread still serves");
+  const int sum = co_await app::layout_sum(th);
+  check(sum == 10, "closures sharing a line (header and .cpp, two on a line, unity build): sum " + std::to_string(sum));
   if (failures == 0) std::printf("consumer: all %d checks passed\n", checks);
   emscripten_force_exit(failures == 0 ? 0 : 1);
 }

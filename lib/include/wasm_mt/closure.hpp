@@ -291,11 +291,18 @@ std::uint32_t closure_signature() {
   WASM_MT_REGISTER(Type)
 
 // Registers a closure whose captures already have a JSON form. Only needed for a program
-// that runs a closure it never execs itself (a worker-only program). One per line: the
-// variable is named by __LINE__ (not __COUNTER__, which names inline closures).
+// that runs a closure it never execs itself (a worker-only program). Once per type, in
+// the closure's namespace. Keyed by the type (a specialization of a class template that
+// each use declares again), not by a line: any number may share a line, a header and
+// the .cpp including it, or a unity build's translation unit. ([[gnu::used]]: its
+// variable is emitted, and so the registration runs, even where nothing reads it.)
 #define WASM_MT_REGISTER(Type)                                                                 \
-  [[maybe_unused]] static const void* const WASM_MT_DETAIL_CAT(wasm_mt_registration_, __LINE__) = \
-      &::wasm_mt::detail::registered_id<Type>;
+  template <class>                                                                             \
+  struct wasm_mt_registration;                                                                 \
+  template <>                                                                                  \
+  struct wasm_mt_registration<Type> {                                                          \
+    [[gnu::used]] static inline const void* const id = &::wasm_mt::detail::registered_id<Type>; \
+  };
 
 #define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) ::wasm_mt::detail::write_field(wasm_mt_j, #field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) ::wasm_mt::detail::read_field(wasm_mt_j, #field, wasm_mt_c.field);
