@@ -397,6 +397,48 @@ ASYNC_TEST_CASE("racing two streams' next()s loses no item: the loser's stays at
   CHECK(got[1] == iota(0, 300));
 }
 
+ASYNC_TEST_CASE("a then() or when_all around a next() that loses a race leaves the item in the stream",
+                "[streams]") {
+  auto th = co_await test::spawn();
+  auto items = th.stream(Range{0, 6, 40});
+  std::vector<int> got;
+  int timeouts = 0;
+  while (got.size() < 6 && timeouts < 1000) {
+    // The sleep often wins: the next() under the then() is let go, not left waiting.
+    auto r = co_await wasm_mt::when_any(items.next().then([](std::optional<int> n) { return n.value_or(-1); }),
+                                        wasm_mt::sleep(5));
+    if (r.index() == 0) got.push_back(std::get<0>(r)); else ++timeouts;
+  }
+  CHECK(got == iota(0, 6));
+  CHECK(timeouts > 0);
+  auto more = th.stream(Range{10, 3, 40});
+  std::vector<int> gathered;
+  for (int tries = 0; gathered.size() < 3 && tries < 1000; ++tries) {
+    auto r = co_await wasm_mt::when_any(wasm_mt::when_all(more.next(), wasm_mt::sleep(1)), wasm_mt::sleep(5));
+    if (r.index() == 0) gathered.push_back(*std::get<0>(std::get<0>(r)));
+  }
+  CHECK(gathered == iota(10, 3));
+  // A when_all one of whose inputs fails takes nothing from the stream.
+  auto kept = th.stream(Range{20, 2});
+  co_await wasm_mt::sleep(30);
+  auto failed = co_await wasm_mt::when_all(kept.next(), th.exec(After{1, -1})).result();
+  CHECK_FALSE(failed.has_value());
+  CHECK((co_await kept.next()) == 20);
+  CHECK((co_await kept.next()) == 21);
+}
+
+ASYNC_TEST_CASE("pool::close() stops a stream whose pending next() was let go while its window was full",
+                "[streams]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
+  auto items = pool.stream(Counted{1000000}, {.stream_window = 2});
+  co_await wasm_mt::sleep(50);  // the window fills
+  std::optional<wasm_mt::future<std::optional<int>>> pending(items.next());
+  auto closed = pool.close();
+  pending.reset();  // nobody reads any more
+  co_await test::settled(closed, 5000);
+  CHECK(closed.ready());
+}
+
 ASYNC_TEST_CASE("merge: every item of every input, each input in order; errors and stops", "[streams]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 2, .stop_grace_ms = 100});
   auto th = co_await test::spawn();
@@ -434,6 +476,17 @@ ASYNC_TEST_CASE("merge: every item of every input, each input in order; errors a
   CHECK(co_await test::until([&] { return pool.running() == 0; }, 5000));
   auto none = wasm_mt::merge(std::vector<wasm_mt::stream<int>>{});
   CHECK_FALSE((co_await none.next()).has_value());
+  // An input with a next() pending is refused before anything is read.
+  auto busy = th.stream(Range{0, 3});
+  auto pending = busy.next();
+  std::optional<std::string> refused;
+  try {
+    auto merged = wasm_mt::merge(std::move(busy), th.stream(Range{0, 3}));
+  } catch (const std::logic_error& e) {
+    refused = e.what();
+  }
+  REQUIRE(refused);
+  CHECK_THAT(*refused, Catch::Contains("next() pending"));
 }
 
 ASYNC_TEST_CASE("merge keeps back-pressure: an unread merged stream stops its producers", "[streams]") {

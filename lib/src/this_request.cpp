@@ -45,12 +45,15 @@ std::shared_ptr<request_context> start_async_request(int handle, std::uint32_t i
   return context;
 }
 
-// Breaks what waits on the request's stop or credit (their states hold the context).
+// The request ended: what waits on its stop will never see one (stopped() never
+// settles, as for a request that cannot be stopped: those states are let go, and they
+// hold the context); a co_yield still waiting for credit is told (broken_promise).
 void end_async_request(int handle, std::uint32_t id) noexcept {
   auto found = async_requests().find(key(handle, id));
   if (found == async_requests().end()) return;
-  if (auto context = found->second.lock()) {  // (what still waits learns that nothing will come)
-    for (auto& waiter : std::exchange(context->stop_waiters, {})) break_promise(std::move(waiter));
+  if (auto context = found->second.lock()) {
+    context->ended = true;
+    context->stop_waiters.clear();
     break_promise(std::move(context->credit));
   }
   async_requests().erase(found);
@@ -126,7 +129,7 @@ future<void> stopped() {
   auto state = std::make_shared<wasm_mt::detail::shared_state<void>>();
   auto* context = wasm_mt::detail::current_request;
   if (context && context->stop.stop_requested()) state->set_value({});
-  else if (context && context->stop.stop_possible()) {
+  else if (context && !context->ended && context->stop.stop_possible()) {
     // (Those nobody can see settle any more go first: abandoned, dropped unconsumed. A
     // loop of when_any(work(), stopped()) keeps one, not one an iteration.)
     std::erase_if(context->stop_waiters, [](const auto& waiter) { return !waiter->caller_listens(); });

@@ -9,7 +9,9 @@
 // The futures given are consumed (each may have no other consumer). The stream ends
 // after the last one. Dropping or cancel()ing it abandons those still pending, as
 // when_any does its losers (shared_state.hpp): a request's work goes on (cancel jobs
-// yourself if it should not), and what it ends with is dropped, never logged.
+// yourself if it should not), and what it ends with is dropped, never logged; so are
+// outcomes that arrived and were not read (failures included: reading them is how
+// they are observed).
 #pragma once
 
 #include <cmath>

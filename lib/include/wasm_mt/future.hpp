@@ -277,6 +277,9 @@ class future {
     auto next = std::make_shared<typename next_future::state_type>();
     auto* raw = checked_state().get();
     next->set_origin(raw->from());
+    // Abandoning what then() gave (a when_any it lost) abandons this future too: a
+    // stream's next() then leaves its item in the stream.
+    next->on_abandon(abandon_later(checked_state()));
     raw->set_callback([raw, next, held = std::move(held)]() mutable {
       link& l = *held;
       try {
@@ -313,6 +316,7 @@ class future {
       if constexpr (detail::is_future<R>) {
         future<V> inner = callback();
         auto* inner_raw = inner.checked_state().get();
+        next->on_abandon(abandon_later(inner.checked_state()));
         // (The callback is the state's own: it holds the state by pointer. Until it
         // settles, the state is kept by its request or coroutine; then by the queue.)
         inner_raw->set_callback([inner_raw, next, kept = std::move(held)] {
@@ -331,6 +335,13 @@ class future {
     } catch (...) {
       next->set_error(std::current_exception());
     }
+  }
+
+  // A hook that abandons `state` if it is still there.
+  static auto abandon_later(const std::shared_ptr<detail::shared_state_base>& state) noexcept {
+    return [input = std::weak_ptr<detail::shared_state_base>(state)] {
+      if (auto alive = input.lock()) alive->abandon();
+    };
   }
 
   const std::shared_ptr<state_type>& checked_state() const {

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <stdexcept>
+#include <type_traits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -38,8 +40,14 @@ class merge_source final : public stream_source<T> {
   merge_source(std::vector<stream<T>> inputs, origin from)
       : stream_source<T>(std::uint32_t(inputs.size() < 1 ? 1 : inputs.size()), from), inputs_(std::move(inputs)) {}
 
-  // Starts reading every input (throws std::logic_error when one has a next() waiting).
+  // Starts reading every input. Throws, having taken nothing, std::logic_error when an
+  // input has a next() pending, and wasm_mt::error for an empty (moved-from) one.
   static void start(const std::shared_ptr<merge_source>& self) {
+    for (auto& input : self->inputs_) {
+      if (!input.state_) throw wasm_mt::error(error_kind::bad_payload, "merge of an empty (moved-from) wasm_mt::stream");
+      if (input.state_->has_waiter())
+        throw std::logic_error("wasm_mt::merge: an input stream has a next() pending");
+    }
     self->self_ = self;
     self->open_ = self->inputs_.size();
     if (self->open_ == 0) return self->on_end();
@@ -103,7 +111,8 @@ class merge_source final : public stream_source<T> {
 }  // namespace detail
 
 // The items of `inputs` as one stream. Throws std::logic_error when an input has a
-// next() waiting. No inputs: a stream that ends at once.
+// next() pending (nothing is taken from any input then). No inputs: a stream that ends
+// at once.
 template <class T>
 [[nodiscard]] stream<T> merge(std::vector<stream<T>> inputs, detail::call_site site = detail::call_site::here()) {
   auto source = std::make_shared<detail::merge_source<T>>(std::move(inputs), detail::origin{"merge", {}, site});
@@ -119,7 +128,7 @@ template <class T, class... More>
   inputs.reserve(1 + sizeof...(More));
   inputs.push_back(std::move(first));
   (inputs.push_back(std::move(more)), ...);
-  return merge(std::move(inputs), detail::call_site::here());
+  return merge(std::move(inputs), detail::call_site());  // (a variadic function cannot take the caller's line)
 }
 
 }  // namespace wasm_mt

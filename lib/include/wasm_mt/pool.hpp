@@ -77,6 +77,9 @@ class stream_pool_job final : public pool_job, public stream_source<T> {
     if (this->blocked_on_reader()) pool_stream_waits_for_reader(pool, id);
   }
   bool waits_for_reader() const noexcept override { return this->blocked_on_reader(); }
+  void reader_left() noexcept override {
+    if (this->blocked_on_reader()) pool_stream_waits_for_reader(pool, id);
+  }
   void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     pool_job_settled(pool, id, nullptr);
     disarm();

@@ -41,6 +41,8 @@ void ack_stream_items(const pending_request& request, std::uint32_t count) noexc
 
 template <class T>
 class stream_source;
+template <class T>
+class merge_source;
 
 // What a stream's next() future holds: it settles as soon as an item, the end or the
 // error is there for it, but the item leaves the stream only when its consumer takes it
@@ -54,6 +56,7 @@ class next_state final : public shared_state<std::optional<T>> {
   void mark_ready() noexcept { this->settle_unfilled(); }
   // The stream let it go (a later next() found its consumer gone).
   void forget_source() noexcept { source_.reset(); }
+  bool settled_with_error() const noexcept override { return this->ready() && source_ && source_->head_is_error(); }
 
  private:
   bool fill() override {
@@ -126,8 +129,14 @@ class stream_source {
   }
   // `waiter` will not be consumed: what it would have taken stays here.
   void release_waiter(const next_state<T>* waiter) noexcept {
-    if (waiter_.get() == waiter) waiter_.reset();
+    if (waiter_.get() != waiter) return;
+    waiter_.reset();
+    reader_left();
   }
+  // What next() would give now is the error.
+  bool head_is_error() const noexcept { return items_.empty() && error_; }
+  // A next() is pending (made, and not yet consumed or let go).
+  bool has_waiter() const noexcept { return waiter_ && waiter_->caller_listens(); }
 
  protected:
   ~stream_source() {
@@ -168,13 +177,19 @@ class stream_source {
 
   virtual void ack(std::uint32_t count) noexcept = 0;
   virtual void stop(error_kind kind) noexcept = 0;
+  // The pending next() was let go: the producer may now wait for a reader that is not
+  // reading (a pool's close() stops such streams).
+  virtual void reader_left() noexcept {}
 
  private:
   bool ready() const noexcept { return !items_.empty() || finished(); }
   // A next() whose outcome nobody can see any more (its future dropped unconsumed, its
   // coroutine destroyed, abandoned) takes nothing: the item stays for the next next().
   void drop_unheard_waiter() noexcept {
-    if (waiter_ && !waiter_->caller_listens()) std::exchange(waiter_, nullptr)->forget_source();
+    if (!waiter_ || waiter_->caller_listens()) return;
+    auto waiter = std::exchange(waiter_, nullptr);
+    waiter->forget_source();
+    reader_left();
   }
   void wake() noexcept {
     drop_unheard_waiter();
@@ -253,6 +268,9 @@ class stream {
   bool cancel() noexcept { return state_ && state_->cancel(); }
 
  private:
+  template <class>
+  friend class detail::merge_source;
+
   std::shared_ptr<detail::stream_source<T>> state_;
 };
 

@@ -52,7 +52,8 @@ stop_token get_stop_token() noexcept;
 void throw_if_stop_requested();
 
 // Settles when the request is stopped (never, for one that cannot be: see
-// get_stop_token). For when_any(work, this_request::stopped()).
+// get_stop_token; nor once the request has ended, for a coroutine it left running).
+// For when_any(work, this_request::stopped()).
 [[nodiscard]] future<void> stopped();
 
 // A cancellation point for long async work: lets the worker's event loop run (so that a

@@ -5,8 +5,11 @@
 //   std::vector<int> all = co_await wasm_mt::when_all(std::move(futures));
 //
 // The futures given are consumed (they become its inputs: each may have no other
-// consumer). On the first error the result fails with it at once and the others are
-// abandoned (shared_state.hpp: their consumers freed, a sleep's timer cancelled); a
+// consumer). No value is taken from an input until all have theirs (a stream's next()
+// keeps its item in the stream until then). On the first error the result fails with
+// it at once and the others are abandoned (shared_state.hpp: their consumers freed, a
+// sleep's timer cancelled, a stream's item left in the stream); abandoning the result
+// (a when_any it lost) abandons them too; a
 // request's work goes on (cancel jobs yourself if it should not), and what it ends with
 // is dropped, never logged as unhandled. Like std::execution::when_all, without
 // requesting a stop of the others. void results are std::monostate in the tuple.
@@ -27,8 +30,8 @@ namespace wasm_mt {
 
 namespace detail {
 
-// Gathers the inputs' values in `slots`; settles `result` once all are in, or with the
-// first error.
+// What when_all and when_any share: the result, and their inputs (weakly: they are held
+// by their producers, and by `slots` where the values are taken later).
 template <class Result, class Slots>
 struct gathering {
   std::shared_ptr<shared_state<Result>> result = std::make_shared<shared_state<Result>>();
@@ -36,15 +39,22 @@ struct gathering {
   std::size_t remaining = 0;
   std::vector<std::weak_ptr<shared_state_base>> inputs;
 
-  // Once the result settled, the inputs still pending are abandoned (shared_state.hpp):
-  // their consumers (which hold this) go now, and so do their timers.
+  // The inputs still pending are abandoned (shared_state.hpp): their consumers (which
+  // hold this) go now, their timers too, and a stream's next() leaves its item.
   void abandon_inputs() noexcept {
     for (auto& input : std::exchange(inputs, {}))
       if (auto state = input.lock()) state->abandon();
   }
+  // Abandoning the result (a when_any it lost, a coroutine awaiting it destroyed)
+  // abandons the inputs.
+  static void link(const std::shared_ptr<gathering>& self) {
+    self->result->on_abandon([weak = std::weak_ptr<gathering>(self)] {
+      if (auto g = weak.lock()) g->abandon_inputs();
+    });
+  }
 
-  // Runs `on_value(value)` with input `state`'s value once it settles, or fails the
-  // result with its error (the first one only).
+  // when_any's: runs `on_value(value)` with input `state`'s value once it settles (its
+  // consumer runs), or fails the result with its error (the first one only).
   template <class T, class OnValue>
   static void watch(const std::shared_ptr<gathering>& self, const std::shared_ptr<shared_state<T>>& state,
                     OnValue on_value) {
@@ -61,6 +71,33 @@ struct gathering {
       if (self->result->ready()) self->abandon_inputs();
     });
   }
+
+  // when_all's: counts input `state` in once it settles with a value, taking nothing
+  // (so that no value leaves its producer, a stream's item its stream, unless all are
+  // there); runs `on_all(*self)` once all are in. One settling with an error fails the
+  // result at once, and the others are abandoned.
+  template <class T, class OnAll>
+  static void count_in(const std::shared_ptr<gathering>& self, const std::shared_ptr<shared_state<T>>& state,
+                       OnAll on_all) {
+    self->inputs.push_back(state);
+    state->set_callback([self, state = state.get(), on_all]() mutable {
+      if (state->settled_with_error()) {
+        try {
+          state->take();
+        } catch (...) {
+          self->result->set_error(std::current_exception());
+        }
+        self->abandon_inputs();
+      } else if (--self->remaining == 0) {
+        try {
+          on_all(*self);  // takes every value
+        } catch (...) {  // (no memory to gather them)
+          self->result->set_error(std::current_exception());
+          self->abandon_inputs();
+        }
+      }
+    });
+  }
 };
 
 // Throws unless every future can be an input: not empty, no consumer yet.
@@ -75,7 +112,7 @@ void check_input(const future<T>& f) {
 template <class... T>
 [[nodiscard]] future<std::tuple<detail::stored_t<T>...>> when_all(future<T>... futures) {
   using result_type = std::tuple<detail::stored_t<T>...>;
-  using gathering = detail::gathering<result_type, std::tuple<std::optional<detail::stored_t<T>>...>>;
+  using gathering = detail::gathering<result_type, std::tuple<std::shared_ptr<detail::shared_state<T>>...>>;
   (detail::check_input(futures), ...);
   auto self = std::make_shared<gathering>();
   self->remaining = sizeof...(T);
@@ -84,16 +121,14 @@ template <class... T>
   if constexpr (sizeof...(T) == 0) {
     self->result->set_value({});
   } else {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (gathering::watch(self, detail::future_access::state(futures),
-                        [self_ptr = self.get()](auto&& value) {
-                          std::get<I>(self_ptr->slots).emplace(std::move(value));
-                          if (--self_ptr->remaining == 0)
-                            self_ptr->result->set_value(std::apply(
-                                [](auto&... slot) { return result_type(std::move(*slot)...); }, self_ptr->slots));
-                        }),
-       ...);
-    }(std::index_sequence_for<T...>{});
+    gathering::link(self);
+    self->slots = std::tuple(detail::future_access::state(futures)...);
+    auto take_all = [](gathering& g) {
+      auto states = std::exchange(g.slots, {});
+      // (Braced: the values are taken in order.)
+      g.result->set_value(std::apply([](auto&... state) { return result_type{state->take()...}; }, states));
+    };
+    (gathering::count_in(self, detail::future_access::state(futures), take_all), ...);
   }
   return result;
 }
@@ -105,30 +140,28 @@ template <class F>
 [[nodiscard]] auto when_all(std::vector<F> futures, detail::call_site site = detail::call_site::here()) {
   using T = typename detail::future_value<F>::type;
   using result_type = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
-  using gathering = detail::gathering<result_type, std::vector<std::optional<detail::stored_t<T>>>>;
+  using gathering = detail::gathering<result_type, std::vector<std::shared_ptr<detail::shared_state<T>>>>;
   for (const auto& f : futures) detail::check_input(f);
   auto self = std::make_shared<gathering>();
-  self->slots.resize(futures.size());
   self->remaining = futures.size();
   future<result_type> result(self->result);
   detail::set_origin(result, {"when_all", {}, site});
-  auto finish = [](gathering& g) {
+  auto take_all = [](gathering& g) {
+    auto states = std::exchange(g.slots, {});
     if constexpr (std::is_void_v<T>) {
+      for (auto& state : states) state->take();
       g.result->set_value({});
     } else {
       std::vector<T> values;
-      values.reserve(g.slots.size());
-      for (auto& slot : g.slots) values.push_back(std::move(*slot));
+      values.reserve(states.size());
+      for (auto& state : states) values.push_back(state->take());
       g.result->set_value(std::move(values));
     }
   };
-  if (futures.empty()) finish(*self);
-  for (std::size_t i = 0; i < futures.size(); ++i) {
-    gathering::watch(self, detail::future_access::state(futures[i]), [self_ptr = self.get(), i, finish](auto&& value) {
-      self_ptr->slots[i].emplace(std::move(value));
-      if (--self_ptr->remaining == 0) finish(*self_ptr);
-    });
-  }
+  if (futures.empty()) take_all(*self);
+  gathering::link(self);
+  for (const auto& f : futures) self->slots.push_back(detail::future_access::state(f));
+  for (const auto& f : futures) gathering::count_in(self, detail::future_access::state(f), take_all);
   return result;
 }
 

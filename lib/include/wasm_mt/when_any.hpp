@@ -7,8 +7,10 @@
 //
 // The futures given are consumed. Once it settles, the others are abandoned
 // (shared_state.hpp: their consumers freed, a sleep's timer cancelled, a stopped()
-// dropped); a request's work goes on (cancel jobs yourself if it should not), and what it
-// ends with is dropped, never logged as unhandled.
+// dropped, a stream's next() leaving its item in the stream), and so are all of them
+// if the when_any itself is abandoned first; a request's work goes on (cancel jobs
+// yourself if it should not), and what it ends with is dropped, never logged as
+// unhandled.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +35,7 @@ template <class... T>
   using gathering = detail::gathering<result_type, std::monostate>;
   (detail::check_input(futures), ...);
   auto self = std::make_shared<gathering>();
+  gathering::link(self);
   future<result_type> result(self->result);
   detail::set_origin(result, {"when_any", {}, detail::call_site()});
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -55,6 +58,7 @@ template <class F, class T = typename detail::future_value<F>::type>
   if (futures.empty()) throw std::invalid_argument("wasm_mt::when_any of no futures");
   for (const auto& f : futures) detail::check_input(f);
   auto self = std::make_shared<gathering>();
+  gathering::link(self);
   future<result_type> result(self->result);
   detail::set_origin(result, {"when_any", {}, site});
   for (std::size_t i = 0; i < futures.size(); ++i) {

@@ -35,6 +35,9 @@ struct request_context : std::enable_shared_from_this<request_context> {
   stop_source stop;
   // this_request::stopped() futures, settled on stop.
   std::vector<std::shared_ptr<shared_state<void>>> stop_waiters;
+  // The request has replied: nothing waits on its stop any more (a coroutine it left
+  // running may still run in it).
+  bool ended = false;
   double last_yield_ms = 0;  // checkpoint(): when it last let the event loop run
   // A stream's items sent, and taken by the caller (its acknowledgements); a co_yield
   // past the window waits on `credit`.

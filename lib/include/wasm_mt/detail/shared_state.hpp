@@ -78,6 +78,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     if (waiter_ != waiter) return;
     waiter_ = nullptr;
     caller_gone_ = true;  // (its coroutine is destroyed: nobody will see the outcome)
+    if (auto hook = std::move(abandon_hook_)) hook();
     released();
   }
   // The last future object went without a consumer (dropped, detach()): nobody will see
@@ -117,11 +118,15 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
     released();
   }
   bool abandoned() const noexcept { return abandoned_; }
-  // What the producer does when the consumer abandons the state before it settles
-  // (cancel a timer); dropped when it settles.
+  // What the producer does when the consumer abandons the state before it settles, or
+  // the coroutine awaiting it is destroyed (cancel a timer, abandon what a then() or a
+  // when_all waits on); dropped when it settles.
   void on_abandon(unique_function hook) noexcept {
     if (!settled_) abandon_hook_ = std::move(hook);
   }
+  // Settled with an error (a stream's next(): its stream's head is its error). Lets a
+  // when_all fail at once without taking its other inputs' values.
+  virtual bool settled_with_error() const noexcept { return settled_ && error_; }
 
   // Settles with an error; false (and no effect) when already settled.
   bool set_error(std::exception_ptr error) noexcept {
