@@ -169,8 +169,8 @@ var wasmMtLibrary = {
   },
 
   wasm_mt_js_post_ack__deps: ['$wasmMtParent'],
-  wasm_mt_js_post_ack: function (handle, id, count) {
-    wasmMtParent.notify(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.ACK, id >>> 0, [count >>> 0]));
+  wasm_mt_js_post_ack: function (handle, id, count, flags) {
+    wasmMtParent.notify(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.ACK, id >>> 0, [count >>> 0, flags >>> 0]));
   },
 
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],

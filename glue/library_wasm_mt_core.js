@@ -32,7 +32,7 @@ var wasmMtCoreLibrary = {
       CANCEL: 10,
       REQUEST_EVENT: 11,
       STREAM_ITEM: 12,
-      STREAM_ACK: 13,
+      ACK: 13,
       CHILD_CALL: 14,
     },
     slot: 0,  // where the delivery is written (a u32 index into HEAPU32), once known

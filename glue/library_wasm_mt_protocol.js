@@ -15,7 +15,8 @@
 //   exec-js  parent -> worker    code, async, raw (booleans), args? (JSON text) | value?
 //                                (a structured-cloned JS value)
 //   cancel   either way          (the sender stopped request id; it still gets a reply)
-//   ack      parent -> worker    count (the caller took count more items of stream id)
+//   ack      parent -> worker    count, flags (the caller took count more items of stream id;
+//                                flags 1: it handled count more of its events)
 //   event    worker -> parent    payload, buffers? (this_request::emit, before the reply)
 //   item     worker -> parent    payload, buffers? (a stream's item: a generator's co_yield)
 //   reply    answering a call    ok: true, payload, buffers? | ok: true, value (raw
@@ -71,7 +72,7 @@ var wasmMtProtocolLibrary = {
       'exec-js': { compact: null, required: { 'code': 'isText', 'async': 'isBool', 'raw': 'isBool' },
                    optional: { 'args': 'isText', 'value': 'isAny' }, also: 'argsOrValue' },
       'cancel': { compact: [] },
-      'ack': { compact: ['count'] },
+      'ack': { compact: ['count', 'flags'] },
       'event': { compact: [], payload: true, required: { 'payload': 'isText' }, optional: { 'buffers': 'isBuffers' } },
       'item': { compact: [], payload: true, required: { 'payload': 'isText' }, optional: { 'buffers': 'isBuffers' } },
       'reply': { compact: [], payload: true, implied: { 'ok': true }, required: { 'ok': 'isBool' },

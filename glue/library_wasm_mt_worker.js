@@ -128,8 +128,8 @@ var wasmMtWorkerLibrary = {
           var m = messages[i];
           if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
             wasmMt.deliver(wasmMt.EVENT.REPLY, 0, m);
-          } else if (m['type'] === MSG.ACK) {  // (only a running stream waits for one)
-            if (W.isReady) wasmMt.deliver(wasmMt.EVENT.STREAM_ACK, 0, m);
+          } else if (m['type'] === MSG.ACK) {  // (only a running request waits for one)
+            if (W.isReady) wasmMt.deliver(wasmMt.EVENT.ACK, 0, m);
           } else if (m['type'] === MSG.CANCEL) {
             // A request not started yet never starts; one that runs is told (an async one
             // sees it); others have replied already.

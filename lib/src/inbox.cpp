@@ -55,7 +55,7 @@ extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message() {
       case event::cancel: d::on_cancel(handle, m.id); break;
       case event::request_event: d::on_request_event(handle, m.id, m.text_length, m.buffer_count); break;
       case event::stream_item: d::on_stream_item(handle, m.id, m.text_length, m.buffer_count); break;
-      case event::stream_ack: d::on_stream_ack(m.id, m.count); break;
+      case event::ack: d::on_ack(m.id, m.count, m.flags); break;
       case event::timer: d::on_timer(m.id); break;
       case event::fetched: d::on_fetched(m.id, m.ok != 0); break;
       case event::program_loaded: d::on_program_loaded(m.id, static_cast<int>(m.program)); break;

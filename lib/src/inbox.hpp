@@ -50,8 +50,9 @@ void on_call(reply_address from, const delivery& call, std::uint32_t flags) WASM
 // Request `request_id` of `handle` (0: this worker's parent; else a child calling into
 // its caller) was stopped by its sender.
 void on_cancel(int handle, std::uint32_t request_id) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-// The caller took `count` more items of stream `id`.
-void on_stream_ack(std::uint32_t request_id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// The caller took `count` more items of stream `id`, or handled `count` more of its
+// events (`channel`: ack_flags, request_context.hpp).
+void on_ack(std::uint32_t request_id, std::uint32_t count, std::uint32_t channel) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 // An item of stream `id` (parent side, thread.cpp).
 void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count);
 // Timers and fetches (utils.cpp) and program loads (program.cpp).

@@ -72,9 +72,9 @@ void pending_request::stop(error_kind kind) noexcept {
     state->stop(*this, stop_failure(kind, timeout_ms, false), stop_failure(kind, timeout_ms, true));
 }
 
-void ack_stream_items(const pending_request& request, std::uint32_t count) noexcept {
+void acknowledge(const pending_request& request, std::uint32_t count, ack_flags channel) noexcept {
   if (request.thread >= 0 && find_thread(request.thread))
-    wasm_mt_js_post_ack(request.thread, request.request_id, count);
+    wasm_mt_js_post_ack(request.thread, request.request_id, count, channel);
 }
 
 }  // namespace wasm_mt::detail

@@ -54,7 +54,8 @@ void end_async_request(int handle, std::uint32_t id) noexcept {
   if (auto context = found->second.lock()) {
     context->ended = true;
     context->stop_waiters.clear();
-    break_promise(std::move(context->credit));
+    break_promise(std::move(context->items.credit));
+    break_promise(std::move(context->events.credit));
   }
   async_requests().erase(found);
 }
@@ -77,18 +78,29 @@ void on_cancel(int handle, std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   request_scope scope(context.get());
   context->stop.request_stop();
   for (auto& waiter : std::exchange(context->stop_waiters, {})) waiter->set_value({});
-  if (auto credit = std::exchange(context->credit, nullptr)) credit->set_error(stopped_error());
+  for (auto* flow : {&context->items, &context->events})
+    if (auto credit = std::exchange(flow->credit, nullptr)) credit->set_error(stopped_error());
 }
 
-// The caller took `count` more items of stream `id`: a co_yield waiting for room goes on.
-void on_stream_ack(std::uint32_t id, std::uint32_t count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+// The caller took `count` more items of stream `id`, or handled `count` more of its
+// events (`channel`: ack_flags): a co_yield or co_await emit() waiting for room goes on.
+void on_ack(std::uint32_t id, std::uint32_t count, std::uint32_t channel) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto context = running_async(0, id);
   if (!context) return;
-  context->items_taken += std::min(count, context->items_sent - context->items_taken);  // (never past what was sent)
-  const std::uint32_t window = context->flags >> stream_window_shift;
-  if (context->credit && context->items_sent - context->items_taken < window)
-    std::exchange(context->credit, nullptr)->set_value({});
+  auto& flow = context->flow_of(channel);
+  flow.taken += std::min(count, flow.sent - flow.taken);  // (never past what was sent)
+  if (flow.credit && flow.has_room(context->window_of(channel))) std::exchange(flow.credit, nullptr)->set_value({});
 }
+
+namespace {
+// A future that settles once `flow` has room (at once when it has).
+future<void> room_in(flow& flow, std::uint32_t window) {
+  auto state = std::make_shared<shared_state<void>>();
+  if (flow.has_room(window)) state->set_value({});
+  else flow.credit = state;
+  return future<void>(std::move(state));
+}
+}  // namespace
 
 future<void> send_stream_item(const encoded& item) {
   auto* context = current_request;
@@ -100,12 +112,8 @@ future<void> send_stream_item(const encoded& item) {
     throw wasm_mt::error(error_kind::bad_payload, "a stream item (" + std::to_string(item.json.size()) +
                                                       " bytes) could not be posted: too large for a JS string, "
                                                       "or no memory to copy it");
-  ++context->items_sent;
-  auto state = std::make_shared<shared_state<void>>();
-  const std::uint32_t window = context->flags >> stream_window_shift;
-  if (context->items_sent - context->items_taken < window) state->set_value({});
-  else context->credit = state;
-  return future<void>(std::move(state));
+  ++context->items.sent;
+  return room_in(context->items, context->window_of(ack_items));
 }
 
 }  // namespace wasm_mt::detail
@@ -206,12 +214,25 @@ bool wants_events() noexcept {
   return context && (context->flags & wasm_mt::detail::wants_events) && !context->stop.stop_requested();
 }
 
+bool event_room() noexcept {
+  auto* context = wasm_mt::detail::current_request;
+  return !context || context->events.has_room(wasm_mt::detail::event_window);
+}
+
+future<void> await_event_room() {
+  auto* context = wasm_mt::detail::current_request;
+  if (context && context->stop.stop_requested()) return future<void>::ready_error(wasm_mt::detail::stopped_error());
+  wasm_mt::detail::flow none;  // (outside a request: room at once)
+  return wasm_mt::detail::room_in(context ? context->events : none, wasm_mt::detail::event_window);
+}
+
 void emit_encoded(const wasm_mt::detail::encoded& event) {
   if (!wasm_mt_js_emit(0, wasm_mt::detail::current_request->id, event.json.data(), event.json.size(),
                        event.buffers.data(), event.buffers.size()))
     throw wasm_mt::error(error_kind::bad_payload, "the event (" + std::to_string(event.json.size()) +
                                                       " bytes) could not be posted: too large for a JS string, "
                                                       "or no memory to copy it");
+  ++wasm_mt::detail::current_request->events.sent;
 }
 
 }  // namespace detail

@@ -274,8 +274,11 @@ void on_request_event(int handle, std::uint32_t request_id, std::size_t text_len
                       std::size_t buffer_count) {
   auto* state = find_thread(handle);
   auto request = state ? state->find_pending(request_id) : nullptr;
-  if (!request || !request->controls || !request->controls->on_event || request->stopped || !request->caller_listens())
-    return;
+  if (!request || !request->controls || !request->controls->on_event) return;
+  // Every event counts as handled, dropped ones too (the worker's emit() waits on these).
+  auto& unacknowledged = request->controls->events_unacknowledged;
+  if (++unacknowledged >= event_window / 2) acknowledge(*request, std::exchange(unacknowledged, 0), ack_events);
+  if (request->stopped || !request->caller_listens()) return;
   try {
     auto payload = inbox_read_payload(text_length);
     if (!payload) throw no_memory_for("an event", text_length);

@@ -91,7 +91,7 @@ class stream_pool_job final : public pool_job, public stream_source<T> {
   void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
 
  private:
-  void ack(std::uint32_t count) noexcept override { ack_stream_items(*this, count); }
+  void ack(std::uint32_t count) noexcept override { acknowledge(*this, count, ack_items); }
 
   Send send_;
 };

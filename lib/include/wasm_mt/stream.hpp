@@ -36,8 +36,6 @@ namespace wasm_mt {
 
 namespace detail {
 
-// Asks the worker running `request` (a stream) for `count` more items.
-void ack_stream_items(const pending_request& request, std::uint32_t count) noexcept;
 
 template <class T>
 class stream_source;
@@ -229,7 +227,7 @@ class stream_state final : public pending_request, public stream_source<T> {
   void stop(error_kind kind) noexcept override { pending_request::stop(kind); }
 
  private:
-  void ack(std::uint32_t count) noexcept override { ack_stream_items(*this, count); }
+  void ack(std::uint32_t count) noexcept override { acknowledge(*this, count, ack_items); }
 };
 
 }  // namespace detail

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -106,16 +107,49 @@ template <class Closure>
   }
 }
 
+namespace detail {
+// Whether the current request's events have room: fewer than event_window sent and not
+// yet handled by the caller.
+bool event_room() noexcept;
+// Settles once they have (throws cancelled once the request is stopped).
+wasm_mt::future<void> await_event_room();
+
+// What emit() returns: the event is sent already; co_await it (in an async closure) to
+// wait while the caller has event_window (1024) events of this request not yet handled.
+// Ignoring it sends on regardless.
+class emitted {
+ public:
+  bool await_ready() const noexcept { return event_room(); }
+  bool await_suspend(wasm_mt::detail::coro::coroutine_handle<> waiter) {
+    room_ = await_event_room();
+    awaiter_.emplace(wasm_mt::detail::future_access::state(room_));
+    return awaiter_->await_suspend(waiter);
+  }
+  void await_resume() {
+    if (awaiter_) awaiter_->await_resume();
+  }
+
+ private:
+  wasm_mt::future<void> room_;
+  std::optional<wasm_mt::future<void>::awaiter> awaiter_;
+};
+}  // namespace detail
+
 // Sends a progress event to the caller: a value of any type with a JSON form
 // (nlohmann::json, a struct with to_json, wasm_mt::bytes inside). The caller's
 // call_options::on_event receives them in order, each before the request's result.
 // Costs nothing when the caller gave no handler (the value is not even encoded), and
 // events are batched (a closure may emit thousands a second). Throws bad_payload for a
 // value that cannot be encoded.
+// Back-pressure: `co_await this_request::emit(e)` in an async closure waits while the
+// caller has 1024 of its events not yet handled (as Node's writable.write() returning
+// false, then 'drain'); it throws cancelled once the request is stopped. A plain
+// emit(e) (and every emit of a synchronous closure, which cannot hear the caller while
+// it runs) sends regardless: bounded only by what it emits.
 template <class T>
-void emit(const T& event) {
-  if (!detail::wants_events()) return;
-  detail::emit_encoded(wasm_mt::detail::encode(event));
+detail::emitted emit(const T& event) {
+  if (detail::wants_events()) detail::emit_encoded(wasm_mt::detail::encode(event));
+  return {};
 }
 
 }  // namespace wasm_mt::this_request

@@ -31,7 +31,8 @@ enum class event : int {
   cancel = 10,         // the sender stopped its request `id` (from `handle`)
   request_event = 11,  // an event of request `id` (this_request::emit)
   stream_item = 12,    // an item of stream `id` (a generator's co_yield)
-  stream_ack = 13,     // (in a worker) the caller took `count` more items of stream `id`
+  ack = 13,            // (in a worker) the caller took `count` more items of stream `id`, or handled
+                       // `count` of its events (`flags`: ack_flags)
   child_call = 14,     // a call from child thread `handle` into its caller: as `call`
 };
 
@@ -45,10 +46,10 @@ struct delivery {
   std::uint32_t id;            // the request's id (timer, fetch, load: its token)
   std::uint32_t fn;            // call: the closure's function ID
   std::uint32_t sig;           // call: its signature
-  std::uint32_t flags;         // call: call_flags (request_context.hpp)
+  std::uint32_t flags;         // call: call_flags; ack: ack_flags (request_context.hpp)
   std::uint32_t for_request;   // a child's call into its caller: the caller's request it is made for
   std::uint32_t ok;            // reply, fetched: 1 a value, 0 an error
-  std::uint32_t count;         // stream_ack: the items taken
+  std::uint32_t count;         // ack: the items taken, or the events handled
   std::uint32_t program;       // program_loaded: the program's ID, 0 when it failed
   std::uint32_t text_length;   // the payload's UTF-8 bytes
   std::uint32_t buffer_count;  // its binary buffers
@@ -105,7 +106,7 @@ int wasm_mt_js_emit(int is_item, std::uint32_t request_id, const char* json, std
                      const wasm_mt::detail::buffer_ref* buffers, std::size_t buffer_count) noexcept;
 
 // Tells the worker that the caller took `count` more items of stream `id`.
-void wasm_mt_js_post_ack(int handle, std::uint32_t request_id, std::uint32_t count) noexcept;
+void wasm_mt_js_post_ack(int handle, std::uint32_t request_id, std::uint32_t count, std::uint32_t flags) noexcept;
 
 // The message being handled, while a wasm_mt_on_message call runs. Its texts are valid
 // UTF-8 (U+FFFD where the JS string was not well-formed).

@@ -39,6 +39,7 @@ struct request_controls {
         callbacks(std::move(options.callbacks)) {}
 
   event_handler on_event;
+  std::uint32_t events_unacknowledged = 0;  // events received since the last acknowledgement
   stop_token stop;
   double timeout_ms;
   wasm_mt::callbacks callbacks;
@@ -141,6 +142,10 @@ class pending_request {
  private:
   function_id called_;
 };
+
+// Tells the worker running `request` that its caller took `count` more of its stream's
+// items, or handled `count` more of its events (`channel`): flow control.
+void acknowledge(const pending_request& request, std::uint32_t count, ack_flags channel) noexcept;
 
 // Makes `request` ready to be sent, with `options`' controls, or settles it (returning
 // false: nothing is to be sent) when its options are bad or its stop was requested

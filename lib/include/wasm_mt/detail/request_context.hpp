@@ -22,6 +22,25 @@ enum call_flags : std::uint32_t {
 };
 constexpr std::uint32_t stream_window_shift = 8;
 constexpr std::uint32_t max_stream_window = (std::uint32_t(1) << 24) - 1;
+// Events of a request sent and not yet handled by the caller, at most, for an async
+// closure that awaits emit() (the caller acknowledges every half window).
+constexpr std::uint32_t event_window = 1024;
+
+// The flags of an acknowledgement (the ack message's `flags`): what it counts.
+enum ack_flags : std::uint32_t {
+  ack_items = 0,   // stream items taken
+  ack_events = 1,  // events handled
+};
+
+// One channel's flow control in the worker (a stream's items, a request's events): what
+// was sent, what the caller acknowledged, and the co_yield or co_await emit() waiting
+// for room.
+struct flow {
+  std::uint32_t sent = 0;
+  std::uint32_t taken = 0;
+  std::shared_ptr<shared_state<void>> credit;
+  bool has_room(std::uint32_t window) const noexcept { return sent - taken < window; }
+};
 
 struct request_context : std::enable_shared_from_this<request_context> {
   request_context(std::uint32_t id, std::uint32_t flags, bool stoppable)
@@ -39,11 +58,15 @@ struct request_context : std::enable_shared_from_this<request_context> {
   // running may still run in it).
   bool ended = false;
   double last_yield_ms = 0;  // checkpoint(): when it last let the event loop run
-  // A stream's items sent, and taken by the caller (its acknowledgements); a co_yield
-  // past the window waits on `credit`.
-  std::uint32_t items_sent = 0;
-  std::uint32_t items_taken = 0;
-  std::shared_ptr<shared_state<void>> credit;
+  // A stream's items (its window: in `flags`) and the request's events (event_window):
+  // a co_yield, or a co_await emit(), past its window waits for the caller.
+  flow items;
+  flow events;
+  // The flow of an acknowledgement's channel.
+  flow& flow_of(std::uint32_t ack) noexcept { return ack == ack_events ? events : items; }
+  std::uint32_t window_of(std::uint32_t ack) const noexcept {
+    return ack == ack_events ? event_window : flags >> stream_window_shift;
+  }
 };
 
 // The context of the code running now (null outside a request).
