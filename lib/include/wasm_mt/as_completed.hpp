@@ -43,7 +43,7 @@ template <class T>
 class completed_source final : public stream_source<completed<T>> {
  public:
   completed_source(std::size_t count, origin from)
-      : stream_source<completed<T>>(std::uint32_t(count < 1 ? 1 : count), from), open_(count) {}
+      : stream_source<completed<T>>({std::uint32_t(count < 1 ? 1 : count), from}), open_(count) {}
 
   // Takes each input's outcome as it settles.
   template <class F>

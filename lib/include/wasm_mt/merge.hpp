@@ -38,7 +38,7 @@ template <class T>
 class merge_source final : public stream_source<T> {
  public:
   merge_source(std::vector<stream<T>> inputs, origin from)
-      : stream_source<T>(std::uint32_t(inputs.size() < 1 ? 1 : inputs.size()), from), inputs_(std::move(inputs)) {}
+      : stream_source<T>({std::uint32_t(inputs.size() < 1 ? 1 : inputs.size()), from}), inputs_(std::move(inputs)) {}
 
   // Starts reading every input. Throws, having taken nothing, std::logic_error when an
   // input has a next() pending, and wasm_mt::error for an empty (moved-from) one.

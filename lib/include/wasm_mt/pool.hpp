@@ -60,41 +60,7 @@ class pool_state;
 // A pool's streaming task: a job whose reply ends a stream (stream.hpp). Stopping it
 // (the stream dropped, a stop, a deadline) goes through the pool's books.
 template <class T, class Send>
-class stream_pool_job final : public pool_job, public stream_source<T> {
- public:
-  stream_pool_job(function_id called, std::uint32_t window, origin from, Send send)
-      : pool_job(called, called), stream_source<T>(window, from), send_(std::move(send)) {}
-
-  std::uint32_t flags() const noexcept override { return pool_job::flags() | this->stream_flags(); }
-  void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
-  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    disarm();
-    this->on_error(std::move(failure));
-  }
-  void stop(error_kind kind) noexcept override { pool_job::stop(kind); }
-  void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    this->on_item(payload, buffer_count);
-    if (this->blocked_on_reader()) pool_stream_waits_for_reader(pool, id);
-  }
-  bool waits_for_reader() const noexcept override { return this->blocked_on_reader(); }
-  void reader_left() noexcept override {
-    if (this->blocked_on_reader()) pool_stream_waits_for_reader(pool, id);
-  }
-  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    pool_job_settled(pool, id, nullptr);
-    disarm();
-    this->on_end();
-  }
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    if (!pool_job_settled(pool, id, &failure)) fail(std::move(failure));
-  }
-  void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
-
- private:
-  void ack(std::uint32_t count) noexcept override { acknowledge(*this, count, ack_items); }
-
-  Send send_;
-};
+using stream_pool_job = stream_request<T, pool_task<Send>>;
 }  // namespace detail
 
 // A task submitted to a pool: its future, and a way to cancel it.
@@ -220,8 +186,8 @@ class pool {
       };
       const std::size_t window = options.stream_window;
       auto task = std::make_shared<detail::stream_pool_job<T, decltype(send)>>(
-          called, window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
-          detail::origin{"stream", closure_name<C>(), site}, std::move(send));
+          window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
+          detail::origin{"stream", closure_name<C>(), site}, called, called, std::move(send));
       if (window < 1 || window > detail::max_stream_window)
         task->fail(std::make_exception_ptr(std::invalid_argument(
             "wasm_mt: call_options::stream_window must be 1 to 16777215, not " + std::to_string(window))));

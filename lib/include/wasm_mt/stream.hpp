@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 #include "wasm_mt/detail/pending_request.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
@@ -77,7 +78,11 @@ class next_state final : public shared_state<std::optional<T>> {
 template <class T>
 class stream_source {
  public:
-  stream_source(std::uint32_t window, origin from) : window_(window), from_(from) {}
+  struct init {
+    std::uint32_t window;  // items the producer may run ahead of the reader
+    origin from;
+  };
+  explicit stream_source(init made) : window_(made.window), from_(made.from) {}
   stream_source(const stream_source&) = delete;
   stream_source& operator=(const stream_source&) = delete;
 
@@ -129,7 +134,7 @@ class stream_source {
   void release_waiter(const next_state<T>* waiter) noexcept {
     if (waiter_.get() != waiter) return;
     waiter_.reset();
-    reader_left();
+    check_reader();
   }
   // What next() would give now is the error.
   bool head_is_error() const noexcept { return items_.empty() && error_; }
@@ -141,7 +146,14 @@ class stream_source {
     if (error_ && !error_given_) report_unobserved_error(error_, from_, "unhandled stream error");
   }
 
-  std::uint32_t stream_flags() const noexcept { return streams | (window_ << stream_window_shift); }
+  // As a request's receiver (settling, pending_request.hpp): its call flags, and its
+  // reply's value, which is the stream's end.
+  using reply_type = std::monostate;
+  std::uint32_t receiver_flags() const noexcept { return streams | (window_ << stream_window_shift); }
+  static reply_type decode_value(std::string_view, std::size_t) noexcept { return {}; }
+  void deliver_value(reply_type) noexcept { on_end(); }
+  void deliver_error(std::exception_ptr failure) noexcept { on_error(std::move(failure)); }
+  static constexpr bool receiver_listens() noexcept { return true; }
 
   void on_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     try {
@@ -175,9 +187,9 @@ class stream_source {
 
   virtual void ack(std::uint32_t count) noexcept = 0;
   virtual void stop(error_kind kind) noexcept = 0;
-  // The pending next() was let go: the producer may now wait for a reader that is not
-  // reading (a pool's close() stops such streams).
-  virtual void reader_left() noexcept {}
+  // The producer may now wait for a reader that is not reading (an item filled the
+  // window, or the pending next() was let go): a pool's close() stops such streams.
+  virtual void check_reader() noexcept {}
 
  private:
   bool ready() const noexcept { return !items_.empty() || finished(); }
@@ -187,7 +199,7 @@ class stream_source {
     if (!waiter_ || waiter_->caller_listens()) return;
     auto waiter = std::exchange(waiter_, nullptr);
     waiter->forget_source();
-    reader_left();
+    check_reader();
   }
   void wake() noexcept {
     drop_unheard_waiter();
@@ -204,31 +216,34 @@ class stream_source {
   origin from_;
 };
 
-// A thread's stream request, pending on its thread.
-template <class T>
-class stream_state final : public pending_request, public stream_source<T> {
+// A streaming request: its stream's source and its pending request, on a thread (Base:
+// pending_request) or in a pool (Base: pool_task, pool_job.hpp), settled as any request
+// is (settling): its reply ends the stream, its error fails it after the items.
+template <class T, class Base>
+class stream_request final : public settling<stream_source<T>, Base> {
  public:
-  stream_state(function_id called, std::uint32_t window, origin from)
-      : pending_request(called), stream_source<T>(window, from) {}
+  template <class... BaseArgs>
+  stream_request(std::uint32_t window, origin from, BaseArgs&&... base)
+      : settling<stream_source<T>, Base>({window, from}, std::forward<BaseArgs>(base)...) {}
 
-  std::uint32_t flags() const noexcept override { return pending_request::flags() | this->stream_flags(); }
   void receive_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     this->on_item(payload, buffer_count);
+    check_reader();
   }
-  void settle_value(std::string_view, std::size_t) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    disarm();
-    this->on_end();
-  }
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { fail(std::move(failure)); }
-  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    disarm();
-    this->on_error(std::move(failure));
-  }
-  void stop(error_kind kind) noexcept override { pending_request::stop(kind); }
+  bool waits_for_reader() const noexcept override { return this->blocked_on_reader(); }
+  // The request's one stop path (the thread's, or the pool's books).
+  void stop(error_kind kind) noexcept override { Base::stop(kind); }
 
  private:
   void ack(std::uint32_t count) noexcept override { acknowledge(*this, count, ack_items); }
+  void check_reader() noexcept override {
+    if (this->blocked_on_reader()) this->reader_waits();
+  }
 };
+
+// A thread's stream request.
+template <class T>
+using stream_state = stream_request<T, pending_request>;
 
 }  // namespace detail
 

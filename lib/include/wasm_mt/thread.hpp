@@ -256,8 +256,8 @@ wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&
   if constexpr (detail::check_closure<C>() && is_streaming_closure<C>) {
     const std::size_t window = options.stream_window;
     auto state = std::make_shared<detail::stream_state<T>>(
-        closure_id<C>(), window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
-        detail::origin{"stream", closure_name<C>(), site});
+        window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
+        detail::origin{"stream", closure_name<C>(), site}, closure_id<C>());
     if (window < 1 || window > detail::max_stream_window)
       state->fail(std::make_exception_ptr(std::invalid_argument(
           "wasm_mt: call_options::stream_window must be 1 to 16777215, not " + std::to_string(window))));

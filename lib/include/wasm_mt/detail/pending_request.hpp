@@ -129,7 +129,18 @@ class pending_request {
   function_id called() const noexcept { return called_; }
 
  protected:
-  ~pending_request() = default;  // destroyed as the request_state it is part of
+  ~pending_request() = default;  // destroyed as the request (settling, below) it is part of
+
+  // The books that see each outcome before the caller does (a pool's, pool_job.hpp; a
+  // thread keeps none). `failure`: the error, or null for a value. True: the books took
+  // the request back (to retry it), and the caller hears nothing yet.
+  bool books_settled(const std::exception_ptr* failure) noexcept {
+    (void)failure;
+    return false;
+  }
+  // A stream's producer now waits for a reader that is not reading (a pool's close()
+  // stops such streams).
+  void reader_waits() noexcept {}
 
   // The request settled for its caller: its stop and deadline are released (a stop
   // source the caller keeps does not keep it, a deadline timer does not keep Node up).
@@ -163,26 +174,75 @@ stored_t<R> decode_reply(std::string_view payload, std::size_t buffer_count) {
     return decode<R>(payload, buffer_count);
 }
 
+// What a plain request's caller receives: a future's state, settled with the reply's
+// value or the request's error. (A stream's is stream_source, stream.hpp.)
 template <class R>
-class request_state final : public shared_state<R>, public pending_request {
+class value_receiver : public shared_state<R> {
  public:
-  explicit request_state(function_id called) : pending_request(called) {}
+  struct init {};
+  explicit value_receiver(init) {}
+
+ protected:
+  using reply_type = stored_t<R>;
+  static constexpr std::uint32_t receiver_flags() noexcept { return 0; }
+  // The reply's value; throws the decoding's error.
+  static reply_type decode_value(std::string_view payload, std::size_t buffer_count) {
+    return decode_reply<R>(payload, buffer_count);
+  }
+  void deliver_value(reply_type value) { this->set_value(std::move(value)); }
+  void deliver_error(std::exception_ptr failure) noexcept { this->set_error(std::move(failure)); }
+  bool receiver_listens() const noexcept { return shared_state<R>::caller_listens(); }
+};
+
+// The one way a request settles what its caller receives (Receiver: value_receiver, or
+// a stream's stream_source), whether it runs on a thread (Base: pending_request) or in
+// a pool (Base: pool_task, pool_job.hpp, whose books see each outcome first): a value
+// that cannot be decoded is an error; an error may go back to the books (a retry); the
+// request's controls are disarmed before the caller hears.
+template <class Receiver, class Base>
+class settling : public Receiver, public Base {
+ public:
+  template <class... BaseArgs>
+  explicit settling(typename Receiver::init receiver, BaseArgs&&... base)
+      : Receiver(receiver), Base(std::forward<BaseArgs>(base)...) {}
+
+  std::uint32_t flags() const noexcept override { return Base::flags() | this->receiver_flags(); }
+  bool caller_listens() const noexcept override { return this->receiver_listens(); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    disarm();
+    std::exception_ptr failure;
     try {
-      this->set_value(decode_reply<R>(payload, buffer_count));
-    } catch (...) {  // settling itself does not throw: this is the decoding's error
-      this->set_error(std::current_exception());
+      auto value = Receiver::decode_value(payload, buffer_count);
+      this->books_settled(nullptr);
+      this->disarm();
+      this->deliver_value(std::move(value));
+      return;
+    } catch (...) {  // (delivering does not throw: this is the decoding's error)
+      failure = std::current_exception();
     }
+    settle_error(std::move(failure));
   }
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override { fail(std::move(failure)); }
+  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
+    if (!this->books_settled(&failure)) fail(std::move(failure));
+  }
   void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    disarm();
-    this->set_error(std::move(failure));
+    this->disarm();
+    this->deliver_error(std::move(failure));
   }
-  bool caller_listens() const noexcept override { return shared_state<R>::caller_listens(); }
 };
+
+// A plain request: its future's state and its pending request, in one allocation.
+template <class R, class Base>
+class value_request final : public settling<value_receiver<R>, Base> {
+ public:
+  template <class... BaseArgs>
+  explicit value_request(BaseArgs&&... base)
+      : settling<value_receiver<R>, Base>({}, std::forward<BaseArgs>(base)...) {}
+};
+
+// A thread's plain request.
+template <class R>
+using request_state = value_request<R, pending_request>;
 
 // A new request's state (prepare: settled already, and not to be sent, when its stop was
 // requested before the call or its options are bad).

@@ -47,6 +47,7 @@ class pool_job : public pending_request {
   void stop(error_kind kind) noexcept override {
     stop_pool_job(pool, id, kind, controls ? controls->timeout_ms : 0);
   }
+  void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
 
   // What the task runs (its closure's function ID, or a hash of its JS code): the pool
   // learns each kind's typical duration to decide what it may pipeline.
@@ -62,46 +63,30 @@ class pool_job : public pending_request {
   double queued_ms = 0;
 
  protected:
-  ~pool_job() = default;  // destroyed as the typed_pool_job it is part of
+  ~pool_job() = default;  // destroyed as the request it is part of
+
+  // The pool's books see each outcome first (settling, pending_request.hpp).
+  bool books_settled(const std::exception_ptr* failure) noexcept { return pool_job_settled(pool, id, failure); }
+  void reader_waits() noexcept { pool_stream_waits_for_reader(pool, id); }
 };
 
-// Send: (wasm_mt::thread&, const std::shared_ptr<pending_request>&) -> void, sends the task.
-template <class R, class Send>
-class typed_pool_job final : public shared_state<R>, public pool_job {
+// A pool job that sends itself with `Send`: (wasm_mt::thread&, const
+// std::shared_ptr<pending_request>&) -> void.
+template <class Send>
+class pool_task : public pool_job {
  public:
-  typed_pool_job(function_id called, std::uint32_t kind, Send send)
-      : pool_job(called, kind), send_(std::move(send)) {}
-
+  pool_task(function_id called, std::uint32_t kind, Send send) : pool_job(called, kind), send_(std::move(send)) {}
   void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) override { send_(th, self); }
 
-  void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    disarm();
-    this->set_error(std::move(failure));
-  }
-
-  void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
-  bool caller_listens() const noexcept override { return shared_state<R>::caller_listens(); }
-
-  void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    std::exception_ptr failure;
-    try {
-      auto value = decode_reply<R>(payload, buffer_count);
-      pool_job_settled(pool, id, nullptr);
-      disarm();
-      this->set_value(std::move(value));
-      return;
-    } catch (...) {  // the decoding's error
-      failure = std::current_exception();
-    }
-    settle_error(std::move(failure));
-  }
-
-  void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    if (!pool_job_settled(pool, id, &failure)) fail(std::move(failure));
-  }
+ protected:
+  ~pool_task() = default;
 
  private:
   Send send_;
 };
+
+// A pool's plain task: its future's state and its job, in one allocation.
+template <class R, class Send>
+using typed_pool_job = value_request<R, pool_task<Send>>;
 
 }  // namespace wasm_mt::detail
