@@ -226,7 +226,7 @@ var wasmMtProtocolLibrary = {
       var shape = type && P.SHAPES[type];
       if (!shape || !shape.compact) return null;
       var message = { 'type': type, 'id': 0, 'fn': undefined, 'sig': undefined, 'count': undefined,
-                      'ok': shape.implied ? shape.implied['ok'] : undefined, 'payload': undefined };
+                      'flags': undefined, 'ok': shape.implied ? shape.implied['ok'] : undefined, 'payload': undefined };
       var count = shape.compact.length;
       for (var i = -1; i < count; i++) {  // (-1: the id)
         at = end + 1;

@@ -144,6 +144,42 @@ struct EmitPaced {
 };
 WASM_MT_CLOSURE(EmitPaced, count)
 
+// Two coroutines of one request emitting with back-pressure at once.
+wasm_mt::future<void> emit_part(int from, int count) {
+  for (int i = 0; i < count; ++i) co_await wasm_mt::this_request::emit(from + i);
+}
+struct EmitTwoParts {
+  int count = 0;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::when_all(emit_part(0, count), emit_part(1000000, count));
+    co_return 2 * count;
+  }
+};
+WASM_MT_CLOSURE(EmitTwoParts, count)
+
+// What co_await emit() did once the request was stopped (read with EmitAwaitStopOutcome).
+std::string emit_stop_outcome;
+struct EmitAwaitingUntilStopped {
+  wasm_mt::task<int> operator()() const {
+    emit_stop_outcome = "running";
+    try {
+      for (int i = 0; i < 100000; ++i) {
+        co_await wasm_mt::sleep(1);
+        co_await wasm_mt::this_request::emit(i);
+      }
+      emit_stop_outcome = "ran to its end";
+    } catch (const wasm_mt::error& e) {
+      emit_stop_outcome = std::string(wasm_mt::error_kind_name(e.kind()));
+    }
+    co_return 0;
+  }
+};
+WASM_MT_CLOSURE(EmitAwaitingUntilStopped)
+struct EmitAwaitStopOutcome {
+  std::string operator()() const { return emit_stop_outcome; }
+};
+WASM_MT_CLOSURE(EmitAwaitStopOutcome)
+
 struct EmitProgressAsync {
   int total = 0;
   wasm_mt::task<std::string> operator()() const {
@@ -395,6 +431,23 @@ ASYNC_TEST_CASE("back-pressure: co_await emit() keeps at most 1024 events ahead 
   CHECK(loop_ms >= (count - 1024) * handler_ms);
   // With nobody listening, it never waits.
   CHECK((co_await th.exec(EmitPaced{count})) < 5000);
+  // Two coroutines of one request waiting for room at once both go on.
+  int events = 0;
+  CHECK((co_await th.exec(EmitTwoParts{3000}, {.on_event = [&](int) { ++events; }})) == 6000);
+  CHECK(events == 6000);
+  // Once the request is stopped, co_await emit() throws cancelled (it does not go on
+  // emitting into nothing).
+  wasm_mt::stop_source stop;
+  int seen = 0;
+  auto running = th.exec(EmitAwaitingUntilStopped{}, {.stop = stop.get_token(), .on_event = [&](int) {
+                                                 if (++seen == 3) stop.request_stop();
+                                               }});
+  CHECK((co_await test::error_of(std::move(running))).kind() == wasm_mt::error_kind::cancelled);
+  CHECK(co_await test::until([&]() -> bool { return seen >= 3; }));
+  std::string outcome;
+  for (int tries = 0; tries < 100 && (outcome = co_await th.exec(EmitAwaitStopOutcome{})) == "running"; ++tries)
+    co_await wasm_mt::sleep(10);
+  CHECK(outcome == "cancelled");
 }
 
 ASYNC_TEST_CASE("events carry bytes; a handler that throws is reported and the request goes on", "[control]") {

@@ -54,8 +54,8 @@ void end_async_request(int handle, std::uint32_t id) noexcept {
   if (auto context = found->second.lock()) {
     context->ended = true;
     context->stop_waiters.clear();
-    break_promise(std::move(context->items.credit));
-    break_promise(std::move(context->events.credit));
+    for (auto* flow : {&context->items, &context->events})
+      for (auto& waiter : std::exchange(flow->waiting, {})) break_promise(std::move(waiter));
   }
   async_requests().erase(found);
 }
@@ -79,7 +79,7 @@ void on_cancel(int handle, std::uint32_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   context->stop.request_stop();
   for (auto& waiter : std::exchange(context->stop_waiters, {})) waiter->set_value({});
   for (auto* flow : {&context->items, &context->events})
-    if (auto credit = std::exchange(flow->credit, nullptr)) credit->set_error(stopped_error());
+    for (auto& waiter : std::exchange(flow->waiting, {})) waiter->set_error(stopped_error());
 }
 
 // The caller took `count` more items of stream `id`, or handled `count` more of its
@@ -89,7 +89,8 @@ void on_ack(std::uint32_t id, std::uint32_t count, std::uint32_t channel) WASM_M
   if (!context) return;
   auto& flow = context->flow_of(channel);
   flow.taken += std::min(count, flow.sent - flow.taken);  // (never past what was sent)
-  if (flow.credit && flow.has_room(context->window_of(channel))) std::exchange(flow.credit, nullptr)->set_value({});
+  if (flow.has_room(context->window_of(channel)))
+    for (auto& waiter : std::exchange(flow.waiting, {})) waiter->set_value({});
 }
 
 namespace {
@@ -97,7 +98,7 @@ namespace {
 future<void> room_in(flow& flow, std::uint32_t window) {
   auto state = std::make_shared<shared_state<void>>();
   if (flow.has_room(window)) state->set_value({});
-  else flow.credit = state;
+  else flow.waiting.push_back(state);
   return future<void>(std::move(state));
 }
 }  // namespace
@@ -211,19 +212,24 @@ void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::
 
 bool wants_events() noexcept {
   auto* context = wasm_mt::detail::current_request;
-  return context && (context->flags & wasm_mt::detail::wants_events) && !context->stop.stop_requested();
+  return context && (context->flags & wasm_mt::detail::wants_events) && !context->stop.stop_requested() &&
+         !context->ended;
 }
 
+// (Only an async request's context hears acknowledgements: a synchronous closure's, or
+// one that has ended, never waits.)
 bool event_room() noexcept {
   auto* context = wasm_mt::detail::current_request;
-  return !context || context->events.has_room(wasm_mt::detail::event_window);
+  if (context && context->stop.stop_requested()) return false;  // (await_event_room throws cancelled)
+  return !context || context->ended || !context->stop.stop_possible() ||
+         context->events.has_room(wasm_mt::detail::event_window);
 }
 
 future<void> await_event_room() {
   auto* context = wasm_mt::detail::current_request;
   if (context && context->stop.stop_requested()) return future<void>::ready_error(wasm_mt::detail::stopped_error());
-  wasm_mt::detail::flow none;  // (outside a request: room at once)
-  return wasm_mt::detail::room_in(context ? context->events : none, wasm_mt::detail::event_window);
+  wasm_mt::detail::flow none;  // (no room to wait for: event_room() was true meanwhile)
+  return wasm_mt::detail::room_in(event_room() ? none : context->events, wasm_mt::detail::event_window);
 }
 
 void emit_encoded(const wasm_mt::detail::encoded& event) {

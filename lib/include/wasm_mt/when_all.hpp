@@ -74,13 +74,15 @@ struct gathering {
 
   // when_all's: counts input `state` in once it settles with a value, taking nothing
   // (so that no value leaves its producer, a stream's item its stream, unless all are
-  // there); runs `on_all(*self)` once all are in. One settling with an error fails the
-  // result at once, and the others are abandoned.
-  template <class T, class OnAll>
+  // there) but keeping the state (`keep(*self, state)`: the slots hold only inputs that
+  // settled, so nothing pending is kept from going); runs `on_all(*self)` once all are
+  // in. One settling with an error fails the result at once, and the others are
+  // abandoned.
+  template <class T, class Keep, class OnAll>
   static void count_in(const std::shared_ptr<gathering>& self, const std::shared_ptr<shared_state<T>>& state,
-                       OnAll on_all) {
+                       Keep keep, OnAll on_all) {
     self->inputs.push_back(state);
-    state->set_callback([self, state = state.get(), on_all]() mutable {
+    state->set_callback([self, state = state.get(), keep, on_all]() mutable {
       if (state->settled_with_error()) {
         try {
           state->take();
@@ -88,7 +90,10 @@ struct gathering {
           self->result->set_error(std::current_exception());
         }
         self->abandon_inputs();
-      } else if (--self->remaining == 0) {
+        return;
+      }
+      keep(*self, std::static_pointer_cast<shared_state<T>>(state->shared_from_this()));
+      if (--self->remaining == 0) {
         try {
           on_all(*self);  // takes every value
         } catch (...) {  // (no memory to gather them)
@@ -122,13 +127,17 @@ template <class... T>
     self->result->set_value({});
   } else {
     gathering::link(self);
-    self->slots = std::tuple(detail::future_access::state(futures)...);
     auto take_all = [](gathering& g) {
       auto states = std::exchange(g.slots, {});
       // (Braced: the values are taken in order.)
       g.result->set_value(std::apply([](auto&... state) { return result_type{state->take()...}; }, states));
     };
-    (gathering::count_in(self, detail::future_access::state(futures), take_all), ...);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (gathering::count_in(
+           self, detail::future_access::state(futures),
+           [](gathering& g, auto state) { std::get<I>(g.slots) = std::move(state); }, take_all),
+       ...);
+    }(std::index_sequence_for<T...>{});
   }
   return result;
 }
@@ -160,8 +169,11 @@ template <class F>
   };
   if (futures.empty()) take_all(*self);
   gathering::link(self);
-  for (const auto& f : futures) self->slots.push_back(detail::future_access::state(f));
-  for (const auto& f : futures) gathering::count_in(self, detail::future_access::state(f), take_all);
+  self->slots.resize(futures.size());
+  for (std::size_t i = 0; i < futures.size(); ++i)
+    gathering::count_in(
+        self, detail::future_access::state(futures[i]),
+        [i](gathering& g, auto state) { g.slots[i] = std::move(state); }, take_all);
   return result;
 }
 

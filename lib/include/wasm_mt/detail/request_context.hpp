@@ -33,12 +33,12 @@ enum ack_flags : std::uint32_t {
 };
 
 // One channel's flow control in the worker (a stream's items, a request's events): what
-// was sent, what the caller acknowledged, and the co_yield or co_await emit() waiting
-// for room.
+// was sent, what the caller acknowledged, and the co_yields or co_await emit()s waiting
+// for room (several coroutines of one request may emit).
 struct flow {
   std::uint32_t sent = 0;
   std::uint32_t taken = 0;
-  std::shared_ptr<shared_state<void>> credit;
+  std::vector<std::shared_ptr<shared_state<void>>> waiting;
   bool has_room(std::uint32_t window) const noexcept { return sent - taken < window; }
 };
 
