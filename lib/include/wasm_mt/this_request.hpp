@@ -121,17 +121,16 @@ class emitted {
  public:
   bool await_ready() const noexcept { return event_room(); }
   bool await_suspend(wasm_mt::detail::coro::coroutine_handle<> waiter) {
-    room_ = await_event_room();
-    awaiter_.emplace(wasm_mt::detail::future_access::state(room_));
-    return awaiter_->await_suspend(waiter);
+    auto room = await_event_room();
+    awaiter_.emplace(wasm_mt::detail::future_access::state(room));
+    return awaiter_->await_suspend(waiter);  // (the awaiter is its consumer now)
   }
   void await_resume() {
     if (awaiter_) awaiter_->await_resume();
   }
 
  private:
-  wasm_mt::future<void> room_;
-  std::optional<wasm_mt::future<void>::awaiter> awaiter_;
+  std::optional<wasm_mt::future<void>::awaiter> awaiter_;  // only once it waits
 };
 }  // namespace detail
 
