@@ -482,3 +482,29 @@ ASYNC_TEST_CASE("polling for a stop with when_any(work, this_request::stopped())
   const long grew = co_await th.exec(PollsForStop{100000}, {.stop = stop.get_token()});
   CHECK(grew < 64 * 1024);
 }
+
+ASYNC_TEST_CASE("promise: a future settled by hand; one dropped unsettled fails broken_promise, never hangs",
+                "[futures]") {
+  wasm_mt::promise<int> p;
+  auto f = p.get_future();
+  CHECK_THROWS_AS(p.get_future(), std::logic_error);
+  wasm_mt::sleep(5).then([p = std::move(p)]() mutable { p.set_value(42); }).detach();
+  CHECK((co_await std::move(f)) == 42);
+  // The producer goes away before it settles: broken_promise, not a hang.
+  auto broken = [] {
+    wasm_mt::promise<std::string> dropped;
+    return dropped.get_future();
+  }();
+  CHECK((co_await test::error_of(std::move(broken), 1000)).kind() == wasm_mt::error_kind::broken_promise);
+  // ...and what was chained on it hears it too.
+  std::optional<wasm_mt::promise<void>> holder(std::in_place);
+  auto chained = holder->get_future().then([] { return 1; });
+  holder.reset();
+  CHECK((co_await test::error_of(std::move(chained), 1000)).kind() == wasm_mt::error_kind::broken_promise);
+  // Settled once: a second set is a logic_error; an error reaches the consumer as it is.
+  wasm_mt::promise<int> q;
+  auto g = q.get_future();
+  q.set_exception(std::make_exception_ptr(wasm_mt::error(wasm_mt::error_kind::timeout, "late")));
+  CHECK_THROWS_AS(q.set_value(1), std::logic_error);
+  CHECK((co_await test::error_of(std::move(g))).kind() == wasm_mt::error_kind::timeout);
+}

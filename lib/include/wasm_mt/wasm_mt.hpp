@@ -14,6 +14,7 @@
 #include "wasm_mt/merge.hpp"
 #include "wasm_mt/pool.hpp"
 #include "wasm_mt/program.hpp"
+#include "wasm_mt/promise.hpp"
 #include "wasm_mt/stop_token.hpp"
 #include "wasm_mt/stream.hpp"
 #include "wasm_mt/task.hpp"
