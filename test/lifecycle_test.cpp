@@ -396,7 +396,8 @@ struct YieldsThenWorks {
   double ms = 0;
   wasm_mt::generator<int> operator()() const {
     for (int i = 0; i < n; ++i) co_yield i;
-    Spin{ms}();
+    co_await wasm_mt::sleep(10);  // (its items go now, ahead of its reply)
+    Spin{ms}();                   // (a stop that comes now is read only after it has ended)
   }
 };
 WASM_MT_CLOSURE(YieldsThenWorks, n, ms)
