@@ -66,14 +66,14 @@ struct async_result<generator<U>> {  // its items' type
 }  // namespace detail
 
 namespace detail {
-// Checking C here makes a mistake's plain message the first error, before any made by
-// the caller's use of the result.
+// The result of anything callable with no arguments, closure or not: a call with a wrong
+// closure gives its one error at the call (closure_checks.hpp), none from the result.
 template <class C>
 struct closure_result {
-  using type = void;  // not a closure: check_closure failed to compile, saying why
+  using type = void;  // not callable: the call failed to compile, saying why
 };
 template <class C>
-  requires(check_closure_shape<C>())
+  requires std::is_invocable_v<C&>
 struct closure_result<C> {
   using type = typename async_result<std::invoke_result_t<C&>>::type;
 };

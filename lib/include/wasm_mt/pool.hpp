@@ -107,11 +107,12 @@ class pool {
   // (task_timeout_ms), queue_full (max_queued); a task whose worker crashed before it ran
   // is retried on another thread. `options` as thread::exec's (call_options.hpp).
   template <class Closure>
-  [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
-                                                    detail::call_site site = detail::call_site::here()) {
+  [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(
+      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here())
+      WASM_MT_DETAIL_CHECK_CLOSURE(std::decay_t<Closure>)
+      WASM_MT_DETAIL_CHECK_USE(std::decay_t<Closure>, is_streaming_closure<std::decay_t<Closure>>, WASM_MT_DETAIL_USE_STREAM) {
     using C = std::decay_t<Closure>;
-    static_assert(!is_streaming_closure<C>, "this closure returns a wasm_mt::generator: run it with stream(), not exec()");
-    if constexpr (detail::check_closure<C>()) {
+    if constexpr (detail::closure_accepted<C>() && detail::use_accepted<!is_streaming_closure<C>>()) {
       const function_id called = closure_id<C>();
       const std::uint32_t signature = closure_signature<C>();
       return submit<closure_result_t<C>>(
@@ -120,7 +121,7 @@ class pool {
             th.send_encoded(called, signature, closure, r);
           });
     } else {
-      return {};  // not reached: check_closure failed to compile, saying why
+      return {};  // not reached: the call failed to compile, saying why
     }
   }
   // As thread::exec_js (args included). Tasks are grouped by their code, whatever their
@@ -174,11 +175,12 @@ class pool {
   // job::cancel: its worker is replaced if it still runs stop_grace_ms later).
   template <class Closure>
   [[nodiscard]] wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> stream(
-      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here()) {
+      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here())
+      WASM_MT_DETAIL_CHECK_CLOSURE(std::decay_t<Closure>)
+      WASM_MT_DETAIL_CHECK_USE(std::decay_t<Closure>, !is_streaming_closure<std::decay_t<Closure>>, WASM_MT_DETAIL_USE_EXEC) {
     using C = std::decay_t<Closure>;
     using T = closure_result_t<C>;
-    static_assert(is_streaming_closure<C>, "stream() runs a closure returning wasm_mt::generator<T>: use exec() for this one");
-    if constexpr (detail::check_closure<C>() && is_streaming_closure<C>) {
+    if constexpr (detail::closure_accepted<C>() && detail::use_accepted<is_streaming_closure<C>>()) {
       const function_id called = closure_id<C>();
       const std::uint32_t signature = closure_signature<C>();
       auto send = [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
@@ -195,7 +197,7 @@ class pool {
         enqueue(task);
       return wasm_mt::stream<T>(std::move(task));
     } else {
-      return {};  // not reached: a static_assert failed, saying why
+      return {};  // not reached: the call failed to compile, saying why
     }
   }
 
@@ -216,12 +218,13 @@ class pool {
   // finish with their results dropped (none is logged as unhandled).
   // Gives future<std::vector<closure_result_t<C>>>.
   template <class C>
-  [[nodiscard]] auto map(std::vector<C> closures, detail::call_site site = detail::call_site::here()) {
-    if constexpr (!detail::check_closure_shape<C>()) {
-      return future<void>{};  // not reached: check_closure_shape failed to compile, saying why
-    } else if constexpr (std::is_void_v<closure_result_t<C>>) {
-      static_assert(!sizeof(C*), "map gathers results: use exec for closures returning void");
-      return future<void>{};
+  [[nodiscard]] auto map(std::vector<C> closures, detail::call_site site = detail::call_site::here())
+      WASM_MT_DETAIL_CHECK_CLOSURE(C)
+      WASM_MT_DETAIL_CHECK_USE(C, std::is_void_v<closure_result_t<C>>, "map gathers results: use exec for closures returning void")
+      WASM_MT_DETAIL_CHECK_USE(C, is_streaming_closure<C>, "map gathers results: a generator closure runs with stream()") {
+    if constexpr (!detail::closure_accepted<C>() ||
+                  !detail::use_accepted<!std::is_void_v<closure_result_t<C>> && !is_streaming_closure<C>>()) {
+      return future<void>{};  // not reached: the call failed to compile, saying why
     } else {
       std::vector<job<closure_result_t<C>>> jobs;
       jobs.reserve(closures.size());

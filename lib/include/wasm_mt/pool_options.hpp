@@ -28,6 +28,8 @@ class thread_init {
  public:
   thread_init() = default;
   template <class Closure, class = std::enable_if_t<!std::is_same_v<std::decay_t<Closure>, thread_init>>>
+  // (A wrong closure fails a static_assert here: clang's diagnose_if, which reports the
+  // other entry points' mistakes at the user's line, does not apply to constructors.)
   thread_init(Closure closure) {  // NOLINT: implicit, so `.init = Closure{...}` reads
     if constexpr (detail::check_closure<Closure>())
       run_ = [closure = std::move(closure)](thread& th) -> future<void> {

@@ -84,11 +84,13 @@ void send_to_caller(function_id called, std::uint32_t signature, const wasm_mt::
 // std::logic_error outside a wasm_mt worker (there is no caller).
 template <class Closure>
 [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> call_caller(
-    Closure&& closure, call_options options = {}, wasm_mt::detail::call_site site = wasm_mt::detail::call_site::here()) {
+    Closure&& closure, call_options options = {}, wasm_mt::detail::call_site site = wasm_mt::detail::call_site::here())
+    WASM_MT_DETAIL_CHECK_CLOSURE(std::decay_t<Closure>)
+    WASM_MT_DETAIL_CHECK_USE(std::decay_t<Closure>, is_streaming_closure<std::decay_t<Closure>>,
+                             "call_caller runs a closure that returns a value, not a generator") {
   using C = std::decay_t<Closure>;
   using R = closure_result_t<C>;
-  static_assert(!is_streaming_closure<C>, "call_caller runs a closure that returns a value, not a generator");
-  if constexpr (wasm_mt::detail::check_closure<C>()) {
+  if constexpr (wasm_mt::detail::closure_accepted<C>() && wasm_mt::detail::use_accepted<!is_streaming_closure<C>>()) {
     if (!options.stop.stop_possible()) options.stop = get_stop_token();
     auto state = wasm_mt::detail::new_request<R>(closure_id<C>(), std::move(options),
                                                  {"call_caller", closure_name<C>(), site});
@@ -103,7 +105,7 @@ template <class Closure>
     detail::send_to_caller(closure_id<C>(), closure_signature<C>(), captures, state);
     return future<R>(std::move(state));
   } else {
-    return {};  // not reached: check_closure failed to compile, saying why
+    return {};  // not reached: the call failed to compile, saying why
   }
 }
 

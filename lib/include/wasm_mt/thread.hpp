@@ -69,15 +69,19 @@ class thread {
   // stop). (`site`, here and below: where the call is, for log lines about the request;
   // leave it defaulted.)
   template <class Closure>
-  [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> exec(Closure&& closure, call_options options = {},
-                                                       detail::call_site site = detail::call_site::here());
+  [[nodiscard]] future<closure_result_t<std::decay_t<Closure>>> exec(
+      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here())
+      WASM_MT_DETAIL_CHECK_CLOSURE(std::decay_t<Closure>)
+      WASM_MT_DETAIL_CHECK_USE(std::decay_t<Closure>, is_streaming_closure<std::decay_t<Closure>>, WASM_MT_DETAIL_USE_STREAM);
 
   // Runs a streaming closure (one returning generator<T>: generator.hpp) in the worker and
   // returns its items as they come (stream.hpp). `options` as exec's, with
   // stream_window: how far the worker may run ahead of the items taken.
   template <class Closure>
   [[nodiscard]] wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> stream(
-      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here());
+      Closure&& closure, call_options options = {}, detail::call_site site = detail::call_site::here())
+      WASM_MT_DETAIL_CHECK_CLOSURE(std::decay_t<Closure>)
+      WASM_MT_DETAIL_CHECK_USE(std::decay_t<Closure>, !is_streaming_closure<std::decay_t<Closure>>, WASM_MT_DETAIL_USE_EXEC);
 
   // Runs the closure registered under `name` with raw JSON captures: function-ID
   // dispatch without the closure's type (for a program you do not link). `name` is
@@ -239,12 +243,11 @@ template <class Closure>
 future<closure_result_t<std::decay_t<Closure>>> thread::exec(Closure&& closure, call_options options,
                                                              detail::call_site site) {
   using C = std::decay_t<Closure>;
-  static_assert(!is_streaming_closure<C>, "this closure returns a wasm_mt::generator: run it with stream(), not exec()");
-  if constexpr (detail::check_closure<C>())
+  if constexpr (detail::closure_accepted<C>() && detail::use_accepted<!is_streaming_closure<C>>())
     return send_encoded<closure_result_t<C>>(closure_id<C>(), closure_signature<C>(), closure, std::move(options),
                                              {"exec", closure_name<C>(), site});
   else
-    return {};  // not reached: check_closure failed to compile, saying why
+    return {};  // not reached: the call failed to compile, saying why
 }
 
 template <class Closure>
@@ -252,8 +255,7 @@ wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&
                                                                          detail::call_site site) {
   using C = std::decay_t<Closure>;
   using T = closure_result_t<C>;
-  static_assert(is_streaming_closure<C>, "stream() runs a closure returning wasm_mt::generator<T>: use exec() for this one");
-  if constexpr (detail::check_closure<C>() && is_streaming_closure<C>) {
+  if constexpr (detail::closure_accepted<C>() && detail::use_accepted<is_streaming_closure<C>>()) {
     const std::size_t window = options.stream_window;
     auto state = std::make_shared<detail::stream_state<T>>(
         window >= 1 && window <= detail::max_stream_window ? std::uint32_t(window) : 1,
@@ -265,7 +267,7 @@ wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&
       send_encoded(closure_id<C>(), closure_signature<C>(), closure, state);
     return wasm_mt::stream<T>(std::move(state));
   } else {
-    return {};  // not reached: a static_assert failed, saying why
+    return {};  // not reached: the call failed to compile, saying why
   }
 }
 

@@ -254,30 +254,42 @@ concept readable_capture = has_member_json<C> || std::is_empty_v<C> ||
                            requires(const nlohmann::json& j, C& c) { nlohmann::adl_serializer<C>::from_json(j, c); } ||
                            requires(const nlohmann::json& j) { nlohmann::adl_serializer<C>::from_json(j); };
 
-// True when C has a closure's shape (an object, callable with no arguments, that a
-// worker can make); else fails a static_assert that says what to do (the first that
-// applies only, so one mistake gives one message). Checked where the result type is
-// formed, so it is the first error; it needs only C's definition.
+// What is wrong with C as a closure: the first fault that applies (one mistake gives one
+// message), or none. Its shape first (an object, callable with no arguments, that a
+// worker can make), then its JSON form each way. Needs only C's definition for the shape;
+// the JSON form is looked at where exec's body is instantiated, once the translation unit
+// is complete, so a closure may exec itself before its WASM_MT_CLOSURE (fib).
+enum class closure_fault { none, pointer, not_callable, not_constructible, derives_from_closure, no_json_form };
+
+// The message of each fault (string literals: diagnose_if and static_assert take no other).
+#define WASM_MT_DETAIL_FAULT_POINTER \
+  "wasm_mt: exec takes a closure object, not a pointer: a pointer cannot cross to another thread"
+#define WASM_MT_DETAIL_FAULT_NOT_CALLABLE \
+  "wasm_mt: a closure needs an operator()() taking no arguments (its inputs are its fields)"
+#define WASM_MT_DETAIL_FAULT_NOT_CONSTRUCTIBLE                                                        \
+  "wasm_mt: a closure must be default-constructible (the worker makes one and fills in its fields). " \
+  "A lambda that captures ([&], [=], [x]) cannot cross to another thread: use a struct with "         \
+  "WASM_MT_CLOSURE(Type, fields...), or WASM_MT_EXEC(thread, (locals...), { body }) to copy locals"
+#define WASM_MT_DETAIL_FAULT_DERIVES                                                                   \
+  "wasm_mt: this closure derives from a type with WASM_MT_CLOSURE, which would encode it (its own " \
+  "fields would not be sent): give it its own WASM_MT_CLOSURE(Type, fields...), listing the base's fields too"
+#define WASM_MT_DETAIL_FAULT_NO_JSON_FORM                                                              \
+  "wasm_mt: this closure's fields have no JSON form: add WASM_MT_CLOSURE(Type, fields...) after the " \
+  "struct, in its namespace, or use WASM_MT_EXEC for an inline closure"
+
 template <class C>
-constexpr bool check_closure_shape() {
-  if constexpr (std::is_pointer_v<C> || std::is_member_pointer_v<C>) {
-    static_assert(!sizeof(C*), "wasm_mt: exec takes a closure object, not a pointer: a pointer cannot cross to another thread");
-    return false;
-  } else if constexpr (!std::is_invocable_v<C&>) {
-    static_assert(!sizeof(C*), "wasm_mt: a closure needs an operator()() taking no arguments (its inputs are its fields)");
-    return false;
-  } else if constexpr (!std::is_default_constructible_v<C> && !has_member_json<C> &&
-                       !requires(const nlohmann::json& j) {
-                         { nlohmann::adl_serializer<C>::from_json(j) } -> std::same_as<C>;
-                       }) {
-    static_assert(!sizeof(C*),
-                  "wasm_mt: a closure must be default-constructible (the worker makes one and fills in its fields). "
-                  "A lambda that captures ([&], [=], [x]) cannot cross to another thread: use a struct with "
-                  "WASM_MT_CLOSURE(Type, fields...), or WASM_MT_EXEC(thread, (locals...), { body }) to copy locals");
-    return false;
-  } else {
-    return true;
-  }
+constexpr closure_fault closure_shape_fault() {
+  if constexpr (std::is_pointer_v<C> || std::is_member_pointer_v<C>)
+    return closure_fault::pointer;
+  else if constexpr (!std::is_invocable_v<C&>)
+    return closure_fault::not_callable;
+  else if constexpr (!std::is_default_constructible_v<C> && !has_member_json<C> &&
+                     !requires(const nlohmann::json& j) {
+                       { nlohmann::adl_serializer<C>::from_json(j) } -> std::same_as<C>;
+                     })
+    return closure_fault::not_constructible;
+  else
+    return closure_fault::none;
 }
 
 // WASM_MT_CLOSURE(Type, ...) defines wasm_mt_closure_type(const Type*), found by ADL,
@@ -297,27 +309,86 @@ struct closure_macro_type<C> {
   using type = typename decltype(wasm_mt_closure_type(static_cast<const C*>(nullptr)))::type;
 };
 
-// True when C can be a closure: its shape, and a JSON form each way. Checked in the
-// bodies of exec and of the registration, which are instantiated once the translation
-// unit is complete, so a closure may exec itself before its WASM_MT_CLOSURE (fib).
+template <class C>
+constexpr closure_fault closure_fault_of() {
+  if constexpr (closure_shape_fault<C>() != closure_fault::none)
+    return closure_shape_fault<C>();
+  else if constexpr (!std::is_same_v<typename closure_macro_type<C>::type, C>)
+    return closure_fault::derives_from_closure;
+  else if constexpr (!writable_capture<C> || !readable_capture<C>)
+    return closure_fault::no_json_form;
+  else
+    return closure_fault::none;
+}
+
+// True when C can be a closure; else fails a static_assert saying what to do. For code
+// reached without a public entry point's call-site check (below): registration.
 template <class C>
 constexpr bool check_closure() {
-  if constexpr (!check_closure_shape<C>()) {
+  constexpr closure_fault fault = closure_fault_of<C>();
+  static_assert(fault != closure_fault::pointer, WASM_MT_DETAIL_FAULT_POINTER);
+  static_assert(fault != closure_fault::not_callable, WASM_MT_DETAIL_FAULT_NOT_CALLABLE);
+  static_assert(fault != closure_fault::not_constructible, WASM_MT_DETAIL_FAULT_NOT_CONSTRUCTIBLE);
+  static_assert(fault != closure_fault::derives_from_closure, WASM_MT_DETAIL_FAULT_DERIVES);
+  static_assert(fault != closure_fault::no_json_form, WASM_MT_DETAIL_FAULT_NO_JSON_FORM);
+  return fault == closure_fault::none;
+}
+
+// A mistake in a call is reported at the user's call, not in a library header: each
+// public function taking a closure carries WASM_MT_DETAIL_CHECK_CLOSURE(C) after its
+// declarator, a clang diagnose_if error per fault of C's shape (clang is Emscripten's
+// compiler, 14 and later), and its body runs only `if constexpr (closure_accepted<C>())`,
+// so the call gives that one error and no other. C's JSON form is checked in the body
+// (static_assert), once the translation unit is complete: looking at it at the call
+// would be too early for a closure that execs itself before its WASM_MT_CLOSURE, and the
+// compiler would remember that answer. Without diagnose_if, the body checks all.
+#if defined(__has_attribute)
+#if __has_attribute(diagnose_if)
+#define WASM_MT_DETAIL_DIAGNOSED_AT_CALL 1
+#endif
+#endif
+#ifdef WASM_MT_DETAIL_DIAGNOSED_AT_CALL
+#define WASM_MT_DETAIL_DIAGNOSE(condition, message) __attribute__((diagnose_if(condition, message, "error")))
+#else
+#define WASM_MT_DETAIL_DIAGNOSE(condition, message)
+#endif
+
+#define WASM_MT_DETAIL_IF_FAULT(C, fault, message) \
+  WASM_MT_DETAIL_DIAGNOSE(::wasm_mt::detail::closure_shape_fault<C>() == ::wasm_mt::detail::closure_fault::fault, message)
+#define WASM_MT_DETAIL_CHECK_CLOSURE(C)                                 \
+  WASM_MT_DETAIL_IF_FAULT(C, pointer, WASM_MT_DETAIL_FAULT_POINTER)     \
+  WASM_MT_DETAIL_IF_FAULT(C, not_callable, WASM_MT_DETAIL_FAULT_NOT_CALLABLE) \
+  WASM_MT_DETAIL_IF_FAULT(C, not_constructible, WASM_MT_DETAIL_FAULT_NOT_CONSTRUCTIBLE)
+
+#define WASM_MT_DETAIL_USE_STREAM "this closure returns a wasm_mt::generator: run it with stream(), not exec()"
+#define WASM_MT_DETAIL_USE_EXEC "stream() runs a closure returning wasm_mt::generator<T>: use exec() for this one"
+
+// A closure of the right shape given to the wrong entry point (`condition` true), told
+// at the call: e.g. a generator closure to exec().
+#define WASM_MT_DETAIL_CHECK_USE(C, condition, message)                                                         \
+  WASM_MT_DETAIL_DIAGNOSE(::wasm_mt::detail::closure_shape_fault<C>() == ::wasm_mt::detail::closure_fault::none && \
+                              (condition),                                                                        \
+                          message)
+
+// True when C can be a closure; the body of an entry point that checked C at its call.
+template <class C>
+constexpr bool closure_accepted() {
+#ifdef WASM_MT_DETAIL_DIAGNOSED_AT_CALL
+  if constexpr (closure_shape_fault<C>() != closure_fault::none)
     return false;
-  } else if constexpr (!std::is_same_v<typename closure_macro_type<C>::type, C>) {
-    static_assert(!sizeof(C*),
-                  "wasm_mt: this closure derives from a type with WASM_MT_CLOSURE, which would encode it (its own "
-                  "fields would not be sent): give it its own WASM_MT_CLOSURE(Type, fields...), listing the base's "
-                  "fields too");
-    return false;
-  } else if constexpr (!writable_capture<C> || !readable_capture<C>) {
-    static_assert(!sizeof(C*),
-                  "wasm_mt: this closure's fields have no JSON form: add WASM_MT_CLOSURE(Type, fields...) after the "
-                  "struct, in its namespace, or use WASM_MT_EXEC for an inline closure");
-    return false;
-  } else {
-    return true;
-  }
+  else
+#endif
+    return check_closure<C>();
+}
+
+// `fits`, in the body of an entry point that checked its use with WASM_MT_DETAIL_CHECK_USE.
+template <bool fits>
+constexpr bool use_accepted() {
+#ifndef WASM_MT_DETAIL_DIAGNOSED_AT_CALL
+  static_assert(fits, "wasm_mt: this closure does not fit this call (a generator closure runs with stream(), "
+                      "others with exec(); map and call_caller take closures returning a value)");
+#endif
+  return fits;
 }
 
 }  // namespace wasm_mt::detail
