@@ -145,10 +145,53 @@ var wasmMtProgramsLibrary = {
       }).then(function (loaded) {
         receiveInstance(loaded.instance, loaded.module);
       }, function (e) {
-        err('wasm_mt: cannot load this program\'s wasm' + (wasmUrl ? ' (' + wasmUrl + ')' : '') + ': ' + wasmMt.errorText(e));
-        abort(e);
+        P.failMain('wasm_mt: cannot load this program\'s wasm' + (wasmUrl ? ' (' + wasmUrl + ')' : '') + ': ' +
+                   wasmMt.errorText(e), receiveInstance);
       });
       return {};
+    },
+
+    // The program's own wasm could not be loaded (a 404, bad bytes, a CSP, the network):
+    // its start fails with `why`, as Emscripten's own loading does: abort(), which also
+    // rejects a factory's (MODULARIZE) promise. But Emscripten 4 awaits createWasm()
+    // before it sets that reject handler, and an instantiateWasm hook has no failure
+    // callback (emscripten-core/emscripten#23038), so the factory would never settle:
+    // there the success callback gets an instance whose exports are a thenable rejecting
+    // with the error, which rejects the promise the factory awaits.
+    failMain: function (why, receiveInstance) {
+      err(why);
+#if MODULARIZE
+      if (typeof readyPromiseReject != 'function') {
+        try {
+          receiveInstance(wasmMtPrograms.failedInstance(new WebAssembly.RuntimeError('Aborted(' + why + ')')), null);
+          if (Module['onAbort']) Module['onAbort'](why);
+          return;
+        } catch (ignored) {  // (a runtime that could not take the stand-in: abort, below)
+        }
+      }
+#endif
+      abort(why);
+    },
+
+    // An instance standing for a failed load, for the runtime's receiveInstance: its
+    // exports are a thenable rejecting with `error`. The runtime reads them (a global's
+    // value, the memory's buffer), and some builds copy their own keys first (ASYNCIFY,
+    // MEMORY64, over 2 GB, MAIN_MODULE): every export name the runtime's
+    // assignWasmExports reads is an own key, a function that throws `error` with those
+    // fields, and any other name gives it too.
+    failedInstance: function (error) {
+      var missing = function () { throw error; };
+      missing.value = 0;
+      missing.buffer = new ArrayBuffer(0);
+      var exports = {};
+      // (Named only where Emscripten has it, 4.x: an undeclared name can trouble Closure.)
+      var assign = {{{ parseInt(EMSCRIPTEN_VERSION) >= 4 ? "typeof assignWasmExports == 'function' && assignWasmExports" : 'null' }}};
+      if (assign) {
+        var names = String(assign).match(/\[\s*["'][^"']+["']\s*\]/g) || [];
+        for (var i = 0; i < names.length; i++) exports[names[i].replace(/^\[\s*["']|["']\s*\]$/g, '')] = missing;
+      }
+      exports['then'] = function (resolve, reject) { reject(error); };
+      return { exports: new Proxy(exports, { get: function (target, key) { return key in target ? target[key] : missing; } }) };
     },
 
     // Loads a program; tells C++ (event PROGRAM_LOADED) the new program's ID, or 0 and

@@ -22,10 +22,13 @@ function saw(results, { data = false } = {}) {
   ];
 }
 
+// What the example app (examples/vite/app.cpp) must show, bundled or under a dev server.
+export const appCheck = r => [...same('error', r.error, undefined), ...same('primes below 200000', r.primes_below_200000, 17984),
+                              ...(/^primes-[0-3]$/.test(r.label || '') ? [] : [`a pool thread's label: ${JSON.stringify(r.label)}`])];
+
 export function setupChecks(other) {
   // The example app, bundled by Vite and by webpack (scripts/env.sh, wasm_mt_bundle_examples).
-  const app = r => [...same('error', r.error, undefined), ...same('primes below 200000', r.primes_below_200000, 17984),
-                    ...(/^primes-[0-3]$/.test(r.label || '') ? [] : [`a pool thread's label: ${JSON.stringify(r.label)}`])];
+  const app = appCheck;
   const bundled = [
     { name: 'example: an app bundled by Vite', path: '/vite/', check: app },
     { name: 'example: an app bundled by webpack', path: '/webpack/', check: app },
@@ -45,6 +48,16 @@ export function setupChecks(other) {
     { name: 'setup: the script on another origin (blob: worker)', path: `/setups/cross-origin.html?other=${other}`, check: r => saw(r) },
     { name: 'setup: an ES module on another origin', path: `/setups/cross-origin-es6.html?other=${other}`, check: r => saw(r) },
     { name: "setup: inside the app's own worker", path: '/setups/app-worker.html', check: r => saw(r) },
+    ...['classic', 'modularize', 'es6'].flatMap(build => ['missing', 'bad'].map(wasm => ({
+      name: `setup: ${build}, its wasm ${wasm === 'bad' ? 'not wasm' : 'a 404'}: the start fails with the reason`,
+      path: `/setups/load-failure.html?build=${build}&wasm=${wasm}`,
+      check: r => {
+        const failure = r.failure || {};
+        const how = build === 'classic' ? 'onAbort' : 'rejected';
+        return failure.how === how && failure.message.includes(failure.wasm) && /cannot load/.test(failure.message) ? []
+          : [`expected ${how} with a reason naming ${failure.wasm || 'the wasm'}, saw ${JSON.stringify(r)}`];
+      },
+    }))),
     { name: 'setup: another origin under a CSP without blob: workers fails clearly', path: `/csp-noblob/setups/cross-origin-no-blob.html?other=${other}`,
       check: r => {
         const error = (r.seen || {}).error || '';

@@ -2,6 +2,9 @@
 // web-only build holds no Node code. Prints "setup ok" or why not.
 //   node run.cjs <classic|debug|preload|modularize|es6|app-worker> <program>
 //   node run.cjs web-only <program>
+//   node run.cjs load-failure-<classic|modularize|es6> <program>
+// load-failure-*: the program's .wasm is missing, then not wasm: its start must fail
+// naming it (a factory rejects, a classic program exits non-zero), within 30 s, never hang.
 // app-worker: the program runs inside a worker_threads Worker of this process's own (not
 // one of wasm_mt's), and is the parent of its threads there.
 const { spawnSync } = require('node:child_process');
@@ -52,7 +55,51 @@ function runFactory(load) {
   poll();
 }
 
-if (setup === 'web-only') {
+// The program with its wasm at `wasm` (a factory's locateFile points there; a classic
+// program, which Node gives no Module to configure, runs from a copy beside it): how its
+// start failed, or 'started', or 'hung'.
+async function startWith(build, wasm) {
+  let args;
+  if (build === 'classic') {
+    const copy = wasm.replace(/\.wasm$/, '.js');
+    fs.copyFileSync(program, copy);
+    args = [copy];
+  } else {
+    const options = `{ locateFile: p => p.endsWith('.wasm') ? ${JSON.stringify(wasm)} : p, print() {}, printErr() {} }`;
+    const load = build === 'es6' ? `import(${JSON.stringify(pathToFileURL(path.resolve(program)).href)}).then(m => m.default)`
+                                 : `Promise.resolve(require(${JSON.stringify(path.resolve(program))}))`;
+    args = ['-e', `${load}.then(factory => factory(${options})).then(() => console.log('outcome: started'),
+                     e => console.log('outcome: rejected: ' + (e && e.message || e)));`];
+  }
+  // (A child process: a failed start may leave an uncaught error, as plain Emscripten's does.)
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30000 });
+  if (run.error) return 'hung';
+  if (build === 'classic') return run.status === 0 ? 'started' : `exit: ${run.status}: ${run.stdout}${run.stderr}`;
+  const line = (run.stdout || '').split('\n').find(l => l.startsWith('outcome: '));
+  return line ? line.slice(9) : `no outcome (exit ${run.status}): ${run.stderr}`;
+}
+
+if (setup.startsWith('load-failure-')) {
+  const build = setup.slice('load-failure-'.length);
+  const how = build === 'classic' ? 'exit' : 'rejected';
+  (async () => {
+    const outcomes = [];
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'wasm_mt-load-')));
+    // (Named as the program names its wasm: a classic copy looks for it beside itself.)
+    const name = path.basename(program).replace(/\.m?js$/, '.wasm');
+    fs.mkdirSync(path.join(dir, 'missing'));
+    fs.mkdirSync(path.join(dir, 'bad'));
+    fs.writeFileSync(path.join(dir, 'bad', name), 'these bytes are not wasm');
+    for (const wasm of [path.join(dir, 'missing', name), path.join(dir, 'bad', name)]) {
+      const outcome = await startWith(build, wasm);
+      if (!outcome.startsWith(how + ': ') || !outcome.includes(wasm) || !outcome.includes('cannot load'))
+        fail(`with its wasm ${wasm}: expected ${how} naming it, saw: ${outcome}`);
+      outcomes.push(outcome.split('\n')[0]);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log(`setup ok: ${outcomes.join(' | ')}`);
+  })();
+} else if (setup === 'web-only') {
   const text = fs.readFileSync(program, 'utf8');
   const leaks = ['worker_threads', 'require('].filter(s => text.includes(s));
   if (leaks.length) fail(`a -sENVIRONMENT=web,worker build holds Node code: ${leaks.join(', ')}`);
