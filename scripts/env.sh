@@ -20,11 +20,11 @@ wasm_mt_build() {
 }
 
 # Installs the npm dev dependencies of each directory given (bench/, test/browser/,
-# examples/vite/), where they are not installed yet.
+# examples/vite/), where they are not installed yet or package-lock.json changed since.
 wasm_mt_npm_ci() {
   local dir
   for dir in "$@"; do
-    if [ ! -f "$dir/node_modules/.package-lock.json" ]; then
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
       npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || return 1
     fi
   done
@@ -37,9 +37,7 @@ wasm_mt_bundle_examples() {
   export WASM_MT_VITE_WASM_DIR="$WASM_MT_BUILD/examples/vite/wasm"
   (cd "$WASM_MT_ROOT/examples/vite" &&
     npx --no-install vite build --logLevel warn --outDir "$WASM_MT_BUILD/examples/vite/dist" --emptyOutDir) || return 1
-  # (The same page as Vite's, loading webpack's bundle, a classic script.)
   (cd "$WASM_MT_ROOT/examples/webpack" &&
     npx --no-install webpack --output-path "$WASM_MT_BUILD/examples/webpack/dist" --stats errors-warnings &&
-    sed -e 's|<script type="module" src="/main.js"></script>|<script src="main.js"></script>|' -e 's|Vite|webpack|g' \
-      ../vite/index.html > "$WASM_MT_BUILD/examples/webpack/dist/index.html")
+    cp public/index.html "$WASM_MT_BUILD/examples/webpack/dist/")
 }

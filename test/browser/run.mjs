@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoChecks } from './demos.mjs';
-import { noBlobPolicy, setupChecks } from './setups.mjs';
+import { appCheck, noBlobPolicy, setupChecks } from './setups.mjs';
+import { startDevServers } from './dev-servers.mjs';
 import { readmeCheck } from './readme.mjs';
 import { engines } from './engines.mjs';
 import { startServer } from '../../scripts/serve.mjs';
@@ -78,8 +79,9 @@ async function waitFor(engine, global, timeoutMs = pageTimeoutMs) {
 
 // A demo page, or a setup page (setups.mjs): both leave window.demo.
 async function runDemo(engine, server, demo) {
+  if (demo.unavailable) return { ok: false, details: [demo.unavailable] };
   if (demo.before) demo.before(server);
-  await engine.open(server.url + demo.path);
+  await engine.open(demo.url || server.url + demo.path);
   const page = await waitFor(engine, 'demo', 120000);
   if (!page || !page.done) return { ok: false, details: ['the page did not finish within 120 s', ...(page ? [JSON.stringify(page.results).slice(0, 2000)] : [])] };
   if (demo.screenshot && engine.name === 'chromium') {
@@ -148,12 +150,16 @@ const mounts = [
 const cdn = await startServer(mounts, 0, { cors: true });
 const server = await startServer(mounts, 0, { policies: { '/csp-noblob/': noBlobPolicy(cdn.url) } });
 const selected = name => !options.only || options.only.test(name);
-const demos = [...demoChecks(options.build), ...setupChecks(cdn.url), readme.check].filter(d => selected(d.name));
-for (const suite of suites) suite.tests = listTests(suite.spec).map(test => suite.name + test).filter(selected);
-const expected = [...suites.flatMap(suite => suite.tests), ...demos.map(d => d.name)];
+let devServers = { checks: () => [], close: () => {} };
 const cells = new Map();
 const versions = {};
+let expected, demos;
 try {
+  devServers = await startDevServers(join(here, '..', '..'), options.build, selected);
+  demos = [...demoChecks(options.build), ...setupChecks(cdn.url), ...devServers.checks(appCheck), readme.check]
+    .filter(d => selected(d.name));
+  for (const suite of suites) suite.tests = listTests(suite.spec).map(test => suite.name + test).filter(selected);
+  expected = [...suites.flatMap(suite => suite.tests), ...demos.map(d => d.name)];
   for (const name of options.engines) {
     const started = Date.now();
     versions[name] = await runEngine(name, server, expected, cells);
@@ -162,6 +168,7 @@ try {
 } finally {
   await server.close();
   await cdn.close();
+  devServers.close();
 }
 
 const width = Math.min(90, Math.max(...expected.map(t => t.length)));
