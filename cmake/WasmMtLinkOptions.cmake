@@ -45,7 +45,7 @@ function(wasm_mt_link_options out files_out glue_dir exceptions_flag)
     # wasm_mt's Module hooks, set before the runtime reads them.
     "--pre-js=${glue_dir}/pre.js")
   # The glue's modules: JS libraries, preprocessed with the build's settings.
-  foreach(module protocol core programs exec_js parent worker)
+  foreach(module protocol core programs exec_js parent worker bridge)
     list(APPEND options "--js-library=${glue_dir}/library_wasm_mt_${module}.js")
     list(APPEND files "${glue_dir}/library_wasm_mt_${module}.js")
   endforeach()

@@ -1,26 +1,35 @@
-// A wasm_mt program that an app bundled by Vite imports (main.js): its factory is the
-// default export of app.mjs (-sMODULARIZE -sEXPORT_ES6). Vite bundles its worker too, from
-// the new Worker(new URL('app.mjs', import.meta.url)) in wasm_mt's glue.
-#include <cstdio>
+// The example app's C++ side: a pool that counts primes, driven from the page's JS
+// (main.js) through wasm_mt's page-to-C++ bridge (wasm_mt/js.hpp, embind): each function
+// bound below is an async JS function; a job is a Promise, its progress a callback, and
+// an AbortSignal stops it. Built with -sMODULARIZE -sEXPORT_ES6 -lembind: app.mjs's
+// default export is the factory; Vite (or webpack) bundles it, its wasm and its workers.
+#include <emscripten/bind.h>
+
+#include <memory>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
+#include <wasm_mt/js.hpp>
 #include <wasm_mt/wasm_mt.hpp>
 
 namespace app {
 
-// Counts the primes below `limit` (a CPU-bound closure, one per thread).
+// Counts the primes in [from, to), telling its progress ({done, of}: numbers looked at)
+// every 5,000 numbers and stopping there when asked.
 struct CountPrimes {
   int from = 0, to = 0;
-  int operator()() const {
+  wasm_mt::task<int> operator()() const {
     int count = 0;
     for (int n = from < 2 ? 2 : from; n < to; ++n) {
       bool prime = true;
       for (int d = 2; d * d <= n && prime; ++d) prime = n % d != 0;
       count += prime;
+      if ((n - from) % 5000 == 4999) {
+        co_await wasm_mt::this_request::emit(nlohmann::json{{"done", n - from + 1}, {"of", to - from}});
+        co_await wasm_mt::this_request::checkpoint();
+      }
     }
-    return count;
+    co_return count;
   }
 };
 WASM_MT_CLOSURE(CountPrimes, from, to)
@@ -30,21 +39,30 @@ struct WhereAmI {
 };
 WASM_MT_CLOSURE(WhereAmI)
 
-wasm_mt::task<> run() {
-  nlohmann::json result;
-  try {
-    auto pool = co_await wasm_mt::pool::create({.threads = 4, .label = "primes"});
-    auto counts = co_await pool.map(8, [](std::size_t i) { return CountPrimes{int(i) * 25000, int(i + 1) * 25000}; });
-    int total = 0;
-    for (int c : counts) total += c;
-    result["primes_below_200000"] = total;
-    result["label"] = co_await pool.exec(WhereAmI{});
-  } catch (const std::exception& e) {
-    result["error"] = e.what();
-  }
-  std::printf("app: %s\n", result.dump().c_str());
+std::unique_ptr<wasm_mt::pool> pool;
+
+// startPool(threads): Promise<void>, once before the others.
+wasm_mt::js::promise<void> start_pool(int threads) {
+  return wasm_mt::js::to_promise(wasm_mt::pool::create({.threads = std::size_t(threads), .label = "primes"})
+                                     .then([](wasm_mt::pool created) { pool = std::make_unique<wasm_mt::pool>(std::move(created)); }));
 }
+
+// countPrimes(from, to, signal, onProgress): Promise<number>, the primes in [from, to),
+// one task on the pool; onProgress({done, of}) as it goes; `signal` (an AbortSignal, or
+// null) stops it: the promise rejects with an Error whose kind is "cancelled".
+wasm_mt::js::promise<int> count_primes(int from, int to, emscripten::val signal, emscripten::val on_progress) {
+  return wasm_mt::js::to_promise(pool->exec(
+      CountPrimes{from, to},
+      {.stop = wasm_mt::js::stop_token_from(signal), .on_event = wasm_mt::js::events_to(on_progress)}));
+}
+
+// whereAmI(): Promise<string>, the label of the pool thread that ran it.
+wasm_mt::js::promise<std::string> where_am_i() { return wasm_mt::js::to_promise(pool->exec(WhereAmI{})); }
 
 }  // namespace app
 
-int main() { wasm_mt::spawn_local(app::run()); }
+EMSCRIPTEN_BINDINGS(app) {
+  emscripten::function("startPool", &app::start_pool);
+  emscripten::function("countPrimes", &app::count_primes);
+  emscripten::function("whereAmI", &app::where_am_i);
+}

@@ -1,21 +1,8 @@
-// The app: imports the wasm_mt program like any ES module and runs it. Vite bundles the
-// program, its wasm and its workers; nothing else is configured (vite.config.mjs only
-// says where the build put app.mjs).
+// The app, bundled: imports the wasm_mt program like any ES module (Vite, webpack; the
+// configs only say where the build put app.mjs) and hands its factory to the page (ui.js).
 import createApp from 'wasm-app/app.mjs';
+import { start } from './ui.js';
 
-const output = document.getElementById('output');
-window.demo = { results: {}, done: false, error: null };
-
-function print(line) {
-  output.textContent += line + '\n';
-  if (line.startsWith('app: ')) {
-    window.demo.results = JSON.parse(line.slice(5));
-    window.demo.done = true;
-    document.getElementById('status').textContent = window.demo.results.error ? 'failed' : 'done';
-  }
-}
-
-createApp({ print, printErr: print }).catch(e => {
-  window.demo.error = String(e && e.stack || e);
-  window.demo.done = true;
+start(createApp).catch(e => {
+  window.demo = { results: {}, done: true, error: String(e && e.stack || e) };
 });

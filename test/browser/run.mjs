@@ -141,6 +141,11 @@ const mounts = [
   { prefix: '/readme/', dir: readme.dir },
   { prefix: '/vite/', dir: join(options.build, 'examples', 'vite', 'dist') },
   { prefix: '/webpack/', dir: join(options.build, 'examples', 'webpack', 'dist') },
+  // The same app without a bundler: examples/vite as is, the build's wasm/ beside it.
+  { prefix: '/plain/wasm/', dir: join(options.build, 'examples', 'vite', 'wasm') },
+  { prefix: '/plain/', dir: join(here, '..', '..', 'examples', 'vite') },
+  { prefix: '/bridge/', dir: join(testDir, 'bridge') },
+  { prefix: '/bridge/', dir: join(here, '..', 'bridge') },
   { prefix: '/setups/', dir: join(testDir, 'setups') },
   { prefix: '/setups/', dir: join(here, '..', 'setups', 'pages') },
   { prefix: '/', dir: testDir },

@@ -22,9 +22,12 @@ function saw(results, { data = false } = {}) {
   ];
 }
 
-// What the example app (examples/vite/app.cpp) must show, bundled or under a dev server.
+// What the example app (examples/vite: app.cpp, ui.js) must show, bundled, under a dev
+// server or as plain modules: a job started from JS, its progress, one cancelled.
 export const appCheck = r => [...same('error', r.error, undefined), ...same('primes below 200000', r.primes_below_200000, 17984),
-                              ...(/^primes-[0-3]$/.test(r.label || '') ? [] : [`a pool thread's label: ${JSON.stringify(r.label)}`])];
+                              ...(/^primes-[0-3]$/.test(r.label || '') ? [] : [`a pool thread's label: ${JSON.stringify(r.label)}`]),
+                              ...(r.progress_events >= 8 ? [] : [`progress events: ${r.progress_events}`]),
+                              ...same('a count cancelled from JS', r.cancelled, 'cancelled')];
 
 export function setupChecks(other) {
   // The example app, bundled by Vite and by webpack (scripts/env.sh, wasm_mt_bundle_examples).
@@ -32,11 +35,14 @@ export function setupChecks(other) {
   const bundled = [
     { name: 'example: an app bundled by Vite', path: '/vite/', check: app },
     { name: 'example: an app bundled by webpack', path: '/webpack/', check: app },
+    { name: 'example: the app as plain ES modules (no bundler)', path: '/plain/plain.html', check: app },
   ];
   const data = '/setups/setup_preload.data';
   let dataRequests = 0;
   return [
     ...bundled,
+    { name: 'bridge: a page drives C++ (wasm_mt/js.hpp: promises, AbortSignal, progress, async iterators)',
+      path: '/bridge/page.html', check: r => r.problems || ['no result'] },
     { name: 'setup: a classic <script>', path: '/setups/classic.html', check: r => saw(r) },
     { name: 'setup: a Debug build (-O0, ASSERTIONS=2)', path: '/setups/debug.html', check: r => saw(r) },
     { name: 'setup: -sENVIRONMENT=web,worker', path: '/setups/web.html', check: r => saw(r) },

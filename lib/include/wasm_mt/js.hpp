@@ -1,0 +1,258 @@
+// The page-to-C++ bridge: C++ functions bound with embind that a page's JS calls as it
+// calls any async API. Opt-in: include this header and link embind (-lembind, or
+// --bind); programs that do not include it link none of it.
+//
+//   wasm_mt::js::promise<int> count_primes(int limit, emscripten::val signal, emscripten::val on_progress) {
+//     return wasm_mt::js::to_promise(pool->exec(CountPrimes{limit},
+//         {.stop = wasm_mt::js::stop_token_from(signal), .on_event = wasm_mt::js::events_to(on_progress)}));
+//   }
+//   EMSCRIPTEN_BINDINGS(app) { emscripten::function("countPrimes", &count_primes); }
+//
+//   // JS: const n = await app.countPrimes(200000, controller.signal, p => bar.value = p.done);
+//
+// Values cross as their JS form (to_js): what has a JSON form becomes the JSON value,
+// wasm_mt::bytes a Uint8Array. A failure rejects with an Error (to_js_error).
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm_mt/bytes.hpp"
+#include "wasm_mt/call_options.hpp"
+#include "wasm_mt/error.hpp"
+#include "wasm_mt/future.hpp"
+#include "wasm_mt/stop_token.hpp"
+#include "wasm_mt/stream.hpp"
+
+#if defined(EMSCRIPTEN_DECLARE_VAL_TYPE)
+#include <emscripten/bind.h>
+#endif
+
+// glue/library_wasm_mt_bridge.js
+extern "C" {
+emscripten::EM_VAL wasm_mt_js_bridge_deferred() noexcept;
+emscripten::EM_VAL wasm_mt_js_bridge_function(void (*call)(void*, int, emscripten::EM_VAL, emscripten::EM_VAL), void* context) noexcept;
+emscripten::EM_VAL wasm_mt_js_bridge_async_iterator(emscripten::EM_VAL next, emscripten::EM_VAL finish) noexcept;
+}
+
+namespace wasm_mt::js {
+
+// The JS form of `value`: undefined for std::monostate-like void results (see
+// to_promise), a number, boolean or string as such, wasm_mt::bytes as a new Uint8Array
+// (a copy), nlohmann::json and any type with a JSON form as the JSON value (JSON.parse
+// of its text: NaN and infinities become null, as in JSON.stringify). Throws what the
+// JSON conversion throws.
+template <class T>
+emscripten::val to_js(const T& value) {
+  if constexpr (std::is_same_v<T, bool> || std::is_arithmetic_v<T> || std::is_same_v<T, std::string>) {
+    return emscripten::val(value);
+  } else if constexpr (std::is_same_v<T, wasm_mt::bytes>) {
+    return emscripten::val::global("Uint8Array").new_(emscripten::typed_memory_view(value.size(), value.data()));
+  } else {
+    const nlohmann::json json = value;
+    return emscripten::val::global("JSON").call<emscripten::val>("parse", json.dump());
+  }
+}
+
+// A wasm_mt::error as a JS Error: message what() ("kind: message"), name "WasmMtError",
+// kind the error_kind's name ("cancelled", "remote_exception"...), notRun its not_run(),
+// and cause an Error with the failing side's own message and, where there is one, its
+// JS stack (the worker's).
+inline emscripten::val to_js_error(const wasm_mt::error& failure) {
+  using emscripten::val;
+  val cause = val::global("Error").new_(failure.message());
+  if (!failure.remote_stack().empty()) cause.set("stack", failure.remote_stack());
+  val error = val::global("Error").new_(std::string(failure.what()));
+  error.set("name", val("WasmMtError"));
+  error.set("kind", val(std::string(error_kind_name(failure.kind()))));
+  error.set("notRun", val(failure.not_run()));
+  error.set("cause", cause);
+  return error;
+}
+
+namespace detail {
+
+// The TypeScript name of T's JS form (to_js), for current embind's --emit-tsd.
+template <class T>
+std::string typescript_name() {
+  if constexpr (std::is_void_v<T>) return "void";
+  else if constexpr (std::is_same_v<T, bool>) return "boolean";
+  else if constexpr (std::is_arithmetic_v<T>) return "number";
+  else if constexpr (std::is_same_v<T, std::string>) return "string";
+  else if constexpr (std::is_same_v<T, wasm_mt::bytes>) return "Uint8Array";
+  else return "any";
+}
+
+// A JS function calling `function` (bridge_function): `function` gets the JS call's first
+// argument and returns what the JS call returns. C++ exceptions it throws are logged and
+// the JS call returns undefined. Released (a no-op) by release() or when the JS function
+// is garbage; `function` is destroyed then.
+using bridged = std::function<emscripten::val(emscripten::val)>;
+inline void call_bridged(void* context, int op, emscripten::EM_VAL argument, emscripten::EM_VAL box) noexcept {
+  auto* function = static_cast<bridged*>(context);
+  if (op == 1) {
+    delete function;
+    return;
+  }
+  emscripten::val argument_value = emscripten::val::take_ownership(argument);
+  emscripten::val box_value = emscripten::val::take_ownership(box);
+  try {
+    box_value.set("value", (*function)(std::move(argument_value)));
+  } catch (const std::exception& e) {
+    emscripten::val::global("console").call<void>("error", std::string("wasm_mt::js: a bridged call threw: ") + e.what());
+  } catch (...) {
+    emscripten::val::global("console").call<void>("error", std::string("wasm_mt::js: a bridged call threw"));
+  }
+}
+inline emscripten::val bridge_function(bridged function) {
+  return emscripten::val::take_ownership(wasm_mt_js_bridge_function(&call_bridged, new bridged(std::move(function))));
+}
+
+// A deferred JS promise, settled once from C++.
+struct deferred {
+  emscripten::val handle = emscripten::val::take_ownership(wasm_mt_js_bridge_deferred());
+  emscripten::val promise() const { return handle["promise"]; }
+  void resolve(const emscripten::val& value) const { handle.call<void>("resolve", value); }
+  void reject(const emscripten::val& error) const { handle.call<void>("reject", error); }
+};
+
+// Settles `target` with `f`'s outcome, mapped by `make` (T's value to a JS value); an
+// exception `make` throws rejects it too, so the promise always settles.
+template <class T, class Make>
+void settle_from(future<T> f, deferred target, Make make) {
+  auto on_error = [target](const wasm_mt::error& failure) { target.reject(to_js_error(failure)); };
+  if constexpr (std::is_void_v<T>) {
+    f.then([target, make]() mutable {
+       try {
+         target.resolve(make());
+       } catch (...) {
+         target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form")));
+       }
+     }, on_error).detach();
+  } else {
+    f.then([target, make](T value) mutable {
+       try {
+         target.resolve(make(std::move(value)));
+       } catch (const std::exception& e) {
+         target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form: ") + e.what()));
+       }
+     }, on_error).detach();
+  }
+}
+
+}  // namespace detail
+
+#if defined(EMSCRIPTEN_DECLARE_VAL_TYPE)
+// A JS Promise of T's JS form: an emscripten::val that current embind knows by a
+// TypeScript name (Promise<number>...) for --emit-tsd. (On Emscripten before val types,
+// 3.1.x, it is emscripten::val itself.)
+template <class T>
+struct promise : emscripten::val {
+  explicit promise(const emscripten::val& value) : emscripten::val(value) { (void)registered; }
+  static inline const bool registered =
+      (emscripten::register_type<promise<T>>(("Promise<" + detail::typescript_name<T>() + ">").c_str()), true);
+};
+// A JS async iterator (for await...of) over the items of a stream of T.
+template <class T>
+struct async_iterator : emscripten::val {
+  explicit async_iterator(const emscripten::val& value) : emscripten::val(value) { (void)registered; }
+  static inline const bool registered =
+      (emscripten::register_type<async_iterator<T>>(
+           ("AsyncIterableIterator<" + detail::typescript_name<T>() + ">").c_str()),
+       true);
+};
+#else
+template <class T>
+using promise = emscripten::val;
+template <class T>
+using async_iterator = emscripten::val;
+#endif
+
+// `f` (a future, or a pool's job) as a JS Promise: resolved with the value's JS form
+// (to_js; undefined for future<void>), rejected with to_js_error's Error. The work goes on
+// whether or not JS awaits the promise (stop it with stop_token_from's signal).
+template <class T>
+promise<T> to_promise(future<T> f) {
+  detail::deferred target;
+  if constexpr (std::is_void_v<T>)
+    detail::settle_from(std::move(f), target, [] { return emscripten::val::undefined(); });
+  else
+    detail::settle_from(std::move(f), target, [](T value) { return to_js(value); });
+  return promise<T>(target.promise());
+}
+
+// `items` as a JS async iterator (for await...of): next() gives a promise of {value,
+// done} (value: an item's JS form), rejected with to_js_error's Error when the stream
+// fails; return() (a loop's break, or a throw in its body) cancels the stream, stopping
+// its producer (stream::cancel) and resolves {done: true}. One next() at a time, as the
+// stream allows (for await does so); another while one is pending rejects.
+template <class T>
+async_iterator<T> to_async_iterator(wasm_mt::stream<T> items) {
+  using emscripten::val;
+  auto source = std::make_shared<wasm_mt::stream<T>>(std::move(items));
+  val next = detail::bridge_function([source](val) -> val {
+    detail::deferred target;
+    try {
+      detail::settle_from(source->next(), target, [](std::optional<T> item) {
+        val result = val::object();
+        result.set("done", val(!item));
+        result.set("value", item ? to_js(*item) : val::undefined());
+        return result;
+      });
+    } catch (const wasm_mt::error& failure) {
+      target.reject(to_js_error(failure));
+    } catch (const std::exception& e) {
+      target.reject(val::global("Error").new_(std::string("wasm_mt::js: ") + e.what()));
+    }
+    return target.promise();
+  });
+  val finish = detail::bridge_function([source](val) -> val {
+    source->cancel();
+    val result = val::object();
+    result.set("done", val(true));
+    result.set("value", val::undefined());
+    return val::global("Promise").call<val>("resolve", result);
+  });
+  return async_iterator<T>(val::take_ownership(wasm_mt_js_bridge_async_iterator(next.as_handle(), finish.as_handle())));
+}
+
+// A stop token that is stopped when `signal`, a JS AbortSignal, aborts (at once if it
+// has); undefined or null: one that never stops. Give it as call_options::stop: the
+// request then fails with error_kind::cancelled, its promise rejecting with kind
+// "cancelled" (as fetch() rejects on abort, with its own AbortError).
+inline wasm_mt::stop_token stop_token_from(const emscripten::val& signal) {
+  using emscripten::val;
+  if (signal.isUndefined() || signal.isNull()) return {};
+  auto source = std::make_shared<wasm_mt::stop_source>();
+  if (signal["aborted"].as<bool>()) {
+    source->request_stop();
+    return source->get_token();
+  }
+  val options = val::object();
+  options.set("once", val(true));
+  signal.call<void>("addEventListener", val("abort"), detail::bridge_function([source](val) {
+                      source->request_stop();
+                      return val::undefined();
+                    }),
+                    options);
+  return source->get_token();
+}
+
+// An event handler (call_options::on_event) calling `callback`, a JS function, with each
+// event's JS form (to_js of its JSON); undefined or null: none.
+inline event_handler events_to(const emscripten::val& callback) {
+  if (callback.isUndefined() || callback.isNull()) return {};
+  return event_handler([callback](const nlohmann::json& event) { callback(to_js(event)); });
+}
+
+}  // namespace wasm_mt::js

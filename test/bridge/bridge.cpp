@@ -1,0 +1,92 @@
+// The page-to-C++ bridge (wasm_mt/js.hpp) under test: C++ functions bound with embind
+// that JS calls as async APIs (checks.js says what each must do).
+#include <emscripten/bind.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <wasm_mt/js.hpp>
+#include <wasm_mt/wasm_mt.hpp>
+
+namespace bridge {
+
+// Counts the primes below `limit`, emitting {done, of} ten times, stoppable between.
+struct CountPrimes {
+  int limit = 0;
+  wasm_mt::task<int> operator()() const {
+    int count = 0;
+    const int step = limit / 10 > 0 ? limit / 10 : 1;
+    for (int n = 2; n < limit; ++n) {
+      bool prime = true;
+      for (int d = 2; d * d <= n && prime; ++d) prime = n % d != 0;
+      count += prime;
+      if (n % step == 0) {
+        co_await wasm_mt::this_request::emit(nlohmann::json{{"done", n}, {"of", limit}});
+        co_await wasm_mt::this_request::checkpoint();
+      }
+    }
+    co_await wasm_mt::this_request::emit(nlohmann::json{{"done", limit}, {"of", limit}});
+    co_return count;
+  }
+};
+WASM_MT_CLOSURE(CountPrimes, limit)
+
+struct Fail {
+  std::string why;
+  int operator()() const { throw std::runtime_error(why); }
+};
+WASM_MT_CLOSURE(Fail, why)
+
+// 0, 1, 2...: `count` items, or endless (count < 0) with 1 ms between.
+struct Numbers {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; count < 0 || i < count; ++i) {
+      if (count < 0) co_await wasm_mt::sleep(1);
+      co_yield i;
+    }
+  }
+};
+WASM_MT_CLOSURE(Numbers, count)
+
+struct Bytes {
+  int size = 0;
+  wasm_mt::bytes operator()() const {
+    wasm_mt::bytes out(static_cast<std::size_t>(size));
+    for (int i = 0; i < size; ++i) out.data()[i] = static_cast<std::uint8_t>(i * 3);
+    return out;
+  }
+};
+WASM_MT_CLOSURE(Bytes, size)
+
+std::unique_ptr<wasm_mt::pool> pool;
+
+wasm_mt::js::promise<void> start_pool(int threads) {
+  return wasm_mt::js::to_promise(wasm_mt::pool::create({.threads = std::size_t(threads), .label = "bridge"})
+                                     .then([](wasm_mt::pool created) { pool = std::make_unique<wasm_mt::pool>(std::move(created)); }));
+}
+
+wasm_mt::js::promise<int> count_primes(int limit, emscripten::val signal, emscripten::val on_progress) {
+  return wasm_mt::js::to_promise(pool->exec(CountPrimes{limit}, {.stop = wasm_mt::js::stop_token_from(signal),
+                                                                 .on_event = wasm_mt::js::events_to(on_progress)}));
+}
+
+wasm_mt::js::promise<int> fail(std::string why) { return wasm_mt::js::to_promise(pool->exec(Fail{why})); }
+
+wasm_mt::js::async_iterator<int> numbers(int count) { return wasm_mt::js::to_async_iterator(pool->stream(Numbers{count})); }
+
+wasm_mt::js::promise<wasm_mt::bytes> bytes_of(int size) { return wasm_mt::js::to_promise(pool->exec(Bytes{size})); }
+
+}  // namespace bridge
+
+EMSCRIPTEN_BINDINGS(bridge) {
+  emscripten::function("startPool", &bridge::start_pool);
+  emscripten::function("countPrimes", &bridge::count_primes);
+  emscripten::function("fail", &bridge::fail);
+  emscripten::function("numbers", &bridge::numbers);
+  emscripten::function("bytesOf", &bridge::bytes_of);
+}
+
+int main() {}
