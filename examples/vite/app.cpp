@@ -6,6 +6,7 @@
 #include <emscripten/bind.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,12 @@ WASM_MT_CLOSURE(WhereAmI)
 
 std::unique_ptr<wasm_mt::pool> pool;
 
+// What a call before startPool() gives: a promise rejected saying so.
+template <class T>
+wasm_mt::future<T> not_started() {
+  return wasm_mt::future<T>::ready_error(std::make_exception_ptr(std::logic_error("call startPool() first")));
+}
+
 // startPool(threads): Promise<void>, once before the others.
 wasm_mt::js::promise<void> start_pool(int threads) {
   return wasm_mt::js::to_promise(wasm_mt::pool::create({.threads = std::size_t(threads), .label = "primes"})
@@ -51,13 +58,17 @@ wasm_mt::js::promise<void> start_pool(int threads) {
 // one task on the pool; onProgress({done, of}) as it goes; `signal` (an AbortSignal, or
 // null) stops it: the promise rejects with an Error whose kind is "cancelled".
 wasm_mt::js::promise<int> count_primes(int from, int to, emscripten::val signal, emscripten::val on_progress) {
+  if (!pool) return wasm_mt::js::to_promise(not_started<int>());
   return wasm_mt::js::to_promise(pool->exec(
       CountPrimes{from, to},
       {.stop = wasm_mt::js::stop_token_from(signal), .on_event = wasm_mt::js::events_to(on_progress)}));
 }
 
 // whereAmI(): Promise<string>, the label of the pool thread that ran it.
-wasm_mt::js::promise<std::string> where_am_i() { return wasm_mt::js::to_promise(pool->exec(WhereAmI{})); }
+wasm_mt::js::promise<std::string> where_am_i() {
+  if (!pool) return wasm_mt::js::to_promise(not_started<std::string>());
+  return wasm_mt::js::to_promise(pool->exec(WhereAmI{}));
+}
 
 }  // namespace app
 

@@ -4,5 +4,6 @@ import createApp from 'wasm-app/app.mjs';
 import { start } from './ui.js';
 
 start(createApp).catch(e => {
+  document.getElementById('status').textContent = 'failed: ' + e;
   window.demo = { results: {}, done: true, error: String(e && e.stack || e) };
 });

@@ -8,12 +8,12 @@ export async function start(createApp) {
   const output = $('output');
   const print = line => { output.textContent += line + '\n'; };
   window.demo = { results: {}, done: false, error: null };
-  let job = null;  // {controller, promise} of the running count
+  let job = null;  // the AbortController of the count the buttons run
 
-  // Counts the primes below `limit` in 8 tasks, the bar following their progress; Cancel
-  // aborts them all. Resolves with the count, or rejects with the first task's error.
-  function count(limit, onProgress = () => {}) {
-    const controller = new AbortController();
+  // Counts the primes below `limit` in 8 tasks, calling onProgress(numbers looked at);
+  // `controller.abort()` stops them all. Resolves with the count, or rejects with the
+  // first task's error (an Error whose kind is "cancelled" after an abort).
+  function count(limit, controller, onProgress) {
     const parts = 8;
     const done = new Array(parts).fill(0);
     const size = Math.ceil(limit / parts);
@@ -22,40 +22,44 @@ export async function start(createApp) {
       const from = i * size, to = Math.min(limit, from + size);
       tasks.push(app.countPrimes(from, to, controller.signal, p => {
         done[i] = p.done;
-        const total = done.reduce((a, b) => a + b, 0);
-        $('progress').value = total / limit;
-        onProgress(total);
+        onProgress(done.reduce((a, b) => a + b, 0));
       }));
     }
-    const promise = Promise.all(tasks).then(counts => counts.reduce((a, b) => a + b, 0));
-    promise.catch(() => controller.abort());  // (one failed: stop the others)
-    job = { controller, promise };
-    return promise.finally(() => { job = null; });
-  }
-  function cancel() {
-    if (job) job.controller.abort();
+    const all = Promise.all(tasks).then(counts => counts.reduce((a, b) => a + b, 0));
+    all.catch(() => controller.abort());  // (one failed: stop the others)
+    return all;
   }
 
   const app = await createApp({ print, printErr: print });
   await app.startPool(4);
+  $('status').textContent = 'running the demo…';
   $('start').onclick = () => {
     const limit = Number($('limit').value);
+    const controller = job = new AbortController();
+    $('start').disabled = true;
+    $('progress').value = 0;
     $('status').textContent = 'running…';
-    count(limit).then(n => { $('status').textContent = `${n} primes below ${limit}`; },
-                      e => { $('status').textContent = e.kind === 'cancelled' ? 'cancelled' : String(e); });
+    count(limit, controller, n => { $('progress').value = n / limit; }).then(
+      n => { $('status').textContent = `${n} primes below ${limit}`; },
+      e => { $('status').textContent = e.kind === 'cancelled' ? 'cancelled' : String(e); },
+    ).finally(() => {
+      if (job === controller) job = null;
+      $('start').disabled = false;
+    });
   };
-  $('cancel').onclick = cancel;
+  $('cancel').onclick = () => { if (job) job.abort(); };
 
-  // The buttons' code, once: a count to its end, then one cancelled while it runs.
+  // What the buttons do, once by itself: a count to its end, then one cancelled while it
+  // runs (its controller aborted at its first progress event).
   const results = window.demo.results;
   try {
     let events = 0;
-    results.primes_below_200000 = await count(200000, () => { events++; });
+    results.primes_below_200000 = await count(200000, new AbortController(), () => { events++; });
     results.progress_events = events;
     results.label = await app.whereAmI();
-    const long = count(100000000, () => cancel());
-    results.cancelled = await long.then(() => 'finished', e => e.kind);
-    $('status').textContent = 'done';
+    const controller = new AbortController();
+    results.cancelled = await count(100000000, controller, () => controller.abort()).then(() => 'finished', e => e.kind);
+    $('status').textContent = 'ready';
   } catch (e) {
     results.error = String(e && e.stack || e);
     $('status').textContent = 'failed';

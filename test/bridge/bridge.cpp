@@ -2,6 +2,7 @@
 // that JS calls as async APIs (checks.js says what each must do).
 #include <emscripten/bind.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -51,6 +52,26 @@ struct Numbers {
 };
 WASM_MT_CLOSURE(Numbers, count)
 
+// 0, 1, then a throw.
+struct FailingNumbers {
+  wasm_mt::generator<int> operator()() const {
+    co_yield 0;
+    co_yield 1;
+    throw std::runtime_error("out of numbers");
+  }
+};
+WASM_MT_CLOSURE(FailingNumbers)
+
+struct Point {
+  nlohmann::json operator()() const { return {{"x", 1}, {"y", {2, 3}}, {"big", std::int64_t(1) << 40}}; }
+};
+WASM_MT_CLOSURE(Point)
+
+struct Big {
+  std::int64_t operator()() const { return (std::int64_t(1) << 40) + 1; }
+};
+WASM_MT_CLOSURE(Big)
+
 struct Bytes {
   int size = 0;
   wasm_mt::bytes operator()() const {
@@ -77,6 +98,12 @@ wasm_mt::js::promise<int> fail(std::string why) { return wasm_mt::js::to_promise
 
 wasm_mt::js::async_iterator<int> numbers(int count) { return wasm_mt::js::to_async_iterator(pool->stream(Numbers{count})); }
 
+wasm_mt::js::async_iterator<int> failing_numbers() { return wasm_mt::js::to_async_iterator(pool->stream(FailingNumbers{})); }
+
+wasm_mt::js::promise<nlohmann::json> point() { return wasm_mt::js::to_promise(pool->exec(Point{})); }
+
+wasm_mt::js::promise<std::int64_t> big() { return wasm_mt::js::to_promise(pool->exec(Big{})); }
+
 wasm_mt::js::promise<wasm_mt::bytes> bytes_of(int size) { return wasm_mt::js::to_promise(pool->exec(Bytes{size})); }
 
 }  // namespace bridge
@@ -87,6 +114,9 @@ EMSCRIPTEN_BINDINGS(bridge) {
   emscripten::function("fail", &bridge::fail);
   emscripten::function("numbers", &bridge::numbers);
   emscripten::function("bytesOf", &bridge::bytes_of);
+  emscripten::function("failingNumbers", &bridge::failing_numbers);
+  emscripten::function("point", &bridge::point);
+  emscripten::function("big", &bridge::big);
 }
 
 int main() {}

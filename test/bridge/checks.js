@@ -60,5 +60,60 @@ globalThis.bridgeChecks = async function (app) {
   expect('a loop that breaks stops the stream\'s producer (the pool\'s one thread is free again)',
          JSON.stringify(some) === '[0,1,2]' && after.value === 168, { some, after });
 
+  const json = await outcome(app.point());
+  seen.point = json.value;
+  expect('a JSON result arrives as its JS value (a 64-bit integer as a number)',
+         JSON.stringify(json.value) === JSON.stringify({ big: 1099511627776, x: 1, y: [2, 3] }), json);
+  const big = await outcome(app.big());
+  expect('an int64_t result is a JS number', big.value === 1099511627777, big);
+
+  // A failing stream: its items, then the error; then done.
+  const failing = app.failingNumbers();
+  const got = [];
+  let streamError = null;
+  try {
+    for await (const item of failing) got.push(item);
+  } catch (e) {
+    streamError = e;
+  }
+  const afterError = await outcome(failing.next());
+  seen.failingStream = { got, kind: streamError && streamError.kind, after: afterError.value };
+  expect('a failing stream gives its items, then rejects with its error, then is done',
+         JSON.stringify(got) === '[0,1]' && streamError && streamError.kind === 'remote_exception' &&
+         afterError.value && afterError.value.done === true, seen.failingStream);
+
+  // next() calls made together are answered in order; return() answers a pending next()
+  // with done, and every next() after it.
+  const it = app.numbers(-1);
+  const together = await within(20000, Promise.all([it.next(), it.next(), it.next()]));
+  seen.together = together;
+  expect('next() calls made together are answered in order', Array.isArray(together) &&
+         JSON.stringify(together.map(r => r.value)) === '[0,1,2]', together);
+  const pending = it.next();
+  const returned = await it.return(7);
+  const pendingOutcome = await within(20000, outcome(pending));
+  const afterReturn = await outcome(it.next());
+  seen.returned = { returned, pending: pendingOutcome, after: afterReturn };
+  expect('return(7) gives {value: 7, done: true}', returned.value === 7 && returned.done === true, returned);
+  expect('a next() pending at return() ends done, not with an error',
+         pendingOutcome.value && (pendingOutcome.value.done === true || pendingOutcome.value.value === 3), pendingOutcome);
+  expect('next() after return() is done', afterReturn.value && afterReturn.value.done === true, afterReturn);
+  const freed = await within(20000, outcome(app.countPrimes(1000, null, null)));
+  expect('the returned stream freed the pool\'s thread', freed.value === 168, freed);
+
+  // A progress callback that throws: reported, and the job goes on to its result.
+  const thrower = await within(20000, outcome(app.countPrimes(1000, null, () => { throw new Error('a bad callback'); })));
+  seen.throwingCallback = thrower;
+  expect('a progress callback that throws does not stop the job', thrower.value === 168, thrower);
+
+  // Many calls with one signal share one listener on it (Node can count them).
+  if (typeof process == 'object' && typeof require == 'function') {
+    const shared = new AbortController();
+    for (let i = 0; i < 20; i++) await app.countPrimes(100, shared.signal, null);
+    const listeners = require('node:events').getEventListeners(shared.signal, 'abort').length;
+    seen.listeners = listeners;
+    expect('20 calls with one AbortSignal add one listener to it', listeners === 1, listeners);
+  }
+
   return { problems, seen };
 };

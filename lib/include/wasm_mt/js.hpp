@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -43,19 +44,23 @@ extern "C" {
 emscripten::EM_VAL wasm_mt_js_bridge_deferred() noexcept;
 emscripten::EM_VAL wasm_mt_js_bridge_function(void (*call)(void*, int, emscripten::EM_VAL, emscripten::EM_VAL), void* context) noexcept;
 emscripten::EM_VAL wasm_mt_js_bridge_async_iterator(emscripten::EM_VAL next, emscripten::EM_VAL finish) noexcept;
+void wasm_mt_js_bridge_call_reporting(emscripten::EM_VAL callback, emscripten::EM_VAL value) noexcept;
+std::uint32_t wasm_mt_js_bridge_signal_id(emscripten::EM_VAL signal) noexcept;
 }
 
 namespace wasm_mt::js {
 
-// The JS form of `value`: undefined for std::monostate-like void results (see
-// to_promise), a number, boolean or string as such, wasm_mt::bytes as a new Uint8Array
-// (a copy), nlohmann::json and any type with a JSON form as the JSON value (JSON.parse
-// of its text: NaN and infinities become null, as in JSON.stringify). Throws what the
-// JSON conversion throws.
+// The JS form of `value`: a boolean or string as such, any other number as a JS number
+// (a double: 64-bit integers past 2^53 lose precision, as in JSON), wasm_mt::bytes as a
+// new Uint8Array (a copy), nlohmann::json and any type with a JSON form as the JSON
+// value (JSON.parse of its text: NaN and infinities become null, as in JSON.stringify).
+// Throws what the JSON conversion throws.
 template <class T>
 emscripten::val to_js(const T& value) {
-  if constexpr (std::is_same_v<T, bool> || std::is_arithmetic_v<T> || std::is_same_v<T, std::string>) {
+  if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string>) {
     return emscripten::val(value);
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    return emscripten::val(static_cast<double>(value));
   } else if constexpr (std::is_same_v<T, wasm_mt::bytes>) {
     return emscripten::val::global("Uint8Array").new_(emscripten::typed_memory_view(value.size(), value.data()));
   } else {
@@ -145,6 +150,8 @@ void settle_from(future<T> f, deferred target, Make make) {
          target.resolve(make(std::move(value)));
        } catch (const std::exception& e) {
          target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form: ") + e.what()));
+       } catch (...) {
+         target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form")));
        }
      }, on_error).detach();
   }
@@ -191,15 +198,18 @@ promise<T> to_promise(future<T> f) {
   return promise<T>(target.promise());
 }
 
-// `items` as a JS async iterator (for await...of): next() gives a promise of {value,
-// done} (value: an item's JS form), rejected with to_js_error's Error when the stream
-// fails; return() (a loop's break, or a throw in its body) cancels the stream, stopping
-// its producer (stream::cancel) and resolves {done: true}. One next() at a time, as the
-// stream allows (for await does so); another while one is pending rejects.
+// `items` as a JS async iterator (for await...of), as JS's own: next() gives a promise
+// of {value, done} (value: an item's JS form), rejected with to_js_error's Error when the
+// stream fails (after its items); calls are answered in order; after the end, a failure
+// or return(), next() gives {done: true}. return() (a loop's break, or a throw in its
+// body) cancels the stream, stopping its producer (stream::cancel), and answers a next()
+// still pending with done. An iterator dropped unfinished cancels the stream when it is
+// garbage collected (never while a next() is pending).
 template <class T>
 async_iterator<T> to_async_iterator(wasm_mt::stream<T> items) {
   using emscripten::val;
   auto source = std::make_shared<wasm_mt::stream<T>>(std::move(items));
+  // (The JS side calls these one at a time: glue/library_wasm_mt_bridge.js.)
   val next = detail::bridge_function([source](val) -> val {
     detail::deferred target;
     try {
@@ -216,43 +226,71 @@ async_iterator<T> to_async_iterator(wasm_mt::stream<T> items) {
     }
     return target.promise();
   });
-  val finish = detail::bridge_function([source](val) -> val {
+  val cancel = detail::bridge_function([source](val) -> val {
     source->cancel();
-    val result = val::object();
-    result.set("done", val(true));
-    result.set("value", val::undefined());
-    return val::global("Promise").call<val>("resolve", result);
+    return val::undefined();
   });
-  return async_iterator<T>(val::take_ownership(wasm_mt_js_bridge_async_iterator(next.as_handle(), finish.as_handle())));
+  return async_iterator<T>(
+      val::take_ownership(wasm_mt_js_bridge_async_iterator(next.as_handle(), cancel.as_handle())));
 }
 
+namespace detail {
+// A stop_source per AbortSignal, listening to it once, shared by the requests given that
+// signal (by its id: wasm_mt_js_bridge_signal_id). Its listener holds it; the entry goes
+// with the listener (the signal aborted, or was garbage collected).
+struct signal_link {
+  std::uint32_t id = 0;
+  wasm_mt::stop_source source;
+  static std::unordered_map<std::uint32_t, std::weak_ptr<signal_link>>& all() {
+    static std::unordered_map<std::uint32_t, std::weak_ptr<signal_link>> links;
+    return links;
+  }
+  ~signal_link() {
+    auto found = all().find(id);
+    if (found != all().end() && found->second.expired()) all().erase(found);
+  }
+};
+}  // namespace detail
+
 // A stop token that is stopped when `signal`, a JS AbortSignal, aborts (at once if it
-// has); undefined or null: one that never stops. Give it as call_options::stop: the
+// has); undefined or null: one that never stops. The requests given one signal share one
+// listener on it, however many there are. Give it as call_options::stop: the
 // request then fails with error_kind::cancelled, its promise rejecting with kind
 // "cancelled" (as fetch() rejects on abort, with its own AbortError).
 inline wasm_mt::stop_token stop_token_from(const emscripten::val& signal) {
   using emscripten::val;
   if (signal.isUndefined() || signal.isNull()) return {};
-  auto source = std::make_shared<wasm_mt::stop_source>();
   if (signal["aborted"].as<bool>()) {
-    source->request_stop();
-    return source->get_token();
+    wasm_mt::stop_source stopped;
+    stopped.request_stop();
+    return stopped.get_token();
   }
+  const std::uint32_t id = wasm_mt_js_bridge_signal_id(signal.as_handle());
+  auto& links = detail::signal_link::all();
+  if (auto found = links.find(id); id != 0 && found != links.end())
+    if (auto link = found->second.lock()) return link->source.get_token();
+  auto link = std::make_shared<detail::signal_link>();
+  link->id = id;
+  if (id != 0) links[id] = link;
   val options = val::object();
   options.set("once", val(true));
-  signal.call<void>("addEventListener", val("abort"), detail::bridge_function([source](val) {
-                      source->request_stop();
+  signal.call<void>("addEventListener", val("abort"), detail::bridge_function([link](val) {
+                      link->source.request_stop();
                       return val::undefined();
                     }),
                     options);
-  return source->get_token();
+  return link->source.get_token();
 }
 
 // An event handler (call_options::on_event) calling `callback`, a JS function, with each
-// event's JS form (to_js of its JSON); undefined or null: none.
+// event's JS form (to_js of its JSON); undefined or null: none. What the callback throws
+// is reported as the page's error (reportError) and the request goes on.
 inline event_handler events_to(const emscripten::val& callback) {
   if (callback.isUndefined() || callback.isNull()) return {};
-  return event_handler([callback](const nlohmann::json& event) { callback(to_js(event)); });
+  // (What the callback throws is the page's: reported there, the request goes on.)
+  return event_handler([callback](const nlohmann::json& event) {
+    wasm_mt_js_bridge_call_reporting(callback.as_handle(), to_js(event).as_handle());
+  });
 }
 
 }  // namespace wasm_mt::js

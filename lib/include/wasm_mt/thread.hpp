@@ -94,7 +94,7 @@ class thread {
 
   // Runs JS text as a function body (`return` gives the result) in the worker; the
   // result comes back as JSON (R = nlohmann::json or any type it converts to) or as the
-  // raw structured-cloned value (R = emscripten::val; the program links embind, --bind).
+  // raw structured-cloned value (R = emscripten::val; the program links embind, -lembind).
   // With `args`, the body sees them as `args` (JSON, parsed in the worker; without,
   // `args` is undefined). The worker compiles each code text once and reuses it whatever
   // the args. A throw gives js_exception; args that cannot be written as JSON,
