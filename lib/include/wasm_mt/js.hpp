@@ -131,53 +131,63 @@ struct deferred {
   void reject(const emscripten::val& error) const { handle.call<void>("reject", error); }
 };
 
-// Settles `target` with `f`'s outcome, mapped by `make` (T's value to a JS value); an
-// exception `make` throws rejects it too, so the promise always settles.
+// A JS Error saying `what` went wrong here, on the C++ side of the bridge.
+inline emscripten::val bridge_error(const std::string& what) {
+  return emscripten::val::global("Error").new_("wasm_mt::js: " + what);
+}
+
+// Resolves `target` with what `make()` gives; rejects it with what `make` throws, so the
+// promise always settles.
+template <class Make>
+void resolve_with(const deferred& target, Make&& make) noexcept {
+  try {
+    target.resolve(make());
+  } catch (const wasm_mt::error& failure) {
+    target.reject(to_js_error(failure));
+  } catch (const std::exception& e) {
+    target.reject(bridge_error(e.what()));
+  } catch (...) {
+    target.reject(bridge_error("an exception that is not a std::exception"));
+  }
+}
+
+// Settles `target` with `f`'s outcome, its value mapped by `make` (T's value, or nothing
+// for void, to a JS value).
 template <class T, class Make>
 void settle_from(future<T> f, deferred target, Make make) {
   auto on_error = [target](const wasm_mt::error& failure) { target.reject(to_js_error(failure)); };
-  if constexpr (std::is_void_v<T>) {
-    f.then([target, make]() mutable {
-       try {
-         target.resolve(make());
-       } catch (...) {
-         target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form")));
-       }
-     }, on_error).detach();
-  } else {
-    f.then([target, make](T value) mutable {
-       try {
-         target.resolve(make(std::move(value)));
-       } catch (const std::exception& e) {
-         target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form: ") + e.what()));
-       } catch (...) {
-         target.reject(emscripten::val::global("Error").new_(std::string("wasm_mt::js: the result has no JS form")));
-       }
-     }, on_error).detach();
-  }
+  if constexpr (std::is_void_v<T>)
+    f.then([target, make]() { resolve_with(target, make); }, on_error).detach();
+  else
+    f.then([target, make](T value) { resolve_with(target, [&] { return make(std::move(value)); }); }, on_error).detach();
 }
 
 }  // namespace detail
 
 #if defined(EMSCRIPTEN_DECLARE_VAL_TYPE)
-// A JS Promise of T's JS form: an emscripten::val that current embind knows by a
-// TypeScript name (Promise<number>...) for --emit-tsd. (On Emscripten before val types,
-// 3.1.x, it is emscripten::val itself.)
-template <class T>
-struct promise : emscripten::val {
-  explicit promise(const emscripten::val& value) : emscripten::val(value) { (void)registered; }
+namespace detail {
+// An emscripten::val that current embind knows by a TypeScript name, Kind<T's name>
+// (Promise<number>...), for --emit-tsd; registered once per type, at static init.
+template <class Kind, class T>
+struct typed_val : emscripten::val {
+  explicit typed_val(const emscripten::val& value) : emscripten::val(value) { (void)registered; }
   static inline const bool registered =
-      (emscripten::register_type<promise<T>>(("Promise<" + detail::typescript_name<T>() + ">").c_str()), true);
+      (emscripten::register_type<typed_val>((Kind::name() + ("<" + typescript_name<T>() + ">")).c_str()), true);
 };
+struct promise_kind {
+  static std::string name() { return "Promise"; }
+};
+struct async_iterator_kind {
+  static std::string name() { return "AsyncIterableIterator"; }
+};
+}  // namespace detail
+// A JS Promise of T's JS form. (On Emscripten before val types, 3.1.x, both are
+// emscripten::val itself.)
+template <class T>
+using promise = detail::typed_val<detail::promise_kind, T>;
 // A JS async iterator (for await...of) over the items of a stream of T.
 template <class T>
-struct async_iterator : emscripten::val {
-  explicit async_iterator(const emscripten::val& value) : emscripten::val(value) { (void)registered; }
-  static inline const bool registered =
-      (emscripten::register_type<async_iterator<T>>(
-           ("AsyncIterableIterator<" + detail::typescript_name<T>() + ">").c_str()),
-       true);
-};
+using async_iterator = detail::typed_val<detail::async_iterator_kind, T>;
 #else
 template <class T>
 using promise = emscripten::val;
@@ -212,17 +222,16 @@ async_iterator<T> to_async_iterator(wasm_mt::stream<T> items) {
   // (The JS side calls these one at a time: glue/library_wasm_mt_bridge.js.)
   val next = detail::bridge_function([source](val) -> val {
     detail::deferred target;
+    const auto make_result = [](std::optional<T> item) {
+      val result = val::object();
+      result.set("done", val(!item));
+      result.set("value", item ? to_js(*item) : val::undefined());
+      return result;
+    };
     try {
-      detail::settle_from(source->next(), target, [](std::optional<T> item) {
-        val result = val::object();
-        result.set("done", val(!item));
-        result.set("value", item ? to_js(*item) : val::undefined());
-        return result;
-      });
-    } catch (const wasm_mt::error& failure) {
-      target.reject(to_js_error(failure));
-    } catch (const std::exception& e) {
-      target.reject(val::global("Error").new_(std::string("wasm_mt::js: ") + e.what()));
+      detail::settle_from(source->next(), target, make_result);
+    } catch (...) {  // (no next(): the stream is empty, or another next() waits)
+      detail::resolve_with(target, [failure = std::current_exception()]() -> val { std::rethrow_exception(failure); });
     }
     return target.promise();
   });
