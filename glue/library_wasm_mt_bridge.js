@@ -39,8 +39,9 @@ var wasmMtBridgeLibrary = {
     wasmMtBridge.callReporting(Emval.toValue(callback), Emval.toValue(value));
   },
 
-  // The id of `signal` (an AbortSignal): the same for the same signal, never reused, held
-  // as long as the signal is (a WeakMap); 0 for a value that is not an object.
+  // The id of `signal` (an AbortSignal): the same for the same signal, never reused (a
+  // count to 2^53, returned as a double), held as long as the signal is (a WeakMap); 0
+  // for a value that is not an object.
   wasm_mt_js_bridge_signal_id__deps: ['$Emval', '$wasmMtBridge'],
   wasm_mt_js_bridge_signal_id: function (signal) {
     var B = wasmMtBridge;

@@ -45,7 +45,7 @@ emscripten::EM_VAL wasm_mt_js_bridge_deferred() noexcept;
 emscripten::EM_VAL wasm_mt_js_bridge_function(void (*call)(void*, int, emscripten::EM_VAL, emscripten::EM_VAL), void* context) noexcept;
 emscripten::EM_VAL wasm_mt_js_bridge_async_iterator(emscripten::EM_VAL next, emscripten::EM_VAL finish) noexcept;
 void wasm_mt_js_bridge_call_reporting(emscripten::EM_VAL callback, emscripten::EM_VAL value) noexcept;
-std::uint32_t wasm_mt_js_bridge_signal_id(emscripten::EM_VAL signal) noexcept;
+double wasm_mt_js_bridge_signal_id(emscripten::EM_VAL signal) noexcept;
 }
 
 namespace wasm_mt::js {
@@ -248,10 +248,10 @@ namespace detail {
 // signal (by its id: wasm_mt_js_bridge_signal_id). Its listener holds it; the entry goes
 // with the listener (the signal aborted, or was garbage collected).
 struct signal_link {
-  std::uint32_t id = 0;
+  std::uint64_t id = 0;  // (counted in JS up to 2^53: never reused)
   wasm_mt::stop_source source;
-  static std::unordered_map<std::uint32_t, std::weak_ptr<signal_link>>& all() {
-    static std::unordered_map<std::uint32_t, std::weak_ptr<signal_link>> links;
+  static std::unordered_map<std::uint64_t, std::weak_ptr<signal_link>>& all() {
+    static std::unordered_map<std::uint64_t, std::weak_ptr<signal_link>> links;
     return links;
   }
   ~signal_link() {
@@ -274,7 +274,7 @@ inline wasm_mt::stop_token stop_token_from(const emscripten::val& signal) {
     stopped.request_stop();
     return stopped.get_token();
   }
-  const std::uint32_t id = wasm_mt_js_bridge_signal_id(signal.as_handle());
+  const auto id = static_cast<std::uint64_t>(wasm_mt_js_bridge_signal_id(signal.as_handle()));
   auto& links = detail::signal_link::all();
   if (auto found = links.find(id); id != 0 && found != links.end())
     if (auto link = found->second.lock()) return link->source.get_token();
