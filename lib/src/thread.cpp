@@ -68,12 +68,6 @@ thread_state::~thread_state() {
   if (found != thread_table().end() && found->second.state == this) thread_table().erase(found);
 }
 
-std::uint32_t thread_state::add_pending(const std::shared_ptr<pending_request>& request) {
-  request->request_id = pending_.add(request);
-  request->thread = handle_;
-  return request->request_id;
-}
-
 std::shared_ptr<pending_request> thread_state::take_pending(std::uint32_t request_id) noexcept {
   return pending_.take(request_id);
 }

@@ -46,7 +46,13 @@ class thread_state {
 
   // Records `request` as pending here under a new request ID (it then knows its thread
   // and ID) and returns the ID. Throws std::bad_alloc.
-  std::uint32_t add_pending(const std::shared_ptr<pending_request>& request);
+  // (Always inline: a throwing call out of line costs a JS round trip under JS exception
+  // handling, and this is on every call's path.)
+  [[gnu::always_inline]] std::uint32_t add_pending(const std::shared_ptr<pending_request>& request) {
+    request->request_id = pending_.add(request);
+    request->thread = handle_;
+    return request->request_id;
+  }
   std::shared_ptr<pending_request> take_pending(std::uint32_t request_id) noexcept;
   std::shared_ptr<pending_request> find_pending(std::uint32_t request_id) noexcept;
   // Stops pending `request` (pending_request::stop): marks it stopped and tells the

@@ -26,8 +26,7 @@ waiting<bytes> fetches;
 
 void set_next_id(std::uint32_t id) noexcept { next_id = id; }
 
-void check_delay(double milliseconds, const char* what) {
-  if (milliseconds >= 0) return;  // (false for NaN)
+void throw_bad_delay(double milliseconds, const char* what) {
   throw std::invalid_argument(std::string("wasm_mt: ") + what + " must be a number of milliseconds >= 0 (or infinity " +
                               "for none), not " + std::to_string(milliseconds));
 }

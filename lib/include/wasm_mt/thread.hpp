@@ -200,7 +200,7 @@ class thread {
   }
   template <class R>
   future<R> send_js_value(std::string_view code, const emscripten::val& args, const emscripten::val& transfer,
-                          bool is_async, call_options options, detail::origin from) {
+                          bool is_async, call_options&& options, detail::origin from) {
     auto state = detail::new_request<R>(0, std::move(options), from);
     if (!state->ready()) send_js_value<R>(code, args, transfer, is_async, state);
     return future<R>(std::move(state));
@@ -212,16 +212,17 @@ class thread {
     send_exec_js(code, args, is_async, std::is_same_v<R, emscripten::val>, request);
   }
 
-  // The same, for a new request whose future is returned.
+  // The same, for a new request whose future is returned. (`options` by reference: a
+  // temporary here would put each call's allocation behind a JS exception trampoline.)
   template <class R, class Captures>
-  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures, call_options options,
+  future<R> send_encoded(function_id called, std::uint32_t signature, const Captures& captures, call_options&& options,
                          detail::origin from) {
     auto state = detail::new_request<R>(called, std::move(options), from);
     if (!state->ready()) send_encoded(called, signature, captures, state);
     return future<R>(std::move(state));
   }
   template <class R>
-  future<R> send_js(std::string_view code, const nlohmann::json* args, bool is_async, call_options options,
+  future<R> send_js(std::string_view code, const nlohmann::json* args, bool is_async, call_options&& options,
                     detail::origin from) {
     auto state = detail::new_request<R>(0, std::move(options), from);
     if (state->ready()) return future<R>(std::move(state));

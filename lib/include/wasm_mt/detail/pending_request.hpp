@@ -210,17 +210,16 @@ class settling : public Receiver, public Base {
   bool caller_listens() const noexcept override { return this->receiver_listens(); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
-    std::exception_ptr failure;
+    // (No exception_ptr outlives the catch: destroying one is a call into JS under JS
+    // exception handling, and a value's path makes none.)
     try {
       auto value = Receiver::decode_value(payload, buffer_count);
       this->books_settled(nullptr);
       this->disarm();
       this->deliver_value(std::move(value));
-      return;
     } catch (...) {  // (delivering does not throw: this is the decoding's error)
-      failure = std::current_exception();
+      settle_error(std::current_exception());
     }
-    settle_error(std::move(failure));
   }
   void settle_error(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     if (!this->books_settled(&failure)) fail(std::move(failure));
@@ -245,9 +244,11 @@ template <class R>
 using request_state = value_request<R, pending_request>;
 
 // A new request's state (prepare: settled already, and not to be sent, when its stop was
-// requested before the call or its options are bad).
+// requested before the call or its options are bad). (Always inline: a throwing call
+// out of line costs a JS round trip under JS exception handling, on every call's path.)
 template <class R>
-std::shared_ptr<request_state<R>> new_request(function_id called, call_options&& options, origin from) {
+[[gnu::always_inline]] inline std::shared_ptr<request_state<R>> new_request(function_id called, call_options&& options,
+                                                                         origin from) {
   auto state = std::make_shared<request_state<R>>(called);
   state->set_origin(from);
   prepare(state, std::move(options));

@@ -6,9 +6,15 @@
 
 namespace wasm_mt::detail {
 
+// Throws std::invalid_argument: `milliseconds` (NaN or negative) is not a delay.
+[[noreturn]] void throw_bad_delay(double milliseconds, const char* what);
+
 // Throws std::invalid_argument unless `milliseconds` is a delay: a number >= 0 or
 // infinity (never). `what` names it in the message ("sleep", "task_timeout_ms").
-void check_delay(double milliseconds, const char* what);
+// (Inline: every call checks its timeout_ms, and the check must cost no call.)
+inline void check_delay(double milliseconds, const char* what) {
+  if (!(milliseconds >= 0)) throw_bad_delay(milliseconds, what);  // (true for NaN)
+}
 
 class timer {
  public:
