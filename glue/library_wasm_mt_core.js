@@ -11,7 +11,8 @@
 // The delivery C++ reads (struct delivery, lib/include/wasm_mt/detail/glue.hpp): after
 // its event type and the handle it comes from, these fields of the message being
 // delivered, in this order, each a u32 (absent: 0, true: 1); then the payload's UTF-8
-// length and the number of its buffers. wasmMt.deliver's writes are generated from this
+// length, the number of its buffers and whether it ends its handler (`last`).
+// wasmMt.deliver's writes are generated from this
 // list when the program links (named loads: a loop of keyed ones cost 2-4 us a round trip).
 {{{ (globalThis.WASM_MT_DELIVERY = ['id', 'fn', 'sig', 'flags', 'for', 'ok', 'count', 'program'], '') }}}
 
@@ -66,12 +67,16 @@ var wasmMtCoreLibrary = {
 
     // Delivers event `type` from thread `handle` (0: none, or this worker's parent) with
     // `message` (a parsed message, or null) as the inbox, and returns what C++ returns (a
-    // reply: 1 when it matched a pending request). Its payload is made well-formed first.
+    // reply: 1 when it matched a pending request, 0 when not), or -1 when a JS exception
+    // escaped. Its payload is made well-formed first.
+    // `last`: the caller, an event's outermost handler, does nothing after it that C++
+    // sees: the continuations it queues then run inside this one call into wasm.
     // In a worker an escaping JS exception (a wasm trap, abort, exit, a JS stack overflow)
     // means the instance is dead: reported as a crash. Elsewhere it goes where Emscripten
     // sends an exception from a callback into wasm (handleException): exit() ends the
-    // program quietly, anything else is thrown on.
-    deliver: function (type, handle, message) {
+    // program quietly, anything else is thrown on; from a microtask when continuations
+    // ran here (`last`), as runContinuations does: never into the glue's handler.
+    deliver: function (type, handle, message, last) {
       if (wasmMt.crashed) return 0;
       var at = wasmMt.slot || (wasmMt.slot = _wasm_mt_delivery() >>> 2);
       var length = 0;
@@ -90,14 +95,26 @@ var wasmMtCoreLibrary = {
       }
       HEAPU32[at + {{{ 2 + WASM_MT_DELIVERY.length }}}] = length;
       HEAPU32[at + {{{ 3 + WASM_MT_DELIVERY.length }}}] = buffers;
+      var ends = last && wasmMt.depth <= 1;
+      HEAPU32[at + {{{ 4 + WASM_MT_DELIVERY.length }}}] = ends ? 1 : 0;
       var previous = wasmMt.inbox;
       wasmMt.inbox = message;
       wasmMt.enter();
       try {
         return _wasm_mt_on_message();
       } catch (e) {
-        if (wasmMt.isWorker) wasmMt.crash(e); else handleException(e);
-        return 0;
+        if (wasmMt.isWorker) {
+          wasmMt.crash(e);
+        } else if (!ends) {
+          handleException(e);
+        } else {
+          try {
+            handleException(e);
+          } catch (thrown) {
+            queueMicrotask(function () { throw thrown; });
+          }
+        }
+        return -1;
       } finally {
         wasmMt.inbox = previous;
         wasmMt.leave();
@@ -121,14 +138,14 @@ var wasmMtCoreLibrary = {
         wasmMt.continuationsDue = true;
         return;
       }
-      queueMicrotask(function () { wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null); });
+      queueMicrotask(function () { wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true); });
     },
     // What a continuation throws (other than exit()) is thrown from a microtask, as when
     // they all ran from one: never into the glue's handling of a message.
     runContinuations: function () {
       wasmMt.continuationsDue = false;
       try {
-        wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null);
+        wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true);
       } catch (e) {
         queueMicrotask(function () { throw e; });
       }
@@ -212,7 +229,7 @@ var wasmMtCoreLibrary = {
         wasmMtTimers.nextTask(function () {
           if (!active.has(token)) return;  // cleared meanwhile
           active.delete(token);
-          wasmMt.deliver(wasmMt.EVENT.TIMER, 0, { 'id': token });
+          wasmMt.deliver(wasmMt.EVENT.TIMER, 0, { 'id': token }, true);
         });
         return;
       }
@@ -221,7 +238,7 @@ var wasmMtCoreLibrary = {
         active.set(token, setTimeout(function () {
           if (left > step) return arm(left - step);
           active.delete(token);
-          wasmMt.deliver(wasmMt.EVENT.TIMER, 0, { 'id': token });
+          wasmMt.deliver(wasmMt.EVENT.TIMER, 0, { 'id': token }, true);
         }, step));
       };
       arm(milliseconds > 0 ? milliseconds : 0);

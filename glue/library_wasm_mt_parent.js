@@ -141,7 +141,9 @@ var wasmMtParentLibrary = {
         var messages = wasmMtProtocol.parse(data, accepted);
         wasmMt.enter();
         try {
-          for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) W.handle(entry, messages[i]);
+          for (var i = 0; i < messages.length && W.workers.has(entry.handle); i++) {
+            W.handle(entry, messages[i], i === messages.length - 1);
+          }
         } finally {
           wasmMt.leave();
         }
@@ -176,10 +178,19 @@ var wasmMtParentLibrary = {
       worker.onmessageerror = function () { W.died(entry, 'a message from the worker could not be deserialized'); };
     },
 
-    handle: function (entry, m) {
+    // `last`: nothing follows it in this handler (wasmMt.deliver's `last`).
+    handle: function (entry, m, last) {
       var W = wasmMtParent;
       var MSG = wasmMtProtocol.MSG;
-      switch (m['type']) {
+      switch (m['type']) {  // (the common case first)
+        case MSG.REPLY:
+          // Counted out first: the continuations it settles may run within the delivery and
+          // send more. Only a reply that matched a pending request counts (anything else is
+          // dropped; one whose delivery threw, -1, is taken as matched).
+          entry.inFlight--;
+          if (wasmMt.deliver(wasmMt.EVENT.REPLY, entry.handle, m, last) === 0) entry.inFlight++;
+          W.updateReference(entry);
+          return;
         case MSG.READY:
           if (!entry.starting) return;
           entry.starting = false;
@@ -187,7 +198,7 @@ var wasmMtParentLibrary = {
           entry.outbox.held = false;
           entry.outbox.flush();
           W.updateReference(entry);
-          wasmMt.deliver(wasmMt.EVENT.THREAD_READY, entry.handle, null);
+          wasmMt.deliver(wasmMt.EVENT.THREAD_READY, entry.handle, null, last);
           return;
         case MSG.CRASHED:
           return W.died(entry, m['message'], m['stack'], m['running']);
@@ -196,22 +207,15 @@ var wasmMtParentLibrary = {
           return;
         case MSG.EVENT:
         case MSG.ITEM:
-          wasmMt.deliver(m['type'] === MSG.ITEM ? wasmMt.EVENT.STREAM_ITEM : wasmMt.EVENT.REQUEST_EVENT, entry.handle, m);
-          return;
-        case MSG.REPLY:
-          // Only a reply that matched a pending request counts (anything else is dropped).
-          if (wasmMt.deliver(wasmMt.EVENT.REPLY, entry.handle, m)) {
-            entry.inFlight--;
-            W.updateReference(entry);
-          }
+          wasmMt.deliver(m['type'] === MSG.ITEM ? wasmMt.EVENT.STREAM_ITEM : wasmMt.EVENT.REQUEST_EVENT, entry.handle, m, last);
           return;
         case MSG.CANCEL:  // the child stopped its call into its caller: the closure running it here is told
-          wasmMt.deliver(wasmMt.EVENT.CANCEL, entry.handle, m);
+          wasmMt.deliver(wasmMt.EVENT.CANCEL, entry.handle, m, last);
           return;
         case MSG.CALL:  // a call into its caller: runs here, replied with wasm_mt_js_reply
           entry.callsServed++;
           W.updateReference(entry);
-          wasmMt.deliver(wasmMt.EVENT.CHILD_CALL, entry.handle, m);
+          wasmMt.deliver(wasmMt.EVENT.CHILD_CALL, entry.handle, m, last);
           return;
       }
     },

@@ -182,6 +182,20 @@ ASYNC_TEST_CASE("continuations run from a fresh microtask, never inside the call
   CHECK(value == 5);
 }
 
+ASYNC_TEST_CASE("replies that come in one message all settle before the continuation of any runs", "[futures]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
+  // With a request in flight the next two go in one message, and the worker, which still
+  // owes the first, answers them in one.
+  auto busy = th.exec(shared::Sleeps{20});
+  auto first = th.exec(shared::Multiply{2, 3});
+  auto second = th.exec(shared::Multiply{4, 5});
+  CHECK((co_await std::move(first)) == 6);
+  CHECK(second.ready());  // (its reply was handled before this continuation ran)
+  CHECK((co_await std::move(second)) == 20);
+  CHECK((co_await std::move(busy)) == 20);
+}
+
 ASYNC_TEST_CASE("a million awaits of tasks that finish at once run in constant stack", "[futures]") {
   lowest_stack = UINTPTR_MAX;
   const auto start = emscripten_stack_get_current();

@@ -8,7 +8,8 @@ namespace wasm_mt::detail {
 namespace {
 shared_state_base* head = nullptr;
 shared_state_base* tail = nullptr;
-bool run_scheduled = false;
+bool run_scheduled = false;  // the glue was asked for a run
+bool run_at_end = false;     // the delivery running now runs the queue when it ends
 }  // namespace
 
 void shared_state_base::schedule() noexcept { continuation_queue::push(*this); }
@@ -23,10 +24,25 @@ void continuation_queue::push(shared_state_base& state) noexcept {
   else
     head = &state;
   tail = &state;
-  if (!run_scheduled) {
+  if (!run_scheduled && !run_at_end) {
     run_scheduled = true;
     wasm_mt_js_schedule_continuations();
   }
+}
+
+void continuation_queue::begin_delivery(bool runs_at_end) noexcept {
+  // (Set already: an outer delivery's, or one that never ended. Either way the glue runs
+  // what is queued now, as it would have been asked to.)
+  if (run_at_end && head && !run_scheduled) {
+    run_scheduled = true;
+    wasm_mt_js_schedule_continuations();
+  }
+  run_at_end = runs_at_end;
+}
+
+void continuation_queue::end_delivery() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  run_at_end = false;
+  if (head) run();
 }
 
 void continuation_queue::run() WASM_MT_DETAIL_NOEXCEPT_JS_EH {

@@ -44,12 +44,14 @@ extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message() {
   namespace d = wasm_mt::detail;
   const d::delivery m = delivered;  // (a handler may deliver again, into `delivered`)
   const int handle = static_cast<int>(m.handle);
+  d::continuation_queue::begin_delivery(m.ends_handler != 0);
+  int matched = 0;
   try {
     switch (static_cast<event>(m.type)) {
       case event::thread_ready: d::on_thread_ready(handle); break;
       case event::thread_failed: d::on_thread_failed(handle); break;
       case event::thread_crashed: d::on_thread_crashed(handle); break;
-      case event::reply: return d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count) ? 1 : 0;
+      case event::reply: matched = d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count) ? 1 : 0; break;
       case event::call: d::on_call({m.id, 0}, m, m.flags); break;
       case event::child_call: d::on_call({m.id, handle}, m, 0); break;
       case event::cancel: d::on_cancel(handle, m.id); break;
@@ -65,5 +67,6 @@ extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message() {
     if (!std::current_exception()) throw;  // a JS exception (native wasm exceptions): not ours
     d::report_unobserved_error(std::current_exception());
   }
-  return 0;
+  if (m.ends_handler) d::continuation_queue::end_delivery();
+  return matched;
 }

@@ -53,8 +53,10 @@ struct delivery {
   std::uint32_t program;       // program_loaded: the program's ID, 0 when it failed
   std::uint32_t text_length;   // the payload's UTF-8 bytes
   std::uint32_t buffer_count;  // its binary buffers
+  std::uint32_t ends_handler;  // 1: the glue's outermost handler does nothing after it that C++ sees, so
+                               // the continuations it queues run before wasm_mt_on_message returns
 };
-static_assert(sizeof(delivery) == 12 * sizeof(std::uint32_t), "the glue writes 12 u32s (DELIVERY + 4)");
+static_assert(sizeof(delivery) == 13 * sizeof(std::uint32_t), "the glue writes 13 u32s (DELIVERY + 5)");
 
 }  // namespace wasm_mt::detail
 
@@ -137,7 +139,7 @@ void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
 void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
 int wasm_mt_js_hardware_concurrency() noexcept;
 double wasm_mt_js_now_ms() noexcept;  // performance.now()
-// Delivers event::continuations once the glue's delivery running now returns, or (none
+// Delivers event::continuations once the glue's handler running now is done, or (none
 // runs) from a fresh microtask.
 void wasm_mt_js_schedule_continuations() noexcept;
 void wasm_mt_js_log(int level, const char* text, std::size_t len) noexcept;
