@@ -113,7 +113,7 @@ var wasmMtLibrary = {
     try {
       var fields = { 'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw };
       if (argsLength >>> 0) fields['args'] = UTF8ToString(args >>> 0, argsLength >>> 0);
-      wasmMtParent.post(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.EXEC_JS, id >>> 0, [], undefined, fields));
+      wasmMtParent.post(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.EXEC_JS, id >>> 0, undefined, fields));
       return 1;
     } catch (e) {
       return 0;
@@ -132,7 +132,7 @@ var wasmMtLibrary = {
       if (list !== undefined && !Array.isArray(list)) return 0;  // (Node would ignore it)
       // A detached buffer cannot be transferred (browsers throw; Node would send it).
       for (var i = 0; list && i < list.length; i++) if (list[i] instanceof ArrayBuffer) new Uint8Array(list[i]);
-      var message = wasmMtProtocol.request(wasmMtProtocol.MSG.EXEC_JS, id >>> 0, [], undefined, {
+      var message = wasmMtProtocol.request(wasmMtProtocol.MSG.EXEC_JS, id >>> 0, undefined, {
         'code': UTF8ToString(code >>> 0, codeLength >>> 0), 'async': !!isAsync, 'raw': !!raw, 'value': value });
       return wasmMtParent.postAlone(handle, message, list === undefined ? [] : list) ? 1 : 0;
     } catch (e) {
@@ -170,7 +170,7 @@ var wasmMtLibrary = {
 
   wasm_mt_js_post_ack__deps: ['$wasmMtParent'],
   wasm_mt_js_post_ack: function (handle, id, count, flags) {
-    wasmMtParent.notify(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.ACK, id >>> 0, [count >>> 0, flags >>> 0]));
+    wasmMtParent.notify(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.ACK, id >>> 0, undefined, null, count >>> 0, flags >>> 0));
   },
 
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],

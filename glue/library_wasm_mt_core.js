@@ -165,8 +165,8 @@ var wasmMtCoreLibrary = {
       if (!m) return '';
       var T = wasmMt.TEXT;
       if (which === T.RUNNING) return m['running'] ? m['running'].join(',') : 'unknown';
-      var text = which === T.PAYLOAD ? m['payload']
-               : which === T.ERROR_KIND ? m['kind']
+      if (which === T.PAYLOAD) return typeof m['payload'] == 'string' ? m['payload'] : '';  // (deliver made it well-formed)
+      var text = which === T.ERROR_KIND ? m['kind']
                : which === T.ERROR_MESSAGE ? m['message']
                : which === T.ERROR_STACK ? m['stack'] : null;
       return typeof text == 'string' ? wasmMt.wellFormed(text) : '';

@@ -78,7 +78,7 @@ var wasmMtExecJsLibrary = {
       var E = wasmMtExecJs;
       var id = request['id'];
       if (request['raw']) {
-        var raw = wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, [], undefined, { 'ok': true, 'value': value });
+        var raw = wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, undefined, { 'ok': true, 'value': value });
         var failed = send(raw, true);
         if (failed) send(E.error(id, 'bad_payload', new Error('exec_js result cannot be cloned: ' + wasmMt.errorText(failed))));
         return;

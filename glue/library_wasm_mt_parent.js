@@ -306,7 +306,7 @@ var wasmMtParentLibrary = {
     // The caller stopped request `id`: 1 when it was dropped before the worker received
     // it (it will never run or answer), else 0 and the worker is told.
     cancel: function (handle, id) {
-      var cancel = wasmMtProtocol.request(wasmMtProtocol.MSG.CANCEL, id, []);
+      var cancel = wasmMtProtocol.request(wasmMtProtocol.MSG.CANCEL, id);
       if (handle === 0) {  // a call into this worker's caller: the closure running it there is told
         wasmMtWorker.post(cancel);
         return 0;

@@ -95,21 +95,24 @@ var wasmMtProtocolLibrary = {
       return message;
     },
 
-    // The request-scoped message `type` for request `id`: `values` its compact fields (in
-    // SHAPES order), `payload` its payload (if its shape has one), `extra` an object of its
-    // other fields, or null. Without extra fields it is the compact string.
-    request: function (type, id, values, payload, extra) {
+    // The request-scoped message `type` for request `id`: `payload` its payload (if its
+    // shape has one), `extra` an object of its other fields, or null; `a`, `b` its compact
+    // fields (in SHAPES order; no shape has more than two). Without extra fields it is the
+    // compact string.
+    request: function (type, id, payload, extra, a, b) {
       var P = wasmMtProtocol;
       var shape = P.SHAPES[type];
-      var i;
+      var count = shape.compact ? shape.compact.length : 0;
       if (!extra && shape.compact) {
         var text = P.TAG + ':' + type + ':' + id;
-        for (i = 0; i < values.length; i++) text += ':' + values[i];
+        if (count > 0) text += ':' + a;
+        if (count > 1) text += ':' + b;
         return shape.payload ? text + ':' + payload : text;
       }
       var message = P.message(type, extra || {});
       message['id'] = id;
-      for (i = 0; shape.compact && i < shape.compact.length; i++) message[shape.compact[i]] = values[i];
+      if (count > 0) message[shape.compact[0]] = a;
+      if (count > 1) message[shape.compact[1]] = b;
       if (shape.payload && payload !== undefined) message['payload'] = payload;
       for (var key in shape.implied) if (!(key in message)) message[key] = shape.implied[key];
       return message;
@@ -124,17 +127,17 @@ var wasmMtProtocolLibrary = {
         if (flags) extra['flags'] = flags;
         if (forRequest) extra['for'] = forRequest;
       }
-      return wasmMtProtocol.request(wasmMtProtocol.MSG.CALL, id, [fn, sig], payload, extra);
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.CALL, id, payload, extra, fn, sig);
     },
     // An event or a stream item (type MSG.EVENT or MSG.ITEM).
     event: function (type, id, payload, buffers) {
-      return wasmMtProtocol.request(type, id, [], payload, buffers ? { 'buffers': buffers } : null);
+      return wasmMtProtocol.request(type, id, payload, buffers ? { 'buffers': buffers } : null);
     },
     valueReply: function (id, payload, buffers) {
-      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, [], payload, buffers ? { 'buffers': buffers } : null);
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, payload, buffers ? { 'buffers': buffers } : null);
     },
     errorReply: function (id, kind, message, stack) {
-      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, [], undefined,
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, undefined,
                                     { 'ok': false, 'kind': kind, 'message': message, 'stack': stack || '' });
     },
 
@@ -195,50 +198,78 @@ var wasmMtProtocolLibrary = {
       return wasmMtProtocol.isText(m['label']);
     },
 
-    // The decimal u32 in text[start, end), or -1.
-    parseU32: function (text, start, end) {
-      if (end <= start || end - start > 10) return -1;
-      var value = 0;
-      for (var i = start; i < end; i++) {
-        var digit = text.charCodeAt(i) - 48;
-        if (digit < 0 || digit > 9) return -1;
-        value = value * 10 + digit;
-      }
-      return value <= 0xFFFFFFFF ? value : -1;
-    },
-
     // A compact string as its message object; null when malformed. Every expanded
     // message has the same shape (its fields from SHAPES, the others undefined): one
-    // shape keeps the hot path's property loads monomorphic.
+    // shape keeps the hot path's property loads monomorphic. (On every call's path twice:
+    // no loop over SHAPES' keys, no substring for the type.)
     expand: function (data) {
       var P = wasmMtProtocol;
-      var at = P.TAG.length + 1;
-      if (data.charCodeAt(at - 1) !== 58 || !data.startsWith(P.TAG)) return null;  // (58: ':')
+      var index = P.compactIndex || P.indexCompact();
+      var at = index.prefix.length;
+      if (!P.startsWithAt(data, index.prefix, 0)) return null;
       var end = data.indexOf(':', at);
-      // The type, found among SHAPES' names without making a string of it.
       var type = null;
-      for (var name in P.SHAPES) {
-        if (end - at === name.length && data.startsWith(name, at)) {
-          type = name;
+      var candidates = index.byInitial[data.charCodeAt(at)];
+      for (var c = 0; candidates && c < candidates.length; c++) {
+        if (end - at === candidates[c].length && P.startsWithAt(data, candidates[c], at)) {
+          type = candidates[c];
           break;
         }
       }
-      var shape = type && P.SHAPES[type];
-      if (!shape || !shape.compact) return null;
-      var message = { 'type': type, 'id': 0, 'fn': undefined, 'sig': undefined, 'count': undefined,
-                      'flags': undefined, 'ok': shape.implied ? shape.implied['ok'] : undefined, 'payload': undefined };
-      var count = shape.compact.length;
-      for (var i = -1; i < count; i++) {  // (-1: the id)
-        at = end + 1;
-        end = data.indexOf(':', at);
-        var last = i === count - 1 && !shape.payload;
-        if (last ? end >= 0 : end < 0) return null;
-        var value = P.parseU32(data, at, last ? data.length : end);
+      if (type === null) return null;
+      // Then the id and the compact fields, each a decimal u32 after a ':'; then ':' and
+      // the payload, if the shape has one, else the end.
+      var shape = P.SHAPES[type];
+      var names = shape.compact;
+      var values = [0, 0];
+      for (var i = -1; i < names.length; i++) {  // (-1: the id)
+        var value = P.readU32(data, end + 1);
+        end = P.scanEnd;
         if (value < 0 || (i < 0 && value === 0)) return null;
-        message[i < 0 ? 'id' : shape.compact[i]] = value;
+        if (i >= 0) values[i] = value; else at = value;
+        var last = i === names.length - 1 && !shape.payload;
+        if (last ? end !== data.length : data.charCodeAt(end) !== 58) return null;  // (58: ':')
       }
-      if (shape.payload) message['payload'] = data.slice(end + 1);
+      var message = { 'type': type, 'id': at, 'fn': undefined, 'sig': undefined, 'count': undefined, 'flags': undefined,
+                      'ok': shape.implied ? shape.implied['ok'] : undefined,
+                      'payload': shape.payload ? data.slice(end + 1) : undefined };
+      for (i = 0; i < names.length; i++) message[names[i]] = values[i];
       return message;
+    },
+    // The decimal u32 (1 to 10 digits) at data[at...]: its value, or -1. scanEnd: the
+    // index after its last digit.
+    scanEnd: 0,
+    readU32: function (data, at) {
+      var value = 0;
+      var start = at;
+      for (; at < data.length; at++) {
+        var digit = data.charCodeAt(at) - 48;
+        if (digit < 0 || digit > 9) break;
+        value = value * 10 + digit;
+      }
+      wasmMtProtocol.scanEnd = at;
+      return at === start || at - start > 10 || value > 0xFFFFFFFF ? -1 : value;
+    },
+    // Whether `text` holds `part` at `at` (String.prototype.startsWith, without its
+    // argument checks: a few characters, twice a message).
+    startsWithAt: function (text, part, at) {
+      if (text.length - at < part.length) return false;
+      for (var i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
+      return true;
+    },
+    // What expand() looks up: the prefix of every compact string ('<TAG>:'), and the
+    // types that have a compact form (at most two compact fields each), by the char code
+    // of their initial.
+    compactIndex: null,
+    indexCompact: function () {
+      var P = wasmMtProtocol;
+      var byInitial = [];
+      for (var name in P.SHAPES) {
+        if (!P.SHAPES[name].compact) continue;
+        var initial = name.charCodeAt(0);
+        (byInitial[initial] = byInitial[initial] || []).push(name);
+      }
+      return P.compactIndex = { prefix: P.TAG + ':', byInitial: byInitial };
     },
 
     // Whether `m` (an object) is a well-formed message of a type in `accepted`. Only a
@@ -274,9 +305,11 @@ var wasmMtProtocolLibrary = {
     parse: function (data, accepted) {
       var P = wasmMtProtocol;
       var batch;
-      if (typeof data == 'string') {
-        if (data.lastIndexOf(P.TAG + ':', 0) !== 0) return [];  // not ours
-        batch = [data];
+      if (typeof data == 'string') {  // (the common case: one compact message)
+        var compact = P.expand(data);
+        if (compact !== null && accepted.indexOf(compact['type']) >= 0) return [compact];
+        if (compact !== null || (data.startsWith(P.TAG) && data.charCodeAt(P.TAG.length) === 58)) P.refused++;
+        return [];  // (else not ours)
       } else if (data !== null && typeof data == 'object' && data['wasm_mt'] === P.TAG) {
         if (data['type'] !== P.MSG.BATCH) batch = [data];
         else if (Array.isArray(data['messages'])) batch = data['messages'];
@@ -332,6 +365,14 @@ var wasmMtProtocolLibrary = {
         }
       };
       box.post = function (message, transfer, now) {
+        if (now && !box.held && !box.messages.length) {  // (alone: sent as it is, no batch made)
+          try {
+            send(message, transfer && transfer.length ? transfer : undefined);
+          } catch (e) {
+            failed(e);
+          }
+          return;
+        }
         box.messages.push(message);
         if (transfer) for (var i = 0; i < transfer.length; i++) box.transfer.push(transfer[i]);
         if (now) return box.flush();

@@ -126,7 +126,9 @@ var wasmMtWorkerLibrary = {
       try {
         for (var i = 0; i < messages.length; i++) {
           var m = messages[i];
-          if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
+          if (m['type'] === MSG.CALL) {  // (the common case first)
+            W.queue.push(m);
+          } else if (m['type'] === MSG.REPLY) {  // to a call into the caller (handle 0)
             wasmMt.deliver(wasmMt.EVENT.REPLY, 0, m);
           } else if (m['type'] === MSG.ACK) {  // (only a running request waits for one)
             if (W.isReady) wasmMt.deliver(wasmMt.EVENT.ACK, 0, m);
