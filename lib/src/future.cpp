@@ -61,7 +61,7 @@ void throw_second_consumer() {
 
 void shared_state_base::throw_no_value() {
   retrieved_ = true;
-  if (error_) std::rethrow_exception(error_);
+  if (has_error()) std::rethrow_exception(*error_);
   throw wasm_mt::error(error_kind::bad_payload, "future's value was already taken");
 }
 

@@ -126,12 +126,12 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   }
   // Settled with an error (a stream's next(): its stream's head is its error). Lets a
   // when_all fail at once without taking its other inputs' values.
-  virtual bool settled_with_error() const noexcept { return settled_ && error_; }
+  virtual bool settled_with_error() const noexcept { return settled_ && has_error(); }
 
   // Settles with an error; false (and no effect) when already settled.
   bool set_error(std::exception_ptr error) noexcept {
     if (settled_) return false;
-    error_ = std::move(error);
+    error_.emplace(std::move(error));
     settle();
     return true;
   }
@@ -141,7 +141,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
 
  protected:
   ~shared_state_base() {
-    if (error_ && !retrieved_) report_unobserved_error(error_, origin_);
+    if (has_error() && !retrieved_) report_unobserved_error(*error_, origin_);
   }
 
   void settle() noexcept {
@@ -154,6 +154,7 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   // line, so that take()'s common path is small enough to inline (and, with JS
   // exceptions, costs no trampoline).
   [[noreturn]] void throw_no_value();
+  bool has_error() const noexcept { return error_ && *error_; }
 
   // Nobody will consume this state any more (abandoned, or its future dropped without a
   // consumer, or its awaiting coroutine destroyed): a producer that keeps a value for
@@ -171,7 +172,9 @@ class shared_state_base : public std::enable_shared_from_this<shared_state_base>
   bool retrieved_ = false;
   bool abandoned_ = false;
   bool caller_gone_ = false;
-  std::exception_ptr error_;
+  // (Optional: destroying even an empty exception_ptr is a call into JS under JS
+  // exception handling, and a state settled with a value should make none.)
+  std::optional<std::exception_ptr> error_;
   coro::coroutine_handle<> waiter_;
   unique_function callback_;
   unique_function abandon_hook_;
