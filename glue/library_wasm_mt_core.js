@@ -86,8 +86,11 @@ var wasmMtCoreLibrary = {
       if (message) {
         {{{ WASM_MT_DELIVERY.map(function (name, i) { return 'HEAPU32[at + ' + (i + 2) + "] = message['" + name + "'] >>> 0;"; }).join(' ') }}}
         if (typeof message['payload'] == 'string') {
-          message['payload'] = wasmMt.wellFormed(message['payload']);
-          length = lengthBytesUTF8(message['payload']);
+          length = wasmMt.utf8Length(message['payload']);
+          if (length < 0) {  // (a lone surrogate: only a forged message has one)
+            message['payload'] = wasmMt.wellFormed(message['payload']);
+            length = lengthBytesUTF8(message['payload']);
+          }
         }
         if (message['buffers']) buffers = message['buffers'].length;
       } else {
@@ -149,6 +152,28 @@ var wasmMtCoreLibrary = {
       } catch (e) {
         queueMicrotask(function () { throw e; });
       }
+    },
+
+    // The UTF-8 length of `text`, or -1 when it is not well-formed (it has a lone
+    // surrogate). One pass, for every delivery's payload.
+    utf8Length: function (text) {
+      var length = 0;
+      for (var i = 0; i < text.length; i++) {
+        var c = text.charCodeAt(i);
+        if (c < 0x80) {
+          length += 1;
+        } else if (c < 0x800) {
+          length += 2;
+        } else if (c < 0xD800 || c > 0xDFFF) {
+          length += 3;
+        } else if (c < 0xDC00 && (text.charCodeAt(i + 1) & 0xFC00) === 0xDC00) {  // (NaN & x is 0)
+          length += 4;
+          i++;
+        } else {
+          return -1;
+        }
+      }
+      return length;
     },
 
     // `text`, well-formed: each lone surrogate replaced by U+FFFD.
