@@ -385,6 +385,22 @@ ASYNC_TEST_CASE("an exec_js result whose getters throw is an error reply, not a 
   CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
 }
 
+ASYNC_TEST_CASE("a reply's payload with a lone surrogate is read as U+FFFD, within its length", "[faults]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
+  // The worker's own code answers request 7000 first, with a forged JSON text whose
+  // string holds lone surrogates (JSON.stringify would have escaped them).
+  wasm_mt::detail::set_next_id(7000);
+  auto forged = th.exec_js_async<std::string>(R"(
+    const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
+      ? self : process.getBuiltinModule('worker_threads').parentPort;
+    port.postMessage('wasm_mt/2:reply:7000:"a\uD800b\uD83D\uDE00\uDC00"');
+    await new Promise((done) => setTimeout(done, 50));
+    return 'the real reply, dropped';)");
+  CHECK((co_await std::move(forged)) == "a" + replacement + "b\xF0\x9F\x98\x80" + replacement);
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+}
+
 TEST_CASE("lone surrogates are replaced without isWellFormed too", "[faults]") {
   // (Engines before ES2024 have no String.prototype.isWellFormed: the fallback's result.)
   const char* check = R"(
