@@ -221,19 +221,22 @@ var wasmMtProtocolLibrary = {
       // the payload, if the shape has one, else the end.
       var shape = P.SHAPES[type];
       var names = shape.compact;
-      var values = [0, 0];
+      var id = 0;
+      var a = 0;
+      var b = 0;
       for (var i = -1; i < names.length; i++) {  // (-1: the id)
         var value = P.readU32(data, end + 1);
         end = P.scanEnd;
         if (value < 0 || (i < 0 && value === 0)) return null;
-        if (i >= 0) values[i] = value; else at = value;
+        if (i < 0) id = value; else if (i === 0) a = value; else b = value;
         var last = i === names.length - 1 && !shape.payload;
         if (last ? end !== data.length : data.charCodeAt(end) !== 58) return null;  // (58: ':')
       }
-      var message = { 'type': type, 'id': at, 'fn': undefined, 'sig': undefined, 'count': undefined, 'flags': undefined,
+      var message = { 'type': type, 'id': id, 'fn': undefined, 'sig': undefined, 'count': undefined, 'flags': undefined,
                       'ok': shape.implied ? shape.implied['ok'] : undefined,
                       'payload': shape.payload ? data.slice(end + 1) : undefined };
-      for (i = 0; i < names.length; i++) message[names[i]] = values[i];
+      if (names.length > 0) message[names[0]] = a;
+      if (names.length > 1) message[names[1]] = b;
       return message;
     },
     // The decimal u32 (1 to 10 digits) at data[at...]: its value, or -1. scanEnd: the
