@@ -111,6 +111,9 @@ var wasmMtCoreLibrary = {
         } else if (!ends) {
           handleException(e);
         } else {
+          // (C++ did not get to run what it queued, and asked nobody to: runs when this
+          // handler is done, as continuations queued before an exception always did.)
+          wasmMt.continuationsDue = true;
           try {
             handleException(e);
           } catch (thrown) {

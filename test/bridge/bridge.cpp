@@ -106,6 +106,24 @@ wasm_mt::js::promise<std::int64_t> big() { return wasm_mt::js::to_promise(pool->
 
 wasm_mt::js::promise<wasm_mt::bytes> bytes_of(int size) { return wasm_mt::js::to_promise(pool->exec(Bytes{size})); }
 
+// Runs `callback` (a JS function) in a continuation that first settles another future;
+// resolves with that future's value. The continuation runs from the glue's run of
+// continuations (its future is settled here, by our own code); the callback's JS
+// exception escapes into the glue, which must still run what was queued before it.
+wasm_mt::js::promise<int> throws_after_settling(emscripten::val callback) {
+  auto first = std::make_shared<wasm_mt::promise<int>>();
+  auto relay = std::make_shared<wasm_mt::promise<int>>();
+  auto settled = relay->get_future();
+  first->get_future()
+      .then([relay, callback](int value) {
+        relay->set_value(value);
+        callback();
+      })
+      .detach();
+  first->set_value(25);
+  return wasm_mt::js::to_promise(std::move(settled));
+}
+
 }  // namespace bridge
 
 EMSCRIPTEN_BINDINGS(bridge) {
@@ -117,6 +135,7 @@ EMSCRIPTEN_BINDINGS(bridge) {
   emscripten::function("failingNumbers", &bridge::failing_numbers);
   emscripten::function("point", &bridge::point);
   emscripten::function("big", &bridge::big);
+  emscripten::function("throwsAfterSettling", &bridge::throws_after_settling);
 }
 
 int main() {}

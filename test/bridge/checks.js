@@ -106,6 +106,18 @@ globalThis.bridgeChecks = async function (app) {
   seen.throwingCallback = thrower;
   expect('a progress callback that throws does not stop the job', thrower.value === 168, thrower);
 
+  // A JS exception thrown by a C++ continuation that runs at the end of a reply's
+  // delivery: what that continuation settled first still runs. (On a page only: there it
+  // is an uncaught error; in Node, as any uncaught exception, it ends the process.)
+  if (typeof window == 'object') {
+    const quiet = (e) => e.preventDefault();
+    window.addEventListener('error', quiet);
+    const after = await within(20000, outcome(app.throwsAfterSettling(() => { throw new Error('thrown by a continuation'); })));
+    window.removeEventListener('error', quiet);
+    seen.throwsAfterSettling = after;
+    expect('what a continuation settled before a JS exception escaped it still runs', after.value === 25, after);
+  }
+
   // Many calls with one signal share one listener on it (Node can count them).
   if (typeof process == 'object' && typeof require == 'function') {
     const shared = new AbortController();
