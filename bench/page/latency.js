@@ -1,6 +1,8 @@
 // Call latency only, for bench/latency-ab.mjs: wasm_mt calls and the raw echo on the very
 // same threads, interleaved (as bench/node/latency.mjs does in Node). Results go to
-// window.latencyResult: the medians of the rounds, in µs per call.
+// window.latencyResult: the medians of the rounds, in µs per call. With ?serve=1 it runs
+// no rounds: after warming up it offers window.latencyServe = {call(n), echo(n)} (µs per
+// call over n) to a page that holds two builds in iframes (latency-paired.html).
 (function () {
   var plan = window.wasmMtBenchPlan;
   var result = window.latencyResult = { done: false, error: null };
@@ -21,6 +23,14 @@
       var echo = plan.echoMethod(function (onData) {
         worker.addEventListener('message', function (e) { if (e.data === 0) onData(0); });
       }, function (message) { worker.postMessage(message); });
+      if (new URLSearchParams(location.search).get('serve')) {
+        window.latencyServe = {
+          call: function (n) { return wasm('latency', n); },
+          echo: function (n) { return perCall(n, function () { return echo(0); }); },
+        };
+        result.done = true;
+        return;
+      }
       var wasmCalls = [], echoes = [], added = [];
       for (var round = 0; round < rounds; round++) {
         wasmCalls.push(await wasm('latency', calls));
