@@ -74,8 +74,9 @@ var wasmMtCoreLibrary = {
     // In a worker an escaping JS exception (a wasm trap, abort, exit, a JS stack overflow)
     // means the instance is dead: reported as a crash. Elsewhere it goes where Emscripten
     // sends an exception from a callback into wasm (handleException): exit() ends the
-    // program quietly, anything else is thrown on; from a microtask when continuations
-    // ran here (`last`), as runContinuations does: never into the glue's handler.
+    // program quietly, anything else is thrown on from a microtask, never into the glue's
+    // handler: the other messages of the same port message are still delivered (an event
+    // handler calling JS that throws loses no reply behind it).
     deliver: function (type, handle, message, last) {
       if (wasmMt.crashed) return 0;
       var at = wasmMt.slot || (wasmMt.slot = _wasm_mt_delivery() >>> 2);
@@ -108,10 +109,8 @@ var wasmMtCoreLibrary = {
       } catch (e) {
         if (wasmMt.isWorker) {
           wasmMt.crash(e);
-        } else if (!ends) {
-          handleException(e);
         } else {
-          // (C++ did not get to run what it queued, and asked nobody to: runs when this
+          // (C++ may not have got to run or schedule what it queued: runs when this
           // handler is done, as continuations queued before an exception always did.)
           wasmMt.continuationsDue = true;
           try {
@@ -146,15 +145,11 @@ var wasmMtCoreLibrary = {
       }
       queueMicrotask(function () { wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true); });
     },
-    // What a continuation throws (other than exit()) is thrown from a microtask, as when
-    // they all ran from one: never into the glue's handling of a message.
+    // Runs them now. (What a continuation throws, other than exit(), deliver throws from
+    // a microtask: never into the glue's handling of a message.)
     runContinuations: function () {
       wasmMt.continuationsDue = false;
-      try {
-        wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true);
-      } catch (e) {
-        queueMicrotask(function () { throw e; });
-      }
+      wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true);
     },
 
     // The UTF-8 length of `text`, or -1 when it is not well-formed (it has a lone

@@ -124,6 +124,15 @@ wasm_mt::js::promise<int> throws_after_settling(emscripten::val callback) {
   return wasm_mt::js::to_promise(std::move(settled));
 }
 
+// Counts the primes below 100 with an on_event handler that calls `callback` (a JS
+// function) itself, not through events_to: what it throws escapes the delivery of each
+// event, and the events after the first come in one port message with the reply.
+// Resolves with the count: the rest of that message is still delivered.
+wasm_mt::js::promise<int> events_throw(emscripten::val callback) {
+  return wasm_mt::js::to_promise(
+      pool->exec(CountPrimes{100}, {.on_event = [callback](const nlohmann::json&) { callback(); }}));
+}
+
 }  // namespace bridge
 
 EMSCRIPTEN_BINDINGS(bridge) {
@@ -136,6 +145,7 @@ EMSCRIPTEN_BINDINGS(bridge) {
   emscripten::function("point", &bridge::point);
   emscripten::function("big", &bridge::big);
   emscripten::function("throwsAfterSettling", &bridge::throws_after_settling);
+  emscripten::function("eventsThrow", &bridge::events_throw);
 }
 
 int main() {}

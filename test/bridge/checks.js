@@ -113,9 +113,15 @@ globalThis.bridgeChecks = async function (app) {
     const quiet = (e) => e.preventDefault();
     window.addEventListener('error', quiet);
     const after = await within(20000, outcome(app.throwsAfterSettling(() => { throw new Error('thrown by a continuation'); })));
+    // An event handler's JS exception escapes its event's delivery: the messages that
+    // came with that event (more events, the reply) are still delivered.
+    let calls = 0;
+    const rest = await within(20000, outcome(app.eventsThrow(() => { calls++; throw new Error('thrown by an event handler'); })));
     window.removeEventListener('error', quiet);
     seen.throwsAfterSettling = after;
     expect('what a continuation settled before a JS exception escaped it still runs', after.value === 25, after);
+    seen.eventsThrow = { rest, calls };
+    expect('a JS exception from one message of a batch loses none of the others', rest.value === 25 && calls === 10, seen.eventsThrow);
   }
 
   // Many calls with one signal share one listener on it (Node can count them).
