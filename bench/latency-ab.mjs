@@ -89,7 +89,7 @@ async function pairedEngine(name) {
 
 function nodeRun(build) {
   const child = spawnSync(process.execPath, [join(here, 'node', 'latency.mjs'), '--build', build], { encoding: 'utf8' });
-  const m = /wasm_mt ([\d.]+) µs, raw echo ([\d.]+) µs, wasm_mt adds ([\d.]+) µs/.exec(child.stdout || '');
+  const m = /wasm_mt (-?[\d.]+) µs, raw echo (-?[\d.]+) µs, wasm_mt adds (-?[\d.]+) µs/.exec(child.stdout || '');
   if (!m) throw new Error(`node latency run failed: ${child.stderr || child.stdout}`);
   return { call: Number(m[1]), echo: Number(m[2]), added: Number(m[3]) };
 }

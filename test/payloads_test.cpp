@@ -3,8 +3,11 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <iterator>
 #include <limits>
+#include <list>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -131,6 +134,16 @@ struct EchoFloats {
 };
 WASM_MT_CLOSURE(EchoFloats, values)
 
+// Emits its floats as an event (binary), then returns how many.
+struct EmitFloats {
+  std::vector<float> values;
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::this_request::emit(values);
+    co_return static_cast<int>(values.size());
+  }
+};
+WASM_MT_CLOSURE(EmitFloats, values)
+
 struct FloatsOf {
   int count = 0;
   std::vector<float> operator()() const {
@@ -172,6 +185,12 @@ ASYNC_TEST_CASE("vectors and arrays of numbers travel as binary, in captures and
   // A receiver expecting other numbers converts them, as JSON would; raw JSON sees an array.
   CHECK((co_await th.exec_by_name<std::vector<double>>(floats_of, {{"count", 3}})) == std::vector<double>{0, 0.5, 1});
   CHECK((co_await th.exec_by_name<std::vector<int>>(floats_of, {{"count", 3}})) == std::vector<int>{0, 0, 1});
+  // So does a receiver of another container of numbers.
+  CHECK((co_await th.exec_by_name<std::list<float>>(floats_of, {{"count", 3}})) == std::list<float>{0, 0.5f, 1});
+  CHECK((co_await th.exec_by_name<std::deque<double>>(floats_of, {{"count", 3}})) == std::deque<double>{0, 0.5, 1});
+  CHECK((co_await th.exec_by_name<std::set<int>>(floats_of, {{"count", 4}})) == std::set<int>{0, 1});
+  CHECK((co_await th.exec_by_name<std::multiset<std::int64_t>>(floats_of, {{"count", 4}})) ==
+        std::multiset<std::int64_t>{0, 0, 1, 1});
   CHECK((co_await th.exec_by_name(floats_of, {{"count", 3}})) == nlohmann::json({0.0, 0.5, 1.0}));
   auto wrong_size = co_await test::error_of(th.exec_by_name<std::array<float, 2>>(floats_of, {{"count", 3}}));
   CHECK(wrong_size.kind() == wasm_mt::error_kind::bad_payload);
@@ -182,6 +201,13 @@ ASYNC_TEST_CASE("vectors and arrays of numbers travel as binary, in captures and
   // Outside a message (your own nlohmann::json of a closure) such fields are JSON arrays.
   nlohmann::json own = EchoFloats{{1.5f, 2.5f}};
   CHECK(own == nlohmann::json({{"values", {1.5, 2.5}}}));
+}
+
+ASYNC_TEST_CASE("an event handler taking another container of numbers reads a binary event", "[payloads]") {
+  auto th = co_await test::spawn();
+  std::deque<double> seen;
+  CHECK((co_await th.exec(EmitFloats{{1.5f, -2}}, {.on_event = [&](const std::deque<double>& e) { seen = e; }})) == 2);
+  CHECK(seen == std::deque<double>{1.5, -2});
 }
 
 ASYNC_TEST_CASE("a 16 MB binary payload makes the round trip intact", "[payloads]") {

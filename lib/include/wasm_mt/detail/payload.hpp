@@ -86,6 +86,15 @@ constexpr bool binary_vector<std::vector<U, Allocator>> = binary_element<U>;
 template <class U, std::size_t N>
 constexpr bool binary_vector<std::array<U, N>> = N > 0 && binary_element<U>;
 
+// Another owning container of such numbers (std::list, std::deque, std::set, ...; not a
+// string): not sent as binary, but it reads the binary form too, as it reads an array.
+template <class T>
+concept binary_receiver = !binary_vector<T> && requires(T& t) {
+  typename T::value_type;
+  t.clear();
+  T(std::declval<const typename T::value_type*>(), std::declval<const typename T::value_type*>());
+} && binary_element<typename T::value_type> && !requires { typename T::traits_type; };
+
 // The tag of element type U: its kind (f, i, u) and bits.
 template <class U>
 constexpr std::string_view element_tag() {
@@ -190,6 +199,10 @@ T read_json(const nlohmann::json& j) {
     return value;
   } else if constexpr (binary_vector<T>) {
     return read_binary_vector<T>(j);
+  } else if constexpr (binary_receiver<T>) {
+    if (!j.is_object()) return j.get<T>();
+    const auto numbers = read_binary_vector<std::vector<typename T::value_type>>(j);
+    return T(numbers.data(), numbers.data() + numbers.size());
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
     return binary_vectors_as_arrays(j);
   } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
