@@ -94,10 +94,10 @@ var wasmMtExecJsLibrary = {
         // (An engine out of stack says so in its own way: RangeError, InternalError.)
         var depth = 0;
         try {
-          if (!(e instanceof TypeError)) depth = E.depthOf(value);  // 256: max_nesting_depth (payload.hpp)
+          if (!(e instanceof TypeError)) depth = E.depthOf(value);  // 2048: max_nesting_depth (payload.hpp)
         } catch (ignored) {  // a getter that throws: the value's own error is the answer
         }
-        return send(E.error(id, 'bad_payload', new Error(depth > 256
+        return send(E.error(id, 'bad_payload', new Error(depth > 2048
           ? 'exec_js result is nested ' + depth + ' levels deep (arrays and objects), too deep to write as JSON'
           : 'exec_js result is not JSON: ' + wasmMt.errorText(e))));
       }

@@ -49,8 +49,8 @@ void check_nesting(std::string_view json_text, std::string_view what) {
     throw error(error_kind::bad_payload, std::string(what) + ": JSON text holds a NUL byte");
 }
 
-void check_nesting(const nlohmann::json& value, std::string_view what) {
-  const std::size_t depth = nesting_depth(value);
+void check_nesting(const nlohmann::json& value, std::string_view what, std::size_t outer_levels) {
+  const std::size_t depth = outer_levels + nesting_depth(value);
   if (depth > max_nesting_depth) throw_too_deep(what, depth);
 }
 

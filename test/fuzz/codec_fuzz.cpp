@@ -79,7 +79,7 @@ void check_scalar(std::string_view text, const nlohmann::json& parsed) {
 // Reading: `text` as a worker (or a caller) receives it.
 void read(std::string_view text) {
   // (Never deeper than wasm_mt's limit past this point: deeper text is refused first.)
-  if (wasm_mt::detail::json_text::nesting_depth(text) > 256) return;
+  if (wasm_mt::detail::json_text::nesting_depth(text) > wasm_mt::detail::max_nesting_depth) return;
   const auto parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   // (nlohmann/json ends its input at a NUL byte; wasm_mt refuses text that holds one.)
   const bool has_nul = text.find('\0') != std::string_view::npos;

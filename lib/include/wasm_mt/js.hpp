@@ -30,6 +30,7 @@
 
 #include "wasm_mt/bytes.hpp"
 #include "wasm_mt/call_options.hpp"
+#include "wasm_mt/detail/deep_json.hpp"
 #include "wasm_mt/error.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/stop_token.hpp"
@@ -63,9 +64,11 @@ emscripten::val to_js(const T& value) {
     return emscripten::val(static_cast<double>(value));
   } else if constexpr (std::is_same_v<T, wasm_mt::bytes>) {
     return emscripten::val::global("Uint8Array").new_(emscripten::typed_memory_view(value.size(), value.data()));
+  } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+    return emscripten::val::global("JSON").call<emscripten::val>("parse", wasm_mt::detail::dump_flat(value));
   } else {
     const nlohmann::json json = value;
-    return emscripten::val::global("JSON").call<emscripten::val>("parse", json.dump());
+    return emscripten::val::global("JSON").call<emscripten::val>("parse", wasm_mt::detail::dump_flat(json));
   }
 }
 

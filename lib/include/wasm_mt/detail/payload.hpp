@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/bytes.hpp"
+#include "wasm_mt/detail/deep_json.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/plain_capture.hpp"
 #include "wasm_mt/detail/scalar_json.hpp"
@@ -204,7 +205,7 @@ T read_json(const nlohmann::json& j) {
     const auto numbers = read_binary_vector<std::vector<typename T::value_type>>(j);
     return T(numbers.data(), numbers.data() + numbers.size());
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
-    return binary_vectors_as_arrays(j);
+    return binary_vectors_as_arrays(copy_flat(j));
   } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
     return T{};
   } else {
@@ -212,34 +213,13 @@ T read_json(const nlohmann::json& j) {
   }
 }
 
-// A WASM_MT_CLOSURE field, written into and read from its closure's JSON object:
-// binary_vector fields as binary, the others through nlohmann/json.
-template <class F>
-void write_field(nlohmann::json& j, const char* name, const F& value) {
-  if constexpr (binary_vector<F>)
-    write_json(j[name], value);
-  else
-    j.emplace(name, value);
-}
-template <class F>
-void read_field(const nlohmann::json& j, const char* name, F& value) {
-  if constexpr (binary_vector<F>)
-    value = read_json<F>(j.at(name));
-  else
-    j.at(name).get_to(value);
-}
-
-[[noreturn]] void throw_bad_payload(std::string_view what, const std::exception& cause);
-
-// A request's captures or args that could not be encoded, as its error: the same kind
-// and message, with not_run() (nothing was sent).
-std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept;
-
-// Captures and results may nest arrays and objects this deep, no deeper: nlohmann/json
-// copies and writes values recursively, and a value some thousand levels deep overflows
-// the engine's stack (Node's main thread: a copy at about 1300 levels). Deeper values
-// fail with bad_payload, on either side, before anything recursive touches them.
-inline constexpr std::size_t max_nesting_depth = 256;
+// Captures, results, events and stream items may nest arrays and objects this deep, no
+// deeper (a closure's own object counts as a level). wasm_mt never recurses over a value
+// (deep_json.hpp; nlohmann's parser and destructor do not either), but what receives it
+// may: nlohmann's own copy, dump(), == and get<T>() take a frame a level, and with JS
+// exceptions a copy overflows Node's main thread at about 1,300 levels. Deeper values
+// fail with bad_payload naming their depth, on either side, before anything copies them.
+inline constexpr std::size_t max_nesting_depth = 2048;
 
 // How deeply `value` nests arrays and objects (1 for []), walked without recursion.
 inline std::size_t nesting_depth(const nlohmann::json& value) {
@@ -259,8 +239,39 @@ inline std::size_t nesting_depth(const nlohmann::json& value) {
 // Throws bad_payload when `value` (text: nesting_depth) is nested deeper than
 // max_nesting_depth, or when text holds a NUL byte (which nlohmann/json takes for its
 // end). Walks the value without recursion.
-void check_nesting(const nlohmann::json& value, std::string_view what);
+void check_nesting(const nlohmann::json& value, std::string_view what, std::size_t outer_levels = 0);
 void check_nesting(std::string_view json_text, std::string_view what);
+
+// A WASM_MT_CLOSURE field, written into and read from its closure's JSON object:
+// binary_vector fields as binary, the others through nlohmann/json.
+// An nlohmann::json field is measured before it is copied, and copied without recursion.
+template <class F>
+void write_field(nlohmann::json& j, const char* name, const F& value) {
+  if constexpr (binary_vector<F>) {
+    write_json(j[name], value);
+  } else if constexpr (std::is_same_v<F, nlohmann::json>) {
+    check_nesting(value, "cannot encode", 1);  // (inside the closure's object)
+    j[name] = copy_flat(value);
+  } else {
+    j.emplace(name, value);
+  }
+}
+template <class F>
+void read_field(const nlohmann::json& j, const char* name, F& value) {
+  if constexpr (binary_vector<F>)
+    value = read_json<F>(j.at(name));
+  else if constexpr (std::is_same_v<F, nlohmann::json>)
+    value = copy_flat(j.at(name));
+  else
+    j.at(name).get_to(value);
+}
+
+[[noreturn]] void throw_bad_payload(std::string_view what, const std::exception& cause);
+
+// A request's captures or args that could not be encoded, as its error: the same kind
+// and message, with not_run() (nothing was sent).
+std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept;
+
 
 // Throws error_kind::bad_payload when `value` cannot be written.
 template <class T>
@@ -273,13 +284,13 @@ encoded encode(const T& value) {
       out.json = encode_capture(value);
     } else if constexpr (std::is_same_v<T, nlohmann::json>) {
       check_nesting(value, "cannot encode");  // before anything copies or writes it
-      out.json = value.dump();
+      out.json = dump_flat(value);
     } else {
       outgoing_buffers_scope scope(out.buffers);
       nlohmann::json j;
       write_json(j, value);
       check_nesting(j, "cannot encode");
-      out.json = j.dump();
+      out.json = dump_flat(j);
     }
   } catch (const std::exception& e) {
     throw_bad_payload("cannot encode", e);
@@ -293,7 +304,10 @@ T decode_parsed(std::string_view json_text, std::size_t buffer_count) {
   try {
     check_nesting(json_text, "cannot decode");
     incoming_buffers_scope scope(buffer_count);
-    return read_json<T>(nlohmann::json::parse(json_text));
+    if constexpr (std::is_same_v<T, nlohmann::json>)
+      return binary_vectors_as_arrays(nlohmann::json::parse(json_text));  // (moved, not copied)
+    else
+      return read_json<T>(nlohmann::json::parse(json_text));
   } catch (const wasm_mt::error&) {
     throw;
   } catch (const std::exception& e) {
