@@ -17,7 +17,7 @@
 {{{ (globalThis.WASM_MT_DELIVERY = ['id', 'fn', 'sig', 'flags', 'for', 'ok', 'count', 'program'], '') }}}
 
 var wasmMtCoreLibrary = {
-  $wasmMt__deps: ['$wasmMtProtocol', '$handleException'],
+  $wasmMt__deps: ['$wasmMtProtocol', '$handleException'{{{ parseInt(EMSCRIPTEN_VERSION) >= 4 ? ", '$stackSave', '$stackRestore'" : '' }}}],
   $wasmMt: {
     // Event types of wasm_mt_on_message (lib/include/wasm_mt/detail/glue.hpp).
     EVENT: {
@@ -64,6 +64,7 @@ var wasmMtCoreLibrary = {
     // outermost handler is done (enter/leave), its own bookkeeping included.
     depth: 0,
     continuationsDue: false,
+    draining: false,  // runContinuations is running them
 
     // Delivers event `type` from thread `handle` (0: none, or this worker's parent) with
     // `message` (a parsed message, or null) as the inbox, and returns what C++ returns (a
@@ -78,7 +79,7 @@ var wasmMtCoreLibrary = {
     // handler: the other messages of the same port message are still delivered (an event
     // handler calling JS that throws loses no reply behind it).
     deliver: function (type, handle, message, last) {
-      if (wasmMt.crashed) return 0;
+      if (wasmMt.crashed || ABORT) return 0;
       var at = wasmMt.slot || (wasmMt.slot = _wasm_mt_delivery() >>> 2);
       var length = 0;
       var buffers = 0;
@@ -103,16 +104,21 @@ var wasmMtCoreLibrary = {
       HEAPU32[at + {{{ 4 + WASM_MT_DELIVERY.length }}}] = ends ? 1 : 0;
       var previous = wasmMt.inbox;
       wasmMt.inbox = message;
+      // (A JS exception leaves wasm's stack pointer where it was thrown: put back.)
+      var stack = typeof stackSave == 'function' ? stackSave() : 0;
       wasmMt.enter();
       try {
         return _wasm_mt_on_message();
       } catch (e) {
+        if (stack) stackRestore(stack);
         if (wasmMt.isWorker) {
           wasmMt.crash(e);
         } else {
-          // (C++ may not have got to run or schedule what it queued: runs when this
-          // handler is done, as continuations queued before an exception always did.)
-          wasmMt.continuationsDue = true;
+          // (A delivery that ends its handler runs what C++ queued meanwhile, and asks
+          // nobody to: it runs when this handler is done, as continuations queued before
+          // an exception always did. Not after exit() or an abort.)
+          var exited = e === 'unwind' || (typeof ExitStatus == 'function' && e instanceof ExitStatus);
+          if (ends && !exited && !ABORT) wasmMt.continuationsDue = true;
           try {
             handleException(e);
           } catch (thrown) {
@@ -131,7 +137,7 @@ var wasmMtCoreLibrary = {
       wasmMt.depth++;
     },
     leave: function () {
-      if (--wasmMt.depth === 0 && wasmMt.continuationsDue) wasmMt.runContinuations();
+      if (--wasmMt.depth === 0 && wasmMt.continuationsDue && !wasmMt.draining) wasmMt.runContinuations();
     },
 
     // C++ asks for the continuations it queued to run (continuations.hpp), never inside
@@ -145,11 +151,20 @@ var wasmMtCoreLibrary = {
       }
       queueMicrotask(function () { wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true); });
     },
-    // Runs them now. (What a continuation throws, other than exit(), deliver throws from
-    // a microtask: never into the glue's handling of a message.)
+    // Runs them now, and what they queue for the end of their own run, in a loop (not
+    // deeper and deeper: each run that a JS exception ends asks for the next). What a
+    // continuation throws, other than exit(), deliver throws from a microtask: never
+    // into the glue's handling of a message.
     runContinuations: function () {
-      wasmMt.continuationsDue = false;
-      wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true);
+      wasmMt.draining = true;
+      try {
+        while (wasmMt.continuationsDue && !ABORT) {
+          wasmMt.continuationsDue = false;
+          wasmMt.deliver(wasmMt.EVENT.CONTINUATIONS, 0, null, true);
+        }
+      } finally {
+        wasmMt.draining = false;
+      }
     },
 
     // The UTF-8 length of `text`, or -1 when it is not well-formed (it has a lone

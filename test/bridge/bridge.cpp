@@ -6,6 +6,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <wasm_mt/js.hpp>
@@ -133,6 +134,28 @@ wasm_mt::js::promise<int> events_throw(emscripten::val callback) {
       pool->exec(CountPrimes{100}, {.on_event = [callback](const nlohmann::json&) { callback(); }}));
 }
 
+// Settles `count` futures whose continuations each call `callback` (a JS function that
+// throws); resolves with how many ran. Each throw ends its run of continuations and the
+// glue starts the next: in a loop, not a call deeper each time.
+wasm_mt::js::promise<int> many_throwing_continuations(int count, emscripten::val callback) {
+  auto ran = std::make_shared<int>(0);
+  auto all_ran = std::make_shared<wasm_mt::promise<int>>();
+  auto settled = all_ran->get_future();
+  std::vector<std::shared_ptr<wasm_mt::promise<int>>> sources;
+  for (int i = 0; i < count; ++i) {
+    auto source = std::make_shared<wasm_mt::promise<int>>();
+    source->get_future()
+        .then([ran, all_ran, count, callback](int) {
+          if (++*ran == count) all_ran->set_value(count);
+          callback();
+        })
+        .detach();
+    sources.push_back(std::move(source));
+  }
+  for (auto& source : sources) source->set_value(1);
+  return wasm_mt::js::to_promise(std::move(settled));
+}
+
 }  // namespace bridge
 
 EMSCRIPTEN_BINDINGS(bridge) {
@@ -146,6 +169,7 @@ EMSCRIPTEN_BINDINGS(bridge) {
   emscripten::function("big", &bridge::big);
   emscripten::function("throwsAfterSettling", &bridge::throws_after_settling);
   emscripten::function("eventsThrow", &bridge::events_throw);
+  emscripten::function("manyThrowingContinuations", &bridge::many_throwing_continuations);
 }
 
 int main() {}

@@ -117,11 +117,17 @@ globalThis.bridgeChecks = async function (app) {
     // came with that event (more events, the reply) are still delivered.
     let calls = 0;
     const rest = await within(20000, outcome(app.eventsThrow(() => { calls++; throw new Error('thrown by an event handler'); })));
+    // 10,000 continuations in a row that each throw: each ends its run, the next run
+    // starts from a loop (a call deeper each time overflowed the JS stack).
+    let thrown = 0;
+    const many = await within(60000, outcome(app.manyThrowingContinuations(10000, () => { thrown++; throw new Error('thrown again'); })));
     window.removeEventListener('error', quiet);
     seen.throwsAfterSettling = after;
     expect('what a continuation settled before a JS exception escaped it still runs', after.value === 25, after);
     seen.eventsThrow = { rest, calls };
     expect('a JS exception from one message of a batch loses none of the others', rest.value === 25 && calls === 10, seen.eventsThrow);
+    seen.manyThrowing = { many, thrown };
+    expect('10,000 continuations that throw all run', many.value === 10000 && thrown === 10000, seen.manyThrowing);
   }
 
   // Many calls with one signal share one listener on it (Node can count them).
