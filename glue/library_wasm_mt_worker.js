@@ -22,9 +22,10 @@ var wasmMtWorkerLibrary = {
     queue: [],
     head: 0,
     isReady: false,
-    // After a request that ran sliceMs or more, the next one waits for one macrotask,
-    // so that the messages that came meanwhile (cancels) are read before it starts: a
-    // worker reads its port only between tasks. Tiny requests run back to back.
+    // Once the requests run since the worker last read its port took sliceMs or more,
+    // the next one waits for one macrotask, so that the messages that came meanwhile
+    // (cancels) are read before it starts: a worker reads its port only between tasks.
+    // Tiny requests run back to back.
     sliceMs: 2,
     mustYield: false,
     yields: 0,  // how many times it did (a diagnostic: tests read it)
@@ -162,24 +163,20 @@ var wasmMtWorkerLibrary = {
       return false;
     },
 
-    // Starts the queued requests in order, once the instance is ready, yielding after a
-    // long one (sliceMs) before the next.
+    // Starts the queued requests in order, once the instance is ready, yielding once
+    // they have run sliceMs (see sliceMs) before the next.
     runQueued: function () {
       var W = wasmMtWorker;
       if (!W.isReady || W.yieldScheduled) return;
-      // One clock reading now and one after each request: each request's start is the
-      // reading before it. Never a reading from before the worker went idle: taken as
-      // the start, it made the first request after idle look long, and the worker yield
-      // a macrotask that the next request waited for (0.2-0.3 ms in WebKit).
-      // (Date.now: 1 ms ticks do here.)
-      var clock = Date.now();
+      // The slice starts now, never earlier: a reading from before the worker went idle
+      // made the first request after it look long, and the next one waited for a
+      // needless macrotask (0.2-0.3 ms in WebKit). One reading after each request (its
+      // reply is on its way); performance.now: monotonic, unlike Date.now.
+      var sliceStart = performance.now();
       while (W.head < W.queue.length && !wasmMt.crashed) {
         if (W.mustYield) return W.yieldThenRun();
-        var m = W.queue[W.head++];
-        var started = clock;
-        W.handle(m);
-        clock = Date.now();  // (after the request: its reply is on its way)
-        if (clock - started >= W.sliceMs) W.mustYield = true;
+        W.handle(W.queue[W.head++]);
+        if (performance.now() - sliceStart >= W.sliceMs) W.mustYield = true;
       }
       W.queue.length = 0;
       W.head = 0;
