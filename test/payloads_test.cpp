@@ -134,6 +134,28 @@ struct EchoFloats {
 };
 WASM_MT_CLOSURE(EchoFloats, values)
 
+// A container of numbers of the user's own whose JSON form is an object, not an array.
+struct Samples {
+  using value_type = double;
+  std::vector<double> values;
+  double rate = 0;
+  Samples() = default;
+  Samples(const double* begin, const double* end) : values(begin, end) {}
+  void clear() { values.clear(); }
+  bool operator==(const Samples&) const = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Samples, values, rate)
+
+struct MakeSamples {
+  Samples operator()() const {
+    Samples out;
+    out.values = {1.5, 2.5};
+    out.rate = 48000;
+    return out;
+  }
+};
+WASM_MT_CLOSURE(MakeSamples)
+
 // Emits its floats as an event (binary), then returns how many.
 struct EmitFloats {
   std::vector<float> values;
@@ -191,6 +213,9 @@ ASYNC_TEST_CASE("vectors and arrays of numbers travel as binary, in captures and
   CHECK((co_await th.exec_by_name<std::set<int>>(floats_of, {{"count", 4}})) == std::set<int>{0, 1});
   CHECK((co_await th.exec_by_name<std::multiset<std::int64_t>>(floats_of, {{"count", 4}})) ==
         std::multiset<std::int64_t>{0, 0, 1, 1});
+  // One of the user's own whose JSON form is an object still reads that form.
+  Samples samples = co_await th.exec(MakeSamples{});
+  CHECK((samples.values == std::vector<double>{1.5, 2.5} && samples.rate == 48000));
   CHECK((co_await th.exec_by_name(floats_of, {{"count", 3}})) == nlohmann::json({0.0, 0.5, 1.0}));
   auto wrong_size = co_await test::error_of(th.exec_by_name<std::array<float, 2>>(floats_of, {{"count", 3}}));
   CHECK(wrong_size.kind() == wasm_mt::error_kind::bad_payload);

@@ -54,7 +54,7 @@ nlohmann::json copy_flat(const nlohmann::json& value) {
   using json = nlohmann::json;
   json out;
   // Each pending pair: a value to copy and the place it goes, which no later insertion
-  // moves (an object's node, an array sized before its items are taken).
+  // moves (an object's node, an array's item after it reserved room for all).
   std::vector<std::pair<const json*, json*>> pending{{&value, &out}};
   while (!pending.empty()) {
     auto [from, to] = pending.back();
@@ -64,9 +64,8 @@ nlohmann::json copy_flat(const nlohmann::json& value) {
       for (auto item = from->cbegin(); item != from->cend(); ++item) pending.emplace_back(&*item, &(*to)[item.key()]);
     } else if (from->is_array()) {
       *to = json::array();
-      auto& items = to->get_ref<json::array_t&>();
-      items.resize(from->size());
-      for (std::size_t i = 0; i < items.size(); ++i) pending.emplace_back(&(*from)[i], &items[i]);
+      to->get_ref<json::array_t&>().reserve(from->size());  // (so that no item moves)
+      for (const auto& item : *from) pending.emplace_back(&item, &to->emplace_back());
     } else {
       *to = *from;  // (a scalar, a string or a binary: no recursion)
     }

@@ -81,6 +81,8 @@ std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept {
 
 bool writing_message() noexcept { return current_outgoing != nullptr; }
 
+bool refers_to_binary(const nlohmann::json& j) { return j.is_object() && j.contains(bytes_key); }
+
 std::string_view binary_tag(const nlohmann::json& j) {
   const auto tag = j.find("t");
   return tag != j.end() && tag->is_string() ? std::string_view(tag->get_ref<const std::string&>()) : std::string_view();

@@ -45,6 +45,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/closure.hpp"
+#include "wasm_mt/detail/deep_json.hpp"
 #include "wasm_mt/detail/pool_job.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/pool_options.hpp"
@@ -203,11 +204,13 @@ class pool {
 
   // As thread::exec_by_name, queued as exec is.
   template <class R = nlohmann::json>
-  [[nodiscard]] job<R> exec_by_name(std::string name, nlohmann::json captures, call_options options = {},
+  // (The captures are copied without recursion: any depth reaches the send, which
+  // refuses what is too deep.)
+  [[nodiscard]] job<R> exec_by_name(std::string name, const nlohmann::json& captures, call_options options = {},
                                     detail::call_site site = detail::call_site::here()) {
     const auto called = stable_id(name);
     return submit<R>(called, called, {"exec_by_name", {}, site}, std::move(options),
-                     [called, captures = std::move(captures)](thread& th, const request& r) {
+                     [called, captures = detail::copy_flat(captures)](thread& th, const request& r) {
                        th.send_encoded(called, 0, captures, r);
                      });
   }

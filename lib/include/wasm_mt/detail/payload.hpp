@@ -134,6 +134,8 @@ void write_binary(nlohmann::json& j, const void* data, std::size_t size);
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j);
 // Copies binary buffer `index` (`length` bytes, from incoming_binary) to `out`.
 void read_binary(std::size_t index, void* out, std::size_t length);
+// Whether j is the JSON of a binary buffer ({"$wasm_mt_bytes": i, ...}).
+bool refers_to_binary(const nlohmann::json& j);
 // The element tag ("t") of a binary vector's JSON, or empty (bytes; raw JSON).
 std::string_view binary_tag(const nlohmann::json& j);
 // `j` with each binary vector it refers to ({"$wasm_mt_bytes": i, "t": ...}) as a JSON
@@ -201,7 +203,7 @@ T read_json(const nlohmann::json& j) {
   } else if constexpr (binary_vector<T>) {
     return read_binary_vector<T>(j);
   } else if constexpr (binary_receiver<T>) {
-    if (!j.is_object()) return j.get<T>();
+    if (!refers_to_binary(j)) return j.get<T>();  // (an array; or the type's own JSON form)
     const auto numbers = read_binary_vector<std::vector<typename T::value_type>>(j);
     return T(numbers.data(), numbers.data() + numbers.size());
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
