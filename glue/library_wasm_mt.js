@@ -81,15 +81,26 @@ var wasmMtLibrary = {
     return wasmMtParent.spawn(programId, text);
   },
 
-  // One ArrayBuffer copy of each buffer_ref {data, size} at `pointer`.
+  // A copy of each buffer_ref {data, size} at `pointer`, as a message's `buffers`: one
+  // ArrayBuffer for one; for several, Uint8Array views of one ArrayBuffer holding them back
+  // to back (one allocation and one transfer a message, not one per buffer: a struct of
+  // many small vectors costs 1-2 us less a buffer each way). Transfer
+  // wasmMtProtocol.transferables(buffers).
   $wasmMtCopyBuffers: function (pointer, count) {
     pointer >>>= 0;
     if (!count) return undefined;
+    var at = pointer >>> 2;
+    if (count == 1) return [HEAPU8.slice(HEAPU32[at], HEAPU32[at] + HEAPU32[at + 1]).buffer];
+    var total = 0;
+    for (var i = 0; i < count; i++) total += HEAPU32[at + 2 * i + 1];
+    var all = new Uint8Array(total);
     var buffers = [];
-    for (var i = 0; i < count; i++) {
-      var data = HEAPU32[(pointer >>> 2) + 2 * i];
-      var size = HEAPU32[(pointer >>> 2) + 2 * i + 1];
-      buffers.push(HEAPU8.slice(data, data + size).buffer);
+    for (var i = 0, offset = 0; i < count; i++) {
+      var data = HEAPU32[at + 2 * i];
+      var size = HEAPU32[at + 2 * i + 1];
+      all.set(HEAPU8.subarray(data, data + size), offset);
+      buffers.push(all.subarray(offset, offset + size));
+      offset += size;
     }
     return buffers;
   },
@@ -101,7 +112,7 @@ var wasmMtLibrary = {
       var copies = wasmMtCopyBuffers(buffers, bufferCount);
       var message = wasmMtProtocol.call(id >>> 0, fn >>> 0, sig >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies,
                                         flags >>> 0, forRequest >>> 0);
-      wasmMtParent.post(handle, message, copies);
+      wasmMtParent.post(handle, message, wasmMtProtocol.transferables(copies));
       return 1;
     } catch (e) {
       return 0;
@@ -161,7 +172,8 @@ var wasmMtLibrary = {
     try {
       var copies = wasmMtCopyBuffers(buffers, bufferCount);
       var type = isItem ? wasmMtProtocol.MSG.ITEM : wasmMtProtocol.MSG.EVENT;
-      wasmMtWorker.postEvent(wasmMtProtocol.event(type, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies), copies);
+      wasmMtWorker.postEvent(wasmMtProtocol.event(type, id >>> 0, UTF8ToString(json >>> 0, jsonLength >>> 0), copies),
+                             wasmMtProtocol.transferables(copies));
       return 1;
     } catch (e) {
       return 0;
@@ -188,6 +200,7 @@ var wasmMtLibrary = {
       if (ok) {
         copies = wasmMtCopyBuffers(buffers, bufferCount);
         reply = wasmMtProtocol.valueReply(id, UTF8ToString(text >>> 0, textLength >>> 0), copies);
+        copies = wasmMtProtocol.transferables(copies);
       } else {
         reply = wasmMtProtocol.errorReply(id, UTF8ToString(kind >>> 0, kindLength >>> 0), UTF8ToString(text >>> 0, textLength >>> 0));
       }
@@ -225,7 +238,8 @@ var wasmMtLibrary = {
     var buffers = wasmMt.inbox && wasmMt.inbox['buffers'];
     if (!buffers || index >= buffers.length) return 0;
     var size = Math.min(buffers[index].byteLength, capacity >>> 0);
-    HEAPU8.set(new Uint8Array(buffers[index], 0, size), destination >>> 0);
+    var piece = buffers[index];  // (an ArrayBuffer, or a view of one: wasmMtCopyBuffers)
+    HEAPU8.set(piece instanceof ArrayBuffer ? new Uint8Array(piece, 0, size) : piece.subarray(0, size), destination >>> 0);
     return size;
   },
 

@@ -36,10 +36,11 @@
 //   label    parent -> worker    label (the thread's new label, in order with requests)
 //   batch    either way          messages: [message, ...] (posted in one turn; objects
 //                                or compact strings, never batches)
-// Buffers are transferred.
+// Buffers are transferred: `buffers` is an array of ArrayBuffers or of Uint8Array views
+// (several buffers of one message travel as views of one ArrayBuffer).
 //
 // parse() accepts only well-formed messages: every field of the right type, integers in
-// range, buffers that are ArrayBuffers. What it refuses is counted and dropped, never
+// range, buffers that are ArrayBuffers or Uint8Arrays. What it refuses is counted and dropped, never
 // half-handled (a worker's own code can post anything to its parent).
 var wasmMtProtocolLibrary = {
   $wasmMtProtocol: {
@@ -162,8 +163,19 @@ var wasmMtProtocolLibrary = {
     },
     isBuffers: function (x) {
       if (!Array.isArray(x)) return false;
-      for (var i = 0; i < x.length; i++) if (!(x[i] instanceof ArrayBuffer)) return false;
+      for (var i = 0; i < x.length; i++) if (!(x[i] instanceof ArrayBuffer || x[i] instanceof Uint8Array)) return false;
       return true;
+    },
+    // The ArrayBuffers to transfer for a message's `buffers` (ArrayBuffers, or Uint8Array
+    // views of them), each once.
+    transferables: function (buffers) {
+      if (!buffers) return buffers;
+      var out = [];
+      for (var i = 0; i < buffers.length; i++) {
+        var b = buffers[i] instanceof ArrayBuffer ? buffers[i] : buffers[i].buffer;
+        if (out.indexOf(b) < 0) out.push(b);
+      }
+      return out;
     },
     isIds: function (x) {
       if (x === undefined) return true;
@@ -391,7 +403,7 @@ var wasmMtProtocolLibrary = {
           var m = box.messages[i];
           if (!wasmMtProtocol.isRequest(m, id)) continue;
           box.messages.splice(i, 1);
-          var buffers = typeof m == 'string' ? [] : m['buffers'] || [];
+          var buffers = typeof m == 'string' ? [] : wasmMtProtocol.transferables(m['buffers']) || [];
           box.transfer = box.transfer.filter(function (b) { return buffers.indexOf(b) < 0; });
           return true;
         }
