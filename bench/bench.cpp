@@ -3,6 +3,7 @@
 //   Module._bench_start(kind, a, b, token)  ->  window.benchDone(token, JSON result)
 #include <emscripten/emscripten.h>
 
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <string>
@@ -39,6 +40,59 @@ struct EchoFloatsJson {
   nlohmann::json operator()() { return std::move(values); }
 };
 WASM_MT_CLOSURE(EchoFloatsJson, values)
+
+// Structs holding numbers (docs/benchmarks.md, "Structs"): tiles of pixels, small records
+// of numbers, a map of float vectors, described with WASM_MT_STRUCT; and the same tiles
+// with only nlohmann's JSON form.
+struct BenchTile {
+  int y = 0;
+  std::vector<std::uint8_t> pixels;
+};
+WASM_MT_STRUCT(BenchTile, y, pixels)
+
+struct EchoTiles {
+  std::vector<BenchTile> tiles;
+  std::vector<BenchTile> operator()() { return std::move(tiles); }
+};
+WASM_MT_CLOSURE(EchoTiles, tiles)
+
+struct JsonTile {
+  int y = 0;
+  std::vector<std::uint8_t> pixels;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JsonTile, y, pixels)
+
+struct EchoJsonTiles {
+  std::vector<JsonTile> tiles;
+  std::vector<JsonTile> operator()() { return std::move(tiles); }
+};
+WASM_MT_CLOSURE(EchoJsonTiles, tiles)
+
+struct BenchPoint {
+  std::int32_t id = 0;
+  float x = 0, y = 0;
+};
+WASM_MT_STRUCT(BenchPoint, id, x, y)
+
+struct EchoPoints {
+  std::vector<BenchPoint> points;
+  std::vector<BenchPoint> operator()() { return std::move(points); }
+};
+WASM_MT_CLOSURE(EchoPoints, points)
+
+struct EchoFloatMap {
+  std::map<std::string, std::vector<float>> channels;
+  std::map<std::string, std::vector<float>> operator()() { return std::move(channels); }
+};
+WASM_MT_CLOSURE(EchoFloatMap, channels)
+
+// `count` tiles of `size` bytes, as T.
+template <class T>
+std::vector<T> make_tiles(std::size_t count, std::size_t size) {
+  std::vector<T> tiles(count);
+  for (std::size_t i = 0; i < count; ++i) tiles[i] = {int(i), std::vector<std::uint8_t>(size, std::uint8_t(i))};
+  return tiles;
+}
 
 struct EchoText {
   std::string text;
@@ -90,6 +144,11 @@ enum kind : int {
   events = 15,          // a: events from one closure to a handler -> microseconds per event
   events_unhandled = 16,  // a: the same events with no handler (dropped in the worker) -> µs per event
   stream_items = 17,    // a: ints streamed from a generator, read one by one -> µs per item
+  payload_tiles = 18,       // a: MiB as b WASM_MT_STRUCT tiles (int + vector<uint8_t>; 0: 16 a MiB), round trip -> ms
+  payload_tiles_json = 19,  // a: MiB as the same tiles with only nlohmann's JSON form, round trip -> ms
+  payload_points = 20,      // a: records {int32 id; float x, y} (WASM_MT_STRUCT), round trip -> ms
+  payload_float_map = 21,   // a: MiB as a std::map of 16 std::vector<float> a MiB, round trip -> ms
+  payload_bytes_exact = 22, // a: bytes, round trip -> ms
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -192,6 +251,40 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       nlohmann::json values = std::vector<float>((std::size_t(a) << 20) / sizeof(float), 0.7f);
       start = emscripten_get_now();
       auto back = co_await th.exec(EchoFloatsJson{std::move(values)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_tiles: {
+      const std::size_t count = b > 0 ? std::size_t(b) : std::size_t(a) * 16;
+      auto tiles = make_tiles<BenchTile>(count, (std::size_t(a) << 20) / count);
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoTiles{std::move(tiles)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_tiles_json: {
+      auto tiles = make_tiles<JsonTile>(std::size_t(a) * 16, 65536);
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoJsonTiles{std::move(tiles)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_points: {
+      std::vector<BenchPoint> points(a);
+      for (int i = 0; i < a; ++i) points[i] = {i, i * 0.5f, i * 0.25f};
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoPoints{std::move(points)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_float_map: {
+      std::map<std::string, std::vector<float>> channels;
+      for (int i = 0; i < a * 16; ++i) channels["c" + std::to_string(i)] = std::vector<float>(65536 / sizeof(float), 0.5f);
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoFloatMap{std::move(channels)});
+      co_return emscripten_get_now() - start;
+    }
+    case payload_bytes_exact: {
+      wasm_mt::bytes data(static_cast<std::size_t>(a));
+      std::memset(data.data(), 7, data.size());
+      start = emscripten_get_now();
+      auto back = co_await th.exec(EchoBytes{std::move(data)});
       co_return emscripten_get_now() - start;
     }
     case payload_json: {

@@ -87,6 +87,29 @@ export function evaluateGoals(r, native) {
           `${s.wasm_mt_floats.median.toFixed(1)} ms vs ${s.wasm_mt_bytes.median.toFixed(1)} ms as bytes`);
     }
   }
+  for (const [mib, s] of Object.entries(r.payloads)) {
+    for (const [key, what] of [['wasm_mt_tile', 'as one WASM_MT_STRUCT {int; vector<uint8_t>}'],
+                               ['wasm_mt_tiles', 'as 16 WASM_MT_STRUCT tiles a MiB'],
+                               ['wasm_mt_records', 'as 12-byte records'],
+                               ['wasm_mt_float_map', 'as a map of 16 float vectors a MiB']]) {
+      if (!s[key]) continue;
+      const x = s[key].median / s.wasm_mt_bytes.median;
+      add(`${mib} MiB ${what} round trip costs what the same bytes cost (within 1.25x)`, `${x.toFixed(2)}x`, x <= 1.25,
+          `${s[key].median.toFixed(2)} ms vs ${s.wasm_mt_bytes.median.toFixed(2)} ms as bytes`);
+    }
+  }
+  if (r.small_structs) {
+    const s = r.small_structs;
+    const x = s.wasm_mt_records_10000.median / s.wasm_mt_bytes_120000.median;
+    add('10,000 small structs (12-byte records) cost what their 120,000 bytes cost (within 1.25x)', `${x.toFixed(2)}x`, x <= 1.25,
+        `${s.wasm_mt_records_10000.median.toFixed(3)} ms vs ${s.wasm_mt_bytes_120000.median.toFixed(3)} ms as bytes`);
+  }
+  if (r.json_payload && r.json_payload.wasm_mt_tiles_nlohmann_only) {
+    const j = r.json_payload;
+    const x = j.wasm_mt_tiles_nlohmann_only.median / j.wasm_mt_tiles.median;
+    add('tiles described with WASM_MT_STRUCT at least 10x faster than with only nlohmann\'s JSON form', `${x.toFixed(0)}x`, x >= 10,
+        `${j.wasm_mt_tiles.median.toFixed(2)} ms vs ${j.wasm_mt_tiles_nlohmann_only.median.toFixed(0)} ms a MiB`);
+  }
   if (r.json_payload && r.json_payload.wasm_mt_floats_as_json) {
     const j = r.json_payload.wasm_mt_floats_as_json.median / r.json_payload.wasm_mt_floats.median;
     add('std::vector<float> as binary at least 10x faster than the same floats as a JSON capture', `${j.toFixed(1)}x`, j >= 10,

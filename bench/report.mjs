@@ -48,7 +48,8 @@ ${section('4. Julia', 'The demo kernel (800×800, 900 iterations): one whole-ima
                 ...Object.entries(r.julia.tiled_js_pools || {}).flatMap(([name, t]) => rowsOf(t, k => `${name} tiled, ${k} thread(s)`))], 'ms'))}
 ${section('5. Payloads', 'Round trip of a binary payload (ms): raw transfer of an ArrayBuffer to an echo worker and back; wasm_mt bytes; and one copy of that size into a fresh ArrayBuffer, as the glue makes it. Without shared memory a round trip needs 4 copies (out of the sender\'s heap and into the receiver\'s, each way): the goal compares wasm_mt with raw transfer + 4 copies.',
     r => Object.entries(r.payloads).map(([mib, s]) => `<p>${mib} MiB</p>` + chart(rowsOf(s), 'ms')).join('') +
-      `<p>${data.params.jsonMiB} MiB as a JSON string capture vs as bytes</p>` + chart(rowsOf(r.json_payload), 'ms'))}
+      `<p>${data.params.jsonMiB} MiB as a JSON string capture vs as bytes; tiles with only nlohmann's JSON form</p>` + chart(rowsOf(r.json_payload), 'ms') +
+      (r.small_structs ? '<p>10,000 small structs (12-byte records) vs their bytes</p>' + chart(rowsOf(r.small_structs), 'ms') : ''))}
 ${section('6. Events and streams', `${data.params.controlItems} progress events from one closure (this_request::emit) to a handler, and with no handler (dropped in the worker, never encoded); ${data.params.controlItems} ints streamed from a generator (window 64) and read one by one with co_await next(); against one tiny call per item (µs per item, lower is better).`,
     r => r.control ? chart(rowsOf(r.control), 'µs') : '<p>not measured</p>')}
 ${section('7. Memory', 'What the engine lets a page see: the wasm memory each worker allocates; in Chromium, performance.measureUserAgentSpecificMemory in a cross-origin isolated page (8 threads started and held, against 8 raw workers holding the instantiated module); in Node, resident memory the same way.',

@@ -19,7 +19,8 @@ out="$WASM_MT_BUILD/fuzz"
 mkdir -p "$out/corpus"
 cxx="$(command -v clang++-14 || command -v clang++)"
 target="$out/codec_fuzz"
-sources=("$WASM_MT_ROOT/test/fuzz/codec_fuzz.cpp" "$WASM_MT_ROOT/lib/src/json_text.cpp")
+sources=("$WASM_MT_ROOT/test/fuzz/codec_fuzz.cpp" "$WASM_MT_ROOT/lib/src/json_text.cpp" "$WASM_MT_ROOT/lib/src/deep_json.cpp"
+         "$WASM_MT_ROOT/lib/src/payload.cpp" "$WASM_MT_ROOT/lib/src/records.cpp" "$WASM_MT_ROOT/lib/src/error.cpp" "$WASM_MT_ROOT/lib/src/bytes.cpp")
 if [ ! -x "$target" ] || [ -n "$(find "${sources[@]}" "$WASM_MT_ROOT/lib/include" -newer "$target" -print -quit)" ]; then
   "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -I"$WASM_MT_ROOT/lib/include" "${sources[@]}" -o "$target"

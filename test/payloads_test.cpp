@@ -114,7 +114,7 @@ struct Numbers {
   std::vector<std::int64_t> wide;
   std::array<std::int16_t, 5> small{};
   std::vector<std::uint8_t> raw;
-  std::vector<std::vector<float>> nested;  // inside another container: JSON
+  std::vector<std::vector<float>> nested;  // inside a vector: binary too (walked by wasm_mt)
   std::vector<float> operator()() const {
     std::vector<float> out;
     for (float f : floats) out.push_back(f * 2);

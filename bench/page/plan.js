@@ -215,6 +215,12 @@
         },
         wasm_mt_bytes: function () { return perTrip(mib, function () { return wasm('payload_bytes', mib); }); },
         wasm_mt_floats: function () { return perTrip(mib, function () { return wasm('payload_floats', mib); }); },
+        // The same MiB inside structs: one struct holding it (an int and the pixels), 16
+        // such tiles a MiB, 12-byte records, a map of 16 float vectors a MiB.
+        wasm_mt_tile: function () { return perTrip(mib, function () { return wasm('payload_tiles', mib, 1); }); },
+        wasm_mt_tiles: function () { return perTrip(mib, function () { return wasm('payload_tiles', mib); }); },
+        wasm_mt_records: function () { return perTrip(mib, function () { return wasm('payload_points', Math.floor(mib * 1048576 / 12)); }); },
+        wasm_mt_float_map: function () { return perTrip(mib, function () { return wasm('payload_float_map', mib); }); },
         one_copy: function () { return oneCopy(mib); },
       });
     }
@@ -223,6 +229,14 @@
       wasm_mt_bytes: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_bytes', p.jsonMiB); }); },
       wasm_mt_floats: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_floats', p.jsonMiB); }); },
       wasm_mt_floats_as_json: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_floats_json', p.jsonMiB); }); },
+      // Tiles with only nlohmann's JSON form: a node per pixel (one trip a sample: ~1 s).
+      wasm_mt_tiles: function () { return perTrip(p.jsonMiB, function () { return wasm('payload_tiles', p.jsonMiB); }); },
+      wasm_mt_tiles_nlohmann_only: function () { return wasm('payload_tiles_json', p.jsonMiB); },
+    });
+    // 10,000 small structs (records of 12 bytes) against bytes of the same size.
+    r.small_structs = await interleaved(p.payloadRounds, {
+      wasm_mt_records_10000: function () { return perTrip(1 / 32, function () { return wasm('payload_points', 10000); }); },
+      wasm_mt_bytes_120000: function () { return perTrip(1 / 32, function () { return wasm('payload_bytes_exact', 120000); }); },
     });
 
     // Events and streams: µs per event (to a handler, and dropped without one), per
@@ -264,7 +278,8 @@
   var kinds = { latency: 1, thread_start: 2, throughput: 3, julia_one_task: 4, julia_tiled: 5,
                 payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11,
                 same_thread_echo: 12, payload_floats: 13, payload_floats_json: 14, events: 15, events_unhandled: 16,
-                stream_items: 17 };
+                stream_items: 17, payload_tiles: 18, payload_tiles_json: 19, payload_points: 20,
+                payload_float_map: 21, payload_bytes_exact: 22 };
   function wasmMethod(start) {
     var pending = new Map();
     var nextToken = 1;

@@ -10,16 +10,13 @@
 namespace wasm_mt::detail {
 namespace {
 // wasm_mt runs one JS thread per wasm instance: plain statics are per thread.
-std::vector<buffer_ref>* current_outgoing = nullptr;
+encoded* current_outgoing = nullptr;
 constexpr std::size_t no_incoming = std::numeric_limits<std::size_t>::max();
 std::size_t current_incoming_count = no_incoming;
 constexpr const char* bytes_key = "$wasm_mt_bytes";
 }  // namespace
 
-outgoing_buffers_scope::outgoing_buffers_scope(std::vector<buffer_ref>& buffers)
-    : previous_(current_outgoing) {
-  current_outgoing = &buffers;
-}
+outgoing_buffers_scope::outgoing_buffers_scope(encoded& out) : previous_(current_outgoing) { current_outgoing = &out; }
 outgoing_buffers_scope::~outgoing_buffers_scope() { current_outgoing = previous_; }
 
 incoming_buffers_scope::incoming_buffers_scope(std::size_t buffer_count)
@@ -94,6 +91,10 @@ nlohmann::json binary_vectors_as_arrays(nlohmann::json j) {
   while (!pending.empty()) {
     nlohmann::json* at = pending.back();
     pending.pop_back();
+    if (refers_to_binary(*at) && binary_tag(*at) == "record") {
+      *at = records_as_array(*at);
+      continue;
+    }
     if (at->is_object() && at->size() == 2 && at->contains(bytes_key) && !binary_tag(*at).empty()) {
       const auto [index, length] = incoming_binary(*at);
       nlohmann::json array = nlohmann::json::array();
@@ -111,19 +112,27 @@ nlohmann::json binary_vectors_as_arrays(nlohmann::json j) {
   return j;
 }
 
-void write_binary(nlohmann::json& j, const void* data, std::size_t size) {
+void write_binary(nlohmann::json& j, const void* data, std::size_t size, bool copy) {
   if (!current_outgoing)
     throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only serializable inside a wasm_mt message");
   if (size > std::numeric_limits<std::uint32_t>::max())
     throw error(error_kind::bad_payload, "a binary payload is limited to 4 GiB");
-  j = nlohmann::json{{bytes_key, current_outgoing->size()}};
-  current_outgoing->push_back({static_cast<const std::uint8_t*>(data), static_cast<std::uint32_t>(size)});
+  if (copy) {
+    const auto* from = static_cast<const std::uint8_t*>(data);
+    data = current_outgoing->copies.emplace_back(from, from + size).data();  // (its heap block never moves)
+  }
+  j = nlohmann::json::object();
+  j.emplace(bytes_key, current_outgoing->buffers.size());  // (an initializer list would build an array first)
+  current_outgoing->buffers.push_back({static_cast<const std::uint8_t*>(data), static_cast<std::uint32_t>(size)});
 }
 
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j) {
   if (current_incoming_count == no_incoming)
     throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only deserializable inside a wasm_mt message");
-  auto index = j.at(bytes_key).get<std::size_t>();
+  const auto& at = j.at(bytes_key);
+  if (!at.is_number_unsigned() && !(at.is_number_integer() && at.get<std::int64_t>() >= 0))
+    throw error(error_kind::bad_payload, "a binary buffer's index is not an index: " + at.dump());
+  const std::uint64_t index = at.get<std::uint64_t>();
   if (index >= current_incoming_count)
     throw error(error_kind::bad_payload, "message refers to binary buffer " + std::to_string(index) +
                                              " but carries " + std::to_string(current_incoming_count));

@@ -4,9 +4,13 @@
 // natively: the codec is plain C++ (scripts/fuzz.sh).
 //
 // Every input is, in turn: JSON text a worker might receive (whatever the codec accepts,
-// nlohmann/json must read to the same value; nothing may read or write out of bounds),
-// and the bytes of a capture to send (the codec must write nlohmann/json's own text,
-// which reads back to the same capture).
+// nlohmann/json must read to the same value, and dump_flat writes nlohmann's own text of
+// it; nothing may read or write out of bounds), the bytes of a capture to send (the codec
+// must write nlohmann/json's own text, which reads back to the same capture), and records
+// (detail/records.hpp) as a worker might send them: the text as their JSON, with a
+// binary buffer made of the input's bytes, read as two record types and as raw JSON (a
+// bad layout fails bad_payload, nothing is read outside the buffer), and records made
+// of the input's bytes written and read back.
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -17,9 +21,29 @@
 
 #include <nlohmann/json.hpp>
 
+#include <wasm_mt/detail/deep_json.hpp>
 #include <wasm_mt/detail/payload.hpp>
 #include <wasm_mt/detail/plain_capture.hpp>
 #include <wasm_mt/detail/scalar_json.hpp>
+#include <wasm_mt/error.hpp>
+#include <wasm_mt/struct.hpp>
+
+// The glue's inbox, natively: the message being read carries `fuzz_buffers`.
+namespace {
+std::vector<std::vector<std::uint8_t>> fuzz_buffers;
+}
+extern "C" std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index) noexcept {
+  return index < fuzz_buffers.size() ? fuzz_buffers[index].size() : 0;
+}
+extern "C" std::size_t wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination, std::size_t capacity) noexcept {
+  if (index >= fuzz_buffers.size()) return 0;
+  const std::size_t size = std::min(capacity, fuzz_buffers[index].size());
+  if (size) std::memcpy(destination, fuzz_buffers[index].data(), size);
+  return size;
+}
+namespace wasm_mt::detail {
+wasm_mt::error to_error(const std::exception_ptr&) { return wasm_mt::error(error_kind::bad_payload, "unused"); }
+}  // namespace wasm_mt::detail
 
 namespace fuzz {
 
@@ -53,6 +77,21 @@ void to_json(nlohmann::json& j, const Capture& c) {
 void from_json(const nlohmann::json& j, Capture& c) {
   wasm_mt_visit_fields(c, [&j](const char* name, auto& field) { j.at(name).get_to(field); });
 }
+
+// Records, and another program's idea of them (fields reordered and wider).
+struct Point {
+  std::int32_t id = 0;
+  float x = 0;
+  std::uint8_t tag = 0;
+  double y = 0;
+};
+WASM_MT_STRUCT(Point, id, x, tag, y)
+struct Wide {
+  double y = 0;
+  std::int64_t id = 0;
+  double x = 0;
+};
+WASM_MT_STRUCT(Wide, y, id, x)
 
 [[noreturn]] void disagree(const char* what) {
   std::fprintf(stderr, "codec and nlohmann/json disagree: %s\n", what);
@@ -96,6 +135,24 @@ void read(std::string_view text) {
       disagree("a capture the codec read does not convert");
     }
     if (!same(direct, through)) disagree("a capture reads as another value");
+  }
+
+  if (!parsed.is_discarded() && !has_nul) {
+    std::string theirs;
+    bool they_write = true;
+    try {
+      theirs = parsed.dump();
+    } catch (const nlohmann::json::exception&) {
+      they_write = false;
+    }
+    std::string ours;
+    bool we_write = true;
+    try {
+      ours = wasm_mt::detail::dump_flat(parsed);
+    } catch (const nlohmann::json::exception&) {
+      we_write = false;
+    }
+    if (we_write != they_write || ours != theirs) disagree("dump_flat writes other text than dump()");
   }
 
   check_scalar<int>(text, parsed);
@@ -163,10 +220,72 @@ void write(const std::uint8_t* data, std::size_t size) {
   if (!wasm_mt::detail::decode_capture(ours, back) || !same(back, c)) disagree("a written capture does not read back");
 }
 
+// Records received: the first byte says how many of the input's bytes make the buffer,
+// the rest is their JSON (the buffer is message buffer 0).
+void read_records(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return;
+  const std::size_t length = std::min<std::size_t>(data[0], size - 1);
+  fuzz_buffers.assign(1, std::vector<std::uint8_t>(data + 1, data + 1 + length));
+  const std::string_view text(reinterpret_cast<const char*>(data) + 1 + length, size - 1 - length);
+  if (wasm_mt::detail::json_text::nesting_depth(text) > wasm_mt::detail::max_nesting_depth) return;
+  const auto parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (parsed.is_discarded()) return;
+  wasm_mt::detail::incoming_buffers_scope scope(fuzz_buffers.size());
+  auto attempt = [&](auto read) {
+    try {
+      read();
+    } catch (const wasm_mt::error& e) {
+      if (e.kind() != wasm_mt::error_kind::bad_payload) disagree("records fail other than bad_payload");
+    } catch (const nlohmann::json::exception&) {
+    }
+  };
+  attempt([&] {
+    auto points = wasm_mt::detail::read_json<std::vector<Point>>(parsed);
+    if (wasm_mt::detail::refers_to_binary(parsed) && points.size() * wasm_mt::detail::sent_layout(parsed, length).size != length)
+      disagree("records read are not the buffer's");
+  });
+  attempt([&] { (void)wasm_mt::detail::read_json<std::vector<Wide>>(parsed); });
+  attempt([&] { (void)wasm_mt::detail::read_json<std::array<Wide, 2>>(parsed); });
+  attempt([&] { (void)wasm_mt::detail::read_json<nlohmann::json>(parsed); });
+}
+
+// Records made of the input's bytes, written and read back as the same records, and as
+// the other type by name.
+void write_records(const std::uint8_t* data, std::size_t size) {
+  std::vector<Point> points(std::min<std::size_t>(size / 8, 64));
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const std::uint8_t* at = data + 8 * i;
+    points[i].id = static_cast<std::int32_t>(at[0] | at[1] << 8);
+    points[i].x = static_cast<float>(static_cast<std::int8_t>(at[2])) / 4;
+    points[i].tag = at[3];
+    points[i].y = static_cast<double>(static_cast<std::int32_t>(at[4] | at[5] << 8 | at[6] << 16 | at[7] << 24)) / 8;
+  }
+  wasm_mt::detail::encoded sent;
+  nlohmann::json j;
+  {
+    wasm_mt::detail::outgoing_buffers_scope scope(sent);
+    wasm_mt::detail::write_json(j, points);
+  }
+  const auto& refs = sent.buffers;
+  if (refs.size() != 1) disagree("records are not one buffer");
+  fuzz_buffers.assign(1, std::vector<std::uint8_t>(refs[0].data, refs[0].data + refs[0].size));
+  const auto text = wasm_mt::detail::dump_flat(j);
+  wasm_mt::detail::incoming_buffers_scope scope(1);
+  const auto back = wasm_mt::detail::read_json<std::vector<Point>>(nlohmann::json::parse(text));
+  const auto wide = wasm_mt::detail::read_json<std::vector<Wide>>(nlohmann::json::parse(text));
+  if (back.size() != points.size() || wide.size() != points.size()) disagree("records read back as another count");
+  for (std::size_t i = 0; i < points.size(); ++i)
+    if (back[i].id != points[i].id || back[i].x != points[i].x || back[i].tag != points[i].tag || back[i].y != points[i].y ||
+        wide[i].id != points[i].id || wide[i].x != points[i].x || wide[i].y != points[i].y)
+      disagree("records read back as other values");
+}
+
 }  // namespace fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::read(std::string_view(reinterpret_cast<const char*>(data), size));
   fuzz::write(data, size);
+  fuzz::read_records(data, size);
+  fuzz::write_records(data, size);
   return 0;
 }

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/detail/closure_checks.hpp"
+#include "wasm_mt/detail/describe.hpp"
 #include "wasm_mt/detail/for_each.hpp"
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/detail/request_context.hpp"
@@ -254,30 +255,8 @@ std::uint32_t closure_signature() {
 // out of the list (fields of a base class are listed too; empty bases and members need
 // not be; give Type a constructor to skip that check).
 #define WASM_MT_CLOSURE(Type, ...)                                                            \
-  [[maybe_unused]] constexpr bool wasm_mt_lists_every_field([[maybe_unused]] const Type* wasm_mt_c) { \
-    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_CAN_CROSS, __VA_ARGS__)                      \
-    static_assert(!::wasm_mt::detail::lists_a_name_twice(#__VA_ARGS__),                       \
-                  "WASM_MT_CLOSURE(" #Type ", " #__VA_ARGS__ ") lists a field twice");         \
-    return ::wasm_mt::detail::lists_every_field<Type WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_LISTED, __VA_ARGS__)>(); \
-  }                                                                                           \
-  static_assert(wasm_mt_lists_every_field(static_cast<const Type*>(nullptr)),                 \
-                "WASM_MT_CLOSURE(" #Type ", " #__VA_ARGS__ ") does not list every field of " #Type \
-                ": a field left out is not sent, and the worker runs with it default-initialised. List " \
-                "them all, a base class's too (empty ones need not be; give " #Type " a constructor to skip this check)"); \
+  WASM_MT_DETAIL_DESCRIBE("WASM_MT_CLOSURE", Type, WASM_MT_DETAIL_FIELD_CAN_CROSS, __VA_ARGS__) \
   [[maybe_unused]] constexpr ::std::type_identity<Type> wasm_mt_closure_type(const Type*) { return {}; } \
-  [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
-    wasm_mt_j = ::nlohmann::json::object();                                                   \
-    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_TO_JSON, __VA_ARGS__)                        \
-  }                                                                                           \
-  [[maybe_unused]] inline void from_json(const ::nlohmann::json& wasm_mt_j, Type& wasm_mt_c) { \
-    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_FROM_JSON, __VA_ARGS__)                      \
-  }                                                                                           \
-  template <class Capture, class Visit>                                                        \
-    requires std::is_same_v<std::remove_const_t<Capture>, Type>                               \
-  [[maybe_unused]] inline void wasm_mt_visit_fields([[maybe_unused]] Capture& wasm_mt_c,      \
-                                                    [[maybe_unused]] Visit&& wasm_mt_visit) { \
-    WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_VISIT, __VA_ARGS__)                          \
-  }                                                                                           \
   [[maybe_unused]] constexpr bool wasm_mt_capture_fields_are_plain(                           \
       [[maybe_unused]] const Type* wasm_mt_c) {                                               \
     return WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_IS_PLAIN, __VA_ARGS__) true;          \
@@ -285,9 +264,6 @@ std::uint32_t closure_signature() {
   [[maybe_unused]] constexpr ::std::string_view wasm_mt_capture_field_names(const Type*) {   \
     return #__VA_ARGS__;                                                                      \
   }                                                                                           \
-  static_assert(::wasm_mt::detail::json_found_by_adl<Type>,                                   \
-                "WASM_MT_CLOSURE(" #Type ", ...) must be in the namespace that declares " #Type \
-                " (nlohmann/json looks for to_json and from_json there): move it there, after the struct"); \
   WASM_MT_REGISTER(Type)
 
 // Registers a closure whose captures already have a JSON form. Only needed for a program
@@ -304,21 +280,8 @@ std::uint32_t closure_signature() {
     [[gnu::used]] static inline const void* const id = &::wasm_mt::detail::registered_id<Type>; \
   };
 
-#define WASM_MT_DETAIL_FIELD_TO_JSON(i, field) ::wasm_mt::detail::write_field(wasm_mt_j, #field, wasm_mt_c.field);
-#define WASM_MT_DETAIL_FIELD_FROM_JSON(i, field) ::wasm_mt::detail::read_field(wasm_mt_j, #field, wasm_mt_c.field);
-#define WASM_MT_DETAIL_FIELD_VISIT(i, field) wasm_mt_visit(#field, wasm_mt_c.field);
 #define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::plain_field<decltype(wasm_mt_c->field)>&&
-#define WASM_MT_DETAIL_FIELD_LISTED(i, field)                                                       \
-  , ::wasm_mt::detail::listed_field<decltype(::wasm_mt::detail::member_owner(&::std::remove_cvref_t<decltype(*wasm_mt_c)>::field)), \
-                                    ::wasm_mt::detail::initializers_of<decltype(wasm_mt_c->field)>()>
-#define WASM_MT_DETAIL_FIELD_CAN_CROSS(i, field)                                                    \
-  static_assert(!::wasm_mt::detail::is_pointer_or_reference<decltype(wasm_mt_c->field)>,            \
-                "WASM_MT_CLOSURE: field `" #field "` is a pointer, a reference or a view (string_view, span), which " \
-                "cannot cross to another thread: copy the data into the closure (a value, std::string, std::vector), or use " \
-                "wasm_mt::bytes");                                                                  \
-  static_assert(!::std::is_const_v<decltype(wasm_mt_c->field)>,                                     \
-                "WASM_MT_CLOSURE: field `" #field "` is const, but the worker fills in a closure's fields after "   \
-                "making it: make the field non-const (operator() can be const)");
+#define WASM_MT_DETAIL_FIELD_CAN_CROSS(i, field) WASM_MT_DETAIL_FIELD_CAN_CROSS_IN("WASM_MT_CLOSURE", field)
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
 // `captures` is a parenthesized list of local variables, copied into the closure.
@@ -368,5 +331,6 @@ std::uint32_t closure_signature() {
                 "cross to another thread: " \
                 "capture the data itself (a value, std::string, std::vector), or wasm_mt::bytes");
 #define WASM_MT_DETAIL_CAPTURE_MEMBER(i, name) wasm_mt_capture_type_##i name;
-#define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) ::wasm_mt::detail::write_field(wasm_mt_j, #name, name);
+#define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) \
+  ::wasm_mt::detail::write_field(wasm_mt_j, #name, name, ::wasm_mt::detail::keep::reference);
 #define WASM_MT_DETAIL_MEMBER_FROM_JSON(i, name) ::wasm_mt::detail::read_field(wasm_mt_j, #name, name);

@@ -17,6 +17,7 @@
 #include "wasm_mt/promise.hpp"
 #include "wasm_mt/stop_token.hpp"
 #include "wasm_mt/stream.hpp"
+#include "wasm_mt/struct.hpp"
 #include "wasm_mt/task.hpp"
 #include "wasm_mt/this_request.hpp"
 #include "wasm_mt/thread.hpp"

@@ -1,27 +1,35 @@
 // Encoding of captures and results: JSON text (nlohmann/json) plus a list of binary
-// buffers. A wasm_mt::bytes value inside the JSON is written as {"$wasm_mt_bytes": i},
-// where i indexes the buffer list; the buffers travel as transferred ArrayBuffers. So do
-// std::vector and std::array of numbers (binary_vector) where they are a closure's field
-// or a result: their memory as it is, not JSON text.
+// buffers (binary.hpp). wasm_mt::bytes, std::vector and std::array of numbers
+// (binary_vector) and of records (records.hpp) travel as buffers, their memory as it is,
+// wherever they are in a value (captures, results, events, stream items): as a closure's
+// or a WASM_MT_STRUCT's field, inside containers wasm_mt walks (carries_binary).
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <concepts>
+#include <deque>
 #include <exception>
+#include <list>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/bytes.hpp"
+#include "wasm_mt/detail/binary.hpp"
 #include "wasm_mt/detail/deep_json.hpp"
 #include "wasm_mt/detail/glue.hpp"
 #include "wasm_mt/detail/plain_capture.hpp"
+#include "wasm_mt/detail/records.hpp"
 #include "wasm_mt/detail/scalar_json.hpp"
 #include "wasm_mt/error.hpp"
 
@@ -36,20 +44,22 @@ namespace wasm_mt::detail {
 
 struct encoded {
   std::string json;
-  // Views into the encoded value: valid while that value lives.
+  // Views into the encoded value, or into `copies`: valid while that value lives.
   std::vector<buffer_ref> buffers;
+  // Buffers copied while encoding (keep::copy): owned here, so they live as long.
+  std::vector<std::vector<std::uint8_t>> copies;
 };
 
-// While alive, bytes serialize by reference into `buffers`.
+// While alive, bytes and binary vectors serialize into `out`'s buffers.
 class outgoing_buffers_scope {
  public:
-  explicit outgoing_buffers_scope(std::vector<buffer_ref>& buffers);
+  explicit outgoing_buffers_scope(encoded& out);
   ~outgoing_buffers_scope();
   outgoing_buffers_scope(const outgoing_buffers_scope&) = delete;
   outgoing_buffers_scope& operator=(const outgoing_buffers_scope&) = delete;
 
  private:
-  std::vector<buffer_ref>* previous_;
+  encoded* previous_;
 };
 
 // While alive, bytes deserialize from the buffers of the message being handled.
@@ -74,126 +84,115 @@ concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
   m.wasm_mt_from_json(std::as_const(j));
 };
 
-// A number type sent as binary: arithmetic, not bool, at most 8 bytes (not long double).
+// The containers wasm_mt walks itself, not through nlohmann, when they hold binary at some
+// depth: std::vector, std::list, std::deque and std::array (not of fixed-size arrays: a
+// buffer each would cost more than their JSON), std::map and std::unordered_map keyed by
+// std::string, std::optional. Only these exact templates: a type of your own, even one
+// derived from them, keeps its own JSON form.
+template <class T>
+constexpr bool is_optional = false;
 template <class U>
-constexpr bool binary_element = std::is_arithmetic_v<U> && !std::is_same_v<U, bool> && sizeof(U) <= 8;
-// A std::vector or std::array of such numbers: sent as binary, its memory as it is, with
-// its element type ("t": "f32", "i16", ...), so that a receiver expecting another
-// converts each element as JSON would have.
+constexpr bool is_optional<std::optional<U>> = true;
 template <class T>
-constexpr bool binary_vector = false;
-template <class U, class Allocator>
-constexpr bool binary_vector<std::vector<U, Allocator>> = binary_element<U>;
+constexpr bool is_std_array = false;
 template <class U, std::size_t N>
-constexpr bool binary_vector<std::array<U, N>> = N > 0 && binary_element<U>;
-
-// Another owning container of such numbers (std::list, std::deque, std::set, ...; not a
-// string): not sent as binary, but it reads the binary form too, as it reads an array.
+constexpr bool is_std_array<std::array<U, N>> = true;
 template <class T>
-concept binary_receiver = !binary_vector<T> && requires(T& t) {
+constexpr bool walked_sequence = false;
+template <class U, class A>
+constexpr bool walked_sequence<std::vector<U, A>> = !is_std_array<U>;
+template <class U, class A>
+constexpr bool walked_sequence<std::list<U, A>> = !is_std_array<U>;
+template <class U, class A>
+constexpr bool walked_sequence<std::deque<U, A>> = !is_std_array<U>;
+template <class U, std::size_t N>
+constexpr bool walked_sequence<std::array<U, N>> = !is_std_array<U>;
+template <class T>
+constexpr bool walked_map = false;
+template <class V, class C, class A>
+constexpr bool walked_map<std::map<std::string, V, C, A>> = true;
+template <class V, class H, class E, class A>
+constexpr bool walked_map<std::unordered_map<std::string, V, H, E, A>> = true;
+
+// Another owning container of numbers or records (std::list, std::deque, std::set, ...;
+// not a string): not sent as binary, but it reads the binary form too, as it reads an array.
+template <class T>
+concept binary_receiver = !binary_vector<T> && !record_vector<T> && requires(T& t) {
   typename T::value_type;
   t.clear();
   T(std::declval<const typename T::value_type*>(), std::declval<const typename T::value_type*>());
-} && binary_element<typename T::value_type> && !requires { typename T::traits_type; };
+} && (binary_element<typename T::value_type> || record<typename T::value_type>) &&
+                          !requires { typename T::traits_type; };
 
-// The tag of element type U: its kind (f, i, u) and bits.
-template <class U>
-constexpr std::string_view element_tag() {
-  constexpr char kind = std::is_floating_point_v<U> ? 'f' : std::is_signed_v<U> ? 'i' : 'u';
-  constexpr std::size_t bits = sizeof(U) * 8;
-  if constexpr (kind == 'f') return bits == 32 ? "f32" : "f64";
-  else if constexpr (kind == 'i') return bits == 8 ? "i8" : bits == 16 ? "i16" : bits == 32 ? "i32" : "i64";
-  else return bits == 8 ? "u8" : bits == 16 ? "u16" : bits == 32 ? "u32" : "u64";
-}
-
-// Calls f(std::type_identity<S>{}) with the element type S that `tag` names; false for
-// an unknown tag.
-template <class F>
-bool with_element_type(std::string_view tag, F&& f) {
-  if (tag == "f32") return f(std::type_identity<float>{}), true;
-  if (tag == "f64") return f(std::type_identity<double>{}), true;
-  if (tag == "i8") return f(std::type_identity<std::int8_t>{}), true;
-  if (tag == "u8") return f(std::type_identity<std::uint8_t>{}), true;
-  if (tag == "i16") return f(std::type_identity<std::int16_t>{}), true;
-  if (tag == "u16") return f(std::type_identity<std::uint16_t>{}), true;
-  if (tag == "i32") return f(std::type_identity<std::int32_t>{}), true;
-  if (tag == "u32") return f(std::type_identity<std::uint32_t>{}), true;
-  if (tag == "i64") return f(std::type_identity<std::int64_t>{}), true;
-  if (tag == "u64") return f(std::type_identity<std::uint64_t>{}), true;
-  return false;
-}
-
-// True while a message is being encoded (binary buffers can be written).
-bool writing_message() noexcept;
-
-// `size` bytes at `data` as a binary buffer of the message being encoded: j becomes
-// {"$wasm_mt_bytes": i}. The memory must live until the message is posted (payload.cpp).
-void write_binary(nlohmann::json& j, const void* data, std::size_t size);
-// The binary buffer j ({"$wasm_mt_bytes": i}) refers to in the message being decoded:
-// its index and length in bytes. Throws bad_payload.
-std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j);
-// Copies binary buffer `index` (`length` bytes, from incoming_binary) to `out`.
-void read_binary(std::size_t index, void* out, std::size_t length);
-// Whether j is the JSON of a binary buffer ({"$wasm_mt_bytes": i, ...}).
-bool refers_to_binary(const nlohmann::json& j);
-// The element tag ("t") of a binary vector's JSON, or empty (bytes; raw JSON).
-std::string_view binary_tag(const nlohmann::json& j);
-// `j` with each binary vector it refers to ({"$wasm_mt_bytes": i, "t": ...}) as a JSON
-// array of its numbers: what a caller asking for raw JSON sees.
-nlohmann::json binary_vectors_as_arrays(nlohmann::json j);
-
-// A binary vector T from its JSON ({"$wasm_mt_bytes": i, "t": ...}, or an array), its
-// elements converted when they were sent as another type. Throws bad_payload.
-template <class T>
-T read_binary_vector(const nlohmann::json& j) {
-  if (j.is_array()) return j.get<T>();  // raw JSON captures (exec_by_name) give arrays
-  using U = typename T::value_type;
-  const auto [index, length] = incoming_binary(j);
-  const std::string_view tag = binary_tag(j);
-  T value{};
-  auto fill = [&, index = index, length = length]<class S>(std::type_identity<S>) {
-    const auto fail = [&](const std::string& why) {
-      throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " (" + std::to_string(length) +
-                                               " bytes of " + std::string(element_tag<S>()) + "): " + why);
-    };
-    if (length % sizeof(S) != 0) fail("not a whole number of elements");
-    const std::size_t count = length / sizeof(S);
-    if constexpr (requires { value.resize(count); })
-      value.resize(count);
-    else if (count != value.size())
-      fail("not the " + std::to_string(value.size()) + " elements of the std::array");
-    if constexpr (std::is_same_v<S, U> || (sizeof(S) == sizeof(U) && element_tag<S>() == element_tag<U>())) {
-      read_binary(index, value.data(), length);
-    } else {
-      std::vector<S> sent(count);
-      read_binary(index, sent.data(), length);
-      std::transform(sent.begin(), sent.end(), value.begin(), [](S s) { return static_cast<U>(s); });
-    }
-  };
-  if (tag.empty()) fill(std::type_identity<U>{});
-  else if (!with_element_type(tag, fill))
-    throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " has an unknown element type '" +
-                                             std::string(tag) + "'");
-  return value;
-}
-
-template <class T>
-void write_json(nlohmann::json& j, const T& value) {
-  if constexpr (has_member_json<T>)
-    value.wasm_mt_to_json(j);
-  else if constexpr (binary_vector<T>) {
-    if (!writing_message()) {  // (nlohmann::json(closure) of your own: plain JSON)
-      j = value;
-      return;
-    }
-    write_binary(j, value.data(), value.size() * sizeof(typename T::value_type));
-    j["t"] = element_tag<typename T::value_type>();
-  } else if constexpr (std::is_empty_v<T>)
-    j = nullptr;
+// Whether wasm_mt writes T itself (carries_binary: binary vectors and records, and walked
+// containers holding them), and whether it reads T itself (reads_binary: also binary
+// receivers, and walked containers holding them), rather than nlohmann.
+template <class T, bool reading>
+constexpr bool walks_binary() {
+  if constexpr (binary_vector<T> || record_vector<T> || (reading && binary_receiver<T>))
+    return true;
+  else if constexpr (is_optional<T> || walked_sequence<T>)
+    return walks_binary<typename T::value_type, reading>();
+  else if constexpr (walked_map<T>)
+    return walks_binary<typename T::mapped_type, reading>();
   else
-    j = value;
+    return false;
+}
+template <class T>
+constexpr bool carries_binary() {
+  return walks_binary<T, false>();
+}
+template <class T>
+constexpr bool reads_binary() {
+  return walks_binary<T, true>();
 }
 
+// How a binary value reached through nlohmann is written: a described struct's to_json
+// may run on a temporary (a to_json of your own that makes one), so it copies what it
+// sends; wasm_mt's own walk sends the encoded value's memory, which lives until posted.
+enum class keep { reference, copy };
+
+template <class F>
+void write_field(nlohmann::json& j, const char* name, const F& value, keep how);
+
+// `value` into j. Inside a message binary vectors and record vectors become binary
+// buffers, wherever wasm_mt walks (described structs' fields, carries_binary containers)
+// or a described struct's to_json puts them; everything else is nlohmann's JSON.
+template <class T>
+void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
+  if constexpr (has_member_json<T>) {
+    value.wasm_mt_to_json(j);
+  } else if constexpr (described<T>) {
+    j = nlohmann::json::object();
+    wasm_mt_visit_fields(value, [&](const char* name, const auto& field) { write_field(j, name, field, how); });
+  } else if constexpr (binary_vector<T> || record_vector<T>) {
+    using U = typename T::value_type;
+    if (!writing_message()) {  // (nlohmann::json(value) of your own: plain JSON)
+      j = value;
+    } else if constexpr (binary_vector<T>) {
+      write_binary(j, value.data(), value.size() * sizeof(U), how == keep::copy);
+      j["t"] = element_tag<U>();
+    } else {
+      write_records(j, value.data(), value.size(), layout_of<U>(), how == keep::copy);
+    }
+  } else if constexpr (carries_binary<T>() && is_optional<T>) {
+    if (value) write_json(j, *value, how);
+    else j = nullptr;
+  } else if constexpr (carries_binary<T>() && walked_map<T>) {
+    j = nlohmann::json::object();
+    for (const auto& [key, item] : value) write_json(j[key], item, how);
+  } else if constexpr (carries_binary<T>()) {
+    j = nlohmann::json::array();
+    for (const auto& item : value) write_json(j.emplace_back(), item, how);
+  } else if constexpr (std::is_empty_v<T>) {
+    j = nullptr;
+  } else {
+    j = value;
+  }
+}
+
+// A T from j: the inverse of write_json, which also takes the plain JSON form of each
+// binary value (an array of numbers, of objects). Throws bad_payload or nlohmann's errors.
 template <class T>
 T read_json(const nlohmann::json& j) {
   if constexpr (has_member_json<T>) {
@@ -202,10 +201,33 @@ T read_json(const nlohmann::json& j) {
     return value;
   } else if constexpr (binary_vector<T>) {
     return read_binary_vector<T>(j);
+  } else if constexpr (record_vector<T>) {
+    return read_records<T>(j);
   } else if constexpr (binary_receiver<T>) {
     if (!refers_to_binary(j)) return j.get<T>();  // (an array; or the type's own JSON form)
-    const auto numbers = read_binary_vector<std::vector<typename T::value_type>>(j);
-    return T(numbers.data(), numbers.data() + numbers.size());
+    const auto items = read_json<std::vector<typename T::value_type>>(j);
+    return T(items.data(), items.data() + items.size());
+  } else if constexpr (reads_binary<T>() && is_optional<T>) {
+    if (j.is_null()) return T{};
+    return read_json<typename T::value_type>(j);
+  } else if constexpr (reads_binary<T>() && walked_map<T>) {
+    if (!j.is_object()) return j.get<T>();  // (nlohmann's error)
+    T value{};
+    for (const auto& [key, item] : j.items()) value.emplace(key, read_json<typename T::mapped_type>(item));
+    return value;
+  } else if constexpr (reads_binary<T>()) {
+    if (!j.is_array()) return j.get<T>();  // (nlohmann's error)
+    T value{};
+    if constexpr (is_std_array<T>) {
+      if (j.size() != value.size())
+        throw error(error_kind::bad_payload, "an array of " + std::to_string(j.size()) + " for a std::array of " +
+                                                 std::to_string(value.size()));
+      std::size_t i = 0;
+      for (const auto& item : j) value[i++] = read_json<typename T::value_type>(item);
+    } else {
+      for (const auto& item : j) value.push_back(read_json<typename T::value_type>(item));
+    }
+    return value;
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
     return binary_vectors_as_arrays(copy_flat(j));
   } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
@@ -244,13 +266,14 @@ inline std::size_t nesting_depth(const nlohmann::json& value) {
 void check_nesting(const nlohmann::json& value, std::string_view what, std::size_t outer_levels = 0);
 void check_nesting(std::string_view json_text, std::string_view what);
 
-// A WASM_MT_CLOSURE field, written into and read from its closure's JSON object:
-// binary_vector fields as binary, the others through nlohmann/json.
+// A field of a WASM_MT_CLOSURE or WASM_MT_STRUCT, written into and read from its JSON
+// object: fields that carry binary through write_json / read_json, the others through
+// nlohmann/json.
 // An nlohmann::json field is measured before it is copied, and copied without recursion.
 template <class F>
-void write_field(nlohmann::json& j, const char* name, const F& value) {
-  if constexpr (binary_vector<F>) {
-    write_json(j[name], value);
+void write_field(nlohmann::json& j, const char* name, const F& value, keep how) {
+  if constexpr (carries_binary<F>() || described<F>) {
+    write_json(j[name], value, how);
   } else if constexpr (std::is_same_v<F, nlohmann::json>) {
     check_nesting(value, "cannot encode", 1);  // (inside the closure's object)
     j[name] = copy_flat(value);
@@ -260,7 +283,7 @@ void write_field(nlohmann::json& j, const char* name, const F& value) {
 }
 template <class F>
 void read_field(const nlohmann::json& j, const char* name, F& value) {
-  if constexpr (binary_vector<F>)
+  if constexpr (reads_binary<F>())
     value = read_json<F>(j.at(name));
   else if constexpr (std::is_same_v<F, nlohmann::json>)
     value = copy_flat(j.at(name));
@@ -288,7 +311,7 @@ encoded encode(const T& value) {
       check_nesting(value, "cannot encode");  // before anything copies or writes it
       out.json = dump_flat(value);
     } else {
-      outgoing_buffers_scope scope(out.buffers);
+      outgoing_buffers_scope scope(out);
       nlohmann::json j;
       write_json(j, value);
       check_nesting(j, "cannot encode");
