@@ -163,7 +163,10 @@ var wasmMtProtocolLibrary = {
     },
     isBuffers: function (x) {
       if (!Array.isArray(x)) return false;
-      for (var i = 0; i < x.length; i++) if (!(x[i] instanceof ArrayBuffer || x[i] instanceof Uint8Array)) return false;
+      for (var i = 0; i < x.length; i++) {
+        // (A view only of an ArrayBuffer: one transferred with the message, never shared memory.)
+        if (!(x[i] instanceof ArrayBuffer || x[i] instanceof Uint8Array && x[i].buffer instanceof ArrayBuffer)) return false;
+      }
       return true;
     },
     // The ArrayBuffers to transfer for a message's `buffers` (ArrayBuffers, or Uint8Array

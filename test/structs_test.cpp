@@ -57,9 +57,11 @@ struct Cloud {
   std::map<std::string, std::vector<float>> channels;
   std::optional<std::vector<double>> weights;
   std::vector<Tile> tiles;
+  std::optional<Tile> cover;
+  std::map<std::string, Tile> named;
   bool operator==(const Cloud&) const = default;
 };
-WASM_MT_STRUCT(Cloud, name, points, channels, weights, tiles)
+WASM_MT_STRUCT(Cloud, name, points, channels, weights, tiles, cover, named)
 
 // Each of these reads a binary value only: a JSON array would fail.
 struct CloudWire {
@@ -68,8 +70,17 @@ struct CloudWire {
   std::map<std::string, wasm_mt::bytes> channels;
   wasm_mt::bytes weights;
   std::vector<TileWire> tiles;
+  TileWire cover;
+  std::map<std::string, TileWire> named;
 };
-WASM_MT_STRUCT(CloudWire, name, points, channels, weights, tiles)
+WASM_MT_STRUCT(CloudWire, name, points, channels, weights, tiles, cover, named)
+
+// Tile's form with its pixels as raw JSON: the plain form (an array), as at the top level.
+struct TileAny {
+  int y = 0;
+  nlohmann::json pixels;
+};
+WASM_MT_STRUCT(TileAny, y, pixels)
 
 Cloud make_cloud(int n) {
   Cloud c;
@@ -79,6 +90,8 @@ Cloud make_cloud(int n) {
   c.channels["empty"] = {};
   c.weights = std::vector<double>{0.125, 8};
   c.tiles = {{3, {1, 2, 3}}, {4, {}}};
+  c.cover = Tile{5, {9, 8}};
+  c.named["n"] = Tile{6, {7}};
   return c;
 }
 
@@ -160,6 +173,26 @@ struct MakePlanes {
   }
 };
 WASM_MT_CLOSURE(MakePlanes, size)
+
+// The same with wasm_mt::bytes as the temporaries.
+struct TwoBlobs {
+  std::vector<std::uint8_t> a, b;
+};
+inline void to_json(nlohmann::json& j, const TwoBlobs& p) {
+  j["a"] = wasm_mt::bytes(p.a.data(), p.a.size());
+  j["b"] = wasm_mt::bytes(p.b.data(), p.b.size());
+}
+inline void from_json(const nlohmann::json& j, TwoBlobs& p) {
+  const auto a = j.at("a").get<wasm_mt::bytes>();
+  const auto b = j.at("b").get<wasm_mt::bytes>();
+  p.a.assign(a.begin(), a.end());
+  p.b.assign(b.begin(), b.end());
+}
+struct MakeBlobs {
+  int size = 0;
+  TwoBlobs operator()() const { return {std::vector<std::uint8_t>(size, 3), std::vector<std::uint8_t>(size, 4)}; }
+};
+WASM_MT_CLOSURE(MakeBlobs, size)
 
 // A container of the user's own, with its own JSON form: kept, not walked.
 struct Series : std::vector<std::vector<float>> {
@@ -264,6 +297,11 @@ ASYNC_TEST_CASE("structs: numbers in described structs travel as binary at any d
   CHECK(wire.weights.size() == 2 * sizeof(double));
   REQUIRE(wire.tiles.size() == 2);
   CHECK((wire.tiles[0].y == 3 && wire.tiles[0].pixels == wasm_mt::bytes{1, 2, 3}));
+  CHECK((wire.cover.y == 5 && wire.cover.pixels == wasm_mt::bytes{9, 8}));
+  CHECK(wire.named.at("n").pixels == wasm_mt::bytes{7});
+  auto any = co_await th.exec_by_name<std::vector<TileAny>>(wasm_mt::closure_name<MakeTiles>(), {{"count", 2}, {"size", 2}});
+  REQUIRE(any.size() == 2);
+  CHECK(any[1].pixels == nlohmann::json({1, 1}));
   // Raw JSON sees the plain form, records as objects.
   nlohmann::json raw = co_await th.exec_by_name(wasm_mt::closure_name<EchoCloud>(), {{"cloud", make_cloud(2)}});
   CHECK(raw == nlohmann::json(make_cloud(2)));
@@ -315,6 +353,8 @@ ASYNC_TEST_CASE("structs: what nlohmann reaches is copied, own JSON forms kept, 
   // Temporaries made by a to_json of the user's own: each plane keeps its bytes.
   TwoPlanes planes = co_await th.exec(MakePlanes{65536});
   CHECK((planes.a == std::vector<std::uint8_t>(65536, 1) && planes.b == std::vector<std::uint8_t>(65536, 2)));
+  TwoBlobs blobs = co_await th.exec(MakeBlobs{65536});
+  CHECK((blobs.a == std::vector<std::uint8_t>(65536, 3) && blobs.b == std::vector<std::uint8_t>(65536, 4)));
   Series series = co_await th.exec(MakeSeries{});
   CHECK((series.unit == "mV" && series.size() == 1 && series[0] == std::vector<float>{1, 2}));
   std::vector<Point3> points3 = {{{1, 2, 3}, 4}, {{5, 6, 7}, 8}};

@@ -55,7 +55,9 @@ void check_nesting(const nlohmann::json& value, std::string_view what, std::size
 
 namespace wasm_mt {
 
-void to_json(nlohmann::json& j, const bytes& value) { detail::write_binary(j, value.data(), value.size()); }
+// (Reached through nlohmann: `value` may be a temporary of a to_json of your own, so it is
+// copied. wasm_mt's own walk sends a message's bytes by reference: write_json.)
+void to_json(nlohmann::json& j, const bytes& value) { detail::write_binary(j, value.data(), value.size(), true); }
 
 void from_json(const nlohmann::json& j, bytes& value) {
   const auto [index, length] = detail::incoming_binary(j);

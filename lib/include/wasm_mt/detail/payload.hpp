@@ -35,7 +35,9 @@
 
 namespace wasm_mt {
 // ADL hooks for nlohmann/json. They only work inside encode()/decode() below, where a
-// message's buffer list exists; elsewhere they throw error_kind::bad_payload.
+// message's buffer list exists; elsewhere they throw error_kind::bad_payload. to_json
+// copies the bytes (nlohmann may hand it a temporary); a closure's field, a result, an
+// event, an item, a described struct's field go by reference (write_json).
 void to_json(nlohmann::json& j, const bytes& value);
 void from_json(const nlohmann::json& j, bytes& value);
 }  // namespace wasm_mt
@@ -46,8 +48,15 @@ struct encoded {
   std::string json;
   // Views into the encoded value, or into `copies`: valid while that value lives.
   std::vector<buffer_ref> buffers;
-  // Buffers copied while encoding (keep::copy): owned here, so they live as long.
+  // Buffers copied while encoding (keep::copy): owned here, so they live as long. (Moved,
+  // never copied: a copy's `buffers` would point into this one's `copies`.)
   std::vector<std::vector<std::uint8_t>> copies;
+
+  encoded() = default;
+  encoded(encoded&&) = default;
+  encoded& operator=(encoded&&) = default;
+  encoded(const encoded&) = delete;
+  encoded& operator=(const encoded&) = delete;
 };
 
 // While alive, bytes and binary vectors serialize into `out`'s buffers.
@@ -85,7 +94,8 @@ concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
 };
 
 // The containers wasm_mt walks itself, not through nlohmann, when they hold binary at some
-// depth: std::vector, std::list, std::deque and std::array (not of fixed-size arrays: a
+// depth (binary vectors, records, bytes, described structs): std::vector, std::list,
+// std::deque and std::array (not of fixed-size arrays: a
 // buffer each would cost more than their JSON), std::map and std::unordered_map keyed by
 // std::string, std::optional. Only these exact templates: a type of your own, even one
 // derived from them, keeps its own JSON form.
@@ -129,7 +139,8 @@ concept binary_receiver = !binary_vector<T> && !record_vector<T> && requires(T& 
 // receivers, and walked containers holding them), rather than nlohmann.
 template <class T, bool reading>
 constexpr bool walks_binary() {
-  if constexpr (binary_vector<T> || record_vector<T> || (reading && binary_receiver<T>))
+  if constexpr (binary_vector<T> || record_vector<T> || std::is_same_v<T, bytes> || described<T> ||
+                (reading && binary_receiver<T>))
     return true;
   else if constexpr (is_optional<T> || walked_sequence<T>)
     return walks_binary<typename T::value_type, reading>();
@@ -165,6 +176,8 @@ void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
   } else if constexpr (described<T>) {
     j = nlohmann::json::object();
     wasm_mt_visit_fields(value, [&](const char* name, const auto& field) { write_field(j, name, field, how); });
+  } else if constexpr (std::is_same_v<T, bytes>) {
+    write_binary(j, value.data(), value.size(), how == keep::copy);
   } else if constexpr (binary_vector<T> || record_vector<T>) {
     using U = typename T::value_type;
     if (!writing_message()) {  // (nlohmann::json(value) of your own: plain JSON)
@@ -199,6 +212,8 @@ T read_json(const nlohmann::json& j) {
     T value{};
     value.wasm_mt_from_json(j);
     return value;
+  } else if constexpr (std::is_same_v<T, bytes> || described<T>) {
+    return j.get<T>();  // (from_json: a described struct's fields through read_field)
   } else if constexpr (binary_vector<T>) {
     return read_binary_vector<T>(j);
   } else if constexpr (record_vector<T>) {
@@ -272,7 +287,7 @@ void check_nesting(std::string_view json_text, std::string_view what);
 // An nlohmann::json field is measured before it is copied, and copied without recursion.
 template <class F>
 void write_field(nlohmann::json& j, const char* name, const F& value, keep how) {
-  if constexpr (carries_binary<F>() || described<F>) {
+  if constexpr (carries_binary<F>()) {
     write_json(j[name], value, how);
   } else if constexpr (std::is_same_v<F, nlohmann::json>) {
     check_nesting(value, "cannot encode", 1);  // (inside the closure's object)
@@ -283,10 +298,8 @@ void write_field(nlohmann::json& j, const char* name, const F& value, keep how) 
 }
 template <class F>
 void read_field(const nlohmann::json& j, const char* name, F& value) {
-  if constexpr (reads_binary<F>())
-    value = read_json<F>(j.at(name));
-  else if constexpr (std::is_same_v<F, nlohmann::json>)
-    value = copy_flat(j.at(name));
+  if constexpr (reads_binary<F>() || std::is_same_v<F, nlohmann::json>)
+    value = read_json<F>(j.at(name));  // (raw JSON: binary values as arrays, as at the top)
   else
     j.at(name).get_to(value);
 }

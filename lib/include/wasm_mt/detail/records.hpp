@@ -36,7 +36,7 @@ concept described = requires {
 // (An aggregate: its macro checked that every field is listed, so the memory sent holds
 // nothing but the fields and padding.)
 template <class R>
-concept record = described<R> && std::is_aggregate_v<R> && std::is_trivially_copyable_v<R> &&
+concept record = described<R> && !std::is_empty_v<R> && std::is_aggregate_v<R> && std::is_trivially_copyable_v<R> &&
                  std::is_default_constructible_v<R> &&
                  requires { requires wasm_mt_fields_are_numbers(static_cast<const R*>(nullptr)); };
 
