@@ -16,10 +16,11 @@ constexpr std::size_t max_field_name = 255;
   throw error(error_kind::bad_payload, "records sent with a bad layout: " + why);
 }
 
-std::size_t element_size(std::string_view tag) {
-  std::size_t size = 0;
-  with_element_type(tag, [&]<class S>(std::type_identity<S>) { size = sizeof(S); });
-  return size;
+// The size of the element `tag` names (0: unknown) and element_tag's static string for it.
+std::pair<std::size_t, std::string_view> element_of(std::string_view tag) {
+  std::pair<std::size_t, std::string_view> found{0, {}};
+  with_element_type(tag, [&]<class S>(std::type_identity<S>) { found = {sizeof(S), element_tag<S>()}; });
+  return found;
 }
 }  // namespace
 
@@ -47,7 +48,7 @@ record_layout sent_layout(const nlohmann::json& j, std::size_t length) {
     if (!f.is_array() || f.size() != 3 || !f[0].is_string() || !f[1].is_string() || !f[2].is_number_unsigned())
       bad_layout("a field is not [name, element type, offset]");
     const std::string& tag = f[1].get_ref<const std::string&>();
-    const std::size_t bytes = element_size(tag);
+    const auto [bytes, known] = element_of(tag);
     if (bytes == 0) bad_layout("field '" + f[0].get<std::string>() + "' has an unknown element type '" + tag + "'");
     const std::uint64_t offset = f[2].get<std::uint64_t>();
     if (offset > layout.size || layout.size - offset < bytes)
@@ -55,8 +56,6 @@ record_layout sent_layout(const nlohmann::json& j, std::size_t length) {
                  ") lies outside its record of " + std::to_string(layout.size) + " bytes");
     if (f[0].get_ref<const std::string&>().size() > max_field_name)
       bad_layout("a field name is longer than " + std::to_string(max_field_name) + " bytes");
-    std::string_view known;  // (element_tag's static string for the tag)
-    with_element_type(tag, [&]<class S>(std::type_identity<S>) { known = element_tag<S>(); });
     layout.fields.push_back({f[0].get<std::string>(), known, static_cast<std::size_t>(offset)});
   }
   // Fields neither overlap nor share a name, as a struct's do: so a record holds at most
@@ -65,7 +64,7 @@ record_layout sent_layout(const nlohmann::json& j, std::size_t length) {
   for (const record_field& f : layout.fields) by_offset.push_back(&f);
   std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
   for (std::size_t i = 1; i < by_offset.size(); ++i)
-    if (by_offset[i - 1]->offset + element_size(by_offset[i - 1]->tag) > by_offset[i]->offset)
+    if (by_offset[i - 1]->offset + element_of(by_offset[i - 1]->tag).first > by_offset[i]->offset)
       bad_layout("fields '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name + "' overlap");
   std::vector<std::string_view> names;
   for (const record_field& f : layout.fields) names.push_back(f.name);

@@ -95,10 +95,10 @@ concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
 
 // The containers wasm_mt walks itself, not through nlohmann, when they hold binary at some
 // depth (binary vectors, records, bytes, described structs): std::vector, std::list,
-// std::deque and std::array (not of fixed-size arrays: a
-// buffer each would cost more than their JSON), std::map and std::unordered_map keyed by
-// std::string, std::optional. Only these exact templates: a type of your own, even one
-// derived from them, keeps its own JSON form.
+// std::deque and std::array (not of fixed-size arrays: a buffer each would cost more than
+// their JSON), std::map and std::unordered_map keyed by std::string, std::optional. Only
+// these exact templates: a type of your own, even one derived from them, keeps its own
+// JSON form.
 template <class T>
 constexpr bool is_optional = false;
 template <class U>
