@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -94,6 +96,20 @@ std::vector<T> make_tiles(std::size_t count, std::size_t size) {
   return tiles;
 }
 
+// The sum of an image the caller keeps: shared (no copy first), or copied into the
+// capture (what a std::vector field costs a caller that keeps its image).
+struct SumShared {
+  std::shared_ptr<const std::vector<float>> image;
+  double operator()() const { return image ? std::accumulate(image->begin(), image->end(), 0.0) : -1; }
+};
+WASM_MT_CLOSURE(SumShared, image)
+
+struct SumCopied {
+  std::vector<float> image;
+  double operator()() const { return std::accumulate(image.begin(), image.end(), 0.0); }
+};
+WASM_MT_CLOSURE(SumCopied, image)
+
 struct EchoText {
   std::string text;
   std::string operator()() { return std::move(text); }
@@ -149,6 +165,8 @@ enum kind : int {
   payload_points = 20,      // a: records {int32 id; float x, y} (WASM_MT_STRUCT), round trip -> ms
   payload_float_map = 21,   // a: MiB as a std::map of 16 std::vector<float> a MiB, round trip -> ms
   payload_bytes_exact = 22, // a: bytes, round trip -> ms
+  send_cost = 23,  // a: MiB of floats the caller keeps, sent to be summed; b: 1 as a std::shared_ptr,
+                   // 0 copied into a std::vector capture -> ms exec() took on the calling thread
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -286,6 +304,25 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
       start = emscripten_get_now();
       auto back = co_await th.exec(EchoBytes{std::move(data)});
       co_return emscripten_get_now() - start;
+    }
+    case send_cost: {
+      static std::map<int, std::shared_ptr<const std::vector<float>>> kept;  // the caller's images
+      auto& image = kept[a];
+      if (!image) image = std::make_shared<const std::vector<float>>((std::size_t(a) << 20) / sizeof(float), 0.25f);
+      const double expected = double(image->size()) * 0.25;
+      double sent_ms = 0, sum = 0;
+      start = emscripten_get_now();
+      if (b == 1) {
+        auto summed = th.exec(SumShared{image});
+        sent_ms = emscripten_get_now() - start;
+        sum = co_await std::move(summed);
+      } else {
+        auto summed = th.exec(SumCopied{*image});
+        sent_ms = emscripten_get_now() - start;
+        sum = co_await std::move(summed);
+      }
+      if (sum != expected) throw wasm_mt::error(wasm_mt::error_kind::bad_payload, "summed " + std::to_string(sum));
+      co_return sent_ms;
     }
     case payload_json: {
       std::string text(std::size_t(a) << 20, 'x');

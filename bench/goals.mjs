@@ -115,6 +115,20 @@ export function evaluateGoals(r, native) {
     add('std::vector<float> as binary at least 10x faster than the same floats as a JSON capture', `${j.toFixed(1)}x`, j >= 10,
         `${r.json_payload.wasm_mt_floats.median.toFixed(2)} ms binary vs ${r.json_payload.wasm_mt_floats_as_json.median.toFixed(2)} ms JSON`);
   }
+  if (r.send_cost) {
+    const s = r.send_cost.ms_per_mib, g = r.send_cost.longest_gap_ms, mib = r.send_cost.mib;
+    const x = s.wasm_mt_shared_ptr.median / s.one_copy.median;
+    add(`sending ${mib} MiB the caller keeps (a std::shared_ptr capture) costs the sending thread one copy (within 1.5x)`,
+        `${x.toFixed(2)}x`, x <= 1.5,
+        `${s.wasm_mt_shared_ptr.median.toFixed(2)} ms/MiB vs one copy ${s.one_copy.median.toFixed(2)} ms/MiB; ` +
+        `copied into a std::vector capture ${s.wasm_mt_vector_copy.median.toFixed(2)}, a JS postMessage of it (structured clone) ` +
+        `${s.raw_clone.median.toFixed(2)} ms/MiB`);
+    const gap = g.wasm_mt_shared_ptr.median / g.raw_clone.median;
+    add(`longest gap of a 10 ms ticker while sending ${mib} MiB the caller keeps: no longer than JS posting it (within 1.25x)`,
+        `${g.wasm_mt_shared_ptr.median.toFixed(1)} ms`, gap <= 1.25,
+        `${gap.toFixed(2)}x the ${g.raw_clone.median.toFixed(1)} ms of a JS postMessage of the same Float32Array; ` +
+        `copied into a std::vector capture ${g.wasm_mt_vector_copy.median.toFixed(1)} ms`);
+  }
   if (r.control) {
     const c = r.control;
     const x = pairedRatio(c.wasm_mt_stream_item, c.wasm_mt_call_per_item);

@@ -39,7 +39,7 @@ if (!existsSync(resultsFile)) {
     if (!engine) { problems.push(`${name}: not run`); continue; }
     if (engine.error) { problems.push(`${name}: ${engine.error}`); continue; }
     const r = engine.results;
-    for (const section of ['latency', 'thread_start', 'throughput', 'julia', 'payloads', 'json_payload', 'small_structs', 'memory', 'control'])
+    for (const section of ['latency', 'thread_start', 'throughput', 'julia', 'payloads', 'json_payload', 'small_structs', 'send_cost', 'memory', 'control'])
       if (!r[section]) problems.push(`${name}: no ${section} results`);
     const measured = summaries(r, name);
     if (measured.length < 20) problems.push(`${name}: only ${measured.length} measurements`);

@@ -20,7 +20,7 @@
     startCounts: [1, 4, 16], startRounds: 5,
     throughputTasks: 20000, throughputRounds: 3,
     juliaRounds: 5, juliaTiles: 32,
-    payloadMiB: [1, 10, 100], payloadRounds: 3, jsonMiB: 1,
+    payloadMiB: [1, 10, 100], payloadRounds: 3, jsonMiB: 1, sendMiB: 64, sendRounds: 5,
     controlItems: 10000, controlRounds: 7,
   };
 
@@ -30,7 +30,7 @@
     Object.assign(params, {
       latencyRounds: 2, startCounts: [1, 2], startRounds: 1,  // 200 calls: above a 1 ms clock's tick
       throughputTasks: 500, throughputRounds: 1, juliaRounds: 1, juliaTiles: 4,
-      payloadMiB: [1], payloadRounds: 1, jsonMiB: 1, controlItems: 1000, controlRounds: 1,
+      payloadMiB: [1], payloadRounds: 1, jsonMiB: 1, sendMiB: 4, sendRounds: 1, controlItems: 1000, controlRounds: 1,
     });
   }
 
@@ -93,6 +93,21 @@
     var t = now();
     for (var i = 0; i < repeats; i++) if (source.slice().length !== source.length) throw new Error('copy failed');
     return (now() - t) / repeats;
+  }
+
+  // Runs `work` (-> Promise<value>) with a 10 ms ticker on this thread: {value, gap: the
+  // longest time between ticks, or from the start or to the end, in ms}.
+  async function withTicker(work) {
+    var last = now(), longest = 0;
+    var tick = function () { var t = now(); longest = Math.max(longest, t - last); last = t; };
+    var ticker = setInterval(tick, 10);
+    try {
+      var value = await work();
+      tick();
+      return { value: value, gap: longest };
+    } finally {
+      clearInterval(ticker);
+    }
   }
 
   async function run(env) {
@@ -239,6 +254,37 @@
       wasm_mt_bytes_120000: function () { return perTrip(1 / 32, function () { return wasm('payload_bytes_exact', 120000); }); },
     });
 
+    // What sending big input costs the sending thread: ms per MiB it spends sending an image
+    // it keeps (wasm_mt: in exec(); JS: in postMessage, a structured clone), and the longest
+    // gap of a 10 ms ticker on it from the send until the worker has the image; one copy of
+    // the size as the floor.
+    env.status('send cost');
+    var image = new Float32Array(p.sendMiB * 262144).fill(0.25);
+    var gaps = {};
+    var sendMethod = function (name, send) {
+      gaps[name] = [];
+      return async function () {
+        var sent = await withTicker(send);
+        gaps[name].push(sent.gap);
+        return sent.value / p.sendMiB;
+      };
+    };
+    await wasm('send_cost', p.sendMiB, 1); await wasm('send_cost', p.sendMiB, 0);  // images made, heap grown
+    r.send_cost = { mib: p.sendMiB, ms_per_mib: await interleaved(p.sendRounds, {
+      wasm_mt_shared_ptr: sendMethod('wasm_mt_shared_ptr', function () { return wasm('send_cost', p.sendMiB, 1); }),
+      wasm_mt_vector_copy: sendMethod('wasm_mt_vector_copy', function () { return wasm('send_cost', p.sendMiB, 0); }),
+      raw_clone: sendMethod('raw_clone', async function () {
+        var t = now();
+        root.benchSameThreadWorker.postMessage(image);  // (its worker ignores all but 0)
+        var ms = now() - t;
+        await floors.wasm_mt(0);
+        return ms;
+      }),
+      one_copy: function () { return oneCopy(p.sendMiB) / p.sendMiB; },
+    }) };
+    r.send_cost.longest_gap_ms = {};
+    Object.keys(gaps).forEach(function (name) { r.send_cost.longest_gap_ms[name] = summary(gaps[name]); });
+
     // Events and streams: µs per event (to a handler, and dropped without one), per
     // streamed item, against a call per item (the latency call, one after another).
     env.status('events and streams');
@@ -279,7 +325,7 @@
                 payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11,
                 same_thread_echo: 12, payload_floats: 13, payload_floats_json: 14, events: 15, events_unhandled: 16,
                 stream_items: 17, payload_tiles: 18, payload_tiles_json: 19, payload_points: 20,
-                payload_float_map: 21, payload_bytes_exact: 22 };
+                payload_float_map: 21, payload_bytes_exact: 22, send_cost: 23 };
   function wasmMethod(start) {
     var pending = new Map();
     var nextToken = 1;

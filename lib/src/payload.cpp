@@ -30,6 +30,10 @@ void throw_bad_payload(std::string_view what, const std::exception& cause) {
   throw wasm_mt::error(error_kind::bad_payload, std::string(what) + ": " + cause.what());
 }
 
+void throw_wrong_json_type(const char* wanted, const nlohmann::json& j) {
+  throw error(error_kind::bad_payload, std::string("type must be ") + wanted + ", but is " + j.type_name());
+}
+
 namespace {
 [[noreturn]] void throw_too_deep(std::string_view what, std::size_t depth) {
   throw error(error_kind::bad_payload, std::string(what) + ": a value nested " + std::to_string(depth) +

@@ -14,6 +14,7 @@
 #include <exception>
 #include <list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +118,14 @@ template <class U, class A>
 constexpr bool walked_sequence<std::deque<U, A>> = !is_std_array<U>;
 template <class U, std::size_t N>
 constexpr bool walked_sequence<std::array<U, N>> = !is_std_array<U>;
+// A std::shared_ptr<T> (T not an array) is written as what it points to (null: null) and
+// read as a new T it alone owns; nlohmann has no form for it, so wasm_mt always walks it.
+// It is how a caller sends memory it keeps without copying it first: the request holds
+// the pointer (a share, not a copy) until the value is written out of the heap.
+template <class T>
+constexpr bool is_shared_ptr = false;
+template <class U>
+constexpr bool is_shared_ptr<std::shared_ptr<U>> = !std::is_array_v<U>;
 template <class T>
 constexpr bool walked_map = false;
 template <class V, class C, class A>
@@ -134,13 +143,14 @@ concept binary_receiver = !binary_vector<T> && !record_vector<T> && requires(T& 
 } && (binary_element<typename T::value_type> || record<typename T::value_type>) &&
                           !requires { typename T::traits_type; };
 
-// Whether wasm_mt writes T itself (carries_binary: binary vectors and records, and walked
-// containers holding them), and whether it reads T itself (reads_binary: also binary
-// receivers, and walked containers holding them), rather than nlohmann.
+// Whether wasm_mt writes T itself (carries_binary: binary vectors and records, shared
+// pointers, and walked containers holding them), and whether it reads T itself
+// (reads_binary: also binary receivers, and walked containers holding them), rather than
+// nlohmann.
 template <class T, bool reading>
 constexpr bool walks_binary() {
   if constexpr (binary_vector<T> || record_vector<T> || std::is_same_v<T, bytes> || described<T> ||
-                (reading && binary_receiver<T>))
+                is_shared_ptr<T> || (reading && binary_receiver<T>))
     return true;
   else if constexpr (is_optional<T> || walked_sequence<T>)
     return walks_binary<typename T::value_type, reading>();
@@ -165,6 +175,10 @@ enum class keep { reference, copy };
 
 template <class F>
 void write_field(nlohmann::json& j, const char* name, const F& value, keep how);
+
+// Throws bad_payload "type must be <wanted>, but is <j's type>" (nlohmann's words: a
+// container wasm_mt reads may hold what nlohmann cannot, a std::shared_ptr).
+[[noreturn]] void throw_wrong_json_type(const char* wanted, const nlohmann::json& j);
 
 // `value` into j. Inside a message binary vectors and record vectors become binary
 // buffers, wherever wasm_mt walks (described structs' fields, carries_binary containers)
@@ -191,6 +205,10 @@ void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
   } else if constexpr (carries_binary<T>() && is_optional<T>) {
     if (value) write_json(j, *value, how);
     else j = nullptr;
+  } else if constexpr (is_shared_ptr<T>) {
+    if (!value) j = nullptr;
+    else if constexpr (std::is_same_v<std::remove_cv_t<typename T::element_type>, nlohmann::json>) j = copy_flat(*value);
+    else write_json(j, *value, how);
   } else if constexpr (carries_binary<T>() && walked_map<T>) {
     j = nlohmann::json::object();
     for (const auto& [key, item] : value) write_json(j[key], item, how);
@@ -225,13 +243,17 @@ T read_json(const nlohmann::json& j) {
   } else if constexpr (reads_binary<T>() && is_optional<T>) {
     if (j.is_null()) return T{};
     return read_json<typename T::value_type>(j);
+  } else if constexpr (is_shared_ptr<T>) {
+    using U = std::remove_cv_t<typename T::element_type>;
+    if (j.is_null()) return T{};
+    return std::make_shared<U>(read_json<U>(j));
   } else if constexpr (reads_binary<T>() && walked_map<T>) {
-    if (!j.is_object()) return j.get<T>();  // (nlohmann's error)
+    if (!j.is_object()) throw_wrong_json_type("object", j);
     T value{};
     for (const auto& [key, item] : j.items()) value.emplace(key, read_json<typename T::mapped_type>(item));
     return value;
   } else if constexpr (reads_binary<T>()) {
-    if (!j.is_array()) return j.get<T>();  // (nlohmann's error)
+    if (!j.is_array()) throw_wrong_json_type("array", j);
     T value{};
     if constexpr (is_std_array<T>) {
       if (j.size() != value.size())

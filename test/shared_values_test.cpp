@@ -1,0 +1,136 @@
+// Memory the caller keeps, sent without a copy first: a std::shared_ptr capture shares
+// the value with the request until it is written out of the heap (one copy, then a
+// transfer); the worker gets a value of its own.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "async_test.hpp"
+#include "shared_closures.hpp"
+
+namespace shared_values_test {
+
+using image_ptr = std::shared_ptr<const std::vector<float>>;
+
+// The sum of an image the caller keeps, and its size; -1 for a null pointer.
+struct SumImage {
+  image_ptr image;
+  double operator()() const {
+    if (!image) return -1;
+    return std::accumulate(image->begin(), image->end(), 0.0) + double(image->size()) * 1e6;
+  }
+};
+WASM_MT_CLOSURE(SumImage, image)
+
+struct Frame {
+  int index = 0;
+  std::shared_ptr<std::vector<std::uint16_t>> samples;
+  std::shared_ptr<const std::string> caption;
+};
+WASM_MT_STRUCT(Frame, index, samples, caption)
+
+// Frames back with their samples doubled, in a map of shared frames.
+struct DoubleFrames {
+  std::vector<Frame> frames;
+  std::map<std::string, std::shared_ptr<const Frame>> operator()() const {
+    std::map<std::string, std::shared_ptr<const Frame>> out;
+    for (const auto& f : frames) {
+      auto copy = std::make_shared<Frame>(f);
+      if (f.samples) {
+        copy->samples = std::make_shared<std::vector<std::uint16_t>>(*f.samples);
+        for (auto& s : *copy->samples) s = std::uint16_t(s * 2);
+      }
+      out["f" + std::to_string(f.index)] = std::move(copy);
+    }
+    return out;
+  }
+};
+WASM_MT_CLOSURE(DoubleFrames, frames)
+
+// Returns `count` floats 0.5 apart as a shared vector.
+struct MakeShared {
+  int count = 0;
+  std::shared_ptr<const std::vector<float>> operator()() const {
+    auto v = std::make_shared<std::vector<float>>(count);
+    for (int i = 0; i < count; ++i) (*v)[i] = float(i) * 0.5f;
+    return v;
+  }
+};
+WASM_MT_CLOSURE(MakeShared, count)
+
+image_ptr make_image(std::size_t count) {
+  auto image = std::make_shared<std::vector<float>>(count);
+  for (std::size_t i = 0; i < count; ++i) (*image)[i] = float(i % 1000) * 0.25f;
+  return image;
+}
+
+double expected_sum(const std::vector<float>& image) {
+  return std::accumulate(image.begin(), image.end(), 0.0) + double(image.size()) * 1e6;
+}
+
+}  // namespace shared_values_test
+
+using namespace shared_values_test;
+
+ASYNC_TEST_CASE("shared_ptr captures: sent without a copy first, held by the request until sent", "[payloads]") {
+  const auto image = make_image(1 << 20);  // 4 MiB
+  const double sum = expected_sum(*image);
+
+  // A thread writes the captures out in exec(): the request keeps no share after it,
+  // even while the worker is still starting (what is posted is the one copy).
+  auto th = wasm_mt::thread::start();
+  auto first = th.exec(SumImage{image});
+  CHECK(image.use_count() == 1);
+  CHECK((co_await std::move(first)) == sum);
+  CHECK((co_await th.exec(SumImage{nullptr})) == -1);
+
+  // A pool keeps a queued task's captures until the task is sent: a share, not a copy,
+  // which outlives the caller's own pointer.
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  auto busy = pool.exec(shared::Sleeps{100});
+  auto caller_copy = make_image(1 << 20);
+  const double copy_sum = expected_sum(*caller_copy);
+  auto queued = pool.exec(SumImage{caller_copy});
+  CHECK(caller_copy.use_count() == 2);
+  caller_copy.reset();  // the request's share keeps the image alive
+  CHECK((co_await busy) == 100);
+  CHECK((co_await queued) == copy_sum);
+}
+
+ASYNC_TEST_CASE("shared_ptr values at any depth, in described structs, maps and results, travel as binary", "[payloads]") {
+  auto th = co_await test::spawn();
+  std::vector<Frame> frames;
+  frames.push_back({1, std::make_shared<std::vector<std::uint16_t>>(std::vector<std::uint16_t>{1, 2, 30000}),
+                    std::make_shared<const std::string>("first")});
+  frames.push_back({2, nullptr, nullptr});
+  auto back = co_await th.exec(DoubleFrames{frames});
+  REQUIRE(back.size() == 2);
+  REQUIRE(back["f1"]);
+  CHECK(back["f1"]->index == 1);
+  REQUIRE(back["f1"]->samples);
+  CHECK(*back["f1"]->samples == std::vector<std::uint16_t>{2, 4, 60000});
+  REQUIRE(back["f1"]->caption);
+  CHECK(*back["f1"]->caption == "first");
+  REQUIRE(back["f2"]);
+  CHECK_FALSE(back["f2"]->samples);
+  CHECK_FALSE(back["f2"]->caption);
+  // The caller's values are untouched (the worker's are its own).
+  CHECK(*frames[0].samples == std::vector<std::uint16_t>{1, 2, 30000});
+
+  // A shared result: a vector of its own at the caller; binary on the wire (wasm_mt::bytes
+  // reads only the binary form, never a JSON array).
+  auto shared = co_await th.exec(MakeShared{5});
+  REQUIRE(shared);
+  CHECK(*shared == std::vector<float>{0, 0.5f, 1, 1.5f, 2});
+  auto raw = co_await th.exec_by_name<wasm_mt::bytes>(wasm_mt::closure_name<MakeShared>(), {{"count", 3}});
+  CHECK(raw.size() == 3 * sizeof(float));
+  auto as_json = co_await th.exec_by_name<nlohmann::json>(wasm_mt::closure_name<MakeShared>(), {{"count", 2}});
+  CHECK(as_json == nlohmann::json::array({0.0, 0.5}));
+  auto none = co_await th.exec_by_name<std::shared_ptr<std::vector<float>>>(wasm_mt::closure_name<MakeShared>(),
+                                                                           {{"count", 0}});
+  REQUIRE(none);
+  CHECK(none->empty());
+}
