@@ -67,9 +67,10 @@ var wasmMtCoreLibrary = {
     draining: false,  // runContinuations is running them
 
     // Delivers event `type` from thread `handle` (0: none, or this worker's parent) with
-    // `message` (a parsed message, or null) as the inbox, and returns what C++ returns (a
-    // reply: 1 when it matched a pending request, 0 when not), or -1 when a JS exception
-    // escaped. Its payload is made well-formed first.
+    // `message` (a parsed message, or null) as the inbox. Returns, for a reply, 1 when it
+    // matched a pending request (C++ says so before any continuation runs: true even when
+    // a JS exception escaped the call afterwards), else 0. Its payload is made well-formed
+    // first.
     // `last`: the caller, an event's outermost handler, does nothing after it that C++
     // sees: the continuations it queues then run inside this one call into wasm.
     // In a worker an escaping JS exception (a wasm trap, abort, exit, a JS stack overflow)
@@ -102,13 +103,18 @@ var wasmMtCoreLibrary = {
       HEAPU32[at + {{{ 3 + WASM_MT_DELIVERY.length }}}] = buffers;
       var ends = last && wasmMt.depth <= 1;
       HEAPU32[at + {{{ 4 + WASM_MT_DELIVERY.length }}}] = ends ? 1 : 0;
+      // (An outer delivery's `matched` is put back when this one is done.)
+      var matchedAt = at + {{{ 5 + WASM_MT_DELIVERY.length }}};
+      var outerMatched = HEAPU32[matchedAt];
+      HEAPU32[matchedAt] = 0;
       var previous = wasmMt.inbox;
       wasmMt.inbox = message;
       // (A JS exception leaves wasm's stack pointer where it was thrown: put back.)
       var stack = typeof stackSave == 'function' ? stackSave() : 0;
+      var matched = 0;
       wasmMt.enter();
       try {
-        return _wasm_mt_on_message();
+        _wasm_mt_on_message();
       } catch (e) {
         if (stack) stackRestore(stack);
         if (wasmMt.isWorker) {
@@ -125,11 +131,13 @@ var wasmMtCoreLibrary = {
             queueMicrotask(function () { throw thrown; });
           }
         }
-        return -1;
       } finally {
+        matched = HEAPU32[matchedAt];
+        HEAPU32[matchedAt] = outerMatched;
         wasmMt.inbox = previous;
         wasmMt.leave();
       }
+      return matched;
     },
 
     // A handler of the glue begins / ends (leave: in a finally).

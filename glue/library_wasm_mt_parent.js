@@ -185,10 +185,10 @@ var wasmMtParentLibrary = {
       switch (m['type']) {  // (the common case first)
         case MSG.REPLY:
           // Counted out first: the continuations it settles may run within the delivery and
-          // send more. Only a reply that matched a pending request counts (anything else is
-          // dropped; one whose delivery threw, -1, is taken as matched).
+          // send more. Only a reply that matched a pending request counts (anything else,
+          // forged or late, is dropped), also when a continuation's JS exception ends it.
           entry.inFlight--;
-          if (wasmMt.deliver(wasmMt.EVENT.REPLY, entry.handle, m, last) === 0) entry.inFlight++;
+          if (!wasmMt.deliver(wasmMt.EVENT.REPLY, entry.handle, m, last)) entry.inFlight++;
           W.updateReference(entry);
           return;
         case MSG.READY:

@@ -126,6 +126,40 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
   CHECK(in_flight() == 0);
 }
 
+ASYNC_TEST_CASE("a reply that matched nothing is not counted, even when a JS exception ends its delivery", "[faults]") {
+  auto th = co_await test::spawn();
+  CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);
+  wasm_mt::detail::set_next_id(6000);
+  auto slow = th.exec(shared::Sleeps{300});  // request 6000
+  // Its continuation leaves its run with a JS exception (what emscripten_exit_with_live_runtime
+  // throws: quiet), at the end of the port message that settles it.
+  bool ran = false;
+  std::move(slow)
+      .then([&ran](int) {
+        ran = true;
+        EM_ASM({ throw 'unwind'; });
+      })
+      .detach();
+  // From the worker (request 6001): one port message holding a reply to 6000, then a reply
+  // to a request it never had, whose delivery the continuation's exception then ends.
+  CHECK((co_await th.exec_js(R"(
+    const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
+      ? self : process.getBuiltinModule('worker_threads').parentPort;
+    const tag = 'wasm_mt/2';
+    port.postMessage({wasm_mt: tag, type: 'batch', messages: [
+      {wasm_mt: tag, type: 'reply', id: 6000, ok: true, payload: '5'},
+      {wasm_mt: tag, type: 'reply', id: 6999, ok: true, payload: '1'}]});
+    return 7;)")) == 7);
+  CHECK(ran);
+  // 6000 (answered early) and 6001 are settled: nothing is in flight. (The reply to 6999
+  // was counted as matched: -1.)
+  CHECK(in_flight() == 0);
+  co_await wasm_mt::sleep(400);  // the worker's own late reply to 6000: dropped, not counted
+  CHECK(in_flight() == 0);
+  CHECK((co_await th.exec(shared::Multiply{6, 7})) == 42);
+  CHECK(in_flight() == 0);
+}
+
 ASYNC_TEST_CASE("thousands of random malformed messages each way leave parent and worker working", "[faults]") {
   auto th = co_await test::spawn();
   CHECK((co_await th.exec(shared::Multiply{1, 1})) == 1);

@@ -37,21 +37,23 @@ wasm_mt::detail::delivery delivered;  // written by the glue before each wasm_mt
 // Where the glue writes what it delivers (read once, by the glue).
 extern "C" EMSCRIPTEN_KEEPALIVE wasm_mt::detail::delivery* wasm_mt_delivery() noexcept { return &delivered; }
 
-// Handles what the glue wrote into `delivered`. Returns 1 for a reply that matched a
-// pending request, else 0. C++ exceptions never cross back into JS: one that escapes is
-// logged.
-extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message() {
+// Handles what the glue wrote into `delivered`; a reply that matched a pending request
+// sets delivered.matched (the glue zeroed it) before the continuations run. C++
+// exceptions never cross back into JS: one that escapes is logged.
+extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message() {
   namespace d = wasm_mt::detail;
   const d::delivery m = delivered;  // (a handler may deliver again, into `delivered`)
   const int handle = static_cast<int>(m.handle);
   d::continuation_queue::begin_delivery(m.ends_handler != 0);
-  int matched = 0;
   try {
     switch (static_cast<event>(m.type)) {
       case event::thread_ready: d::on_thread_ready(handle); break;
       case event::thread_failed: d::on_thread_failed(handle); break;
       case event::thread_crashed: d::on_thread_crashed(handle); break;
-      case event::reply: matched = d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count) ? 1 : 0; break;
+      case event::reply:
+        // (Written after the call: a nested delivery within it restores `matched` as it found it.)
+        if (d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count)) delivered.matched = 1;
+        break;
       case event::call: d::on_call({m.id, 0}, m, m.flags); break;
       case event::child_call: d::on_call({m.id, handle}, m, 0); break;
       case event::cancel: d::on_cancel(handle, m.id); break;
@@ -68,5 +70,4 @@ extern "C" EMSCRIPTEN_KEEPALIVE int wasm_mt_on_message() {
     d::report_unobserved_error(std::current_exception());
   }
   if (m.ends_handler) d::continuation_queue::end_delivery();
-  return matched;
 }

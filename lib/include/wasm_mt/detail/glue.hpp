@@ -55,8 +55,10 @@ struct delivery {
   std::uint32_t buffer_count;  // its binary buffers
   std::uint32_t ends_handler;  // 1: the glue's outermost handler does nothing after it that C++ sees, so
                                // the continuations it queues run before wasm_mt_on_message returns
+  std::uint32_t matched;       // written by C++: 1 when a reply matched a pending request, set before any
+                               // continuation runs, so the glue reads it even if a JS exception ends the call
 };
-static_assert(sizeof(delivery) == 13 * sizeof(std::uint32_t), "the glue writes 13 u32s (DELIVERY + 5)");
+static_assert(sizeof(delivery) == 14 * sizeof(std::uint32_t), "the glue writes 13 u32s (DELIVERY + 5), C++ one");
 
 }  // namespace wasm_mt::detail
 
