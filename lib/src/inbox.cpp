@@ -37,8 +37,11 @@ wasm_mt::detail::delivery delivered;  // written by the glue before each wasm_mt
 // Where the glue writes what it delivers (read once, by the glue).
 extern "C" EMSCRIPTEN_KEEPALIVE wasm_mt::detail::delivery* wasm_mt_delivery() noexcept { return &delivered; }
 
+// (The glue zeroed `matched`, and puts it back after a nested delivery.)
+void wasm_mt::detail::reply_matched() noexcept { delivered.matched = 1; }
+
 // Handles what the glue wrote into `delivered`; a reply that matched a pending request
-// sets delivered.matched (the glue zeroed it) before the continuations run. C++
+// sets delivered.matched (reply_matched) before anything of the caller's runs. C++
 // exceptions never cross back into JS: one that escapes is logged.
 extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message() {
   namespace d = wasm_mt::detail;
@@ -50,10 +53,7 @@ extern "C" EMSCRIPTEN_KEEPALIVE void wasm_mt_on_message() {
       case event::thread_ready: d::on_thread_ready(handle); break;
       case event::thread_failed: d::on_thread_failed(handle); break;
       case event::thread_crashed: d::on_thread_crashed(handle); break;
-      case event::reply:
-        // (Written after the call: a nested delivery within it restores `matched` as it found it.)
-        if (d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count)) delivered.matched = 1;
-        break;
+      case event::reply: d::on_reply(handle, m.id, m.ok != 0, m.text_length, m.buffer_count); break;
       case event::call: d::on_call({m.id, 0}, m, m.flags); break;
       case event::child_call: d::on_call({m.id, handle}, m, 0); break;
       case event::cancel: d::on_cancel(handle, m.id); break;

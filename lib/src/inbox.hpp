@@ -35,9 +35,12 @@ wasm_mt::error no_memory_for(std::string_view what, std::size_t length);
 void on_thread_ready(int handle);
 void on_thread_failed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-// Settles the request, failures included; false when no pending request has that ID.
-bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
+// Settles the request, failures included; first, when a pending request has that ID,
+// tells the glue it matched (reply_matched), before anything of the caller's runs.
+void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
               std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+// Marks the reply being delivered as matched (delivery::matched; inbox.cpp).
+void reply_matched() noexcept;
 // An event of a pending request: its handler (call_options::on_event) runs now.
 void on_request_event(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count);
 // Worker side (dispatch.cpp). Replies to every call, failures included.

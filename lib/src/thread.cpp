@@ -217,25 +217,26 @@ void on_thread_crashed(int handle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   state->crashed(std::move(message), std::move(stack), texts_read ? std::string_view(started) : "unknown");
 }
 
-bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
+void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_length,
               std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto* state = find_thread(handle);
-  if (!state) return false;
+  if (!state) return;
   auto request = state->take_pending(request_id);
-  if (!request) return false;  // not ours, or already settled
+  if (!request) return;  // not ours, or already settled
+  reply_matched();  // (decoding and settling may run the caller's code, which may throw JS)
   if (request->stopped) {  // its caller knows already: what it returned is dropped
     request->settle_stopped(ok);
-    return true;
+    return;
   }
   try {
     if (ok) {
       auto payload = inbox_read_payload(text_length);
       if (!payload) {
         request->settle_error(std::make_exception_ptr(no_memory_for("the reply", text_length)));
-        return true;
+        return;
       }
       request->settle_value({payload.get(), text_length}, buffer_count);
-      return true;
+      return;
     }
     auto kind = error_kind_from_name(inbox_read_text(inbox_text::error_kind));
     std::string message = inbox_read_text(inbox_text::error_message);
@@ -248,7 +249,6 @@ bool on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   } catch (...) {  // no memory for the error's texts: the request still settles
     request->settle_error(std::current_exception());
   }
-  return true;
 }
 
 void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_length, std::size_t buffer_count) {
