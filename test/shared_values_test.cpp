@@ -1,6 +1,7 @@
 // Memory the caller keeps, sent without a copy first: a std::shared_ptr capture shares
 // the value with the request until it is written out of the heap (one copy, then a
 // transfer); the worker gets a value of its own.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -61,7 +62,24 @@ struct MakeShared {
 };
 WASM_MT_CLOSURE(MakeShared, count)
 
-image_ptr make_image(std::size_t count) {
+// A list of shared nodes; Walk counts them in the worker.
+struct Node {
+  int v = 0;
+  std::shared_ptr<Node> next;
+};
+WASM_MT_STRUCT(Node, v, next)
+
+struct Walk {
+  std::shared_ptr<Node> head;
+  int operator()() const {
+    int sum = 0;
+    for (const Node* at = head.get(); at; at = at->next.get()) sum += at->v;
+    return sum;
+  }
+};
+WASM_MT_CLOSURE(Walk, head)
+
+std::shared_ptr<std::vector<float>> make_image(std::size_t count) {
   auto image = std::make_shared<std::vector<float>>(count);
   for (std::size_t i = 0; i < count; ++i) (*image)[i] = float(i % 1000) * 0.25f;
   return image;
@@ -76,28 +94,38 @@ double expected_sum(const std::vector<float>& image) {
 using namespace shared_values_test;
 
 ASYNC_TEST_CASE("shared_ptr captures: sent without a copy first, held by the request until sent", "[payloads]") {
-  const auto image = make_image(1 << 20);  // 4 MiB
-  const double sum = expected_sum(*image);
+  auto data = make_image(1 << 20);  // 4 MiB the caller keeps (and may change)
+  const double sum = expected_sum(*data);
+  const image_ptr image = data;
 
-  // A thread writes the captures out in exec(): the request keeps no share after it,
-  // even while the worker is still starting (what is posted is the one copy).
+  // A thread copies the captures out of the heap in exec() itself, even while its worker
+  // is still starting: what the caller does to the image afterwards is not sent.
   auto th = wasm_mt::thread::start();
   auto first = th.exec(SumImage{image});
-  CHECK(image.use_count() == 1);
+  std::fill(data->begin(), data->end(), 1.0f);
+  CHECK(image.use_count() == 2);  // the caller's two pointers: the request kept no share
   CHECK((co_await std::move(first)) == sum);
   CHECK((co_await th.exec(SumImage{nullptr})) == -1);
 
-  // A pool keeps a queued task's captures until the task is sent: a share, not a copy,
-  // which outlives the caller's own pointer.
+  // A pool's job holds its closure, so a share of the image, not a copy, for as long as
+  // the job lives (it may send the task again to a replacement worker): the image
+  // outlives the caller's own pointer, and is freed with the job.
   auto pool = co_await wasm_mt::pool::create({.threads = 1});
-  auto busy = pool.exec(shared::Sleeps{100});
-  auto caller_copy = make_image(1 << 20);
-  const double copy_sum = expected_sum(*caller_copy);
-  auto queued = pool.exec(SumImage{caller_copy});
-  CHECK(caller_copy.use_count() == 2);
-  caller_copy.reset();  // the request's share keeps the image alive
-  CHECK((co_await busy) == 100);
-  CHECK((co_await queued) == copy_sum);
+  std::weak_ptr<const std::vector<float>> watched;
+  {
+    auto busy = pool.exec(shared::Sleeps{100});
+    image_ptr caller_copy = make_image(1 << 20);
+    const double copy_sum = expected_sum(*caller_copy);
+    watched = caller_copy;
+    auto queued = pool.exec(SumImage{caller_copy});
+    CHECK(caller_copy.use_count() == 2);
+    caller_copy.reset();
+    CHECK_FALSE(watched.expired());
+    CHECK((co_await busy) == 100);
+    CHECK((co_await queued) == copy_sum);
+  }
+  co_await wasm_mt::sleep(1);  // (a settled state lives until the continuation it runs returns)
+  CHECK(watched.expired());
 }
 
 ASYNC_TEST_CASE("shared_ptr values at any depth, in described structs, maps and results, travel as binary", "[payloads]") {
@@ -133,4 +161,26 @@ ASYNC_TEST_CASE("shared_ptr values at any depth, in described structs, maps and 
                                                                            {{"count", 0}});
   REQUIRE(none);
   CHECK(none->empty());
+}
+
+ASYNC_TEST_CASE("shared_ptr chains make the trip; a cycle fails bad_payload before anything is sent", "[payloads][faults]") {
+  auto th = co_await test::spawn();
+  auto head = std::make_shared<Node>();
+  auto at = head;
+  for (int i = 1; i <= 100; ++i) at = at->next = std::make_shared<Node>(Node{i, nullptr});
+  CHECK((co_await th.exec(Walk{head})) == 5050);
+
+  at->next = head;  // the last node points back to the first
+  auto cycle = co_await test::error_of(th.exec(Walk{head}));
+  CHECK(cycle.kind() == wasm_mt::error_kind::bad_payload);
+  CHECK_THAT(cycle.message(), Catch::Contains("cycle"));
+  CHECK(cycle.not_run());
+  at->next = nullptr;  // (the list can be freed)
+
+  // One node reached twice is sent twice (a copy each).
+  auto shared = std::make_shared<Node>(Node{7, nullptr});
+  auto two = std::make_shared<Node>(Node{1, std::make_shared<Node>(Node{2, shared})});
+  two->next->next->next = nullptr;
+  CHECK((co_await th.exec(Walk{two})) == 10);
+  CHECK((co_await th.exec(Walk{std::make_shared<Node>(Node{100, shared})})) == 107);
 }

@@ -11,8 +11,13 @@
 namespace wasm_mt::detail {
 
 std::string dump_flat(const nlohmann::json& value) {
-  using json = nlohmann::json;
   std::string out;
+  append_flat(out, value);
+  return out;
+}
+
+void append_flat(std::string& out, const nlohmann::json& value) {
+  using json = nlohmann::json;
   // Floating-point numbers, and strings that are not valid UTF-8 (its error), go through
   // nlohmann's serializer; keys, strings, integers and bools through json_text, which
   // writes the same text without a virtual call a character (twice as fast a message of
@@ -80,7 +85,6 @@ std::string dump_flat(const nlohmann::json& value) {
     }
     write(*item);  // (may open a level: `top` is not used after it)
   }
-  return out;
 }
 
 nlohmann::json copy_flat(const nlohmann::json& value) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,9 @@ void throw_bad_payload(std::string_view what, const std::exception& cause) {
 }
 
 void throw_wrong_json_type(const char* wanted, const nlohmann::json& j) {
+  // nlohmann's own type_error (302), from a conversion it makes of any JSON value.
+  if (std::string_view(wanted) == "object") (void)j.get<std::map<std::string, int>>();
+  else (void)j.get<std::vector<int>>();
   throw error(error_kind::bad_payload, std::string("type must be ") + wanted + ", but is " + j.type_name());
 }
 
@@ -118,7 +122,10 @@ nlohmann::json binary_vectors_as_arrays(nlohmann::json j) {
   return j;
 }
 
-void write_binary(nlohmann::json& j, const void* data, std::size_t size, bool copy) {
+namespace {
+// `size` bytes at `data` as the next buffer of the message being encoded (copied first
+// when `copy`); returns its index.
+std::size_t add_outgoing_buffer(const void* data, std::size_t size, bool copy) {
   if (!current_outgoing)
     throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only serializable inside a wasm_mt message");
   if (size > std::numeric_limits<std::uint32_t>::max())
@@ -127,9 +134,63 @@ void write_binary(nlohmann::json& j, const void* data, std::size_t size, bool co
     const auto* from = static_cast<const std::uint8_t*>(data);
     data = current_outgoing->copies.emplace_back(from, from + size).data();  // (its heap block never moves)
   }
-  j = nlohmann::json::object();
-  j.emplace(bytes_key, current_outgoing->buffers.size());  // (an initializer list would build an array first)
   current_outgoing->buffers.push_back({static_cast<const std::uint8_t*>(data), static_cast<std::uint32_t>(size)});
+  return current_outgoing->buffers.size() - 1;
+}
+}  // namespace
+
+void write_binary(nlohmann::json& j, const void* data, std::size_t size, bool copy) {
+  const std::size_t index = add_outgoing_buffer(data, size, copy);
+  j = nlohmann::json::object();
+  j.emplace(bytes_key, index);  // (an initializer list would build an array first)
+}
+
+void write_binary_text(std::string& out, const void* data, std::size_t size, std::string_view tag, bool copy) {
+  const std::size_t index = add_outgoing_buffer(data, size, copy);
+  out += "{\"";
+  out += bytes_key;
+  out += "\":";
+  out += scalar_to_json(static_cast<std::uint64_t>(index)).view();
+  if (!tag.empty()) {
+    out += ",\"t\":\"";
+    out += tag;  // (element_tag's names: nothing to escape)
+    out += '"';
+  }
+  out += '}';
+}
+
+void write_json_text(std::string& out, const nlohmann::json& value, std::size_t levels) {
+  check_nesting(value, "cannot encode", levels);
+  append_flat(out, value);
+}
+
+void write_string_text(std::string& out, std::string_view text) {
+  const std::size_t size = json_text::size_of(text);
+  if (size == json_text::npos) {  // not UTF-8: nlohmann's error, as its dump() gives it
+    append_flat(out, nlohmann::json(std::string(text)));
+    return;
+  }
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  json_text::write(out.data() + at, text);
+}
+
+namespace {
+std::vector<const void*> shared_path;  // (per thread: see current_outgoing)
+}  // namespace
+
+shared_path_entry::shared_path_entry(const void* pointee) {
+  if (std::find(shared_path.begin(), shared_path.end(), pointee) != shared_path.end())
+    throw error(error_kind::bad_payload, "cannot encode: a std::shared_ptr points to a value it is inside of (a cycle)");
+  shared_path.push_back(pointee);
+}
+shared_path_entry::~shared_path_entry() { shared_path.pop_back(); }
+
+void check_level(std::size_t levels) {
+  if (levels >= max_nesting_depth)
+    throw error(error_kind::bad_payload, "cannot encode: a value nested more than " + std::to_string(max_nesting_depth) +
+                                             " levels deep (arrays and objects); wasm_mt's limit is " +
+                                             std::to_string(max_nesting_depth));
 }
 
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j) {

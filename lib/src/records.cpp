@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "wasm_mt/detail/scalar_json.hpp"
+
 namespace wasm_mt::detail {
 namespace {
 // Bounds on a sent layout, so that a hostile one cannot make the receiver work for long.
@@ -24,12 +26,23 @@ std::pair<std::size_t, std::string_view> element_of(std::string_view tag) {
 }
 }  // namespace
 
-void write_records(nlohmann::json& j, const void* data, std::size_t count, const record_layout& layout, bool copy) {
-  write_binary(j, data, count * layout.size, copy);
-  j["t"] = "record";
-  j["size"] = layout.size;
-  nlohmann::json& fields = j["fields"] = nlohmann::json::array();
-  for (const record_field& f : layout.fields) fields.push_back({f.name, f.tag, f.offset});
+void write_records_text(std::string& out, const void* data, std::size_t count, const record_layout& layout, bool copy) {
+  write_binary_text(out, data, count * layout.size, "record", copy);
+  out.pop_back();  // (the object goes on)
+  out += ",\"size\":";
+  out += scalar_to_json(static_cast<std::uint64_t>(layout.size)).view();
+  out += ",\"fields\":[";
+  for (const record_field& f : layout.fields) {
+    if (&f != &layout.fields.front()) out += ',';
+    out += "[\"";
+    out += f.name;  // (C++ identifiers and element_tag's names: nothing to escape)
+    out += "\",\"";
+    out += f.tag;
+    out += "\",";
+    out += scalar_to_json(static_cast<std::uint64_t>(f.offset)).view();
+    out += ']';
+  }
+  out += "]}";
 }
 
 record_layout sent_layout(const nlohmann::json& j, std::size_t length) {

@@ -31,6 +31,7 @@
 #include "wasm_mt/bytes.hpp"
 #include "wasm_mt/call_options.hpp"
 #include "wasm_mt/detail/deep_json.hpp"
+#include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/error.hpp"
 #include "wasm_mt/future.hpp"
 #include "wasm_mt/stop_token.hpp"
@@ -67,8 +68,9 @@ emscripten::val to_js(const T& value) {
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
     return emscripten::val::global("JSON").call<emscripten::val>("parse", wasm_mt::detail::dump_flat(value));
   } else {
-    const nlohmann::json json = value;
-    return emscripten::val::global("JSON").call<emscripten::val>("parse", wasm_mt::detail::dump_flat(json));
+    std::string text;  // (outside a message: binary values as arrays)
+    wasm_mt::detail::write_text(text, value, wasm_mt::detail::keep::copy, 0);
+    return emscripten::val::global("JSON").call<emscripten::val>("parse", text);
   }
 }
 

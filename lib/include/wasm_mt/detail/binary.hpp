@@ -89,6 +89,9 @@ bool writing_message() noexcept;
 // {"$wasm_mt_bytes": i}. Copied first when `copy` (the encoded message owns the copy);
 // otherwise the memory must live until the message is posted (payload.cpp).
 void write_binary(nlohmann::json& j, const void* data, std::size_t size, bool copy = false);
+// The same as JSON text appended to `out`: {"$wasm_mt_bytes":i}, with "t":tag unless
+// `tag` is empty.
+void write_binary_text(std::string& out, const void* data, std::size_t size, std::string_view tag, bool copy);
 // The binary buffer j ({"$wasm_mt_bytes": i}) refers to in the message being decoded:
 // its index and length in bytes. Throws bad_payload.
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j);

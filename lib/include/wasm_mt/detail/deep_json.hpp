@@ -14,6 +14,8 @@ namespace wasm_mt::detail {
 // `value` as compact JSON text: what value.dump() gives, without recursion. Throws
 // nlohmann's type_error (316) for a string that is not UTF-8, as dump() does.
 std::string dump_flat(const nlohmann::json& value);
+// The same text, appended to `out`.
+void append_flat(std::string& out, const nlohmann::json& value);
 
 // A copy of `value`, made without recursion.
 nlohmann::json copy_flat(const nlohmann::json& value);

@@ -173,53 +173,124 @@ constexpr bool reads_binary() {
 // sends; wasm_mt's own walk sends the encoded value's memory, which lives until posted.
 enum class keep { reference, copy };
 
-template <class F>
-void write_field(nlohmann::json& j, const char* name, const F& value, keep how);
-
-// Throws bad_payload "type must be <wanted>, but is <j's type>" (nlohmann's words: a
-// container wasm_mt reads may hold what nlohmann cannot, a std::shared_ptr).
+// Throws nlohmann's type_error "type must be <wanted> ("array", "object"), but is <j's
+// type>", as its get<T>() would (wasm_mt reads containers nlohmann cannot: of shared_ptrs).
 [[noreturn]] void throw_wrong_json_type(const char* wanted, const nlohmann::json& j);
 
-// `value` into j. Inside a message binary vectors and record vectors become binary
-// buffers, wherever wasm_mt walks (described structs' fields, carries_binary containers)
-// or a described struct's to_json puts them; everything else is nlohmann's JSON.
+// Pieces of JSON text for write_text (beside write_binary_text and write_records_text).
+// Each appends to `out`.
+// A value nlohmann/json converts (or an nlohmann::json), checked to nest no deeper than
+// max_nesting_depth with `levels` arrays and objects around it, then written without
+// recursion.
+void write_json_text(std::string& out, const nlohmann::json& value, std::size_t levels);
+// A key or string as JSON text (nlohmann's type_error 316 for one that is not UTF-8).
+void write_string_text(std::string& out, std::string_view text);
+// Throws bad_payload when an array or object inside `levels` others is nested too deep.
+void check_level(std::size_t levels);
+// While alive, `pointee` is a value the writer is inside of, reached through a
+// std::shared_ptr; made for one it is already inside of (a cycle), throws bad_payload.
+class shared_path_entry {
+ public:
+  explicit shared_path_entry(const void* pointee);
+  ~shared_path_entry();
+  shared_path_entry(const shared_path_entry&) = delete;
+  shared_path_entry& operator=(const shared_path_entry&) = delete;
+};
+
+template <class T>
+void write_text(std::string& out, const T& value, keep how, std::size_t levels);
+
+// `items` as a JSON array of write_text's items.
+template <class Items>
+void write_items_text(std::string& out, const Items& items, keep how, std::size_t levels) {
+  check_level(levels);
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    write_text(out, item, how, levels + 1);
+  }
+  out += ']';
+}
+
+// `value`'s JSON text, appended to `out`, with `levels` arrays and objects around it.
+// wasm_mt's one walk of a value: described structs field by field, binary vectors,
+// records and bytes as buffers of the message being encoded (nlohmann::json(value)
+// outside one), the containers wasm_mt walks (carries_binary) and shared pointers item
+// by item, integers, bools and strings by json_text; anything else nlohmann converts
+// (a type's own to_json, which may reach described structs: write_json below).
+template <class T>
+void write_text(std::string& out, const T& value, keep how, std::size_t levels) {
+  if constexpr (has_member_json<T>) {
+    nlohmann::json j;
+    value.wasm_mt_to_json(j);
+    write_json_text(out, j, levels);
+  } else if constexpr (described<T>) {
+    check_level(levels);
+    out += '{';
+    bool first = true;
+    wasm_mt_visit_fields(value, [&](const char* name, const auto& field) {
+      out += first ? "\"" : ",\"";
+      first = false;
+      out += name;  // (a C++ identifier: nothing to escape)
+      out += "\":";
+      write_text(out, field, how, levels + 1);
+    });
+    out += '}';
+  } else if constexpr (std::is_same_v<T, bytes>) {
+    write_binary_text(out, value.data(), value.size(), {}, how == keep::copy);
+  } else if constexpr (binary_vector<T>) {
+    using U = typename T::value_type;
+    if (writing_message()) write_binary_text(out, value.data(), value.size() * sizeof(U), element_tag<U>(), how == keep::copy);
+    else write_json_text(out, nlohmann::json(value), levels);  // (nlohmann::json(value) of your own: plain JSON)
+  } else if constexpr (record_vector<T>) {
+    if (writing_message()) write_records_text(out, value.data(), value.size(), layout_of<typename T::value_type>(), how == keep::copy);
+    else write_items_text(out, value, how, levels);  // (objects, as nlohmann::json(value) gives)
+  } else if constexpr (is_shared_ptr<T>) {
+    if (!value) {
+      out += "null";
+    } else {
+      const shared_path_entry on_path(value.get());
+      write_text(out, *value, how, levels);
+    }
+  } else if constexpr (is_optional<T> && carries_binary<T>()) {
+    if (value) write_text(out, *value, how, levels);
+    else out += "null";
+  } else if constexpr (walked_map<T> && carries_binary<T>()) {
+    check_level(levels);
+    out += '{';
+    bool first = true;
+    for (const auto& [key, item] : value) {
+      if (!first) out += ',';
+      first = false;
+      write_string_text(out, key);
+      out += ':';
+      write_text(out, item, how, levels + 1);
+    }
+    out += '}';
+  } else if constexpr (carries_binary<T>()) {  // (the sequences wasm_mt walks)
+    write_items_text(out, value, how, levels);
+  } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+    write_json_text(out, value, levels);
+  } else if constexpr (std::is_empty_v<T>) {
+    out += "null";
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    write_string_text(out, value);
+  } else if constexpr (json_scalar<T>) {
+    out += scalar_to_json(value).view();
+  } else {
+    write_json_text(out, nlohmann::json(value), levels);
+  }
+}
+
+// `value` into j (write_text's text, parsed): what nlohmann's to_json of a described
+// struct, and of a field carrying binary in a type of its own JSON form, use.
 template <class T>
 void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
-  if constexpr (has_member_json<T>) {
-    value.wasm_mt_to_json(j);
-  } else if constexpr (described<T>) {
-    j = nlohmann::json::object();
-    wasm_mt_visit_fields(value, [&](const char* name, const auto& field) { write_field(j, name, field, how); });
-  } else if constexpr (std::is_same_v<T, bytes>) {
-    write_binary(j, value.data(), value.size(), how == keep::copy);
-  } else if constexpr (binary_vector<T> || record_vector<T>) {
-    using U = typename T::value_type;
-    if (!writing_message()) {  // (nlohmann::json(value) of your own: plain JSON)
-      j = value;
-    } else if constexpr (binary_vector<T>) {
-      write_binary(j, value.data(), value.size() * sizeof(U), how == keep::copy);
-      j["t"] = element_tag<U>();
-    } else {
-      write_records(j, value.data(), value.size(), layout_of<U>(), how == keep::copy);
-    }
-  } else if constexpr (carries_binary<T>() && is_optional<T>) {
-    if (value) write_json(j, *value, how);
-    else j = nullptr;
-  } else if constexpr (is_shared_ptr<T>) {
-    if (!value) j = nullptr;
-    else if constexpr (std::is_same_v<std::remove_cv_t<typename T::element_type>, nlohmann::json>) j = copy_flat(*value);
-    else write_json(j, *value, how);
-  } else if constexpr (carries_binary<T>() && walked_map<T>) {
-    j = nlohmann::json::object();
-    for (const auto& [key, item] : value) write_json(j[key], item, how);
-  } else if constexpr (carries_binary<T>()) {
-    j = nlohmann::json::array();
-    for (const auto& item : value) write_json(j.emplace_back(), item, how);
-  } else if constexpr (std::is_empty_v<T>) {
-    j = nullptr;
-  } else {
-    j = value;
-  }
+  std::string text;
+  write_text(text, value, how, 0);
+  j = nlohmann::json::parse(text);
 }
 
 // A T from j: the inverse of write_json, which also takes the plain JSON form of each

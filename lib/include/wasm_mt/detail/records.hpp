@@ -72,8 +72,9 @@ const record_layout& layout_of() {
 }
 
 // `count` records at `data` as a binary buffer of the message being encoded, with their
-// layout; copied first when `copy` (else the memory must live until the message is posted).
-void write_records(nlohmann::json& j, const void* data, std::size_t count, const record_layout& layout, bool copy);
+// layout, as JSON text appended to `out`; copied first when `copy` (else the memory must
+// live until the message is posted).
+void write_records_text(std::string& out, const void* data, std::size_t count, const record_layout& layout, bool copy);
 // The layout a sender gave records ({"t": "record", ...}) whose buffer is `length`
 // bytes, checked: a positive size dividing `length`, known element tags, every field
 // inside the record. Throws bad_payload.
