@@ -62,7 +62,7 @@ struct MakeShared {
 };
 WASM_MT_CLOSURE(MakeShared, count)
 
-// A list of shared nodes; Walk counts them in the worker.
+// A list of shared nodes; Walk sums their values in the worker.
 struct Node {
   int v = 0;
   std::shared_ptr<Node> next;
