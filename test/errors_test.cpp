@@ -298,13 +298,8 @@ ASYNC_TEST_CASE("captures or results that do not (de)serialize give bad_payload"
   CHECK(unencodable_result.kind() == wasm_mt::error_kind::bad_payload);
   CHECK_THAT(unencodable_result.message(), Catch::Contains("cannot encode"));
 
-  struct Local {
-    std::string s;
-    int operator()() const { return 1; }
-    void wasm_mt_to_json(nlohmann::json& j) const { j = s; }
-    void wasm_mt_from_json(const nlohmann::json& j) { j.get_to(s); }
-  };
-  auto unencodable_captures = co_await test::error_of(th.exec(Local{std::string("\xff", 1)}));
+  const std::string not_utf8("\xff", 1);
+  auto unencodable_captures = co_await test::error_of(WASM_MT_EXEC(th, (not_utf8), { return int(not_utf8.size()); }));
   CHECK(unencodable_captures.kind() == wasm_mt::error_kind::bad_payload);
   CHECK(unencodable_captures.not_run());  // nothing was sent
 }

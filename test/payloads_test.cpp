@@ -15,7 +15,7 @@
 
 namespace payloads_test {
 
-// Captures that go straight to and from JSON text (detail/plain_capture.hpp).
+// Captures that go straight to and from JSON text (detail/read_text.hpp, payload.hpp's write_text).
 struct Plain {
   int i = 0;
   double d = 0;
@@ -27,9 +27,8 @@ struct Plain {
   }
 };
 WASM_MT_CLOSURE(Plain, i, d, b, s, u)
-static_assert(wasm_mt::detail::plain_capture<Plain>);
 
-// A plain capture without floating point fields: written by json_text, not nlohmann.
+// A capture without floating point fields: written by json_text, not nlohmann.
 struct Text {
   std::int64_t n = 0;
   bool b = false;
@@ -40,7 +39,6 @@ struct Text {
   Text operator()() const { return *this; }
 };
 WASM_MT_CLOSURE(Text, n, b, s, u, h)
-static_assert(wasm_mt::detail::plain_capture<Text>);
 
 }  // namespace payloads_test
 
@@ -347,7 +345,7 @@ TEST_CASE("text that is not JSON is never read as a value: leading zeros, a NUL 
 // The direct way (detail/json_text.hpp) against nlohmann/json itself, on random values and
 // on random damage to their text: every text the direct way writes must be nlohmann's
 // value, and every text it reads must read as nlohmann reads it.
-TEST_CASE("plain captures' text agrees with nlohmann/json", "[payloads]") {
+TEST_CASE("captures' text agrees with nlohmann/json, written and read directly", "[payloads]") {
   using payloads_test::Text;
   std::uint32_t state = 12345;
   auto next = [&state](std::uint32_t below) {
@@ -408,7 +406,12 @@ TEST_CASE("plain captures' text agrees with nlohmann/json", "[payloads]") {
       if (variant == 2) text[at] = "{}[],:\"\\0-+.eEtfu \x80"[next(19)];
       if (variant == 3) text.insert(at, 1, text[at]);
       Text read;
-      if (!wasm_mt::detail::decode_capture(text, read)) {
+      bool direct_read = false;
+      try {
+        direct_read = wasm_mt::detail::read_text(text, read);
+      } catch (const std::exception&) {  // (decode then reads through the DOM, which says why)
+      }
+      if (!direct_read) {
         if (variant == 0) disagree("cannot read what it wrote", text);
         continue;
       }
@@ -428,13 +431,19 @@ TEST_CASE("plain captures' text agrees with nlohmann/json", "[payloads]") {
 
   // Forms nlohmann writes differently, which the direct way reads all the same.
   Text read;
-  REQUIRE(wasm_mt::detail::decode_capture(
+  REQUIRE(wasm_mt::detail::read_text(
       " {\n \"s\" : \"\\u00e9\\ud83d\\ude00\\/\" ,\"h\":-0,\"u\":1,\"b\":true ,\"n\":-9223372036854775808}\t", read));
   CHECK(read == Text{std::numeric_limits<std::int64_t>::min(), true, "\u00e9\U0001F600/", 1, 0});
-  // Forms left to nlohmann: a lone surrogate, a fraction, an exponent for an integer, an
-  // unknown key, a duplicate, 1e400.
-  for (const char* text : {R"({"n":1,"b":true,"s":"\ud83d","u":1,"h":1})", R"({"n":1.5,"b":true,"s":"","u":1,"h":1})",
-                           R"({"n":1e2,"b":true,"s":"","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1,"x":0})",
-                           R"({"n":1,"n":2,"b":true,"s":"","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1e400,"h":1})"})
-    CHECK_FALSE(wasm_mt::detail::decode_capture(text, read));
+  // A leaf in another form than wasm_mt writes: parsed alone, converted as nlohmann does.
+  for (const char* text : {R"({"n":1.5,"b":true,"s":"","u":1,"h":1})", R"({"n":1e2,"b":true,"s":"","u":1,"h":1})"}) {
+    INFO(text);
+    REQUIRE(wasm_mt::detail::read_text(text, read));
+    CHECK(read == nlohmann::json::parse(text).get<Text>());
+  }
+  // Forms left to nlohmann's DOM: a lone surrogate, an unknown key, a duplicate, 1e400,
+  // a missing field, a syntax error after the value.
+  for (const char* text : {R"({"n":1,"b":true,"s":"\ud83d","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1,"x":0})",
+                           R"({"n":1,"n":2,"b":true,"s":"","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1e400,"h":1})",
+                           R"({"n":1,"b":true,"s":"","u":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1}])"})
+    CHECK_FALSE(wasm_mt::detail::read_text(text, read));
 }

@@ -101,6 +101,13 @@ struct EchoCloud {
 };
 WASM_MT_CLOSURE(EchoCloud, cloud)
 
+// The DOM decodes of the worker's thread so far, after its captures were decoded.
+struct DomDecodes {
+  Cloud cloud;
+  std::uint64_t operator()() const { return wasm_mt::detail::dom_decodes(); }
+};
+WASM_MT_CLOSURE(DomDecodes, cloud)
+
 struct MakeTiles {
   int count = 0;
   int size = 0;
@@ -313,6 +320,30 @@ ASYNC_TEST_CASE("structs: numbers in described structs travel as binary at any d
   CHECK(nlohmann::json(make_cloud(1))["channels"]["red"] == nlohmann::json({1.5, 2.5}));
 
   CHECK((co_await th.exec(SumPoints{{Point{1, 2, 3}, Point{4, 5, 6}, Point{7, 8, 9}}, {{"a", {{1, 2}, {}, {3}}}}})) == 51);
+}
+
+ASYNC_TEST_CASE("structs: what wasm_mt writes is read straight from the text, with no JSON value", "[payloads]") {
+  auto th = co_await test::spawn();
+  const Cloud sent = make_cloud(100);
+  // The caller's side: results of described structs, vectors of them, maps, records.
+  const std::uint64_t before = wasm_mt::detail::dom_decodes();
+  CHECK((co_await th.exec(EchoCloud{sent})) == sent);
+  CHECK((co_await th.exec(MakeTiles{4, 3})).size() == 4);
+  CHECK((co_await th.exec(MakePoints{5})).size() == 5);
+  CHECK(wasm_mt::detail::dom_decodes() == before);
+  // The worker's side: a capture holding all of it, twice (the first call may be the
+  // worker's first decode of anything).
+  const std::uint64_t first = co_await th.exec(DomDecodes{sent});
+  CHECK((co_await th.exec(DomDecodes{sent})) == first);
+  // Text in another form is read through the DOM, as it was: raw JSON captures with a key
+  // the closure does not have.
+  nlohmann::json captures = {{"cloud", sent}, {"unknown", 1}};
+  CHECK((co_await th.exec_by_name<std::uint64_t>(wasm_mt::closure_name<DomDecodes>(), captures)) == first + 1);
+  // Inline closures' captures are read straight from the text too.
+  const std::uint64_t inline_read = co_await WASM_MT_EXEC(th, (sent), {
+    return sent.points.size() == 100 ? wasm_mt::detail::dom_decodes() : 0;
+  });
+  CHECK(inline_read == first + 1);
 }
 
 ASYNC_TEST_CASE("structs: vectors of structs with vectors, and of records, in results", "[payloads]") {

@@ -118,6 +118,49 @@ bool reader::consume(char c) noexcept {
   return true;
 }
 
+bool reader::literal(std::string_view text) noexcept {
+  skip_space();
+  if (static_cast<std::size_t>(end_ - at_) < text.size() || std::string_view(at_, text.size()) != text) return false;
+  at_ += text.size();
+  return true;
+}
+
+char reader::peek() noexcept {
+  skip_space();
+  return at_ == end_ ? '\0' : *at_;
+}
+
+bool reader::skip_value(std::string_view& span) noexcept {
+  skip_space();
+  const char* p = at_;
+  std::size_t open = 0;  // brackets entered and not yet closed
+  while (p != end_) {
+    const char c = *p;
+    if (c == '"') {
+      for (++p; p != end_ && *p != '"'; ++p)
+        if (*p == '\\' && ++p == end_) return false;
+      if (p == end_) return false;
+      ++p;
+    } else if (c == '[' || c == '{') {
+      ++open;
+      ++p;
+    } else if (c == ']' || c == '}') {
+      if (open == 0) break;  // the end of what holds the value
+      --open;
+      ++p;
+    } else if (open == 0 && (c == ',' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+      break;
+    } else {
+      ++p;
+    }
+    if (open == 0 && (c == '"' || c == ']' || c == '}')) break;  // a whole string, array or object
+  }
+  if (open != 0 || p == at_) return false;
+  span = std::string_view(at_, static_cast<std::size_t>(p - at_));
+  at_ = p;
+  return true;
+}
+
 bool reader::at_end() noexcept {
   skip_space();
   return at_ == end_;

@@ -1,4 +1,5 @@
 #include "wasm_mt/detail/payload.hpp"
+#include "wasm_mt/detail/read_text.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -88,6 +89,12 @@ std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept {
 
 bool writing_message() noexcept { return current_outgoing != nullptr; }
 
+namespace {
+std::uint64_t dom_decode_count = 0;  // (per thread: see current_outgoing)
+}  // namespace
+std::uint64_t dom_decodes() noexcept { return dom_decode_count; }
+void count_dom_decode() noexcept { ++dom_decode_count; }
+
 bool refers_to_binary(const nlohmann::json& j) { return j.is_object() && j.contains(bytes_key); }
 
 std::string_view binary_tag(const nlohmann::json& j) {
@@ -159,6 +166,16 @@ void write_binary_text(std::string& out, const void* data, std::size_t size, std
   out += '}';
 }
 
+bool read_binary_reference(json_text::reader& in, std::uint64_t& index, std::string_view& tag, bool& closed) noexcept {
+  json_text::number number;
+  if (!in.literal("{\"$wasm_mt_bytes\":") || !in.read_number(number) || !number.is_integer || number.negative)
+    return false;
+  index = number.magnitude;
+  tag = {};
+  closed = in.consume('}');
+  return closed || (in.literal(",\"t\":") && in.simple_string(tag));
+}
+
 void write_json_text(std::string& out, const nlohmann::json& value, std::size_t levels) {
   check_nesting(value, "cannot encode", levels);
   append_flat(out, value);
@@ -193,6 +210,15 @@ void check_level(std::size_t levels) {
                                              std::to_string(max_nesting_depth));
 }
 
+std::size_t incoming_binary(std::uint64_t index) {
+  if (current_incoming_count == no_incoming)
+    throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only deserializable inside a wasm_mt message");
+  if (index >= current_incoming_count)
+    throw error(error_kind::bad_payload, "message refers to binary buffer " + std::to_string(index) +
+                                             " but carries " + std::to_string(current_incoming_count));
+  return wasm_mt_js_inbox_buffer_length(index);
+}
+
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j) {
   if (current_incoming_count == no_incoming)
     throw error(error_kind::bad_payload, "wasm_mt::bytes (or a vector sent as binary) is only deserializable inside a wasm_mt message");
@@ -200,10 +226,7 @@ std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j) {
   if (!at.is_number_unsigned() && !(at.is_number_integer() && at.get<std::int64_t>() >= 0))
     throw error(error_kind::bad_payload, "a binary buffer's index is not an index: " + at.dump());
   const std::uint64_t index = at.get<std::uint64_t>();
-  if (index >= current_incoming_count)
-    throw error(error_kind::bad_payload, "message refers to binary buffer " + std::to_string(index) +
-                                             " but carries " + std::to_string(current_incoming_count));
-  return {index, wasm_mt_js_inbox_buffer_length(index)};
+  return {static_cast<std::size_t>(index), incoming_binary(index)};
 }
 
 void read_binary(std::size_t index, void* out, std::size_t length) {

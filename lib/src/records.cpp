@@ -26,10 +26,8 @@ std::pair<std::size_t, std::string_view> element_of(std::string_view tag) {
 }
 }  // namespace
 
-void write_records_text(std::string& out, const void* data, std::size_t count, const record_layout& layout, bool copy) {
-  write_binary_text(out, data, count * layout.size, "record", copy);
-  out.pop_back();  // (the object goes on)
-  out += ",\"size\":";
+std::string layout_text(const record_layout& layout) {
+  std::string out = ",\"size\":";
   out += scalar_to_json(static_cast<std::uint64_t>(layout.size)).view();
   out += ",\"fields\":[";
   for (const record_field& f : layout.fields) {
@@ -43,6 +41,13 @@ void write_records_text(std::string& out, const void* data, std::size_t count, c
     out += ']';
   }
   out += "]}";
+  return out;
+}
+
+void write_records_text(std::string& out, const void* data, std::size_t count, const record_layout& layout, bool copy) {
+  write_binary_text(out, data, count * layout.size, "record", copy);
+  out.pop_back();  // (the object goes on)
+  out += layout.text;
 }
 
 record_layout sent_layout(const nlohmann::json& j, std::size_t length) {

@@ -1,11 +1,12 @@
 // Coverage-guided fuzzing (libFuzzer) of the codec that reads and writes JSON text without
-// nlohmann/json (detail/json_text.hpp, plain_capture.hpp, scalar_json.hpp), differential
+// nlohmann/json (detail/json_text.hpp, read_text.hpp, payload.hpp's write_text,
+// scalar_json.hpp), differential
 // against nlohmann/json, under AddressSanitizer and UndefinedBehaviorSanitizer. Built
 // natively: the codec is plain C++ (scripts/fuzz.sh).
 //
 // Every input is, in turn: JSON text a worker might receive (whatever the codec accepts,
 // nlohmann/json must read to the same value, and dump_flat writes nlohmann's own text of
-// it; nothing may read or write out of bounds), the bytes of a capture to send (the codec
+// it; nothing may read or write out of bounds), the bytes of a capture to send (the writer
 // must write nlohmann/json's own text, which reads back to the same capture), and records
 // (detail/records.hpp) as a worker might send them: the text as their JSON, with a
 // binary buffer made of the input's bytes, read as two record types and as raw JSON (a
@@ -23,7 +24,7 @@
 
 #include <wasm_mt/detail/deep_json.hpp>
 #include <wasm_mt/detail/payload.hpp>
-#include <wasm_mt/detail/plain_capture.hpp>
+#include <wasm_mt/detail/read_text.hpp>
 #include <wasm_mt/detail/scalar_json.hpp>
 #include <wasm_mt/error.hpp>
 #include <wasm_mt/struct.hpp>
@@ -69,7 +70,7 @@ void wasm_mt_visit_fields(C& c, Visit&& visit) {
   visit("h", c.h);
   visit("t", c.t);
 }
-constexpr bool wasm_mt_capture_fields_are_plain(const Capture*) { return true; }
+constexpr std::type_identity<Capture> wasm_mt_described_type(const Capture*) { return {}; }
 void to_json(nlohmann::json& j, const Capture& c) {
   j = nlohmann::json::object();
   wasm_mt_visit_fields(c, [&j](const char* name, const auto& field) { j.emplace(name, field); });
@@ -126,7 +127,12 @@ void read(std::string_view text) {
     disagree("nesting depth");
 
   Capture direct;
-  if (wasm_mt::detail::decode_capture(text, direct)) {
+  bool read_directly = false;
+  try {
+    read_directly = wasm_mt::detail::read_text(text, direct);
+  } catch (const std::exception&) {  // (decode then reads through the DOM, which says why)
+  }
+  if (read_directly) {
     if (parsed.is_discarded()) disagree("a capture the codec read does not parse");
     Capture through;
     try {
@@ -207,7 +213,7 @@ void write(const std::uint8_t* data, std::size_t size) {
   std::string ours;
   bool we_write = true;
   try {
-    ours = wasm_mt::detail::encode_capture(c);
+    wasm_mt::detail::write_text(ours, c, wasm_mt::detail::keep::reference, 0);
   } catch (const nlohmann::json::exception&) {
     we_write = false;
   }
@@ -217,7 +223,7 @@ void write(const std::uint8_t* data, std::size_t size) {
   const auto read_back = nlohmann::json::parse(ours, nullptr, false);
   if (read_back.is_discarded() || read_back != nlohmann::json::parse(theirs)) disagree("a capture is written as another value");
   Capture back;
-  if (!wasm_mt::detail::decode_capture(ours, back) || !same(back, c)) disagree("a written capture does not read back");
+  if (!wasm_mt::detail::read_text(ours, back) || !same(back, c)) disagree("a written capture does not read back");
 }
 
 // Records received: the first byte says how many of the input's bytes make the buffer,
@@ -245,6 +251,27 @@ void read_records(const std::uint8_t* data, std::size_t size) {
       disagree("records read are not the buffer's");
   });
   attempt([&] { (void)wasm_mt::detail::read_json<std::vector<Wide>>(parsed); });
+  // Read straight from the text, the same records as through the DOM, or left to it.
+  std::vector<Point> direct;
+  bool read_directly = false;
+  try {
+    read_directly = wasm_mt::detail::read_text(text, direct);
+  } catch (const std::exception&) {
+  }
+  if (read_directly) {
+    std::vector<Point> through;
+    try {
+      through = wasm_mt::detail::read_json<std::vector<Point>>(parsed);
+    } catch (const std::exception&) {
+      disagree("records read from the text fail through the DOM");
+    }
+    auto same_bits = [](const auto& a, const auto& b) { return std::memcmp(&a, &b, sizeof a) == 0; };
+    if (through.size() != direct.size()) disagree("records read from the text are another count than the DOM's");
+    for (std::size_t i = 0; i < direct.size(); ++i)
+      if (!same_bits(direct[i].id, through[i].id) || !same_bits(direct[i].x, through[i].x) ||
+          !same_bits(direct[i].tag, through[i].tag) || !same_bits(direct[i].y, through[i].y))
+        disagree("records read from the text differ from the DOM's");
+  }
   attempt([&] { (void)wasm_mt::detail::read_json<std::array<Wide, 2>>(parsed); });
   attempt([&] { (void)wasm_mt::detail::read_json<nlohmann::json>(parsed); });
 }

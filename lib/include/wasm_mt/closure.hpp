@@ -248,8 +248,8 @@ std::uint32_t closure_signature() {
 }  // namespace wasm_mt
 
 // Defines JSON for the listed capture fields (nlohmann/json to_json/from_json, found by
-// ADL: use it in the struct's namespace) and registers the closure. Also lists the fields,
-// for plain captures' direct way to and from JSON text (detail/plain_capture.hpp).
+// ADL: use it in the struct's namespace) and registers the closure. Also lists the
+// fields' names, which the closure's signature hashes (closure_shape).
 // Compile errors: placed outside Type's namespace; a field that is a pointer, a
 // reference, a view or const; a field listed twice; an aggregate Type with a field left
 // out of the list (fields of a base class are listed too; empty bases and members need
@@ -257,10 +257,6 @@ std::uint32_t closure_signature() {
 #define WASM_MT_CLOSURE(Type, ...)                                                            \
   WASM_MT_DETAIL_DESCRIBE("WASM_MT_CLOSURE", Type, WASM_MT_DETAIL_FIELD_CAN_CROSS, __VA_ARGS__) \
   [[maybe_unused]] constexpr ::std::type_identity<Type> wasm_mt_closure_type(const Type*) { return {}; } \
-  [[maybe_unused]] constexpr bool wasm_mt_capture_fields_are_plain(                           \
-      [[maybe_unused]] const Type* wasm_mt_c) {                                               \
-    return WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_IS_PLAIN, __VA_ARGS__) true;          \
-  }                                                                                           \
   [[maybe_unused]] constexpr ::std::string_view wasm_mt_capture_field_names(const Type*) {   \
     return #__VA_ARGS__;                                                                      \
   }                                                                                           \
@@ -280,7 +276,6 @@ std::uint32_t closure_signature() {
     [[gnu::used]] static inline const void* const id = &::wasm_mt::detail::registered_id<Type>; \
   };
 
-#define WASM_MT_DETAIL_FIELD_IS_PLAIN(i, field) ::wasm_mt::detail::plain_field<decltype(wasm_mt_c->field)>&&
 #define WASM_MT_DETAIL_FIELD_CAN_CROSS(i, field) WASM_MT_DETAIL_FIELD_CAN_CROSS_IN("WASM_MT_CLOSURE", field)
 
 // Runs an inline closure on `thread` (a wasm_mt::thread or pool); returns its future.
@@ -312,13 +307,8 @@ std::uint32_t closure_signature() {
         return WASM_MT_DETAIL_FILE ":" WASM_MT_DETAIL_STR(__LINE__) "#" WASM_MT_DETAIL_STR(__COUNTER__); \
       }                                                                                         \
       static constexpr ::std::string_view wasm_mt_fields() { return #captures; }               \
-      void wasm_mt_to_json(::nlohmann::json& wasm_mt_j) const {                                 \
-        wasm_mt_j = ::nlohmann::json::object();                                                 \
-        WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_MEMBER_TO_JSON, WASM_MT_DETAIL_STRIP_PARENS captures) \
-      }                                                                                         \
-      void wasm_mt_from_json([[maybe_unused]] const ::nlohmann::json& wasm_mt_j) {             \
-        WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_MEMBER_FROM_JSON, WASM_MT_DETAIL_STRIP_PARENS captures) \
-      }                                                                                         \
+      auto wasm_mt_tie() { return ::std::tie(WASM_MT_DETAIL_STRIP_PARENS captures); }          \
+      auto wasm_mt_tie() const { return ::std::tie(WASM_MT_DETAIL_STRIP_PARENS captures); }    \
       return_type operator()() const __VA_ARGS__                                                \
     };                                                                                          \
     return (thread).exec(wasm_mt_inline_closure{WASM_MT_DETAIL_STRIP_PARENS captures});         \
@@ -331,6 +321,4 @@ std::uint32_t closure_signature() {
                 "cross to another thread: " \
                 "capture the data itself (a value, std::string, std::vector), or wasm_mt::bytes");
 #define WASM_MT_DETAIL_CAPTURE_MEMBER(i, name) wasm_mt_capture_type_##i name;
-#define WASM_MT_DETAIL_MEMBER_TO_JSON(i, name) \
-  ::wasm_mt::detail::write_field(wasm_mt_j, #name, name, ::wasm_mt::detail::keep::reference);
-#define WASM_MT_DETAIL_MEMBER_FROM_JSON(i, name) ::wasm_mt::detail::read_field(wasm_mt_j, #name, name);
+

@@ -95,6 +95,8 @@ void write_binary_text(std::string& out, const void* data, std::size_t size, std
 // The binary buffer j ({"$wasm_mt_bytes": i}) refers to in the message being decoded:
 // its index and length in bytes. Throws bad_payload.
 std::pair<std::size_t, std::size_t> incoming_binary(const nlohmann::json& j);
+// The same for the buffer index read from text: its length in bytes.
+std::size_t incoming_binary(std::uint64_t index);
 // Copies binary buffer `index` (`length` bytes, from incoming_binary) to `out`.
 void read_binary(std::size_t index, void* out, std::size_t length);
 // Whether j is the JSON of a binary buffer ({"$wasm_mt_bytes": i, ...}).
@@ -106,16 +108,13 @@ std::string_view binary_tag(const nlohmann::json& j);
 // asking for raw JSON sees.
 nlohmann::json binary_vectors_as_arrays(nlohmann::json j);
 
-// A binary vector T from its JSON ({"$wasm_mt_bytes": i, "t": ...}, or an array), its
-// elements converted when they were sent as another type. Throws bad_payload.
+// Fills the binary vector `value` from buffer `index` (`length` bytes, from
+// incoming_binary) of `tag`'s elements (empty: T's own), converted when they were sent as
+// another type. Throws bad_payload.
 template <class T>
-T read_binary_vector(const nlohmann::json& j) {
-  if (j.is_array()) return j.get<T>();  // raw JSON captures (exec_by_name) give arrays
+void read_binary_vector(T& value, std::size_t index, std::size_t length, std::string_view tag) {
   using U = typename T::value_type;
-  const auto [index, length] = incoming_binary(j);
-  const std::string_view tag = binary_tag(j);
-  T value{};
-  auto fill = [&, index = index, length = length]<class S>(std::type_identity<S>) {
+  auto fill = [&]<class S>(std::type_identity<S>) {
     const auto fail = [&](const std::string& why) {
       throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " (" + std::to_string(length) +
                                                " bytes of " + std::string(element_tag<S>()) + "): " + why);
@@ -138,6 +137,16 @@ T read_binary_vector(const nlohmann::json& j) {
   else if (!with_element_type(tag, fill))
     throw error(error_kind::bad_payload, "binary buffer " + std::to_string(index) + " has an unknown element type '" +
                                              std::string(tag) + "'");
+}
+
+// A binary vector T from its JSON ({"$wasm_mt_bytes": i, "t": ...}, or an array), its
+// elements converted when they were sent as another type. Throws bad_payload.
+template <class T>
+T read_binary_vector(const nlohmann::json& j) {
+  if (j.is_array()) return j.get<T>();  // raw JSON captures (exec_by_name) give arrays
+  const auto [index, length] = incoming_binary(j);
+  T value{};
+  read_binary_vector(value, index, length, binary_tag(j));
   return value;
 }
 

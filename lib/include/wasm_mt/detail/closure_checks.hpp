@@ -244,13 +244,13 @@ constexpr bool is_pointer_or_reference =
 template <class T>
 concept json_found_by_adl = requires(nlohmann::json& j, const T& c) { to_json(j, c); };
 
-// C has a JSON form each way: its own members (inline closures), empty, or nlohmann/json's
-// to_json/from_json (found by ADL or an adl_serializer specialization).
+// C has a JSON form each way: its fields listed (inline closures: described.hpp), empty, or
+// nlohmann/json's to_json/from_json (found by ADL or an adl_serializer specialization).
 template <class C>
-concept writable_capture = has_member_json<C> || std::is_empty_v<C> ||
+concept writable_capture = tied<C> || std::is_empty_v<C> ||
                            requires(nlohmann::json& j, const C& c) { nlohmann::adl_serializer<C>::to_json(j, c); };
 template <class C>
-concept readable_capture = has_member_json<C> || std::is_empty_v<C> ||
+concept readable_capture = tied<C> || std::is_empty_v<C> ||
                            requires(const nlohmann::json& j, C& c) { nlohmann::adl_serializer<C>::from_json(j, c); } ||
                            requires(const nlohmann::json& j) { nlohmann::adl_serializer<C>::from_json(j); };
 
@@ -283,7 +283,7 @@ constexpr closure_fault closure_shape_fault() {
     return closure_fault::pointer;
   else if constexpr (!std::is_invocable_v<C&>)
     return closure_fault::not_callable;
-  else if constexpr (!std::is_default_constructible_v<C> && !has_member_json<C> &&
+  else if constexpr (!std::is_default_constructible_v<C> && !tied<C> &&
                      !requires(const nlohmann::json& j) {
                        { nlohmann::adl_serializer<C>::from_json(j) } -> std::same_as<C>;
                      })

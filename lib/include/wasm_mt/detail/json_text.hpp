@@ -1,6 +1,6 @@
 // The JSON text of plain values (integers, bools, numbers, strings, object punctuation),
-// read and written without a JSON value, for plain captures (plain_capture.hpp) and
-// scalar results (scalar_json.hpp).
+// read and written without a JSON value, for the values wasm_mt walks (read_text.hpp,
+// payload.hpp's write_text) and scalar results (scalar_json.hpp).
 // Reads take only text whose value they give exactly as nlohmann/json would, and return
 // false for anything else (the caller then goes through nlohmann/json). Writes give
 // nlohmann/json's own text. Nothing here throws or allocates: code built on it needs no
@@ -33,6 +33,13 @@ class reader {
 
   // Consumes `c` if it comes next.
   bool consume(char c) noexcept;
+  // Consumes `text` if it comes next, character for character ("null", a fixed tail).
+  bool literal(std::string_view text) noexcept;
+  // The next character after whitespace, not consumed ('\0' at the end).
+  char peek() noexcept;
+  // The text of the next value, `span`, found lexically (strings and brackets matched,
+  // anything else up to a delimiter), consumed. Not a validator: parse `span` to know.
+  bool skip_value(std::string_view& span) noexcept;
   // True when only whitespace is left.
   bool at_end() noexcept;
   // A string without escapes or control characters (an object key); `name` views the text.

@@ -29,9 +29,10 @@
 #include "wasm_mt/detail/binary.hpp"
 #include "wasm_mt/detail/deep_json.hpp"
 #include "wasm_mt/detail/glue.hpp"
-#include "wasm_mt/detail/plain_capture.hpp"
+#include "wasm_mt/detail/read_text.hpp"
 #include "wasm_mt/detail/records.hpp"
 #include "wasm_mt/detail/scalar_json.hpp"
+#include "wasm_mt/detail/walked.hpp"
 #include "wasm_mt/error.hpp"
 
 namespace wasm_mt {
@@ -83,90 +84,6 @@ class incoming_buffers_scope {
  private:
   std::size_t previous_;
 };
-
-// A type may define its own JSON form with members
-//   void wasm_mt_to_json(nlohmann::json&) const;  void wasm_mt_from_json(const nlohmann::json&);
-// (inline closures do); an empty type with no JSON form is written as null; anything else
-// goes through nlohmann/json (to_json/from_json found by ADL, or adl_serializer).
-template <class T>
-concept has_member_json = requires(const T& c, T& m, nlohmann::json& j) {
-  c.wasm_mt_to_json(j);
-  m.wasm_mt_from_json(std::as_const(j));
-};
-
-// The containers wasm_mt walks itself, not through nlohmann, when they hold binary at some
-// depth (binary vectors, records, bytes, described structs): std::vector, std::list,
-// std::deque and std::array (not of fixed-size arrays: a buffer each would cost more than
-// their JSON), std::map and std::unordered_map keyed by std::string, std::optional. Only
-// these exact templates: a type of your own, even one derived from them, keeps its own
-// JSON form.
-template <class T>
-constexpr bool is_optional = false;
-template <class U>
-constexpr bool is_optional<std::optional<U>> = true;
-template <class T>
-constexpr bool is_std_array = false;
-template <class U, std::size_t N>
-constexpr bool is_std_array<std::array<U, N>> = true;
-template <class T>
-constexpr bool walked_sequence = false;
-template <class U, class A>
-constexpr bool walked_sequence<std::vector<U, A>> = !is_std_array<U>;
-template <class U, class A>
-constexpr bool walked_sequence<std::list<U, A>> = !is_std_array<U>;
-template <class U, class A>
-constexpr bool walked_sequence<std::deque<U, A>> = !is_std_array<U>;
-template <class U, std::size_t N>
-constexpr bool walked_sequence<std::array<U, N>> = !is_std_array<U>;
-// A std::shared_ptr<T> (T not an array) is written as what it points to (null: null) and
-// read as a new T it alone owns; nlohmann has no form for it, so wasm_mt always walks it.
-// It is how a caller sends memory it keeps without copying it first: the request holds
-// the pointer (a share, not a copy) until the value is written out of the heap.
-template <class T>
-constexpr bool is_shared_ptr = false;
-template <class U>
-constexpr bool is_shared_ptr<std::shared_ptr<U>> = !std::is_array_v<U>;
-template <class T>
-constexpr bool walked_map = false;
-template <class V, class C, class A>
-constexpr bool walked_map<std::map<std::string, V, C, A>> = true;
-template <class V, class H, class E, class A>
-constexpr bool walked_map<std::unordered_map<std::string, V, H, E, A>> = true;
-
-// Another owning container of numbers or records (std::list, std::deque, std::set, ...;
-// not a string): not sent as binary, but it reads the binary form too, as it reads an array.
-template <class T>
-concept binary_receiver = !binary_vector<T> && !record_vector<T> && requires(T& t) {
-  typename T::value_type;
-  t.clear();
-  T(std::declval<const typename T::value_type*>(), std::declval<const typename T::value_type*>());
-} && (binary_element<typename T::value_type> || record<typename T::value_type>) &&
-                          !requires { typename T::traits_type; };
-
-// Whether wasm_mt writes T itself (carries_binary: binary vectors and records, shared
-// pointers, and walked containers holding them), and whether it reads T itself
-// (reads_binary: also binary receivers, and walked containers holding them), rather than
-// nlohmann.
-template <class T, bool reading>
-constexpr bool walks_binary() {
-  if constexpr (binary_vector<T> || record_vector<T> || std::is_same_v<T, bytes> || described<T> ||
-                is_shared_ptr<T> || (reading && binary_receiver<T>))
-    return true;
-  else if constexpr (is_optional<T> || walked_sequence<T>)
-    return walks_binary<typename T::value_type, reading>();
-  else if constexpr (walked_map<T>)
-    return walks_binary<typename T::mapped_type, reading>();
-  else
-    return false;
-}
-template <class T>
-constexpr bool carries_binary() {
-  return walks_binary<T, false>();
-}
-template <class T>
-constexpr bool reads_binary() {
-  return walks_binary<T, true>();
-}
 
 // How a binary value reached through nlohmann is written: a described struct's to_json
 // may run on a temporary (a to_json of your own that makes one), so it copies what it
@@ -222,15 +139,11 @@ void write_items_text(std::string& out, const Items& items, keep how, std::size_
 // (a type's own to_json, which may reach described structs: write_json below).
 template <class T>
 void write_text(std::string& out, const T& value, keep how, std::size_t levels) {
-  if constexpr (has_member_json<T>) {
-    nlohmann::json j;
-    value.wasm_mt_to_json(j);
-    write_json_text(out, j, levels);
-  } else if constexpr (described<T>) {
+  if constexpr (described<T>) {
     check_level(levels);
     out += '{';
     bool first = true;
-    wasm_mt_visit_fields(value, [&](const char* name, const auto& field) {
+    visit_fields(value, [&](const char* name, const auto& field) {
       out += first ? "\"" : ",\"";
       first = false;
       out += name;  // (a C++ identifier: nothing to escape)
@@ -293,16 +206,19 @@ void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
   j = nlohmann::json::parse(text);
 }
 
+template <class F>
+void read_field(const nlohmann::json& j, const char* name, F& value);
+
 // A T from j: the inverse of write_json, which also takes the plain JSON form of each
 // binary value (an array of numbers, of objects). Throws bad_payload or nlohmann's errors.
 template <class T>
 T read_json(const nlohmann::json& j) {
-  if constexpr (has_member_json<T>) {
+  if constexpr (described<T>) {
     T value{};
-    value.wasm_mt_from_json(j);
+    visit_fields(value, [&](const char* name, auto& field) { read_field(j, name, field); });
     return value;
-  } else if constexpr (std::is_same_v<T, bytes> || described<T>) {
-    return j.get<T>();  // (from_json: a described struct's fields through read_field)
+  } else if constexpr (std::is_same_v<T, bytes>) {
+    return j.get<T>();
   } else if constexpr (binary_vector<T>) {
     return read_binary_vector<T>(j);
   } else if constexpr (record_vector<T>) {
@@ -344,14 +260,6 @@ T read_json(const nlohmann::json& j) {
     return j.get<T>();
   }
 }
-
-// Captures, results, events and stream items may nest arrays and objects this deep, no
-// deeper (a closure's own object counts as a level). wasm_mt never recurses over a value
-// (deep_json.hpp; nlohmann's parser and destructor do not either), but what receives it
-// may: nlohmann's own copy, dump(), == and get<T>() take a frame a level, and with JS
-// exceptions a copy overflows Node's main thread at about 1,300 levels. Deeper values
-// fail with bad_payload naming their depth, on either side, before anything copies them.
-inline constexpr std::size_t max_nesting_depth = 2048;
 
 // How deeply `value` nests arrays and objects (1 for []), walked without recursion.
 inline std::size_t nesting_depth(const nlohmann::json& value) {
@@ -409,29 +317,23 @@ template <class T>
 encoded encode(const T& value) {
   encoded out;
   try {
-    if constexpr (json_scalar<T>) {
-      out.json = scalar_to_json(value).view();
-    } else if constexpr (plain_capture<T>) {
-      out.json = encode_capture(value);
-    } else if constexpr (std::is_same_v<T, nlohmann::json>) {
-      check_nesting(value, "cannot encode");  // before anything copies or writes it
-      out.json = dump_flat(value);
-    } else {
-      outgoing_buffers_scope scope(out);
-      nlohmann::json j;
-      write_json(j, value);
-      check_nesting(j, "cannot encode");
-      out.json = dump_flat(j);
-    }
+    outgoing_buffers_scope scope(out);
+    write_text(out.json, value, keep::reference, 0);
   } catch (const std::exception& e) {
     throw_bad_payload("cannot encode", e);
   }
   return out;
 }
 
+// How many values this thread has decoded through nlohmann/json's DOM (decode_parsed):
+// what tests read to see that the values wasm_mt walks were read straight from the text.
+std::uint64_t dom_decodes() noexcept;
+void count_dom_decode() noexcept;
+
 // decode() through nlohmann/json's DOM.
 template <class T>
 T decode_parsed(std::string_view json_text, std::size_t buffer_count) {
+  count_dom_decode();
   try {
     check_nesting(json_text, "cannot decode");
     incoming_buffers_scope scope(buffer_count);
@@ -448,15 +350,22 @@ T decode_parsed(std::string_view json_text, std::size_t buffer_count) {
 
 // Decodes text received with `buffer_count` buffers (read from the inbox message).
 // Throws error_kind::bad_payload when the text does not parse or does not fit T.
-// Scalars and plain captures in their canonical form take a direct path with no DOM
-// (and, with JS exceptions, no trampoline).
+// Scalars in their canonical form, and the values wasm_mt walks (read_text.hpp), are read
+// straight from the text; the rest, and text read_text leaves or fails on, through
+// nlohmann's DOM, so that what decodes and every error are the DOM's.
 template <class T>
 T decode(std::string_view json_text, std::size_t buffer_count) {
   if constexpr (json_scalar<T>) {
     if (auto value = scalar_from_json<T>(json_text)) return *value;
-  } else if constexpr (plain_capture<T>) {
-    T value{};
-    if (decode_capture(json_text, value)) return value;
+  } else if constexpr (reads_binary<T>() && std::is_default_constructible_v<T>) {
+    try {
+      incoming_buffers_scope scope(buffer_count);
+      T value{};
+      if (read_text(json_text, value)) return value;
+    } catch (const std::exception&) {
+      // The DOM reads it again and says what is wrong (or, where a key comes twice and
+      // the DOM keeps the later one, reads it).
+    }
   }
   return decode_parsed<T>(json_text, buffer_count);
 }

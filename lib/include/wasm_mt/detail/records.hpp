@@ -22,16 +22,10 @@
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/detail/binary.hpp"
+#include "wasm_mt/detail/described.hpp"
 #include "wasm_mt/error.hpp"
 
 namespace wasm_mt::detail {
-
-// Described types (WASM_MT_STRUCT, WASM_MT_CLOSURE: describe.hpp), exactly: not a type
-// derived from one.
-template <class T>
-concept described = requires {
-  { wasm_mt_described_type(static_cast<const T*>(nullptr)) } -> std::same_as<std::type_identity<T>>;
-};
 
 // (An aggregate: its macro checked that every field is listed, so the memory sent holds
 // nothing but the fields and padding.)
@@ -53,7 +47,13 @@ struct record_field {
 struct record_layout {
   std::size_t size = 0;
   std::vector<record_field> fields;
+  // How records of this layout end their JSON after "t":"record" (`,"size":n,"fields":[...]}`);
+  // layout_of's layouts only (written once, compared by the reader: read_text.hpp).
+  std::string text;
 };
+
+// The text of `layout` as record_layout::text holds it.
+std::string layout_text(const record_layout& layout);
 
 // R's layout, worked out once from a default-constructed R.
 template <record R>
@@ -62,18 +62,19 @@ const record_layout& layout_of() {
     record_layout made{sizeof(R), {}};
     const R r{};
     const auto* base = reinterpret_cast<const unsigned char*>(&r);
-    wasm_mt_visit_fields(r, [&](const char* name, const auto& field) {
+    visit_fields(r, [&](const char* name, const auto& field) {
       using F = std::remove_cvref_t<decltype(field)>;
       made.fields.push_back({name, element_tag<F>(), std::size_t(reinterpret_cast<const unsigned char*>(&field) - base)});
     });
+    made.text = layout_text(made);
     return made;
   }();
   return layout;
 }
 
 // `count` records at `data` as a binary buffer of the message being encoded, with their
-// layout, as JSON text appended to `out`; copied first when `copy` (else the memory must
-// live until the message is posted).
+// layout (one of layout_of's), as JSON text appended to `out`; copied first when `copy`
+// (else the memory must live until the message is posted).
 void write_records_text(std::string& out, const void* data, std::size_t count, const record_layout& layout, bool copy);
 // The layout a sender gave records ({"t": "record", ...}) whose buffer is `length`
 // bytes, checked: a positive size dividing `length`, known element tags, every field
@@ -99,19 +100,16 @@ F read_element(const std::uint8_t* at, std::string_view tag) {
   return out;
 }
 
-// A std::vector or std::array of records from its JSON: a buffer with its layout, or an
-// array of objects (raw JSON captures; a sender that walked another container).
+// Fills the std::vector or std::array of records `value` from buffer `index` (`length`
+// bytes, from incoming_binary) of records laid out as `sent` (checked: sent_layout, or
+// layout_of's own). Throws bad_payload.
 template <class T>
-T read_records(const nlohmann::json& j) {
+void read_records(T& value, std::size_t index, std::size_t length, const record_layout& sent) {
   using R = typename T::value_type;
-  if (j.is_array()) return j.get<T>();
-  const auto [index, length] = incoming_binary(j);
-  const record_layout sent = sent_layout(j, length);
   const record_layout& own = layout_of<R>();
-  const bool same = same_layout(sent, own);
+  const bool same = &sent == &own || same_layout(sent, own);
   const std::vector<const record_field*> from = same ? std::vector<const record_field*>() : match_fields(sent, own);
   const std::size_t count = length / sent.size;
-  T value{};
   if constexpr (requires { value.resize(count); })
     value.resize(count);
   else if (count != value.size())
@@ -119,18 +117,28 @@ T read_records(const nlohmann::json& j) {
                                              " records, not the " + std::to_string(value.size()) + " of the std::array");
   if (same) {
     read_binary(index, value.data(), length);
-    return value;
+    return;
   }
   std::vector<std::uint8_t> raw(length);
   read_binary(index, raw.data(), length);
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint8_t* record_at = raw.data() + i * sent.size;
     std::size_t k = 0;
-    wasm_mt_visit_fields(value[i], [&](const char*, auto& field) {
+    visit_fields(value[i], [&](const char*, auto& field) {
       const record_field& f = *from[k++];
       field = read_element<std::remove_cvref_t<decltype(field)>>(record_at + f.offset, f.tag);
     });
   }
+}
+
+// A std::vector or std::array of records from its JSON: a buffer with its layout, or an
+// array of objects (raw JSON captures; a sender that walked another container).
+template <class T>
+T read_records(const nlohmann::json& j) {
+  if (j.is_array()) return j.get<T>();
+  const auto [index, length] = incoming_binary(j);
+  T value{};
+  read_records(value, index, length, sent_layout(j, length));
   return value;
 }
 
