@@ -122,6 +122,12 @@ struct Tripled {
   int value;
   int operator()() const { return 3 * value; }
 };
+// An empty type with a JSON form of its own, which it must keep when captured.
+struct Tag {};
+void to_json(nlohmann::json& j, const Tag&) { j = "tag"; }
+void from_json(const nlohmann::json& j, Tag&) {
+  if (j != "tag") throw std::runtime_error("not a tag: " + j.dump());
+}
 }  // namespace test_types
 template <>
 struct nlohmann::adl_serializer<test_types::Tripled> {
@@ -190,6 +196,12 @@ ASYNC_TEST_CASE("closure fields of every shape travel, bases' too; a lambda with
   CHECK((co_await th.exec(Shapes{{1, 2, 3}, {4, 5}, {6, 7}, {{"k", 8}}, {{"n", 9}}})) == 45);
   CHECK((co_await th.exec(Built{14})) == 42);
   CHECK((co_await th.exec(test_types::Tripled{5})) == 15);
+  // A shared_ptr to a type only nlohmann's adl_serializer makes (no default constructor).
+  const int seven = 7;
+  auto tripled = co_await WASM_MT_EXEC(th, (seven), { return std::make_shared<const test_types::Tripled>(seven); });
+  CHECK((tripled && tripled->value == 7));
+  const test_types::Tag tag;
+  CHECK((co_await WASM_MT_EXEC(th, (tag, seven), { return seven; })) == 7);
   Moved moved;
   moved.x = 1;
   moved.dx = 2;

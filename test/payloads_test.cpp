@@ -441,8 +441,9 @@ TEST_CASE("captures' text agrees with nlohmann/json, written and read directly",
     CHECK(read == nlohmann::json::parse(text).get<Text>());
   }
   // Forms left to nlohmann's DOM: a lone surrogate, an unknown key, a duplicate, 1e400,
-  // a missing field, a syntax error after the value.
-  for (const char* text : {R"({"n":1,"b":true,"s":"\ud83d","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1,"x":0})",
+  // a missing field, a syntax error after the value, a byte order mark inside (nlohmann
+  // skips one at the start of what it parses: not in the middle of a value).
+  for (const char* text : {"{\"n\":\xEF\xBB\xBF" "1,\"b\":true,\"s\":\"\",\"u\":1,\"h\":1}",R"({"n":1,"b":true,"s":"\ud83d","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1,"x":0})",
                            R"({"n":1,"n":2,"b":true,"s":"","u":1,"h":1})", R"({"n":1,"b":true,"s":"","u":1e400,"h":1})",
                            R"({"n":1,"b":true,"s":"","u":1})", R"({"n":1,"b":true,"s":"","u":1,"h":1}])"})
     CHECK_FALSE(wasm_mt::detail::read_text(text, read));

@@ -79,6 +79,7 @@ struct Walk {
 };
 WASM_MT_CLOSURE(Walk, head)
 
+
 std::shared_ptr<std::vector<float>> make_image(std::size_t count) {
   auto image = std::make_shared<std::vector<float>>(count);
   for (std::size_t i = 0; i < count; ++i) (*image)[i] = float(i % 1000) * 0.25f;
@@ -88,6 +89,13 @@ std::shared_ptr<std::vector<float>> make_image(std::size_t count) {
 double expected_sum(const std::vector<float>& image) {
   return std::accumulate(image.begin(), image.end(), 0.0) + double(image.size()) * 1e6;
 }
+
+// A record, for the depth of its layout.
+struct DepthPoint {
+  std::int32_t id = 0;
+  float x = 0;
+};
+WASM_MT_STRUCT(DepthPoint, id, x)
 
 }  // namespace shared_values_test
 
@@ -183,4 +191,28 @@ ASYNC_TEST_CASE("shared_ptr chains make the trip; a cycle fails bad_payload befo
   two->next->next->next = nullptr;
   CHECK((co_await th.exec(Walk{two})) == 10);
   CHECK((co_await th.exec(Walk{std::make_shared<Node>(Node{100, shared})})) == 107);
+}
+
+TEST_CASE("a binary value's reference counts toward the depth limit, as in the DOM", "[payloads][faults]") {
+  // (At the limit's level directly: a value that deep would recurse through the walk.)
+  using wasm_mt::detail::max_nesting_depth;
+  const std::vector<float> floats{1.5f};
+  const std::vector<shared_values_test::DepthPoint> points{{1, 2.5f}};
+  auto write = [](const auto& value, std::size_t levels) {
+    wasm_mt::detail::encoded message;
+    wasm_mt::detail::outgoing_buffers_scope scope(message);
+    wasm_mt::detail::write_text(message.json, value, wasm_mt::detail::keep::reference, levels);
+    return message.json;
+  };
+  // A reference is an object: inside 2,047 levels it is the 2,048th, inside 2,048 too deep.
+  CHECK(write(floats, max_nesting_depth - 1) == R"({"$wasm_mt_bytes":0,"t":"f32"})");
+  CHECK_THROWS_AS(write(floats, max_nesting_depth), wasm_mt::error);
+  CHECK_THROWS_AS(write(wasm_mt::bytes{1}, max_nesting_depth), wasm_mt::error);
+  // Records' layout adds two levels of arrays.
+  CHECK_NOTHROW(write(points, max_nesting_depth - 3));
+  CHECK_THROWS_AS(write(points, max_nesting_depth - 2), wasm_mt::error);
+  // The reader leaves a reference past the limit to the DOM, which refuses it.
+  std::vector<float> read;
+  wasm_mt::detail::json_text::reader in(R"({"$wasm_mt_bytes":0,"t":"f32"})");
+  CHECK_FALSE(wasm_mt::detail::read_text(in, read, max_nesting_depth));
 }

@@ -44,6 +44,13 @@ std::string layout_text(const record_layout& layout) {
   return out;
 }
 
+bool within_limits(const record_layout& layout) noexcept {
+  if (layout.size == 0 || layout.size > max_record_size || layout.fields.size() > max_record_fields) return false;
+  for (const record_field& f : layout.fields)
+    if (f.name.size() > max_field_name) return false;
+  return true;
+}
+
 void write_records_text(std::string& out, const void* data, std::size_t count, const record_layout& layout, bool copy) {
   write_binary_text(out, data, count * layout.size, "record", copy);
   out.pop_back();  // (the object goes on)

@@ -58,6 +58,11 @@ class reader {
   const char* end_;
 };
 
+// Whether `c` can begin a JSON value ({ [ " - a digit t f n).
+constexpr bool starts_value(char c) noexcept {
+  return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+}
+
 // The deepest nesting of arrays and objects in `text`, strings skipped (1 for "[]").
 // Not a validator: any text gives a number, which the parse that follows checks.
 std::size_t nesting_depth(std::string_view text) noexcept;

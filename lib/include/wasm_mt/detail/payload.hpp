@@ -152,14 +152,23 @@ void write_text(std::string& out, const T& value, keep how, std::size_t levels) 
     });
     out += '}';
   } else if constexpr (std::is_same_v<T, bytes>) {
+    check_level(levels);  // (its reference is an object)
     write_binary_text(out, value.data(), value.size(), {}, how == keep::copy);
   } else if constexpr (binary_vector<T>) {
     using U = typename T::value_type;
-    if (writing_message()) write_binary_text(out, value.data(), value.size() * sizeof(U), element_tag<U>(), how == keep::copy);
-    else write_json_text(out, nlohmann::json(value), levels);  // (nlohmann::json(value) of your own: plain JSON)
+    if (writing_message()) {
+      check_level(levels);  // (its reference is an object)
+      write_binary_text(out, value.data(), value.size() * sizeof(U), element_tag<U>(), how == keep::copy);
+    } else {
+      write_json_text(out, nlohmann::json(value), levels);  // (nlohmann::json(value) of your own: plain JSON)
+    }
   } else if constexpr (record_vector<T>) {
-    if (writing_message()) write_records_text(out, value.data(), value.size(), layout_of<typename T::value_type>(), how == keep::copy);
-    else write_items_text(out, value, how, levels);  // (objects, as nlohmann::json(value) gives)
+    if (writing_message()) {
+      check_level(levels + 2);  // (its layout's fields are arrays in an array in the object)
+      write_records_text(out, value.data(), value.size(), layout_of<typename T::value_type>(), how == keep::copy);
+    } else {
+      write_items_text(out, value, how, levels);  // (objects, as nlohmann::json(value) gives)
+    }
   } else if constexpr (is_shared_ptr<T>) {
     if (!value) {
       out += "null";
@@ -186,7 +195,8 @@ void write_text(std::string& out, const T& value, keep how, std::size_t levels) 
     write_items_text(out, value, how, levels);
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
     write_json_text(out, value, levels);
-  } else if constexpr (std::is_empty_v<T>) {
+  } else if constexpr (std::is_empty_v<T> &&
+                       !requires(nlohmann::json& j, const T& v) { nlohmann::adl_serializer<T>::to_json(j, v); }) {
     out += "null";
   } else if constexpr (std::is_same_v<T, std::string>) {
     write_string_text(out, value);

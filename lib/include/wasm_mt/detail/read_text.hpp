@@ -45,9 +45,9 @@ bool read_text(json_text::reader& in, T& value, std::size_t levels);
 template <class T>
 bool read_span(json_text::reader& in, T& value, std::size_t levels) {
   std::string_view span;
-  if (!in.skip_value(span) || levels + json_text::nesting_depth(span) > max_nesting_depth ||
-      span.find('\0') != std::string_view::npos)
-    return false;
+  if (!in.skip_value(span) || !json_text::starts_value(span.front()) ||
+      levels + json_text::nesting_depth(span) > max_nesting_depth || span.find('\0') != std::string_view::npos)
+    return false;  // (a span starting otherwise, say with a byte order mark nlohmann skips, is not a value)
   const auto parsed = nlohmann::json::parse(span.begin(), span.end(), nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return false;
   if constexpr (reads_binary<T>() || std::is_same_v<T, nlohmann::json>)
@@ -119,7 +119,9 @@ bool read_described(json_text::reader& in, T& value, std::size_t levels) {
 
 // A binary vector, bytes or records: the buffer's reference as write_text writes it.
 template <class T>
-bool read_binary_value(json_text::reader& in, T& value) {
+bool read_binary_value(json_text::reader& in, T& value, std::size_t levels) {
+  // (Its object, and a record layout's arrays, count toward the depth as in the DOM.)
+  if (levels + (record_vector<T> ? 3 : 1) > max_nesting_depth) return false;
   std::uint64_t index = 0;
   std::string_view tag;
   bool closed = false;
@@ -131,7 +133,7 @@ bool read_binary_value(json_text::reader& in, T& value) {
     read_binary(index, value.data(), length);
   } else if constexpr (record_vector<T>) {
     const record_layout& own = layout_of<typename T::value_type>();
-    if (closed || tag != "record" || !in.literal(own.text) || length % own.size != 0) return false;
+    if (closed || tag != "record" || !own.within_limits || !in.literal(own.text) || length % own.size != 0) return false;
     read_records(value, index, length, own);
   } else {
     if (!closed && !in.consume('}')) return false;
@@ -153,15 +155,20 @@ bool read_text(json_text::reader& in, T& value, std::size_t levels) {
   } else if constexpr (std::is_same_v<T, bytes> || binary_vector<T> || record_vector<T>) {
     if (next != '{') return read_span(in, value, levels);  // (an array: raw JSON's form)
     const json_text::reader start = in;
-    if (read_binary_value(in, value)) return true;
+    if (read_binary_value(in, value, levels)) return true;
     in = start;
     return read_span(in, value, levels);  // (another reference: read_json says what is wrong)
   } else if constexpr (is_shared_ptr<T>) {
-    if (in.literal("null")) return value.reset(), true;
-    auto made = std::make_shared<std::remove_cv_t<typename T::element_type>>();
-    if (!read_text(in, *made, levels)) return false;
-    value = std::move(made);
-    return true;
+    using U = std::remove_cv_t<typename T::element_type>;
+    if constexpr (!reads_binary<U>() || !std::is_default_constructible_v<U>) {
+      return read_span(in, value, levels);  // (what it points to is nlohmann's to read)
+    } else {
+      if (in.literal("null")) return value.reset(), true;
+      auto made = std::make_shared<U>();
+      if (!read_text(in, *made, levels)) return false;
+      value = std::move(made);
+      return true;
+    }
   } else if constexpr (is_optional<T> && reads_binary<T>()) {
     if (in.literal("null")) return value.reset(), true;
     return read_text(in, value.emplace(), levels);

@@ -50,10 +50,15 @@ struct record_layout {
   // How records of this layout end their JSON after "t":"record" (`,"size":n,"fields":[...]}`);
   // layout_of's layouts only (written once, compared by the reader: read_text.hpp).
   std::string text;
+  // Whether a receiver's sent_layout takes it (size, field count, name lengths): only then
+  // does the reader take the text of a layout_of layout as its own.
+  bool within_limits = false;
 };
 
 // The text of `layout` as record_layout::text holds it.
 std::string layout_text(const record_layout& layout);
+// Whether sent_layout takes `layout`'s size, field count and names.
+bool within_limits(const record_layout& layout) noexcept;
 
 // R's layout, worked out once from a default-constructed R.
 template <record R>
@@ -67,6 +72,7 @@ const record_layout& layout_of() {
       made.fields.push_back({name, element_tag<F>(), std::size_t(reinterpret_cast<const unsigned char*>(&field) - base)});
     });
     made.text = layout_text(made);
+    made.within_limits = within_limits(made);
     return made;
   }();
   return layout;
