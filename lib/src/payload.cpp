@@ -1,13 +1,19 @@
 #include "wasm_mt/detail/payload.hpp"
 #include "wasm_mt/detail/read_text.hpp"
+#include "wasm_mt/detail/glue.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstddef>
 #include <limits>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/stack.h>
+#endif
 
 namespace wasm_mt::detail {
 namespace {
@@ -16,16 +22,29 @@ encoded* current_outgoing = nullptr;
 constexpr std::size_t no_incoming = std::numeric_limits<std::size_t>::max();
 std::size_t current_incoming_count = no_incoming;
 constexpr const char* bytes_key = "$wasm_mt_bytes";
+// The deepest level whose engine stack the current message's walk has probed (stack_has_room).
+std::size_t probed_levels = 0;
 }  // namespace
 
-outgoing_buffers_scope::outgoing_buffers_scope(encoded& out) : previous_(current_outgoing) { current_outgoing = &out; }
-outgoing_buffers_scope::~outgoing_buffers_scope() { current_outgoing = previous_; }
+// (Each scope starts and ends a walk: what was probed before is forgotten.)
+outgoing_buffers_scope::outgoing_buffers_scope(encoded& out) : previous_(current_outgoing) {
+  current_outgoing = &out;
+  probed_levels = 0;
+}
+outgoing_buffers_scope::~outgoing_buffers_scope() {
+  current_outgoing = previous_;
+  probed_levels = 0;
+}
 
 incoming_buffers_scope::incoming_buffers_scope(std::size_t buffer_count)
     : previous_(current_incoming_count) {
   current_incoming_count = buffer_count;
+  probed_levels = 0;
 }
-incoming_buffers_scope::~incoming_buffers_scope() { current_incoming_count = previous_; }
+incoming_buffers_scope::~incoming_buffers_scope() {
+  current_incoming_count = previous_;
+  probed_levels = 0;
+}
 
 void throw_bad_payload(std::string_view what, const std::exception& cause) {
   if (auto* own = dynamic_cast<const wasm_mt::error*>(&cause)) throw *own;
@@ -208,6 +227,42 @@ void check_level(std::size_t levels) {
     throw error(error_kind::bad_payload, "cannot encode: a value nested more than " + std::to_string(max_nesting_depth) +
                                              " levels deep (arrays and objects); wasm_mt's limit is " +
                                              std::to_string(max_nesting_depth));
+  check_stack("cannot encode", levels);
+}
+
+std::size_t stack_left() noexcept {
+#ifdef __EMSCRIPTEN__
+  const std::uintptr_t at = emscripten_stack_get_current();
+  const std::uintptr_t end = emscripten_stack_get_end();
+  // (Older Emscripten, 3.1.6 among them, takes the end of static data for the stack's end,
+  // wrong with --stack-first, which wasm_mt links with: there the stack ends at address 0.)
+  return end <= at ? at - end : at;
+#else
+  return std::numeric_limits<std::size_t>::max();  // (natively: the fuzz target)
+#endif
+}
+
+bool stack_has_room(std::size_t levels) noexcept {
+  if (stack_left() < stack_reserve) return false;
+  if (levels == 0 || levels % engine_stack_interval != 0) return true;
+  // While a message is written or read, a level its walk has probed stays probed (the
+  // walk of a wide tree probes each multiple of 16 once, not at every node there).
+  const bool in_message = current_outgoing != nullptr || current_incoming_count != no_incoming;
+  if (in_message && levels <= probed_levels) return true;
+  if (wasm_mt_js_engine_stack_room() == 0) return false;
+  if (in_message) probed_levels = levels;
+  return true;
+}
+
+void check_stack(std::string_view what, std::size_t levels) {
+  if (stack_has_room(levels)) return;
+  throw error(error_kind::bad_payload,
+              std::string(what) + ": a value nested too deep for this thread's stack" +
+                  (levels ? " (at " + std::to_string(levels) + " levels)" : std::string()) +
+                  ": Emscripten's STACK_SIZE, of which wasm_mt keeps " +
+                  std::to_string(stack_reserve / 1024) +
+                  " KiB free, or the JS engine's; link with a larger -sSTACK_SIZE (-sTOTAL_STACK before 3.1.25), "
+                  "or send a flatter value");
 }
 
 std::size_t incoming_binary(std::uint64_t index) {

@@ -42,6 +42,7 @@ extern "C" std::size_t wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint
   if (size) std::memcpy(destination, fuzz_buffers[index].data(), size);
   return size;
 }
+extern "C" int wasm_mt_js_engine_stack_room() noexcept { return 1; }
 namespace wasm_mt::detail {
 wasm_mt::error to_error(const std::exception_ptr&) { return wasm_mt::error(error_kind::bad_payload, "unused"); }
 }  // namespace wasm_mt::detail

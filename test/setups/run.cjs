@@ -2,6 +2,7 @@
 // web-only build holds no Node code. Prints "setup ok" or why not.
 //   node run.cjs <classic|debug|preload|modularize|es6|app-worker> <program>
 //   node run.cjs web-only <program>
+//   node run.cjs small-stack <program>   (small_stack.cpp)
 //   node run.cjs load-failure-<classic|modularize|es6> <program>
 // load-failure-*: the program's .wasm is missing, then not wasm: its start must fail
 // naming it (a factory rejects, a classic program exits non-zero), within 30 s, never hang.
@@ -123,6 +124,30 @@ if (setup.startsWith('load-failure-')) {
     setTimeout(poll, 20);
   };
   poll();
+} else if (setup === 'small-stack') {
+  // small_stack.cpp, linked with current Emscripten's 64 KiB stack.
+  const run = spawnSync(process.execPath, [program], { encoding: 'utf8', timeout: 60000, cwd: path.dirname(program) });
+  if (run.error || run.status !== 0) fail(`exit ${run.status} ${run.error || ''}: ${run.stdout}${run.stderr}`);
+  const line = run.stdout.split('\n').find(l => l.startsWith('small stack: '));
+  if (!line) fail('no result line; printed: ' + JSON.stringify(run.stdout + run.stderr));
+  const seen = JSON.parse(line.slice('small stack: '.length));
+  // Some hundreds of links go (the walk takes a few frames a link); not 2,000.
+  if (!(seen.longest_chain_sent >= 300 && seen.longest_chain_sent < 2000))
+    fail(`the longest chain sent: ${seen.longest_chain_sent} links, expected 300-1,900`);
+  delete seen.longest_chain_sent;
+  const expected = {
+    after: 5,
+    chain_200: 20100,
+    chain_200_result: 20100,
+    chain_2000: 'bad_payload, not run, names STACK_SIZE',
+    chain_2000_result: 'bad_payload, maybe run, names STACK_SIZE',
+    chain_2000_text: 'bad_payload, too deep for the stack',
+    json_capture: 2000,
+    json_result: 2000,
+  };
+  const sorted = o => JSON.stringify(Object.keys(o).sort().map(k => [k, o[k]]));
+  if (sorted(seen) !== sorted(expected)) fail(`saw ${line}, expected ${JSON.stringify(expected)}`);
+  console.log(`setup ok: ${line}`);
 } else if (setup === 'modularize') {
   runFactory(async () => require(path.resolve(program)));
 } else if (setup === 'es6') {

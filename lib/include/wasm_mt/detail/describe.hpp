@@ -35,10 +35,12 @@
                 "them all, a base class's too (empty ones need not be; give " #Type " a constructor to skip this check)"); \
   [[maybe_unused]] constexpr ::std::type_identity<Type> wasm_mt_described_type(const Type*) { return {}; } \
   [[maybe_unused]] inline void to_json(::nlohmann::json& wasm_mt_j, const Type& wasm_mt_c) { \
+    ::wasm_mt::detail::check_stack("cannot encode", 0);                                       \
     wasm_mt_j = ::nlohmann::json::object();                                                   \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_TO_JSON, __VA_ARGS__)                        \
   }                                                                                           \
   [[maybe_unused]] inline void from_json(const ::nlohmann::json& wasm_mt_j, Type& wasm_mt_c) { \
+    ::wasm_mt::detail::check_stack("cannot decode", 0);                                       \
     WASM_MT_DETAIL_FOR_EACH(WASM_MT_DETAIL_FIELD_FROM_JSON, __VA_ARGS__)                      \
   }                                                                                           \
   template <class Capture, class Visit>                                                        \

@@ -122,6 +122,8 @@ std::size_t wasm_mt_js_inbox_buffer_length(std::size_t index) noexcept;
 // Copies at most `capacity` bytes of buffer `index`; returns the bytes copied.
 std::size_t wasm_mt_js_inbox_buffer_copy(std::size_t index, std::uint8_t* destination, std::size_t capacity) noexcept;
 int wasm_mt_js_inbox_value_handle() noexcept;  // an emscripten::val handle of the raw JS value
+// 1 when the JS engine's stack has room for some 2,000 more small JS frames, else 0.
+int wasm_mt_js_engine_stack_room() noexcept;
 
 // Programs (the JS + compiled wasm a worker runs).
 void wasm_mt_js_load_program_url(std::uint32_t token, const char* js_url, std::size_t js_len,

@@ -217,15 +217,17 @@ void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
 }
 
 template <class F>
-void read_field(const nlohmann::json& j, const char* name, F& value);
+void read_field(const nlohmann::json& j, const char* name, F& value, std::size_t levels = 0);
 
 // A T from j: the inverse of write_json, which also takes the plain JSON form of each
 // binary value (an array of numbers, of objects). Throws bad_payload or nlohmann's errors.
+// `levels`: the arrays and objects around j (for check_stack), 0 when not counted.
 template <class T>
-T read_json(const nlohmann::json& j) {
+T read_json(const nlohmann::json& j, std::size_t levels) {
   if constexpr (described<T>) {
+    check_stack("cannot decode", levels);
     T value{};
-    visit_fields(value, [&](const char* name, auto& field) { read_field(j, name, field); });
+    visit_fields(value, [&](const char* name, auto& field) { read_field(j, name, field, levels + 1); });
     return value;
   } else if constexpr (std::is_same_v<T, bytes>) {
     return j.get<T>();
@@ -235,31 +237,33 @@ T read_json(const nlohmann::json& j) {
     return read_records<T>(j);
   } else if constexpr (binary_receiver<T>) {
     if (!refers_to_binary(j)) return j.get<T>();  // (an array; or the type's own JSON form)
-    const auto items = read_json<std::vector<typename T::value_type>>(j);
+    const auto items = read_json<std::vector<typename T::value_type>>(j, levels);
     return T(items.data(), items.data() + items.size());
   } else if constexpr (reads_binary<T>() && is_optional<T>) {
     if (j.is_null()) return T{};
-    return read_json<typename T::value_type>(j);
+    return read_json<typename T::value_type>(j, levels);
   } else if constexpr (is_shared_ptr<T>) {
     using U = std::remove_cv_t<typename T::element_type>;
     if (j.is_null()) return T{};
-    return std::make_shared<U>(read_json<U>(j));
+    return std::make_shared<U>(read_json<U>(j, levels));
   } else if constexpr (reads_binary<T>() && walked_map<T>) {
     if (!j.is_object()) throw_wrong_json_type("object", j);
+    check_stack("cannot decode", levels);
     T value{};
-    for (const auto& [key, item] : j.items()) value.emplace(key, read_json<typename T::mapped_type>(item));
+    for (const auto& [key, item] : j.items()) value.emplace(key, read_json<typename T::mapped_type>(item, levels + 1));
     return value;
   } else if constexpr (reads_binary<T>()) {
     if (!j.is_array()) throw_wrong_json_type("array", j);
+    check_stack("cannot decode", levels);
     T value{};
     if constexpr (is_std_array<T>) {
       if (j.size() != value.size())
         throw error(error_kind::bad_payload, "an array of " + std::to_string(j.size()) + " for a std::array of " +
                                                  std::to_string(value.size()));
       std::size_t i = 0;
-      for (const auto& item : j) value[i++] = read_json<typename T::value_type>(item);
+      for (const auto& item : j) value[i++] = read_json<typename T::value_type>(item, levels + 1);
     } else {
-      for (const auto& item : j) value.push_back(read_json<typename T::value_type>(item));
+      for (const auto& item : j) value.push_back(read_json<typename T::value_type>(item, levels + 1));
     }
     return value;
   } else if constexpr (std::is_same_v<T, nlohmann::json>) {
@@ -308,9 +312,9 @@ void write_field(nlohmann::json& j, const char* name, const F& value, keep how) 
   }
 }
 template <class F>
-void read_field(const nlohmann::json& j, const char* name, F& value) {
+void read_field(const nlohmann::json& j, const char* name, F& value, std::size_t levels) {
   if constexpr (reads_binary<F>() || std::is_same_v<F, nlohmann::json>)
-    value = read_json<F>(j.at(name));  // (raw JSON: binary values as arrays, as at the top)
+    value = read_json<F>(j.at(name), levels);  // (raw JSON: binary values as arrays, as at the top)
   else
     j.at(name).get_to(value);
 }

@@ -6,8 +6,8 @@
 // type with its own from_json, an nlohmann::json, an enum), or a leaf in another form
 // than write_text's (a fraction for an integer, an array for a binary vector), is parsed
 // from its own span of the text and read by read_json. Anything else (an unknown or
-// duplicate key, a missing field, a syntax error, nesting past max_nesting_depth) returns
-// false, and the caller reads the whole text through nlohmann/json's DOM instead, so
+// duplicate key, a missing field, a syntax error, nesting past max_nesting_depth or past
+// what the stack has room for: stack_has_room) returns false, and the caller reads the whole text through nlohmann/json's DOM instead, so
 // that conversions and error messages stay nlohmann's: so no part of the text is parsed
 // more than twice. Binary buffers are read from the message being decoded (an
 // incoming_buffers_scope must be alive). Throws what read_json throws for the same value.
@@ -34,7 +34,7 @@
 namespace wasm_mt::detail {
 
 template <class T>
-T read_json(const nlohmann::json& j);  // payload.hpp
+T read_json(const nlohmann::json& j, std::size_t levels = 0);  // payload.hpp
 
 template <class T>
 bool read_text(json_text::reader& in, T& value, std::size_t levels);
@@ -51,7 +51,7 @@ bool read_span(json_text::reader& in, T& value, std::size_t levels) {
   const auto parsed = nlohmann::json::parse(span.begin(), span.end(), nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return false;
   if constexpr (reads_binary<T>() || std::is_same_v<T, nlohmann::json>)
-    value = read_json<T>(parsed);
+    value = read_json<T>(parsed, levels);
   else
     parsed.get_to(value);
   return true;
@@ -142,6 +142,12 @@ bool read_binary_value(json_text::reader& in, T& value, std::size_t levels) {
   return true;
 }
 
+// Whether an array or object inside `levels` others may be read here: not too deep, and
+// the stack has room for its walk (stack_reserve; the DOM then says which).
+inline bool may_nest(std::size_t levels) noexcept {
+  return levels < max_nesting_depth && stack_has_room(levels);
+}
+
 // `value` from the next value in `in`, which has `levels` arrays and objects around it
 // (see the top of this file). False: read the whole text through the DOM instead.
 template <class T>
@@ -149,7 +155,7 @@ bool read_text(json_text::reader& in, T& value, std::size_t levels) {
   const char next = in.peek();
   if constexpr (described<T>) {
     if (next != '{') return read_span(in, value, levels);
-    if (levels >= max_nesting_depth) return false;
+    if (!may_nest(levels)) return false;
     in.consume('{');
     return read_described(in, value, levels);
   } else if constexpr (std::is_same_v<T, bytes> || binary_vector<T> || record_vector<T>) {
@@ -174,7 +180,7 @@ bool read_text(json_text::reader& in, T& value, std::size_t levels) {
     return read_text(in, value.emplace(), levels);
   } else if constexpr (walked_map<T> && reads_binary<T>()) {
     if (next != '{') return read_span(in, value, levels);
-    if (levels >= max_nesting_depth) return false;
+    if (!may_nest(levels)) return false;
     in.consume('{');
     value.clear();
     if (in.consume('}')) return true;
@@ -198,7 +204,7 @@ bool read_text(json_text::reader& in, T& value, std::size_t levels) {
     return true;
   } else if constexpr (reads_binary<T>()) {  // (the sequences wasm_mt walks)
     if (next != '[') return read_span(in, value, levels);
-    if (levels >= max_nesting_depth) return false;
+    if (!may_nest(levels)) return false;
     in.consume('[');
     std::size_t count = 0;
     if constexpr (!is_std_array<T>) value.clear();

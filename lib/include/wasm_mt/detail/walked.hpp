@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -25,12 +26,35 @@
 namespace wasm_mt::detail {
 
 // Captures, results, events and stream items may nest arrays and objects this deep, no
-// deeper (a closure's own object counts as a level). wasm_mt never recurses over a value
-// (deep_json.hpp; nlohmann's parser and destructor do not either), but what receives it
+// deeper (a closure's own object counts as a level). wasm_mt never recurses over an
+// nlohmann::json (deep_json.hpp; nlohmann's parser and destructor do not either; its walk
+// of described structs does: stack_reserve below), but what receives it
 // may: nlohmann's own copy, dump(), == and get<T>() take a frame a level, and with JS
 // exceptions a copy overflows Node's main thread at about 1,300 levels. Deeper values
 // fail with bad_payload naming their depth, on either side, before anything copies them.
 inline constexpr std::size_t max_nesting_depth = 2048;
+
+// The walk of the types wasm_mt walks itself (described structs, shared pointers, walked
+// containers: write_text, read_text, read_json) takes a few frames a level, on two
+// stacks: Emscripten's (STACK_SIZE: 5 MiB in 3.1.6, 64 KiB by default in current
+// Emscripten) and the JS engine's, which wasm's frames take too (about 1 MB on V8's main
+// thread; at -O0 a level takes over 500 bytes of it). It goes a level deeper only while
+// more than stack_reserve bytes of the first are left and, every engine_stack_interval
+// levels, while the engine's has room for some 2,000 small JS frames; otherwise it fails
+// with bad_payload saying so. So a deep value (a long chain of std::shared_ptr) is
+// refused where a stack is small rather than overflow it. A described struct that
+// nlohmann converts (inside a container wasm_mt does not walk, say std::map<int, T>)
+// checks Emscripten's stack only: the recursion between is nlohmann's.
+inline constexpr std::size_t stack_reserve = 16 * 1024;
+inline constexpr std::size_t engine_stack_interval = 16;
+// Bytes of Emscripten's stack left below the caller's frame.
+std::size_t stack_left() noexcept;
+// Whether an array or object `levels` deep may be walked (both stacks, as above).
+bool stack_has_room(std::size_t levels) noexcept;
+// Throws bad_payload ("<what>: a value nested too deep for this thread's stack (at
+// <levels> levels): ...") when !stack_has_room(levels). `levels`: 0 when not counted (then only
+// Emscripten's stack is checked).
+void check_stack(std::string_view what, std::size_t levels);
 
 // The containers wasm_mt walks itself, not through nlohmann, when they hold binary at some
 // depth (binary vectors, records, bytes, described structs): std::vector, std::list,
