@@ -22,29 +22,16 @@ encoded* current_outgoing = nullptr;
 constexpr std::size_t no_incoming = std::numeric_limits<std::size_t>::max();
 std::size_t current_incoming_count = no_incoming;
 constexpr const char* bytes_key = "$wasm_mt_bytes";
-// The deepest level whose engine stack the current message's walk has probed (stack_has_room).
-std::size_t probed_levels = 0;
 }  // namespace
 
-// (Each scope starts and ends a walk: what was probed before is forgotten.)
-outgoing_buffers_scope::outgoing_buffers_scope(encoded& out) : previous_(current_outgoing) {
-  current_outgoing = &out;
-  probed_levels = 0;
-}
-outgoing_buffers_scope::~outgoing_buffers_scope() {
-  current_outgoing = previous_;
-  probed_levels = 0;
-}
+outgoing_buffers_scope::outgoing_buffers_scope(encoded& out) : previous_(current_outgoing) { current_outgoing = &out; }
+outgoing_buffers_scope::~outgoing_buffers_scope() { current_outgoing = previous_; }
 
 incoming_buffers_scope::incoming_buffers_scope(std::size_t buffer_count)
     : previous_(current_incoming_count) {
   current_incoming_count = buffer_count;
-  probed_levels = 0;
 }
-incoming_buffers_scope::~incoming_buffers_scope() {
-  current_incoming_count = previous_;
-  probed_levels = 0;
-}
+incoming_buffers_scope::~incoming_buffers_scope() { current_incoming_count = previous_; }
 
 void throw_bad_payload(std::string_view what, const std::exception& cause) {
   if (auto* own = dynamic_cast<const wasm_mt::error*>(&cause)) throw *own;
@@ -244,14 +231,10 @@ std::size_t stack_left() noexcept {
 
 bool stack_has_room(std::size_t levels) noexcept {
   if (stack_left() < stack_reserve) return false;
-  if (levels == 0 || levels % engine_stack_interval != 0) return true;
-  // While a message is written or read, a level its walk has probed stays probed (the
-  // walk of a wide tree probes each multiple of 16 once, not at every node there).
-  const bool in_message = current_outgoing != nullptr || current_incoming_count != no_incoming;
-  if (in_message && levels <= probed_levels) return true;
-  if (wasm_mt_js_engine_stack_room() == 0) return false;
-  if (in_message) probed_levels = levels;
-  return true;
+  // (Every time: the stack a level takes depends on the path to it, so a level probed on
+  // one branch says nothing of another. A wide tree pays a probe, some microseconds, at
+  // each node 16, 32, ... levels deep.)
+  return levels == 0 || levels % engine_stack_interval != 0 || wasm_mt_js_engine_stack_room() != 0;
 }
 
 void check_stack(std::string_view what, std::size_t levels) {
