@@ -12,6 +12,7 @@
 #include <concepts>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <list>
 #include <map>
 #include <memory>
@@ -219,6 +220,19 @@ void write_json(nlohmann::json& j, const T& value, keep how = keep::reference) {
 template <class F>
 void read_field(const nlohmann::json& j, const char* name, F& value, std::size_t levels = 0);
 
+// nlohmann's get<I>() casts a fraction to an integer I with no range check (undefined
+// behaviour out of range): such a number fails bad_payload first. Others pass.
+template <class T>
+void check_integer_range(const nlohmann::json& j) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!j.is_number_float()) return;
+    const double d = j.get<double>();
+    if (!(d > static_cast<double>(std::numeric_limits<T>::min()) - 1.0 &&
+          d < static_cast<double>(std::numeric_limits<T>::max()) + 1.0))
+      throw error(error_kind::bad_payload, "a number out of an integer's range: " + j.dump());
+  }
+}
+
 // A T from j: the inverse of write_json, which also takes the plain JSON form of each
 // binary value (an array of numbers, of objects). Throws bad_payload or nlohmann's errors.
 // `levels`: the arrays and objects around j (for check_stack), 0 when not counted.
@@ -271,6 +285,7 @@ T read_json(const nlohmann::json& j, std::size_t levels) {
   } else if constexpr (std::is_empty_v<T> && std::is_default_constructible_v<T>) {
     return T{};
   } else {
+    check_integer_range<T>(j);
     return j.get<T>();
   }
 }
@@ -316,7 +331,7 @@ void read_field(const nlohmann::json& j, const char* name, F& value, std::size_t
   if constexpr (reads_binary<F>() || std::is_same_v<F, nlohmann::json>)
     value = read_json<F>(j.at(name), levels);  // (raw JSON: binary values as arrays, as at the top)
   else
-    j.at(name).get_to(value);
+    check_integer_range<F>(j.at(name)), j.at(name).get_to(value);
 }
 
 [[noreturn]] void throw_bad_payload(std::string_view what, const std::exception& cause);

@@ -35,6 +35,8 @@ namespace wasm_mt::detail {
 
 template <class T>
 T read_json(const nlohmann::json& j, std::size_t levels = 0);  // payload.hpp
+template <class T>
+void check_integer_range(const nlohmann::json& j);  // payload.hpp
 
 template <class T>
 bool read_text(json_text::reader& in, T& value, std::size_t levels);
@@ -53,7 +55,7 @@ bool read_span(json_text::reader& in, T& value, std::size_t levels) {
   if constexpr (reads_binary<T>() || std::is_same_v<T, nlohmann::json>)
     value = read_json<T>(parsed, levels);
   else
-    parsed.get_to(value);
+    check_integer_range<T>(parsed), parsed.get_to(value);
   return true;
 }
 
