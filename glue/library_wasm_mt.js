@@ -235,10 +235,9 @@ var wasmMtLibrary = {
   // Whether the JS engine's own stack, which wasm's frames take too, has room for 2,000
   // more small JS frames (some 100-300 KB; 16 levels of a walk take well under that, at
   // -O0 and with JS exceptions' invoke_ frames too): what the walk of a deep value asks
-  // every 16 levels (payload.cpp, stack_has_room), to
-  // fail bad_payload before the engine throws a RangeError ("Maximum call stack size
-  // exceeded"; Firefox: InternalError "too much recursion") through wasm, which C++
-  // cannot catch. (`+ 1` keeps the call out of tail position: an engine with proper tail
+  // every 16 levels (payload.cpp, stack_has_room), to fail bad_payload before the engine
+  // throws a RangeError ("Maximum call stack size exceeded"; Firefox: InternalError "too
+  // much recursion") through wasm, which C++ cannot catch. (`+ 1` keeps the call out of tail position: an engine with proper tail
   // calls, JavaScriptCore, would otherwise take no stack for it.)
   wasm_mt_js_engine_stack_room: function () {
     function probe(n) { return n > 0 ? probe(n - 1) + 1 : 0; }

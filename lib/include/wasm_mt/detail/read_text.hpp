@@ -7,8 +7,8 @@
 // than write_text's (a fraction for an integer, an array for a binary vector), is parsed
 // from its own span of the text and read by read_json. Anything else (an unknown or
 // duplicate key, a missing field, a syntax error, nesting past max_nesting_depth or past
-// what the stack has room for: stack_has_room) returns false, and the caller reads the whole text through nlohmann/json's DOM instead, so
-// that conversions and error messages stay nlohmann's: so no part of the text is parsed
+// what the stack has room for: stack_has_room) returns false, and the caller reads the
+// whole text through nlohmann/json's DOM instead, so that conversions and error messages stay nlohmann's: so no part of the text is parsed
 // more than twice. Binary buffers are read from the message being decoded (an
 // incoming_buffers_scope must be alive). Throws what read_json throws for the same value.
 #pragma once

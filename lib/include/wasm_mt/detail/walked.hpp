@@ -42,9 +42,9 @@ inline constexpr std::size_t max_nesting_depth = 2048;
 // more than stack_reserve bytes of the first are left and, every engine_stack_interval
 // levels, while the engine's has room for some 2,000 small JS frames; otherwise it fails
 // with bad_payload saying so. So a deep value (a long chain of std::shared_ptr) is
-// refused where a stack is small rather than overflow it. A described struct that
-// nlohmann converts (inside a container wasm_mt does not walk, say std::map<int, T>)
-// checks Emscripten's stack only: the recursion between is nlohmann's.
+// refused where a stack is small rather than overflow it. Inside a container wasm_mt does
+// not walk (std::map<int, T>) the recursion is nlohmann's: each described struct there
+// checks Emscripten's stack, and wasm_mt's walk of its fields counts levels afresh.
 inline constexpr std::size_t stack_reserve = 16 * 1024;
 inline constexpr std::size_t engine_stack_interval = 16;
 // Bytes of Emscripten's stack left below the caller's frame.
@@ -52,8 +52,8 @@ std::size_t stack_left() noexcept;
 // Whether an array or object `levels` deep may be walked (both stacks, as above).
 bool stack_has_room(std::size_t levels) noexcept;
 // Throws bad_payload ("<what>: a value nested too deep for this thread's stack (at
-// <levels> levels): ...") when !stack_has_room(levels). `levels`: 0 when not counted (then only
-// Emscripten's stack is checked).
+// <levels> levels): ...") when !stack_has_room(levels). `levels`: 0 when not counted
+// (then only Emscripten's stack is checked).
 void check_stack(std::string_view what, std::size_t levels);
 
 // The containers wasm_mt walks itself, not through nlohmann, when they hold binary at some
