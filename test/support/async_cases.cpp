@@ -2,6 +2,7 @@
 // replay into Catch2's test cases. See async_test.hpp.
 #include "async_cases.hpp"
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,6 +38,7 @@ struct async_phase {
   std::size_t next = 0;     // the next body to start
   std::size_t current = 0;  // the body running (== next - 1), or none once it is left
   double case_timeout_ms = 0;
+  double started_ms = 0;  // when the current body started
   std::function<void()> done;
   // Kept to the end: a body left behind by its timeout may still hold its recorder.
   std::vector<std::unique_ptr<detail::recorder>> recorders;
@@ -45,18 +47,24 @@ constexpr std::size_t none = ~std::size_t{0};
 
 void start_next(const std::shared_ptr<async_phase>& phase);
 
+std::string name_of(async_body body) {
+  for (auto& [name, registered] : bodies_by_name())
+    if (registered == body) return name;
+  return {};
+}
+
 // Leaves body `index` once: when it finishes or its time is up, whichever comes first.
 // The next starts on a fresh turn of the event loop.
 void leave(const std::shared_ptr<async_phase>& phase, std::size_t index) {
   if (phase->current != index) return;
   phase->current = none;
+  // WASM_MT_CASE_TIMES=1 in Node's environment: each body's time on stderr (to find slow cases).
+  static const bool print_times =
+      EM_ASM_INT({ return typeof process !== 'undefined' && process.env && !!process.env.WASM_MT_CASE_TIMES; });
+  if (print_times)
+    std::fprintf(stderr, "case time %8.0f ms: %s\n", emscripten_get_now() - phase->started_ms,
+                 name_of(phase->queue[index]).c_str());
   wasm_mt::sleep(0).then([phase] { start_next(phase); }).detach();
-}
-
-std::string name_of(async_body body) {
-  for (auto& [name, registered] : bodies_by_name())
-    if (registered == body) return name;
-  return {};
 }
 
 void start_next(const std::shared_ptr<async_phase>& phase) {
@@ -68,6 +76,7 @@ void start_next(const std::shared_ptr<async_phase>& phase) {
   async_body body = phase->queue[index];
   detail::recorded_run& run = runs()[body];
   run.started = true;
+  phase->started_ms = emscripten_get_now();
   // A body left behind by its timeout that reports later reports into the body running
   // then: rare, and its own test case has failed already.
   phase->recorders.push_back(std::make_unique<detail::recorder>(run, name_of(body)));
