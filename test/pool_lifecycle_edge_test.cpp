@@ -1,6 +1,6 @@
 // The pool's lifecycle at its edges (from a review that broke the first version): inits
 // that fail or never finish, failing slots in an elastic pool, close() in every state,
-// stats of retried tasks, max_queued while threads start.
+// stats of retried tasks, max_queue while threads start.
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -291,8 +291,8 @@ ASYNC_TEST_CASE("a trap in init fails create, no worker left", "[pool]") {
   CHECK(co_await test::until([&] { return glue_workers() == before; }, 2000));
 }
 
-ASYNC_TEST_CASE("max_queued with pool::start / an elastic pool: tasks waiting for starting threads", "[pool]") {
-  auto pool = wasm_mt::pool::start({.threads = 4, .max_queued = 2});
+ASYNC_TEST_CASE("max_queue with pool::start / an elastic pool: tasks waiting for starting threads", "[pool]") {
+  auto pool = wasm_mt::pool::start({.threads = 4, .max_queue = wasm_mt::queue_limit::at_most(2)});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 4; ++i) jobs.push_back(pool.exec(RNap{10, i}));
   int full = 0;
@@ -303,10 +303,10 @@ ASYNC_TEST_CASE("max_queued with pool::start / an elastic pool: tasks waiting fo
       full += e.kind() == wasm_mt::error_kind::queue_full;
     }
   }
-  INFO("4 tasks for 4 starting threads, max_queued 2: " << full << " failed with queue_full");
+  INFO("4 tasks for 4 starting threads, max_queue 2: " << full << " failed with queue_full");
   CHECK(full == 0);
 
-  auto elastic = co_await wasm_mt::pool::create({.min_threads = 0, .max_threads = 4, .max_queued = 1});
+  auto elastic = co_await wasm_mt::pool::create({.min_threads = 0, .max_threads = 4, .max_queue = wasm_mt::queue_limit::at_most(1)});
   std::vector<wasm_mt::job<int>> more;
   for (int i = 0; i < 2; ++i) more.push_back(elastic.exec(RNap{10, i}));
   full = 0;
@@ -317,7 +317,7 @@ ASYNC_TEST_CASE("max_queued with pool::start / an elastic pool: tasks waiting fo
       full += e.kind() == wasm_mt::error_kind::queue_full;
     }
   }
-  INFO("2 tasks, 0 of 4 threads, max_queued 1: " << full << " failed with queue_full");
+  INFO("2 tasks, 0 of 4 threads, max_queue 1: " << full << " failed with queue_full");
   CHECK(full == 0);
 }
 

@@ -202,7 +202,7 @@ ASYNC_TEST_CASE("every new option refuses a bad value with a clear error", "[poo
   cases.push_back({{.idle_timeout_ms = nan}, "idle_timeout_ms"});
   cases.push_back({{.idle_timeout_ms = -1}, "idle_timeout_ms"});
   cases.push_back({{.init_timeout_ms = nan}, "init_timeout_ms"});
-  cases.push_back({{.max_queued = negative}, "max_queued"});
+  cases.push_back({{.max_queue = wasm_mt::queue_limit::at_most(negative)}, "max_queue is"});
   cases.push_back({{.task_timeout_ms = nan}, "task_timeout_ms"});
   cases.push_back({{.max_in_flight = negative}, "max_in_flight"});
   for (auto& c : cases) {

@@ -222,7 +222,7 @@ ASYNC_TEST_CASE("a queued task can be cancelled (not run), a running one too; a 
 }
 
 ASYNC_TEST_CASE("a bounded queue refuses tasks past its size", "[pool]") {
-  auto pool = co_await make_pool({.threads = 1, .max_queued = 2});
+  auto pool = co_await make_pool({.threads = 1, .max_queue = wasm_mt::queue_limit::at_most(2)});
   auto running = pool.exec(Identity{0, 200});
   auto first = pool.exec(FortyTwo{});
   auto second = pool.exec(FortyTwo{});

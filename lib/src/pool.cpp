@@ -31,7 +31,7 @@ pool_options checked_pool_options(pool_options options) {
   check_count(options.threads, "threads", most_threads);
   check_count(options.max_threads, "max_threads", most_threads);
   if (options.min_threads) check_count(*options.min_threads, "min_threads", most_threads);
-  check_count(options.max_queued, "max_queued", most_tasks);
+  if (!options.max_queue.is_unbounded()) check_count(options.max_queue.tasks(0), "max_queue", most_tasks);
   check_count(options.max_in_flight, "max_in_flight", most_tasks);
   check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");
@@ -126,14 +126,63 @@ std::size_t pool::running() const noexcept { return state_ ? state_->running() :
 pool_health pool::health() const { return state_ ? state_->health() : pool_health{}; }
 pool_stats pool::stats() const { return state_ ? state_->stats() : pool_stats{}; }
 
-future<void> pool::close(detail::call_site site) {
-  auto closed = [] {
-    auto done = std::make_shared<detail::shared_state<void>>();
-    done->set_value({});
-    return future<void>(std::move(done));
-  };
-  future<void> result = state_ ? state_->close() : closed();  // a moved-from pool has nothing to close
+namespace {
+
+// A future settled with `value` (what a moved-from pool's waits give).
+template <class T>
+future<T> ready_future(T value) {
+  auto state = std::make_shared<detail::shared_state<T>>();
+  state->set_value(std::move(value));
+  return future<T>(std::move(state));
+}
+future<void> ready_future() {
+  auto state = std::make_shared<detail::shared_state<void>>();
+  state->set_value({});
+  return future<void>(std::move(state));
+}
+
+// completed()'s work: settled()'s errors, the first one thrown.
+future<void> first_failure(future<std::vector<error>> settled) {
+  auto errors = co_await std::move(settled);
+  if (!errors.empty()) throw std::move(errors.front());
+}
+
+}  // namespace
+
+future<void> pool::close(close_options options, detail::call_site site) {
+  future<void> result = [&] {
+    if (!state_) return ready_future();  // a moved-from pool has nothing to close
+    try {
+      return state_->close(options);
+    } catch (...) {  // a bad timeout_ms
+      return future<void>::ready_error(std::current_exception());
+    }
+  }();
   detail::set_origin(result, {"pool::close", {}, site});
+  return result;
+}
+
+std::size_t pool::cancel_queued() {
+  return state_ ? state_->cancel_queued("the task was cancelled while queued (pool::cancel_queued())") : 0;
+}
+
+future<std::vector<error>> pool::settled(detail::call_site site) {
+  auto result = state_ ? state_->settled() : ready_future(std::vector<error>{});
+  detail::set_origin(result, {"pool::settled", {}, site});
+  return result;
+}
+
+future<void> pool::completed(detail::call_site site) {
+  auto result = first_failure(settled(site));
+  detail::set_origin(result, {"pool::completed", {}, site});
+  return result;
+}
+
+bool pool::needs_drain() const noexcept { return state_ && state_->needs_drain(); }
+
+future<void> pool::drained(detail::call_site site) {
+  auto result = state_ ? state_->drained() : ready_future();
+  detail::set_origin(result, {"pool::drained", {}, site});
   return result;
 }
 

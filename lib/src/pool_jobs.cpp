@@ -1,5 +1,6 @@
 // A pool's jobs: queued (enqueue), stopped (stop_job, timeouts, grace periods), settled
-// (its books closed, retried if it never ran), and failed; and the pool's close and end.
+// (its books closed, retried if it never ran), and failed. (The pool's close and end,
+// and the waits for it to be idle: pool_close.cpp.)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -39,13 +40,6 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
     }));
   } else if (!can_serve()) {
     fail(job, no_thread_error());
-  } else if (options_.max_queued &&
-             queue_.size() >= options_.max_queued + count(slot_stage::starting) + (options_.max_threads - size())) {
-    fail(job, exception_or_failure([this] {
-      return wasm_mt::error(error_kind::queue_full,
-                            "the pool's queue holds its maximum of " + std::to_string(options_.max_queued) + " tasks",
-                            {}, true);
-    }));
   } else {
     try {
       queue_.push_back(job);
@@ -54,12 +48,25 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
       return id;
     }
     dispatch();
+    // Checked once placed: a task a thread takes at once never counts against the limit.
+    if (!queue_.empty() && queue_.back() == job && queue_.size() > queue_room()) {
+      queue_.pop_back();
+      fail(job, exception_or_failure([this] {
+        return wasm_mt::error(error_kind::queue_full,
+                              "the pool's queue holds its maximum of " +
+                                  std::to_string(options_.max_queue.tasks(options_.max_threads)) +
+                                  " tasks (pool_options::max_queue)",
+                              {}, true);
+      }));
+      check_waits();
+    }
   }
   return id;
 }
 
 void pool_state::fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   statistics_.count_settled(&failure);
+  note_failure(failure);
   job->fail(std::move(failure));
 }
 
@@ -70,7 +77,7 @@ bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms) 
   auto job = std::move(*found);
   queue_.erase(found);
   fail_queued(job, stop_failure(kind, timeout_ms, true));
-  close_if_done();
+  check_waits();
   return true;
 }
 
@@ -101,6 +108,7 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
   job->stopped = true;
   if (dropped) failure = std::move(never_sent);
   running.stop_failure = failure;  // (counted when its worker answers: `settled`)
+  note_failure(failure);           // (its caller has it now)
   job->fail(std::move(failure));  // its continuation runs later
   if (dropped) {  // (its books close now: `running` is gone after this)
     const auto not_sent = running.stop_failure;
@@ -135,75 +143,6 @@ void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   }
   replace(running.slot);  // its request settles through `settled`, stopped: nothing is counted twice
   dispatch();
-}
-
-future<void> pool_state::close() {
-  auto waiter = std::make_shared<shared_state<void>>();
-  if (shut_down_) {
-    waiter->set_value({});
-  } else {
-    close_waiters_.emplace_back(waiter);
-    closing_ = true;
-    stop_unread_streams();
-    close_if_done();
-  }
-  return future<void>(std::move(waiter));
-}
-
-// A closing pool stops the streams whose producer waits for a reader that is not
-// reading (no next() pending): close() would otherwise wait for ever for them.
-void pool_state::stop_unread_streams() noexcept {
-  std::vector<std::uint64_t> unread;
-  try {
-    for (const auto& [id, running] : running_)
-      if (running.job->waits_for_reader()) unread.push_back(id);
-  } catch (...) {  // no memory for the list: they are stopped as their next item comes
-  }
-  for (auto id : unread) stop_job(id, error_kind::cancelled, 0);
-}
-
-void pool_state::close_if_done() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (!closing_ || shut_down_ || !queue_.empty() || !running_.empty()) return;
-  try {
-    close_timer_ = timer(0, [weak = weak_from_this()] {
-      if (auto self = weak.lock(); self && self->queue_.empty() && self->running_.empty()) self->shut_down();
-    });
-  } catch (...) {  // no memory for the timer: end now
-    shut_down();
-  }
-}
-
-void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (shut_down_) return;
-  shut_down_ = true;
-  fail_queue(exception_or_failure([this] {
-    return wasm_mt::error(error_kind::cancelled,
-                          closing_ ? "the pool was destroyed while closing, before the task ran"
-                                   : "the pool was destroyed before the task ran",
-                          {}, true);
-  }));
-  for (auto& s : slots_) {
-    end_running_time(s);
-    s.deadline.cancel();
-    s.retry.cancel();
-    s.idle.cancel();
-    s.starting.cancel();
-    if (s.th) s.th->terminate();  // its running tasks fail with `terminated`; a starting one ends
-    ++s.generation;
-    set_stage(s, slot_stage::retired);
-  }
-  close_timer_.cancel();
-  if (ready_waiter_)
-    std::exchange(ready_waiter_, {})->set_error(exception_or_failure([] {
-      return wasm_mt::error(error_kind::terminated, "the pool was destroyed while starting", {}, true);
-    }));
-  for (auto& waiter : std::exchange(close_waiters_, {})) waiter->set_value({});
-}
-
-void pool_state::fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  std::deque<std::shared_ptr<pool_job>> failing;
-  failing.swap(queue_);
-  for (auto& job : failing) fail_queued(job, error);
 }
 
 void pool_state::fail_queued(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
@@ -246,7 +185,10 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   // on its worker counts as busy, but says nothing of its kind's usual duration.)
   if (!retry && id != starting_job_) learn_duration(*done, !stopped);
   // (A stopped one counts as what its worker did: finished anyway, or stopped.)
-  if (!retry) statistics_.count_settled(stopped ? (failure ? &done->stop_failure : nullptr) : failure);
+  if (!retry) {
+    statistics_.count_settled(stopped ? (failure ? &done->stop_failure : nullptr) : failure);
+    if (!stopped && failure) note_failure(*failure);  // (a stopped one's was noted at its stop)
+  }
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].sent.empty()) went_idle(done->slot);
   dispatch();

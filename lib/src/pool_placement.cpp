@@ -73,7 +73,7 @@ void pool_state::dispatch() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   }
   grow();
   dispatching_ = false;
-  close_if_done();
+  check_waits();
 }
 
 void pool_state::grow() WASM_MT_DETAIL_NOEXCEPT_JS_EH {

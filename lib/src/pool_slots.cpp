@@ -227,6 +227,7 @@ void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
 }
 
 void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (shut_down_) return;  // (ended meanwhile: by a task that settled as its worker was taken down)
   auto& s = slots_[index];
   set_stage(s, slot_stage::starting);
   s.died_young = false;
@@ -275,7 +276,7 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
   }
   // Nothing runs or starts for the queue: it fails now rather than wait for retries.
   if (!count(slot_stage::running) && !count(slot_stage::starting) && !will_restart()) fail_queue(no_thread_error());
-  close_if_done();
+  check_waits();
 }
 
 // A failed start's retry is due: tries again if the slot is needed, else retires it (an

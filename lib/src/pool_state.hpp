@@ -1,5 +1,5 @@
 // Internal: a pool's state (pool_state), shared by the files that keep its books:
-// pool_placement.cpp, pool_slots.cpp, pool_jobs.cpp and pool.cpp.
+// pool_placement.cpp, pool_slots.cpp, pool_jobs.cpp, pool_close.cpp and pool.cpp.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,8 +56,15 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   // not run; a running one fails now, its worker is told, and replaced if it still runs
   // after stop_grace_ms. False when the job had settled.
   bool stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-  future<void> close();
+  // pool::close: throws std::invalid_argument for a bad options.timeout_ms.
+  future<void> close(const close_options& options);
+  // Fails the queued jobs with cancelled (not_run(), saying `why`); returns how many.
+  std::size_t cancel_queued(const char* why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // pool::settled, pool::needs_drain, pool::drained.
+  future<std::vector<wasm_mt::error>> settled();
+  bool needs_drain() const noexcept;
+  future<void> drained();
 
   std::size_t size() const noexcept { return count(slot_stage::running) + count(slot_stage::starting) + count(slot_stage::waiting_to_retry); }
   std::size_t threads_alive() const noexcept { return count(slot_stage::running); }
@@ -192,9 +200,17 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void start_timed_out(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   std::exception_ptr no_thread_error() const noexcept;
   void fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
-  // Once close() was called and no task is left: ends the threads (from a fresh timer
-  // task, never inside a reply's handling).
-  void close_if_done() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // The most tasks the queue holds now (max_queue, plus what starting threads and the
+  // threads the pool may add will take).
+  std::size_t queue_room() const noexcept;
+  // A job's caller got `failure` (its future failed): the settled() waiters list it,
+  // unless it is a cancellation.
+  void note_failure(const std::exception_ptr& failure) noexcept;
+  // Settles the waits that the queue and the running jobs now allow: drained() once the
+  // queue is empty and has room (needs_drain() false); settled() once no job is queued or running either, and then, after
+  // close(), ends the threads (from a fresh timer task, never inside a reply's handling).
+  // Called wherever a job leaves the queue or the running jobs.
+  void check_waits() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
 
   pool_options options_;
   program code_;
@@ -210,6 +226,17 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   promise<void> ready_waiter_;               // create()'s
   std::vector<promise<void>> close_waiters_;  // close()'s
   timer close_timer_;
+  timer close_deadline_;                      // the earliest close_options::timeout_ms
+  double close_deadline_ms_ = std::numeric_limits<double>::infinity();
+  // settled()'s, each with the failures (not cancellations) since it was made.
+  struct settle_waiter {
+    promise<std::vector<wasm_mt::error>> done;
+    std::vector<std::exception_ptr> failures;
+  };
+  std::vector<settle_waiter> settle_waiters_;
+  // Settles `waiter` with its failures as errors (unless it failed already).
+  static void settle(settle_waiter& waiter) noexcept;
+  std::vector<promise<void>> drain_waiters_;  // drained()'s
   // Statistics (pool::stats(), health()'s counts), and each kind's usual duration.
   pool_statistics statistics_;
   // A task whose worker died before it ran goes to another this many times in all, then

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "wasm_mt/error.hpp"
+#include "failure.hpp"
 
 namespace wasm_mt::detail {
 
@@ -13,13 +13,7 @@ void pool_statistics::count_settled(const std::exception_ptr* failure) noexcept 
     ++completed_;
     return;
   }
-  try {
-    std::rethrow_exception(*failure);
-  } catch (const wasm_mt::error& e) {
-    ++(e.kind() == error_kind::cancelled ? cancelled_ : failed_);
-  } catch (...) {
-    ++failed_;
-  }
+  ++(is_cancellation(*failure) ? cancelled_ : failed_);
 }
 
 void pool_statistics::record_run(std::uint32_t kind, double ms, bool learn) noexcept {

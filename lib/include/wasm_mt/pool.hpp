@@ -26,10 +26,12 @@
 //   be stopped runs alone on its thread, so that no other is caught with it (a
 //   job::cancel of a task with short tasks pipelined behind it: they fail with
 //   `terminated` if it still runs two grace periods later; docs/control.md).
-// - close() is the graceful end: queued and running tasks finish, then the threads end.
-//   Destroying the pool is the immediate one: every queued task fails with `cancelled`
-//   and the threads are terminated, starting ones included (their running tasks fail
-//   with `terminated`).
+// - close() is the graceful end: queued and running tasks finish, then the threads end
+//   (close_options: cancel the queue, a time limit). Destroying the pool is the
+//   immediate one: every queued task fails with `cancelled` and the threads are
+//   terminated, starting ones included (their running tasks fail with `terminated`).
+// - settled()/completed() wait for the work without closing; needs_drain()/drained() are
+//   back-pressure for a producer.
 #pragma once
 
 #include <cstddef>
@@ -105,7 +107,7 @@ class pool {
   // Queues `closure` (its captures encoded when it is sent) for a thread of the pool
   // (docs/README.md, Pools: how tasks are placed). Fails as thread::exec does, and with
   // cancelled (job::cancel, or the pool destroyed while it waited: not_run()), timeout
-  // (task_timeout_ms), queue_full (max_queued); a task whose worker crashed before it ran
+  // (task_timeout_ms), queue_full (max_queue); a task whose worker crashed before it ran
   // is retried on another thread. `options` as thread::exec's (call_options.hpp).
   template <class Closure>
   [[nodiscard]] job<closure_result_t<std::decay_t<Closure>>> exec(
@@ -252,9 +254,34 @@ class pool {
   // is destroyed meanwhile (which fails what is left, as destroying does). A stream
   // whose producer waits for a reader that is not reading (its window full, no next()
   // pending) is stopped (`cancelled`: its items already here can still be read), now or
-  // when its window fills: close() never waits for a reader. Calling it again gives
-  // another future settling at the same time. As piscina's close().
-  [[nodiscard]] future<void> close(detail::call_site site = detail::call_site::here());
+  // when its window fills: close() never waits for a reader. As piscina's close().
+  // `options` (close_options): cancel the queue now (piscina's force), and a time after
+  // which the pool is destroyed (piscina's closeTimeout). Calling it again gives another
+  // future settling at the same time; its options apply too (the earliest limit wins).
+  // Fails with std::invalid_argument for a NaN or negative timeout_ms.
+  [[nodiscard]] future<void> close(close_options options = {}, detail::call_site site = detail::call_site::here());
+  // Fails every queued task now with cancelled (not_run()); running ones go on. Returns
+  // how many there were (tinypool's cancelPendingTasks).
+  std::size_t cancel_queued();
+
+  // Settles once no task is queued or running (all submitted work settled; a stopped
+  // task still running on its worker counts until its worker answers or is replaced),
+  // at once if none is; the pool stays open. Gives the errors of the tasks whose futures
+  // failed meanwhile, in the order they failed (cancellations are not failures: not
+  // listed). Resolves as well when the pool is destroyed. A stream whose reader stopped
+  // reading keeps it waiting (close() stops such a stream; this does not). (threads.js's
+  // settled(), but an idle pool resolves at once, as threads.js's settled(true).)
+  [[nodiscard]] future<std::vector<wasm_mt::error>> settled(detail::call_site site = detail::call_site::here());
+  // As settled(), but fails with the first of those errors (threads.js's completed()).
+  [[nodiscard]] future<void> completed(detail::call_site site = detail::call_site::here());
+  // Back-pressure for a producer (piscina's needsDrain and 'drain'): needs_drain() is
+  // true while the next exec would fail with queue_full (the queue holds its max_queue,
+  // beyond what starting threads and those the pool may add will take, and no thread is
+  // free); never with an unbounded queue. drained() settles once the queue is empty and
+  // needs_drain() is false, at once if so now:
+  //   if (pool.needs_drain()) co_await pool.drained();
+  bool needs_drain() const noexcept;
+  [[nodiscard]] future<void> drained(detail::call_site site = detail::call_site::here());
 
   std::size_t size() const noexcept;           // threads, live, starting or being replaced
   std::size_t threads_alive() const noexcept;  // threads ready to take tasks

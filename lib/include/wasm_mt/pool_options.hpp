@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -45,6 +46,39 @@ class thread_init {
   std::function<future<void>(thread&)> run_;
 };
 
+// How many tasks may wait in a pool's queue (pool_options::max_queue): tasks waiting
+// beyond what its starting threads, and the threads it may still add, will take. A task
+// past it fails at once with error_kind::queue_full (piscina's maxQueue). Made by name,
+// never from a bare number, so that 0 cannot be misread (piscina's maxQueue 0 is "no
+// queue"; wasm_mt's former max_queued 0 meant "unbounded"):
+//
+//   .max_queue = wasm_mt::queue_limit::at_most(100)
+class queue_limit {
+ public:
+  // No limit (the default).
+  static constexpr queue_limit unbounded() noexcept { return queue_limit(form::unbounded, 0); }
+  // At most `tasks` waiting; at_most(0) is no queue: a task that no thread can take at
+  // once, and no thread starting (or that the pool may add) will take, fails (piscina's
+  // maxQueue: 0).
+  static constexpr queue_limit at_most(std::size_t tasks) noexcept { return queue_limit(form::at_most, tasks); }
+  // max_threads squared (piscina's maxQueue: 'auto').
+  static constexpr queue_limit automatic() noexcept { return queue_limit(form::automatic, 0); }
+
+  constexpr bool is_unbounded() const noexcept { return form_ == form::unbounded; }
+  // The limit for a pool of `max_threads` threads (SIZE_MAX when unbounded).
+  constexpr std::size_t tasks(std::size_t max_threads) const noexcept {
+    return form_ == form::unbounded ? std::numeric_limits<std::size_t>::max()
+           : form_ == form::automatic ? max_threads * max_threads
+                                      : tasks_;
+  }
+
+ private:
+  enum class form { unbounded, at_most, automatic };
+  constexpr queue_limit(form f, std::size_t tasks) noexcept : form_(f), tasks_(tasks) {}
+  form form_;
+  std::size_t tasks_;
+};
+
 // Sizes: `threads` gives a fixed pool (all started by create()). Otherwise the pool keeps
 // min_threads running, starts more on demand while tasks wait (up to max_threads) and
 // retires those above min_threads idle for idle_timeout_ms (piscina's minThreads,
@@ -62,9 +96,7 @@ struct pool_options {
   std::size_t max_threads = 0;             // 0: hardware_concurrency(), or min_threads if more
   double idle_timeout_ms = 10000;          // a thread above min_threads idle this long retires;
                                            // infinity: never
-  std::size_t max_queued = 0;     // 0: unbounded; else tasks waiting beyond what starting
-                                  // threads (and those it may add) will take; past it
-                                  // exec fails with queue_full
+  queue_limit max_queue = queue_limit::unbounded();  // tasks waiting, at most (queue_limit)
   double task_timeout_ms = 0;     // a task's time on a thread, at most: then it fails with
                                   // timeout and is stopped (as call_options' stops); 0 or
                                   // infinity: none
@@ -77,6 +109,19 @@ struct pool_options {
   double init_timeout_ms = 60000; // a new thread's start with its init, at most (then it
                                   // is a start that failed); infinity: none
   wasm_mt::callbacks callbacks;   // what its tasks may run on the caller (callbacks.hpp)
+};
+
+// How pool::close() ends a pool.
+struct close_options {
+  // Queued tasks fail at once with cancelled (not_run()), as pool::cancel_queued(); the
+  // running ones finish (piscina's close({force: true}), workerpool's terminate(false)).
+  bool cancel_queued = false;
+  // Tasks still queued or running this long after the call: the pool is destroyed (what
+  // is left fails as destroying does: queued with cancelled, running with terminated)
+  // and close() resolves (piscina's closeTimeout, but per call and with no default
+  // limit). Infinity: wait for them. NaN or negative: close() fails with
+  // std::invalid_argument.
+  double timeout_ms = std::numeric_limits<double>::infinity();
 };
 
 // How a pool's threads are doing (pool::health()).
