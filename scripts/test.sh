@@ -36,7 +36,8 @@ step install "$here/install-deps.sh" --browsers --fuzz || exit 1
 source "$here/env.sh"
 step build wasm_mt_build || exit 1
 
-run_ctest() { (cd "$WASM_MT_BUILD" && ctest --output-on-failure); }
+# Two at a time: the builds among the tests side by side; the Node suites run alone (RUN_SERIAL).
+run_ctest() { (cd "$WASM_MT_BUILD" && ctest --output-on-failure -j "$WASM_MT_JOBS"); }
 
 status=0
 step ctest run_ctest || status=1

@@ -1,8 +1,16 @@
-# cmake -P script: builds this checkout's test program another way users build it and
-# runs the whole suite under Node:
+# cmake -P script: builds this checkout's test program another way users build it
+# (STEP=build), or runs the whole suite of that build under Node (STEP=run):
 #   EXCEPTIONS   the exception model (WASM_MT_EXCEPTIONS)
 #   BUILD_TYPE   the CMake build type (Debug: -O0, so Emscripten's ASSERTIONS)
 #   LINK_FLAGS   more link flags (e.g. -sASSERTIONS=2)
+set(variant "WASM_MT_EXCEPTIONS=${EXCEPTIONS}, ${BUILD_TYPE} ${LINK_FLAGS}")
+if(STEP STREQUAL "run")
+  execute_process(COMMAND ${NODE} wasm_mt_tests.js --use-colour no WORKING_DIRECTORY ${BINARY}/test RESULT_VARIABLE ran)
+  if(NOT ran EQUAL 0)
+    message(FATAL_ERROR "the suite failed (${variant})")
+  endif()
+  return()
+endif()
 execute_process(
   COMMAND ${CMAKE_COMMAND} -S ${WASM_MT_SOURCE_DIR} -B ${BINARY} -DCMAKE_TOOLCHAIN_FILE=${TOOLCHAIN}
           -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DWASM_MT_EXCEPTIONS=${EXCEPTIONS} "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}"
@@ -10,15 +18,10 @@ execute_process(
           -DCMAKE_CXX_FLAGS_DEBUG=-O0
           -DWASM_MT_BUILD_DEMOS=OFF -DWASM_MT_BUILD_BENCH=OFF -DWASM_MT_BUILD_EXAMPLES=OFF
   RESULT_VARIABLE configured)
-set(variant "WASM_MT_EXCEPTIONS=${EXCEPTIONS}, ${BUILD_TYPE} ${LINK_FLAGS}")
 if(NOT configured EQUAL 0)
   message(FATAL_ERROR "configuring (${variant}) failed")
 endif()
 execute_process(COMMAND ${CMAKE_COMMAND} --build ${BINARY} -j 2 --target wasm_mt_tests RESULT_VARIABLE built)
 if(NOT built EQUAL 0)
   message(FATAL_ERROR "building the test program (${variant}) failed")
-endif()
-execute_process(COMMAND ${NODE} wasm_mt_tests.js --use-colour no WORKING_DIRECTORY ${BINARY}/test RESULT_VARIABLE ran)
-if(NOT ran EQUAL 0)
-  message(FATAL_ERROR "the suite failed (${variant})")
 endif()

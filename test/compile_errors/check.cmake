@@ -3,8 +3,21 @@
 # header) and carry the message its first line expects ("// expect: ..."); a snippet with
 # a line "// one error" must give no other. A snippet with a line "// error in a header:
 # <why>" is let off the line rule (say why).
-#   cmake -DCXX=<compiler> "-DFLAGS=<flags;...>" -P check.cmake
+# With PART=k and PARTS=n, only every n-th snippet from the k-th (1-based) is checked.
+#   cmake -DCXX=<compiler> "-DFLAGS=<flags;...>" [-DPART=k -DPARTS=n] -P check.cmake
 file(GLOB snippets "${CMAKE_CURRENT_LIST_DIR}/*.cpp")
+if(PARTS)
+  set(all "${snippets}")
+  set(snippets "")
+  set(index 0)
+  foreach(snippet IN LISTS all)
+    math(EXPR in_part "${index} % ${PARTS} + 1")
+    if(in_part EQUAL PART)
+      list(APPEND snippets "${snippet}")
+    endif()
+    math(EXPR index "${index} + 1")
+  endforeach()
+endif()
 set(problems "")
 set(count 0)
 foreach(snippet IN LISTS snippets)
