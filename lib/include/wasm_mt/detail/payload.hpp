@@ -341,13 +341,22 @@ void read_field(const nlohmann::json& j, const char* name, F& value, std::size_t
 std::exception_ptr unsent_failure(const std::exception_ptr& failure) noexcept;
 
 
+// encode()'s walk, out of line. Inlined into encode's try, every string append of the
+// walk (out of line, and it may throw bad_alloc) is called through a JS trampoline
+// (invoke_*) under Emscripten's JS exceptions: 11 a call of a two-int closure, where
+// this call is the only one.
+template <class T>
+[[gnu::noinline]] void write_message_text(std::string& out, const T& value) {
+  write_text(out, value, keep::reference, 0);
+}
+
 // Throws error_kind::bad_payload when `value` cannot be written.
 template <class T>
 encoded encode(const T& value) {
   encoded out;
   try {
     outgoing_buffers_scope scope(out);
-    write_text(out.json, value, keep::reference, 0);
+    write_message_text(out.json, value);
   } catch (const std::exception& e) {
     throw_bad_payload("cannot encode", e);
   }
