@@ -32,15 +32,15 @@ struct Add {
 };
 WASM_MT_CLOSURE(Add, a, b)
 
-struct Point {
+struct PlainPoint {
   double x = 0, y = 0;
-  bool operator==(const Point&) const = default;
+  bool operator==(const PlainPoint&) const = default;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Point, x, y)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PlainPoint, x, y)
 
 // Returns its captures: whatever went in must come back equal.
 struct Echo {
-  Point point;
+  PlainPoint point;
   std::vector<std::string> names;
   std::map<std::string, int> counts;
   std::vector<double> values;

@@ -220,8 +220,6 @@ struct EmitUntilStopped {
 };
 WASM_MT_CLOSURE(EmitUntilStopped)
 
-double now() { return emscripten_get_now(); }
-
 }  // namespace
 
 ASYNC_TEST_CASE("stop_source, stop_token and stop_callback behave as C++20's", "[control]") {
@@ -523,9 +521,9 @@ ASYNC_TEST_CASE("pool: a running synchronous task past the grace period has its 
   stop.request_stop();
   CHECK((co_await test::error_of(std::move(stuck), 500)).kind() == error_kind::cancelled);
   // Those queued behind it run on the replacement, long before the 20 s spin would end.
-  const double start = now();
+  const double start = test::now();
   for (int i = 0; i < 4; ++i) CHECK((co_await std::move(behind[i])) == i * i);
-  CHECK(now() - start < 10000);
+  CHECK(test::now() - start < 10000);
   CHECK(pool.health().replacements == 1);
   auto st = pool.stats();
   CHECK(st.cancelled == 1);
@@ -622,9 +620,9 @@ ASYNC_TEST_CASE("pool: nothing is pipelined behind a cancelled task; its worker 
   co_await wasm_mt::sleep(20);
   CHECK(stuck.cancel());
   auto next = pool.exec(ShortOrSpin{0});  // short: it would pipeline behind a running short task
-  const double start = now();
+  const double start = test::now();
   CHECK((co_await std::move(next)) == 5);
-  CHECK(now() - start < 10000);  // not after the 20 s spin
+  CHECK(test::now() - start < 10000);  // not after the 20 s spin
   CHECK(pool.health().replacements == 1);
   CHECK((co_await test::error_of(std::move(stuck))).kind() == error_kind::cancelled);
 }

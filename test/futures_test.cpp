@@ -47,7 +47,7 @@ wasm_mt::future<void> await_then_flag(wasm_mt::future<int> f, bool& resumed) {
 }
 
 // Sleeps `ms` in the worker, then throws `message`.
-struct FailsAfter {
+struct ThrowsAfter {
   int ms = 0;
   std::string message;
   wasm_mt::task<int> operator()() const {
@@ -55,7 +55,7 @@ struct FailsAfter {
     throw std::runtime_error(message);
   }
 };
-WASM_MT_CLOSURE(FailsAfter, ms, message)
+WASM_MT_CLOSURE(ThrowsAfter, ms, message)
 
 wasm_mt::future<void> nothing() { co_return; }
 
@@ -242,8 +242,8 @@ ASYNC_TEST_CASE("when_all fails with the first error in time; the others' ends a
   test::logged_errors logged;
   std::vector<wasm_mt::future<int>> futures;
   futures.push_back(th.exec(shared::Sleeps{400}));
-  futures.push_back(th.exec(FailsAfter{200, "second, later"}));
-  futures.push_back(th.exec(FailsAfter{10, "third, first"}));
+  futures.push_back(th.exec(ThrowsAfter{200, "second, later"}));
+  futures.push_back(th.exec(ThrowsAfter{10, "third, first"}));
   auto all = wasm_mt::when_all(std::move(futures));
   auto e = co_await test::error_of(std::move(all));
   CHECK(e.kind() == wasm_mt::error_kind::remote_exception);
@@ -268,7 +268,7 @@ ASYNC_TEST_CASE("when_any settles with the first to settle: value, index or erro
   CHECK(either.index() == 1);
   CHECK(std::get<1>(either) == "js");
 
-  auto e = co_await test::error_of(wasm_mt::when_any(th.exec(shared::Sleeps{300}), other.exec(FailsAfter{5, "fast"})));
+  auto e = co_await test::error_of(wasm_mt::when_any(th.exec(shared::Sleeps{300}), other.exec(ThrowsAfter{5, "fast"})));
   CHECK(std::string(e.what()).find("fast") != std::string::npos);
   CHECK_THROWS_AS((void)wasm_mt::when_any(std::vector<wasm_mt::future<int>>{}), std::invalid_argument);
 }
@@ -285,13 +285,13 @@ ASYNC_TEST_CASE("then chains: values, flattened futures, errors passed on or rec
   CHECK(seen == 10);
   // Without on_error, an error goes on down the chain; with it, it can be recovered.
   bool ran = false;
-  auto e = co_await test::error_of(th.exec(FailsAfter{0, "boom"}).then([&](int v) {
+  auto e = co_await test::error_of(th.exec(ThrowsAfter{0, "boom"}).then([&](int v) {
     ran = true;
     return v;
   }));
   CHECK_FALSE(ran);
   CHECK(std::string(e.what()).find("boom") != std::string::npos);
-  CHECK((co_await th.exec(FailsAfter{0, "boom"}).then([](int v) { return v; }, [](const wasm_mt::error&) { return -1; })) == -1);
+  CHECK((co_await th.exec(ThrowsAfter{0, "boom"}).then([](int v) { return v; }, [](const wasm_mt::error&) { return -1; })) == -1);
   // What a callback throws fails the future it gives.
   auto thrown = co_await th.exec(shared::Multiply{1, 1}).then([](int) -> int { throw std::runtime_error("in then"); }).result();
   REQUIRE_FALSE(thrown.has_value());
@@ -311,7 +311,7 @@ ASYNC_TEST_CASE("result() awaits without throwing; get() and detach() leave the 
   REQUIRE(good.has_value());
   CHECK(*good == 42);
   CHECK(good.value() == 42);
-  wasm_mt::expected<int> bad = co_await th.exec(FailsAfter{0, "no value"}).result();
+  wasm_mt::expected<int> bad = co_await th.exec(ThrowsAfter{0, "no value"}).result();
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().kind() == wasm_mt::error_kind::remote_exception);
   CHECK(std::string(bad.error().what()).find("no value") != std::string::npos);
@@ -335,7 +335,7 @@ ASYNC_TEST_CASE("result() awaits without throwing; get() and detach() leave the 
   CHECK_FALSE(ready.valid());
   // detach(): fire and forget, said explicitly; its error is logged, naming the call.
   test::logged_errors logged;
-  auto dropped = th.exec(FailsAfter{0, "detached"});
+  auto dropped = th.exec(ThrowsAfter{0, "detached"});
   const int line = __LINE__ - 1;
   dropped.detach();
   CHECK_FALSE(dropped.valid());

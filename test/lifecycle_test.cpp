@@ -15,8 +15,6 @@ namespace lifecycle_cases {
 
 using wasm_mt::error_kind;
 
-double now() { return emscripten_get_now(); }
-
 // Worker-side: how many CountRun closures ran in this worker (Runs{} reads it back).
 int runs = 0;
 
@@ -30,7 +28,7 @@ struct Runs {
 };
 WASM_MT_CLOSURE(Runs)
 
-struct Spin {
+struct BusyFor {
   double ms = 0;
   int operator()() const {
     const double until = emscripten_get_now() + ms;
@@ -39,7 +37,7 @@ struct Spin {
     return 1;
   }
 };
-WASM_MT_CLOSURE(Spin, ms)
+WASM_MT_CLOSURE(BusyFor, ms)
 
 struct Twice {
   int x = 0;
@@ -56,24 +54,24 @@ struct DieSoon {
 };
 WASM_MT_CLOSURE(DieSoon)
 
-// Runs Spin{0} and Twice on `pool` until it has learnt both kinds are short: they then
+// Runs BusyFor{0} and Twice on `pool` until it has learnt both kinds are short: they then
 // pipeline (several on one worker).
-// Teaches `pool` that Spin and Twice are short, until it pipelines a Twice behind a Spin
+// Teaches `pool` that BusyFor and Twice are short, until it pipelines a Twice behind a BusyFor
 // (a slow moment of the machine can make round trips look long: learn again then).
 wasm_mt::task<> learn_short(wasm_mt::pool& pool) {
   for (int round = 0; round < 10; ++round) {
     for (int i = 0; i < 20; ++i) {
-      CHECK((co_await pool.exec(Spin{0})) == 1);
+      CHECK((co_await pool.exec(BusyFor{0})) == 1);
       CHECK((co_await pool.exec(Twice{i})) == 2 * i);
     }
-    auto spin = pool.exec(Spin{0});
+    auto spin = pool.exec(BusyFor{0});
     auto behind = pool.exec(Twice{1});
     const bool pipelined = pool.running() >= 2;  // (both sent at once)
     CHECK((co_await std::move(spin)) == 1);
     CHECK((co_await std::move(behind)) == 2);
     if (pipelined) co_return;
   }
-  FAIL("the pool never learnt that Spin{0} and Twice are short");
+  FAIL("the pool never learnt that BusyFor{0} and Twice are short");
 }
 
 // Worker-side: how many times its worker yielded a macrotask between requests.
@@ -89,7 +87,7 @@ using namespace lifecycle_cases;
 ASYNC_TEST_CASE("thread: requests stopped while a synchronous one runs ahead of them never run", "[lifecycle]") {
   auto th = co_await test::spawn();
   wasm_mt::stop_source stop;
-  auto busy = th.exec(Spin{300});
+  auto busy = th.exec(BusyFor{300});
   auto b = th.exec(CountRun{}, {.stop = stop.get_token()});  // queued behind it, same batch
   auto c = th.exec(CountRun{}, {.stop = stop.get_token()});
   co_await wasm_mt::sleep(100);
@@ -98,7 +96,7 @@ ASYNC_TEST_CASE("thread: requests stopped while a synchronous one runs ahead of 
   CHECK((co_await test::error_of(std::move(c), 100)).kind() == error_kind::cancelled);
   CHECK((co_await std::move(busy)) == 1);
   // A request sent alone while the worker is busy, stopped while it waits there.
-  auto busy_again = th.exec(Spin{300});
+  auto busy_again = th.exec(BusyFor{300});
   co_await wasm_mt::sleep(50);
   wasm_mt::stop_source stop_alone;
   auto alone = th.exec(CountRun{}, {.stop = stop_alone.get_token()});
@@ -128,14 +126,14 @@ ASYNC_TEST_CASE("thread: the worker yields between requests after 2 ms of them, 
   }
   CHECK(after_idle - at_start <= 2);
   // A long request (10 ms): the worker yields before the next, to read its messages.
-  auto long_one = th.exec(Spin{10});
+  auto long_one = th.exec(BusyFor{10});
   auto after_long = th.exec(Yields{});
   CHECK((co_await std::move(long_one)) == 1);
   const int yields = co_await std::move(after_long);
   CHECK(yields >= after_idle + 1);
   // So do requests of 1.5 ms each, sent together: every 2 ms of them, not never.
   std::vector<wasm_mt::future<int>> burst;
-  for (int i = 0; i < 4; ++i) burst.push_back(th.exec(Spin{1.5}));
+  for (int i = 0; i < 4; ++i) burst.push_back(th.exec(BusyFor{1.5}));
   auto after_burst = th.exec(Yields{});
   for (auto& f : burst) CHECK((co_await std::move(f)) == 1);
   CHECK((co_await std::move(after_burst)) >= yields + 1);
@@ -164,7 +162,7 @@ ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind 
                 "[lifecycle]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
   co_await learn_short(pool);
-  auto stuck = pool.exec(Spin{20000});
+  auto stuck = pool.exec(BusyFor{20000});
   std::vector<wasm_mt::job<int>> behind;
   for (int i = 0; i < 3; ++i) behind.push_back(pool.exec(Twice{i}));
   co_await wasm_mt::sleep(20);
@@ -172,7 +170,7 @@ ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind 
   // allow; the others wait in the queue).
   const std::size_t on_worker = pool.running();
   REQUIRE(on_worker >= 2);
-  const double start = now();
+  const double start = test::now();
   CHECK(stuck.cancel());
   std::size_t terminated = 0;
   for (int i = 0; i < 3; ++i) {
@@ -186,7 +184,7 @@ ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind 
     }
   }
   CHECK(terminated == on_worker - 1);
-  CHECK(now() - start < 2000);  // two grace periods (200 ms), not the 20 s spin
+  CHECK(test::now() - start < 2000);  // two grace periods (200 ms), not the 20 s spin
   CHECK((co_await pool.exec(Twice{7})) == 14);  // the queue goes on, on the replacement
   CHECK(pool.health().replacements == 1);
   auto closed = pool.close();
@@ -198,7 +196,7 @@ ASYNC_TEST_CASE("pool: stats count tasks that failed while queued, and a stopped
                 "[lifecycle]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 5000});
   wasm_mt::stop_source stop;
-  auto stopped = pool.exec(Spin{400}, {.stop = stop.get_token()});  // ignores its stop, ends in 400 ms
+  auto stopped = pool.exec(BusyFor{400}, {.stop = stop.get_token()});  // ignores its stop, ends in 400 ms
   auto queued = pool.exec(Twice{1}, {.timeout_ms = 50});           // fails while it waits
   co_await wasm_mt::sleep(20);
   stop.request_stop();
@@ -218,7 +216,7 @@ ASYNC_TEST_CASE("ids: after the count wraps, no id reaches a live timer, request
   auto th = co_await test::spawn();
   // Live entries drawn just before the wrap...
   wasm_mt::detail::set_next_id(0xFFFFFFF0u);
-  auto deadline_kept = th.exec(Spin{0}, {.timeout_ms = 400});  // a live deadline timer
+  auto deadline_kept = th.exec(BusyFor{0}, {.timeout_ms = 400});  // a live deadline timer
   bool slept = false;
   auto sleeping = wasm_mt::sleep(300).then([&] { slept = true; });
   auto slow = th.exec_js_async("await new Promise(r => setTimeout(r, 200)); return 5;", {.timeout_ms = 100});
@@ -407,7 +405,7 @@ ASYNC_TEST_CASE("pool: cancelling a task pipelined behind a running one leaves t
   // (It has two grace periods to finish: 2 x 400 ms, for a 500 ms task.)
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 400});
   co_await learn_short(pool);
-  auto ahead = pool.exec(Spin{500});  // (of a kind learnt short: others go behind it)
+  auto ahead = pool.exec(BusyFor{500});  // (of a kind learnt short: others go behind it)
   auto behind = pool.exec(Twice{1});
   co_await wasm_mt::sleep(20);
   REQUIRE(pool.running() == 2);
@@ -423,16 +421,16 @@ ASYNC_TEST_CASE("pool: a cancelled task stuck behind a short one frees its worke
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
   co_await learn_short(pool);
   auto first = pool.exec(Twice{3});
-  auto stuck = pool.exec(Spin{20000});
+  auto stuck = pool.exec(BusyFor{20000});
   co_await wasm_mt::sleep(20);
-  const double start = now();
+  const double start = test::now();
   CHECK(stuck.cancel());
   co_await test::settled(first, 2000);  // never a wait for ever, whatever the pool saw of it
   auto outcome = co_await std::move(first).result();
   if (outcome) CHECK(*outcome == 6);
   else CHECK(outcome.error().kind() == error_kind::terminated);
   CHECK((co_await pool.exec(Twice{7})) == 14);
-  CHECK(now() - start < 2000);
+  CHECK(test::now() - start < 2000);
   auto closed = pool.close();
   co_await test::settled(closed, 5000);
 }
@@ -445,7 +443,7 @@ struct YieldsThenWorks {
   wasm_mt::generator<int> operator()() const {
     for (int i = 0; i < n; ++i) co_yield i;
     co_await wasm_mt::sleep(10);  // (its items go now, ahead of its reply)
-    Spin{ms}();                   // (a stop that comes now is read only after it has ended)
+    BusyFor{ms}();                   // (a stop that comes now is read only after it has ended)
   }
 };
 WASM_MT_CLOSURE(YieldsThenWorks, n, ms)

@@ -34,7 +34,6 @@ struct SleepThenFail {
 };
 WASM_MT_CLOSURE(SleepThenFail, ms, why)
 
-int glue_workers() { return EM_ASM_INT({ return wasmMtParent.workers.size; }); }
 
 // The kind of each job's error, or "value" for one that succeeded.
 wasm_mt::task<std::vector<std::string>> outcomes(std::vector<wasm_mt::job<int>>& jobs) {
@@ -54,7 +53,7 @@ wasm_mt::task<std::vector<std::string>> outcomes(std::vector<wasm_mt::job<int>>&
 
 // piscina test/pool-close.ts: "close() with force: queued tasks are rejected, running ones finish".
 ASYNC_TEST_CASE("close with cancel_queued fails the queue now and lets running tasks finish", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.threads = 1});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 4; ++i) jobs.push_back(pool.exec(Sleep{300, i}));  // one runs, three wait
@@ -65,13 +64,13 @@ ASYNC_TEST_CASE("close with cancel_queued fails the queue now and lets running t
   co_await std::move(closed);
   CHECK(co_await outcomes(jobs) ==
         std::vector<std::string>{"value", "cancelled not run", "cancelled not run", "cancelled not run"});
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
   CHECK(pool.stats().cancelled == 3);
 }
 
 // piscina test/pool-close.ts: "timed out close operation destroys the pool".
 ASYNC_TEST_CASE("close with timeout_ms destroys the pool when its tasks outlast it", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.threads = 1});
   std::vector<wasm_mt::job<int>> jobs;
   jobs.push_back(pool.exec(Sleep{20000, 0}));
@@ -82,7 +81,7 @@ ASYNC_TEST_CASE("close with timeout_ms destroys the pool when its tasks outlast 
   CHECK(took >= 190);
   CHECK(took < 5000);
   CHECK(co_await outcomes(jobs) == std::vector<std::string>{"terminated", "cancelled not run"});
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
 
   // Tasks that finish in time: the limit changes nothing.
   auto quick = co_await wasm_mt::pool::create({.threads = 1});

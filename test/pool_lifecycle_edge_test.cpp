@@ -13,7 +13,6 @@
 namespace {
 
 double wall_now() { return EM_ASM_DOUBLE({ return Date.now(); }); }
-int glue_workers() { return EM_ASM_INT({ return wasmMtParent.workers.size; }); }
 
 // Fails on threads labelled `label` ("*": any) while the wall clock is in [from, until).
 struct FlakyInit {
@@ -113,7 +112,7 @@ ASYNC_TEST_CASE("stats count each task once, even when a crash sent it twice", "
 }
 
 ASYNC_TEST_CASE("a slot above min_threads whose start fails does not retry for ever with no demand", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = wasm_mt::pool::start(
       {.min_threads = 0, .max_threads = 2, .label = "sr", .init = FlakyInit{"*", 0, 1e300}});
   auto e = co_await test::error_of(pool.exec(RNap{0, 1}), 5000);
@@ -127,7 +126,7 @@ ASYNC_TEST_CASE("a slot above min_threads whose start fails does not retry for e
   CHECK(h.replacements == r1);  // nothing asked for a thread: no worker spawned
   CHECK(h.threads == 0);        // min_threads is 0
   co_await pool.close();
-  CHECK(co_await test::until([&] { return glue_workers() == before; }, 2000));
+  CHECK(co_await test::until([&] { return test::glue_workers() == before; }, 2000));
 }
 
 ASYNC_TEST_CASE("a failing slot does not stop an elastic pool from growing for waiting tasks", "[pool]") {
@@ -189,26 +188,26 @@ ASYNC_TEST_CASE("a replacement after a timeout runs init before its first task",
 }
 
 ASYNC_TEST_CASE("close() while threads are still in init; tasks run after init; no worker left", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = wasm_mt::pool::start({.threads = 2, .init = CountInit{200}});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 5; ++i) jobs.push_back(pool.exec(Inits{}));
   co_await pool.close();
   for (auto& j : jobs) CHECK((co_await std::move(j)) == 1);
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
   auto st = pool.stats();
   CHECK(st.completed == 5);
 }
 
 ASYNC_TEST_CASE("close() of a pool started and closed at once ends its starting threads", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = wasm_mt::pool::start({.threads = 2, .init = CountInit{200}});
   co_await pool.close();
-  CHECK(co_await test::until([&] { return glue_workers() == before; }, 2000));
+  CHECK(co_await test::until([&] { return test::glue_workers() == before; }, 2000));
 }
 
 ASYNC_TEST_CASE("a crash during close() is replaced and close() still resolves", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.threads = 2});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 8; ++i) jobs.push_back(pool.exec(RNap{50, i}));
@@ -218,11 +217,11 @@ ASYNC_TEST_CASE("a crash during close() is replaced and close() still resolves",
   co_await test::settled(closed, 10000);
   for (int i = 0; i < 12; ++i) CHECK((co_await std::move(jobs[i])) == i);
   CHECK((co_await test::error_of(std::move(crash))).kind() == wasm_mt::error_kind::worker_crashed);
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
 }
 
 ASYNC_TEST_CASE("cancelling the last queued task of a closing pool ends it", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.threads = 1});
   auto running = pool.exec(RNap{200, 1});
   auto queued = pool.exec(RNap{0, 2});
@@ -230,14 +229,14 @@ ASYNC_TEST_CASE("cancelling the last queued task of a closing pool ends it", "[p
   CHECK(queued.cancel());
   co_await test::settled(closed, 5000);
   CHECK((co_await std::move(running)) == 1);
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
   auto st = pool.stats();
   CHECK(st.completed == 1);
   CHECK(st.cancelled == 1);
 }
 
 ASYNC_TEST_CASE("destroying the pool or closing it from a task's continuation", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   std::optional<wasm_mt::pool> pool = co_await wasm_mt::pool::create({.threads = 2});
   auto later = pool->exec(RNap{300, 2});
   bool ran = false;
@@ -245,7 +244,7 @@ ASYNC_TEST_CASE("destroying the pool or closing it from a task's continuation", 
   co_await std::move(first);
   CHECK(ran);
   CHECK((co_await test::error_of(std::move(later), 2000)).kind() == wasm_mt::error_kind::terminated);
-  CHECK(co_await test::until([&] { return glue_workers() == before; }, 2000));
+  CHECK(co_await test::until([&] { return test::glue_workers() == before; }, 2000));
 
   auto p2 = co_await wasm_mt::pool::create({.threads = 1});
   wasm_mt::future<void> closed;
@@ -254,7 +253,7 @@ ASYNC_TEST_CASE("destroying the pool or closing it from a task's continuation", 
   CHECK((co_await std::move(a)) == 1);
   CHECK((co_await std::move(b)) == 2);
   co_await test::settled(closed, 3000);
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
 }
 
 ASYNC_TEST_CASE("elastic growth and timeouts never exceed max_threads; size returns to min", "[pool]") {
@@ -285,10 +284,10 @@ ASYNC_TEST_CASE("map on an elastic pool from zero threads", "[pool]") {
 }
 
 ASYNC_TEST_CASE("a trap in init fails create, no worker left", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto e = co_await test::error_of(wasm_mt::pool::create({.threads = 2, .init = RTrapsIf{0, true}}));
   CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
-  CHECK(co_await test::until([&] { return glue_workers() == before; }, 2000));
+  CHECK(co_await test::until([&] { return test::glue_workers() == before; }, 2000));
 }
 
 ASYNC_TEST_CASE("max_queue with pool::start / an elastic pool: tasks waiting for starting threads", "[pool]") {
@@ -322,24 +321,24 @@ ASYNC_TEST_CASE("max_queue with pool::start / an elastic pool: tasks waiting for
 }
 
 ASYNC_TEST_CASE("close() of a pool whose inits all fail, with tasks queued", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = wasm_mt::pool::start({.threads = 2, .init = FlakyInit{"*", 0, 1e300}});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 3; ++i) jobs.push_back(pool.exec(RNap{0, i}));
   auto closed = pool.close();
   co_await test::settled(closed, 5000);
   for (auto& j : jobs) CHECK((co_await test::error_of(std::move(j), 1000)).kind() == wasm_mt::error_kind::spawn_failed);
-  CHECK(co_await test::until([&] { return glue_workers() == before; }, 2000));
+  CHECK(co_await test::until([&] { return test::glue_workers() == before; }, 2000));
 }
 
 ASYNC_TEST_CASE("destroying a pool during init logs nothing and leaves no worker", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   {
     auto pool = wasm_mt::pool::start({.threads = 2, .init = CountInit{300}});
     co_await wasm_mt::sleep(100);
   }
   co_await wasm_mt::sleep(400);
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
 }
 
 ASYNC_TEST_CASE("stats of an elastic pool after growth and retirement", "[pool]") {
@@ -357,7 +356,7 @@ ASYNC_TEST_CASE("stats of an elastic pool after growth and retirement", "[pool]"
 }
 
 ASYNC_TEST_CASE("an init that does not finish within init_timeout_ms is a start that failed", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto e = co_await test::error_of(
       wasm_mt::pool::create({.threads = 1, .init = CountInit{1000000}, .init_timeout_ms = 300}), 5000);
   CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
@@ -366,5 +365,5 @@ ASYNC_TEST_CASE("an init that does not finish within init_timeout_ms is a start 
   auto queued = co_await test::error_of(pool.exec(Inits{}), 5000);
   CHECK(queued.kind() == wasm_mt::error_kind::spawn_failed);
   CHECK_THAT(pool.health().last_start_error, Catch::Contains("did not finish"));
-  CHECK(co_await test::until([&] { return glue_workers() == before + 1; }, 2000));  // only the retry's worker
+  CHECK(co_await test::until([&] { return test::glue_workers() == before + 1; }, 2000));  // only the retry's worker
 }

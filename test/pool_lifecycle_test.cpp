@@ -48,7 +48,6 @@ struct Fail {
 };
 WASM_MT_CLOSURE(Fail)
 
-int glue_workers() { return EM_ASM_INT({ return wasmMtParent.workers.size; }); }
 
 }  // namespace
 
@@ -63,12 +62,12 @@ ASYNC_TEST_CASE("an init closure runs on every new thread before it takes a task
 }
 
 ASYNC_TEST_CASE("a failing init closure is a spawn failure: create fails saying why", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto e = co_await test::error_of(wasm_mt::pool::create({.threads = 2, .init = LoadModel{"model-b", true}}));
   CHECK(e.kind() == wasm_mt::error_kind::spawn_failed);
   CHECK(e.not_run());
   CHECK_THAT(e.message(), Catch::Contains("init closure failed") && Catch::Contains("cannot load model-b"));
-  CHECK(co_await test::until([&] { return glue_workers() == before; }));  // no worker left behind
+  CHECK(co_await test::until([&] { return test::glue_workers() == before; }));  // no worker left behind
 }
 
 ASYNC_TEST_CASE("pool::start is usable at once; its init runs before the first task", "[pool]") {
@@ -88,38 +87,38 @@ ASYNC_TEST_CASE("pool::start is usable at once; its init runs before the first t
 }
 
 ASYNC_TEST_CASE("an elastic pool starts threads on demand up to max_threads and retires idle ones", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.min_threads = 1, .max_threads = 3, .idle_timeout_ms = 200});
   CHECK(pool.size() == 1);
-  CHECK(glue_workers() == before + 1);
+  CHECK(test::glue_workers() == before + 1);
 
   // Six tasks of 300 ms: two more threads start for them, no more than max_threads.
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 6; ++i) jobs.push_back(pool.exec(Nap{300, i}));
   CHECK(pool.size() == 3);
   for (int i = 0; i < 6; ++i) CHECK((co_await std::move(jobs[i])) == i);
-  CHECK(glue_workers() == before + 3);
+  CHECK(test::glue_workers() == before + 3);
 
   // Idle past idle_timeout_ms, the pool shrinks back to min_threads, not below.
   CHECK(co_await test::until([&] { return pool.size() == 1; }, 5000));
-  CHECK(co_await test::until([&] { return glue_workers() == before + 1; }));
+  CHECK(co_await test::until([&] { return test::glue_workers() == before + 1; }));
   co_await wasm_mt::sleep(400);
   CHECK(pool.size() == 1);
   CHECK((co_await pool.exec(Nap{0, 7})) == 7);
 }
 
 ASYNC_TEST_CASE("a pool with min_threads 0 starts with no thread and serves its first task", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.min_threads = 0, .max_threads = 2, .idle_timeout_ms = 0});
   CHECK(pool.size() == 0);
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
   CHECK((co_await pool.exec(Nap{0, 5})) == 5);
-  CHECK(co_await test::until([&] { return pool.size() == 0 && glue_workers() == before; }, 5000));
+  CHECK(co_await test::until([&] { return pool.size() == 0 && test::glue_workers() == before; }, 5000));
   CHECK((co_await pool.exec(Nap{0, 6})) == 6);  // and again after retiring
 }
 
 ASYNC_TEST_CASE("close() lets queued and running tasks finish, refuses new ones, then ends the threads", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   auto pool = co_await wasm_mt::pool::create({.threads = 2});
   std::vector<wasm_mt::job<int>> jobs;
   for (int i = 0; i < 6; ++i) jobs.push_back(pool.exec(Nap{50, i}));
@@ -134,17 +133,17 @@ ASYNC_TEST_CASE("close() lets queued and running tasks finish, refuses new ones,
     REQUIRE(jobs[i].ready());
     CHECK((co_await std::move(jobs[i])) == i);
   }
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
   CHECK(pool.threads_alive() == 0);
   co_await pool.close();  // again: already closed
 }
 
 ASYNC_TEST_CASE("close() of an idle pool ends it; destroying a closing pool fails what is left", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   {
     auto idle = co_await wasm_mt::pool::create({.threads = 1});
     co_await idle.close();
-    CHECK(glue_workers() == before);
+    CHECK(test::glue_workers() == before);
   }
   std::vector<wasm_mt::job<int>> jobs;
   wasm_mt::future<void> closed;

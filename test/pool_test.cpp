@@ -353,13 +353,12 @@ ASYNC_TEST_CASE("whichever allocation fails while a crashed worker is replaced, 
 }
 
 namespace {
-struct Square {
+struct SquareValue {
   int value = 0;
   int operator()() const { return value * value; }
 };
-WASM_MT_CLOSURE(Square, value)
+WASM_MT_CLOSURE(SquareValue, value)
 
-int glue_workers() { return EM_ASM_INT({ return wasmMtParent.workers.size; }); }
 }  // namespace
 
 ASYNC_TEST_CASE("a worker that dies while idle is replaced, and the next task runs", "[pool]") {
@@ -367,7 +366,7 @@ ASYNC_TEST_CASE("a worker that dies while idle is replaced, and the next task ru
   // Returns 1, then dies from a timer: the pool has no task on it when it goes.
   CHECK((co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies idle'); }, 0); return 1;")) == 1);
   co_await wasm_mt::sleep(50);
-  auto next = pool.exec(Square{3});
+  auto next = pool.exec(SquareValue{3});
   co_await test::settled(next, 10000);
   CHECK(next.get() == 9);
   CHECK(pool.threads_alive() == 1);
@@ -385,7 +384,7 @@ ASYNC_TEST_CASE("a task submitted from a timeout's handler runs on a live thread
       co_await std::move(stuck);
     } catch (const wasm_mt::error& e) {
       CHECK(e.kind() == wasm_mt::error_kind::timeout);
-      from_catch = pool.exec(Square{7});  // submitted in the handler
+      from_catch = pool.exec(SquareValue{7});  // submitted in the handler
     }
     REQUIRE(from_catch);
     CHECK((co_await std::move(*from_catch)) == 49);
@@ -393,7 +392,7 @@ ASYNC_TEST_CASE("a task submitted from a timeout's handler runs on a live thread
     // And from a then() error callback.
     std::optional<int> from_callback;
     std::optional<wasm_mt::job<int>> follow_up;
-    pool.exec(Spin{5000}).then([](std::string) {}, [&](const wasm_mt::error&) { follow_up = pool.exec(Square{8}); }).detach();
+    pool.exec(Spin{5000}).then([](std::string) {}, [&](const wasm_mt::error&) { follow_up = pool.exec(SquareValue{8}); }).detach();
     CHECK(co_await test::until([&] { return follow_up.has_value(); }, 10000));
     if (follow_up) CHECK((co_await std::move(*follow_up)) == 64);
   }
@@ -444,22 +443,22 @@ ASYNC_TEST_CASE("when no replacement can start, tasks fail at once; replacements
 }
 
 ASYNC_TEST_CASE("destroying a pool ends its starting replacements at once", "[pool]") {
-  const int before = glue_workers();
+  const int before = test::glue_workers();
   {
     auto pool = co_await make_pool({.threads = 2});
-    CHECK(glue_workers() == before + 2);
+    CHECK(test::glue_workers() == before + 2);
     (void)co_await pool.exec_js<int>("setTimeout(() => { throw new Error('dies'); }, 0); return 1;");
     CHECK(co_await test::until([&] { return pool.health().starting == 1; }));
-    CHECK(glue_workers() == before + 2);  // one running, one starting
+    CHECK(test::glue_workers() == before + 2);  // one running, one starting
   }
-  CHECK(glue_workers() == before);
+  CHECK(test::glue_workers() == before);
 }
 
 ASYNC_TEST_CASE("a moved-from pool fails its tasks clearly", "[pool]") {
   auto pool = co_await make_pool({.threads = 1});
   auto moved = std::move(pool);
-  auto e = co_await test::error_of(pool.exec(Square{2}), 1000);
+  auto e = co_await test::error_of(pool.exec(SquareValue{2}), 1000);
   CHECK(e.kind() == wasm_mt::error_kind::terminated);
   CHECK_THAT(e.message(), Catch::Contains("moved-from wasm_mt::pool"));
-  CHECK((co_await moved.exec(Square{2})) == 4);
+  CHECK((co_await moved.exec(SquareValue{2})) == 4);
 }

@@ -20,13 +20,13 @@ using wasm_mt::error_kind;
 int produced = 0;
 int stream_cancels = 0;
 
-struct Numbers {
+struct CountTo {
   int count = 0;
   wasm_mt::generator<int> operator()() const {
     for (int i = 0; i < count; ++i) co_yield i;
   }
 };
-WASM_MT_CLOSURE(Numbers, count)
+WASM_MT_CLOSURE(CountTo, count)
 
 struct Chunks {
   int count = 0;
@@ -116,7 +116,7 @@ wasm_mt::task<std::vector<T>> read_all(wasm_mt::stream<T>& items) {
 
 ASYNC_TEST_CASE("a stream of 100,000 small items arrives whole and in order", "[streams]") {
   auto th = co_await test::spawn();
-  auto numbers = th.stream(Numbers{100000});
+  auto numbers = th.stream(CountTo{100000});
   int next = 0;
   bool in_order = true;
   while (auto n = co_await numbers.next()) in_order = in_order && *n == next++;
@@ -218,7 +218,7 @@ ASYNC_TEST_CASE("a stream's error comes after its items; so does its worker's cr
   CHECK(failure->kind() == error_kind::worker_crashed);
   CHECK(th.is_terminated());
   // A stream on a dead thread fails at once.
-  auto late = th.stream(Numbers{3});
+  auto late = th.stream(CountTo{3});
   CHECK((co_await test::error_of(late.next())).kind() == error_kind::worker_crashed);
 }
 
@@ -242,7 +242,7 @@ ASYNC_TEST_CASE("a producer that awaits between items; a deadline on a stream", 
   // A bad window is refused.
   std::string refused;
   try {
-    auto none = th.stream(Numbers{1}, {.stream_window = 0});
+    auto none = th.stream(CountTo{1}, {.stream_window = 0});
     (void)co_await none.next();
   } catch (const std::invalid_argument& e) {
     refused = e.what();
@@ -274,7 +274,7 @@ ASYNC_TEST_CASE("a next() given up on (its future dropped) takes no item", "[str
 
 ASYNC_TEST_CASE("a pool streams too: whole, dropped mid-way, and through a crash", "[streams]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 2, .stop_grace_ms = 100});
-  auto a = pool.stream(Numbers{5000});
+  auto a = pool.stream(CountTo{5000});
   auto b = pool.stream(Slow{5}, {.stream_window = 2});
   int count = 0;
   while (auto n = co_await a.next()) count += (*n == count);
@@ -297,7 +297,7 @@ ASYNC_TEST_CASE("a pool streams too: whole, dropped mid-way, and through a crash
   REQUIRE(failure);
   CHECK(failure->kind() == error_kind::worker_crashed);
   // The pool goes on: its dead worker is replaced.
-  CHECK((co_await read_all(*std::make_unique<wasm_mt::stream<int>>(pool.stream(Numbers{3})))).size() == 3);
+  CHECK((co_await read_all(*std::make_unique<wasm_mt::stream<int>>(pool.stream(CountTo{3})))).size() == 3);
   auto st = pool.stats();
   CHECK(st.completed == 3);  // a, b, the last
   CHECK(st.cancelled == 1);  // the dropped one
@@ -381,8 +381,8 @@ ASYNC_TEST_CASE("racing two streams' next()s loses no item: the loser's stays at
   auto b_th = co_await test::spawn();
   {
     // Both heads wait: a wins, b's item stays for b's next next().
-    auto a = a_th.stream(Numbers{3}, {.stream_window = 4});
-    auto b = b_th.stream(Numbers{3}, {.stream_window = 4});
+    auto a = a_th.stream(CountTo{3}, {.stream_window = 4});
+    auto b = b_th.stream(CountTo{3}, {.stream_window = 4});
     co_await wasm_mt::sleep(50);
     auto first = co_await wasm_mt::when_any(a.next(), b.next());
     REQUIRE(first.index() == 0);
@@ -390,8 +390,8 @@ ASYNC_TEST_CASE("racing two streams' next()s loses no item: the loser's stays at
     CHECK((co_await b.next()) == 0);
     CHECK((co_await b.next()) == 1);
   }
-  auto a = a_th.stream(Numbers{500});
-  auto b = b_th.stream(Numbers{300}, {.stream_window = 2});
+  auto a = a_th.stream(CountTo{500});
+  auto b = b_th.stream(CountTo{300}, {.stream_window = 2});
   auto got = co_await race_read(a, b);
   CHECK(got[0] == iota(0, 500));
   CHECK(got[1] == iota(0, 300));

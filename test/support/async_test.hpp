@@ -69,6 +69,12 @@ wasm_mt::task<bool> until(Predicate done, double timeout_ms = default_timeout_ms
   co_return true;
 }
 
+// The time now, in ms (emscripten_get_now()).
+inline double now() { return emscripten_get_now(); }
+
+// How many workers the page's glue holds (every thread's and pool's, starting ones too).
+inline int glue_workers() { return EM_ASM_INT({ return wasmMtParent.workers.size; }); }
+
 inline wasm_mt::future<wasm_mt::thread> spawn(std::string label = "test") {
   return wasm_mt::thread::spawn(std::move(label));
 }
