@@ -22,8 +22,15 @@ target="$out/codec_fuzz"
 sources=("$WASM_MT_ROOT/test/fuzz/codec_fuzz.cpp" "$WASM_MT_ROOT/lib/src/json_text.cpp" "$WASM_MT_ROOT/lib/src/deep_json.cpp"
          "$WASM_MT_ROOT/lib/src/payload.cpp" "$WASM_MT_ROOT/lib/src/records.cpp" "$WASM_MT_ROOT/lib/src/error.cpp" "$WASM_MT_ROOT/lib/src/bytes.cpp")
 if [ ! -x "$target" ] || [ -n "$(find "${sources[@]}" "$WASM_MT_ROOT/lib/include" -newer "$target" -print -quit)" ]; then
-  "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -I"$WASM_MT_ROOT/lib/include" "${sources[@]}" -o "$target"
+  flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
+  # (Each source on its own, $WASM_MT_JOBS at a time, then linked.)
+  mkdir -p "$out/objects"
+  printf '%s\n' "${sources[@]}" | xargs -P "$WASM_MT_JOBS" -I{} sh -c \
+    'objects="$1" source="$2"; shift 2; exec "$@" -c "$source" -o "$objects/$(basename "$source").o"' \
+    sh "$out/objects" {} "$cxx" "${flags[@]}" -I"$WASM_MT_ROOT/lib/include"
+  objects=()
+  for source in "${sources[@]}"; do objects+=("$out/objects/$(basename "$source").o"); done
+  "$cxx" "${flags[@]}" "${objects[@]}" -o "$target"
 fi
 cd "$out"
 echo "fuzz: codec_fuzz for ${seconds} s (differential against nlohmann/json, ASan + UBSan)"

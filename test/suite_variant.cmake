@@ -16,6 +16,9 @@ execute_process(
           -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DWASM_MT_EXCEPTIONS=${EXCEPTIONS} "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}"
           # (Debug without -g: the same -O0 and ASSERTIONS, without linking 45 MB of DWARF.)
           -DCMAKE_CXX_FLAGS_DEBUG=-O0
+          # (The library too in a few translation units: the main build and the consumer
+          # test compile it file by file, as users do.)
+          -DCMAKE_UNITY_BUILD=ON
           -DWASM_MT_BUILD_DEMOS=OFF -DWASM_MT_BUILD_BENCH=OFF -DWASM_MT_BUILD_EXAMPLES=OFF
   RESULT_VARIABLE configured)
 if(NOT configured EQUAL 0)
