@@ -53,6 +53,23 @@ var wasmMtBridgeLibrary = {
     return id;
   },
 
+  // An aborted `signal`'s reason as a string: an Error's message, a string as it is,
+  // anything else as String() makes it; '' when it has none or reading it throws.
+  wasm_mt_js_bridge_abort_reason__deps: ['$Emval'],
+  wasm_mt_js_bridge_abort_reason: function (signal) {
+    var text = '';
+    try {
+      var reason = Emval.toValue(signal).reason;
+      if (reason === undefined || reason === null) text = '';
+      else if (typeof reason == 'string') text = reason;
+      else if (typeof reason.message == 'string') text = reason.message;
+      else text = String(reason);
+    } catch (e) {
+      text = '';
+    }
+    return Emval.toHandle(text);
+  },
+
   // An async iterator (for await...of) over `next` and `finish`, bridged functions of
   // C++ (wasm_mt/js.hpp, to_async_iterator) that start the stream's next() and cancel it.
   // As JS's own async iterators: next() calls are answered in order (each starts when the

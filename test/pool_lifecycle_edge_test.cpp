@@ -9,6 +9,7 @@
 #include <emscripten/emscripten.h>
 
 #include "async_test.hpp"
+#include "timed_closures.hpp"
 
 namespace {
 
@@ -43,15 +44,7 @@ struct Inits {
 };
 WASM_MT_CLOSURE(Inits)
 
-struct RNap {
-  int ms = 0;
-  int value = 0;
-  wasm_mt::task<int> operator()() const {
-    co_await wasm_mt::sleep(ms);
-    co_return value;
-  }
-};
-WASM_MT_CLOSURE(RNap, ms, value)
+using RNap = test::Nap;
 
 struct RSpin {
   double ms = 0;

@@ -1,5 +1,6 @@
-// The pool's lifecycle (anchors: piscina, workerpool): a per-worker init closure, an
-// elastic size, graceful close(), statistics, and options that refuse bad values.
+// The pool's lifecycle (anchors: piscina, workerpool, tinypool): a per-worker init
+// closure, an elastic size, graceful close(), recycling workers, statistics, and options
+// that refuse bad values.
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <emscripten/emscripten.h>
 
 #include "async_test.hpp"
+#include "timed_closures.hpp"
 
 namespace {
 
@@ -33,15 +35,16 @@ struct UseModel {
 };
 WASM_MT_CLOSURE(UseModel)
 
-struct Nap {
-  int ms = 0;
-  int value = 0;
-  wasm_mt::task<int> operator()() const {
-    co_await wasm_mt::sleep(ms);
-    co_return value;
+// How many CountInInstance tasks this worker's instance has run, this one included.
+struct CountInInstance {
+  int operator()() const {
+    static int runs = 0;
+    return ++runs;
   }
 };
-WASM_MT_CLOSURE(Nap, ms, value)
+WASM_MT_CLOSURE(CountInInstance)
+
+using test::Nap;
 
 struct Fail {
   int operator()() const { throw std::runtime_error("no"); }
@@ -178,8 +181,14 @@ ASYNC_TEST_CASE("stats count completed, failed and cancelled tasks, with run and
   CHECK(st.run.max_ms >= 40);
   CHECK(st.run.p99_ms <= st.run.max_ms);
   CHECK(st.run.p50_ms <= st.run.p99_ms);
+  // Four runs of ~40 ms and the failure's, short: min, and a spread around the mean.
+  CHECK(st.run.min_ms < 35);
+  CHECK(st.run.min_ms <= st.run.mean_ms);
+  CHECK(st.run.mean_ms <= st.run.max_ms);
+  CHECK(st.run.stddev_ms > 5);
   CHECK(st.wait.count == 6);  // the cancelled one waited too, until its cancel
   CHECK(st.wait.max_ms >= 3 * 35);  // the fourth nap waited for three
+  CHECK(st.wait.min_ms < 35);       // the first went at once
   CHECK(st.utilization > 0.3);
   CHECK(st.utilization <= 1.0);
 }
@@ -204,6 +213,7 @@ ASYNC_TEST_CASE("every new option refuses a bad value with a clear error", "[poo
   cases.push_back({{.max_queue = wasm_mt::queue_limit::at_most(negative)}, "max_queue is"});
   cases.push_back({{.task_timeout_ms = nan}, "task_timeout_ms"});
   cases.push_back({{.max_in_flight = negative}, "max_in_flight"});
+  cases.push_back({{.max_tasks_per_worker = negative}, "max_tasks_per_worker"});
   for (auto& c : cases) {
     INFO(c.says);
     std::string from_start;
@@ -226,4 +236,39 @@ ASYNC_TEST_CASE("every new option refuses a bad value with a clear error", "[poo
       {.min_threads = 1, .idle_timeout_ms = std::numeric_limits<double>::infinity()});
   CHECK(unbounded.size() == 1);
   CHECK((co_await unbounded.exec(Nap{0, 1})) == 1);
+}
+
+// tinypool test/isolation.test.ts: "isolated workers": each task in a fresh worker.
+ASYNC_TEST_CASE("max_tasks_per_worker recycles a worker after that many tasks; 1 isolates each task", "[pool]") {
+  int recycled = 0;
+  auto pool = co_await wasm_mt::pool::create(
+      {.threads = 1, .max_tasks_per_worker = 3, .on_event = [&](const wasm_mt::pool_event& e) {
+         if (e.kind == wasm_mt::pool_event_kind::worker_recycled) ++recycled;
+       }});
+  std::vector<int> seen;
+  for (int i = 0; i < 7; ++i) seen.push_back(co_await pool.exec(CountInInstance{}));
+  CHECK(seen == std::vector<int>{1, 2, 3, 1, 2, 3, 1});
+  // Submitted at once (short tasks are pipelined): still at most 3 per worker.
+  std::vector<wasm_mt::job<int>> burst;
+  for (int i = 0; i < 9; ++i) burst.push_back(pool.exec(CountInInstance{}));
+  for (auto& j : burst) CHECK((co_await std::move(j)) <= 3);
+  CHECK(co_await test::until([&] { return recycled >= 5; }, 5000));
+  CHECK(pool.health().replacements == 0);  // (recycling is not a failure)
+  CHECK(pool.size() == 1);
+
+  // A worker about to be recycled counts as one starting: with no queue, the next task
+  // still waits for the fresh worker rather than fail with queue_full.
+  auto strict = co_await wasm_mt::pool::create(
+      {.threads = 1, .max_queue = wasm_mt::queue_limit::at_most(0), .max_tasks_per_worker = 2});
+  for (int i = 0; i < 5; ++i) {
+    CHECK((co_await strict.exec(CountInInstance{})) == i % 2 + 1);
+    CHECK_FALSE(strict.needs_drain());
+  }
+
+  auto isolated = co_await wasm_mt::pool::create({.threads = 2, .max_tasks_per_worker = 1});
+  std::vector<wasm_mt::job<int>> each;
+  for (int i = 0; i < 6; ++i) each.push_back(isolated.exec(CountInInstance{}));
+  for (auto& j : each) CHECK((co_await std::move(j)) == 1);
+  co_await isolated.close();
+  CHECK(isolated.size() == 0);
 }

@@ -18,7 +18,11 @@ class duration_histogram {
   void record(double ms) noexcept {
     if (!(ms >= 0)) ms = 0;
     ++count_;
-    sum_ += ms;
+    // (Welford's running mean and sum of squared deviations: no cancellation.)
+    const double delta = ms - mean_;
+    mean_ += delta / double(count_);
+    squares_ += delta * (ms - mean_);
+    if (count_ == 1 || ms < min_) min_ = ms;
     if (ms > max_) max_ = ms;
     ++buckets_[bucket_of(ms)];
   }
@@ -27,7 +31,9 @@ class duration_histogram {
     duration_stats s;
     s.count = count_;
     if (!count_) return s;
-    s.mean_ms = sum_ / double(count_);
+    s.min_ms = min_;
+    s.mean_ms = mean_;
+    s.stddev_ms = std::sqrt(std::max(squares_ / double(count_), 0.0));
     s.max_ms = max_;
     s.p50_ms = percentile(0.50);
     s.p99_ms = percentile(0.99);
@@ -58,7 +64,9 @@ class duration_histogram {
 
   std::array<std::uint64_t, count> buckets_{};
   std::uint64_t count_ = 0;
-  double sum_ = 0;
+  double mean_ = 0;
+  double squares_ = 0;  // sum of squared deviations from the mean
+  double min_ = 0;
   double max_ = 0;
 };
 

@@ -33,6 +33,7 @@ pool_options checked_pool_options(pool_options options) {
   if (options.min_threads) check_count(*options.min_threads, "min_threads", most_threads);
   if (!options.max_queue.is_unbounded()) check_count(options.max_queue.tasks(0), "max_queue", most_tasks);
   check_count(options.max_in_flight, "max_in_flight", most_tasks);
+  check_count(options.max_tasks_per_worker, "max_tasks_per_worker", most_tasks);
   check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");
   check_delay(options.init_timeout_ms, "pool_options::init_timeout_ms");
@@ -102,13 +103,19 @@ pool::pool(std::shared_ptr<detail::pool_state> state) noexcept : state_(std::mov
 pool::pool(pool&&) noexcept = default;
 pool& pool::operator=(pool&& other) noexcept {
   if (this != &other) {
-    if (state_) state_->shut_down();
+    if (state_) {
+      state_->drop_events();
+      state_->shut_down();
+    }
     state_ = std::move(other.state_);
   }
   return *this;
 }
 pool::~pool() {
-  if (state_) state_->shut_down();
+  if (state_) {
+    state_->drop_events();
+    state_->shut_down();
+  }
 }
 
 std::uint64_t pool::enqueue(std::shared_ptr<detail::pool_job> job) {
@@ -121,6 +128,8 @@ std::uint64_t pool::enqueue(std::shared_ptr<detail::pool_job> job) {
 
 std::size_t pool::size() const noexcept { return state_ ? state_->size() : 0; }
 std::size_t pool::threads_alive() const noexcept { return state_ ? state_->threads_alive() : 0; }
+std::size_t pool::threads_busy() const noexcept { return state_ ? state_->threads_busy() : 0; }
+std::size_t pool::threads_idle() const noexcept { return state_ ? state_->threads_idle() : 0; }
 std::size_t pool::queued() const noexcept { return state_ ? state_->queued() : 0; }
 std::size_t pool::running() const noexcept { return state_ ? state_->running() : 0; }
 pool_health pool::health() const { return state_ ? state_->health() : pool_health{}; }

@@ -59,11 +59,15 @@ void pool_state::stop_unread_streams() noexcept {
   for (auto id : unread) stop_job(id, error_kind::cancelled, 0);
 }
 
-void pool_state::note_failure(const std::exception_ptr& failure) noexcept {
-  if (settle_waiters_.empty() || is_cancellation(failure)) return;
+void pool_state::caller_settled(const pool_job& job, const std::exception_ptr* failure,
+                                const running_job* ran) noexcept {
+  if (on_event_)
+    emit(pool_event_kind::task_settled, ran ? ran->worker : 0, ran ? ran->slot : 0, job.id,
+         failure ? *failure : nullptr);
+  if (!failure || settle_waiters_.empty() || is_cancellation(*failure)) return;
   for (auto& waiter : settle_waiters_) {
     try {
-      waiter.failures.push_back(failure);
+      waiter.failures.push_back(*failure);
     } catch (...) {  // no memory to list it: the waiter fails with that instead
       waiter.done->set_error(std::current_exception());
     }
@@ -114,8 +118,7 @@ future<std::vector<wasm_mt::error>> pool_state::settled() {
 // at_most(0), the queue is empty and "full" whenever every thread is busy).
 bool pool_state::needs_drain() const noexcept {
   if (options_.max_queue.is_unbounded() || queue_.size() < queue_room()) return false;
-  return std::none_of(slots_.begin(), slots_.end(),
-                      [](const slot& s) { return s.stage == slot_stage::running && s.sent.empty(); });
+  return std::none_of(slots_.begin(), slots_.end(), [this](const slot& s) { return is_free(s); });
 }
 
 future<void> pool_state::drained() {
@@ -131,7 +134,11 @@ future<void> pool_state::drained() {
 
 std::size_t pool_state::queue_room() const noexcept {
   if (options_.max_queue.is_unbounded()) return std::numeric_limits<std::size_t>::max();
-  return options_.max_queue.tasks(options_.max_threads) + count(slot_stage::starting) +
+  // (A used-up worker about to be recycled: as a starting one.)
+  const auto recycling = std::count_if(slots_.begin(), slots_.end(), [this](const slot& s) {
+    return s.stage == slot_stage::running && s.sent.empty() && used_up(s);
+  });
+  return options_.max_queue.tasks(options_.max_threads) + count(slot_stage::starting) + recycling +
          (options_.max_threads - size());
 }
 
@@ -144,11 +151,23 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
                                    : "the pool was destroyed before the task ran",
                           {}, true);
   }));
-  for (auto& s : slots_) {
+  for (std::size_t index = 0; index < slots_.size(); ++index) {
+    auto& s = slots_[index];
+    if (s.stage == slot_stage::starting)
+      emit_worker(pool_event_kind::worker_start_failed, index, [] {
+        return wasm_mt::error(error_kind::terminated, "the pool ended while the worker started", {}, true);
+      });
+    else if (s.stage == slot_stage::running && s.sent.empty())
+      emit_worker(pool_event_kind::worker_retired, index);
+    else if (s.stage == slot_stage::running)
+      emit_worker(pool_event_kind::worker_terminated, index, [] {
+        return wasm_mt::error(error_kind::terminated, "the pool ended with tasks running (close_options::timeout_ms)");
+      });
     end_running_time(s);
     s.deadline.cancel();
     s.retry.cancel();
     s.idle.cancel();
+    s.recycle.cancel();
     s.starting.cancel();
     if (s.th) s.th->terminate();  // its running tasks fail with `terminated`; a starting one ends
     ++s.generation;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,7 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   const std::uint64_t id = job->id = next_job_id_++;
   job->pool = weak_from_this();
   job->queued_ms = wasm_mt_js_now_ms();
+  emit(pool_event_kind::task_queued, 0, 0, id);
   if (shut_down_ || closing_) {
     fail(job, exception_or_failure([this] {
       return wasm_mt::error(error_kind::cancelled,
@@ -42,23 +44,28 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
     fail(job, no_thread_error());
   } else {
     try {
-      queue_.push_back(job);
+      // After every queued job of its priority or a higher one (the back, unless priorities differ).
+      auto at = queue_.end();
+      while (at != queue_.begin() && (*std::prev(at))->priority < job->priority) --at;
+      queue_.insert(at, job);
     } catch (...) {
       fail(job, std::current_exception());
       return id;
     }
     dispatch();
     // Checked once placed: a task a thread takes at once never counts against the limit.
-    if (!queue_.empty() && queue_.back() == job && queue_.size() > queue_room()) {
-      queue_.pop_back();
-      fail(job, exception_or_failure([this] {
-        return wasm_mt::error(error_kind::queue_full,
-                              "the pool's queue holds its maximum of " +
-                                  std::to_string(options_.max_queue.tasks(options_.max_threads)) +
-                                  " tasks (pool_options::max_queue)",
-                              {}, true);
-      }));
-      check_waits();
+    if (queue_.size() > queue_room()) {
+      if (auto queued = std::find(queue_.begin(), queue_.end(), job); queued != queue_.end()) {
+        queue_.erase(queued);
+        fail(job, exception_or_failure([this] {
+          return wasm_mt::error(error_kind::queue_full,
+                                "the pool's queue holds its maximum of " +
+                                    std::to_string(options_.max_queue.tasks(options_.max_threads)) +
+                                    " tasks (pool_options::max_queue)",
+                                {}, true);
+        }));
+        check_waits();
+      }
     }
   }
   return id;
@@ -66,17 +73,18 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
 
 void pool_state::fail(const std::shared_ptr<pool_job>& job, std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   statistics_.count_settled(&failure);
-  note_failure(failure);
+  caller_settled(*job, &failure, nullptr);
   job->fail(std::move(failure));
 }
 
-bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+bool pool_state::stop_job(std::uint64_t id, error_kind kind, double timeout_ms,
+                          std::string_view reason) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto found = std::find_if(queue_.begin(), queue_.end(), [id](const auto& job) { return job->id == id; });
   if (found == queue_.end())
-    return stop_running(id, stop_failure(kind, timeout_ms, false), stop_failure(kind, timeout_ms, true));
+    return stop_running(id, stop_failure(kind, timeout_ms, false, reason), stop_failure(kind, timeout_ms, true, reason));
   auto job = std::move(*found);
   queue_.erase(found);
-  fail_queued(job, stop_failure(kind, timeout_ms, true));
+  fail_queued(job, stop_failure(kind, timeout_ms, true, reason));
   check_waits();
   return true;
 }
@@ -91,6 +99,7 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
   auto& s = slots_[running.slot];
   // (Its worker stays busy with it until it answers or is replaced: `settled` counts that.)
   bool dropped = false;  // the thread never sent it to its worker: no answer will come
+  bool replace_now = false;
   if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
     if (auto* state = pool_access::state_of(*s.th)) dropped = state->tell_worker_stopped(*job) != thread_state::told::worker;
     if (running.alone) s.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
@@ -99,20 +108,23 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
         running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
           if (auto self = weak.lock()) self->grace_over(id);
         });
-      } catch (...) {  // no memory for the timer: the worker is replaced now
+      } catch (...) {  // no memory for the timer: the worker is replaced now (below)
         running.grace = timer();
-        grace_over(id);
+        replace_now = true;
       }
     }
   }
   job->stopped = true;
   if (dropped) failure = std::move(never_sent);
   running.stop_failure = failure;  // (counted when its worker answers: `settled`)
-  note_failure(failure);           // (its caller has it now)
+  caller_settled(*job, &failure, &running);  // (its caller has it now)
   job->fail(std::move(failure));  // its continuation runs later
-  if (dropped) {  // (its books close now: `running` is gone after this)
+  // (Last: either closes its books, and `running` is gone after it.)
+  if (dropped) {
     const auto not_sent = running.stop_failure;
     settled(id, &not_sent);
+  } else if (replace_now) {
+    grace_over(id);
   }
   return true;
 }
@@ -141,6 +153,12 @@ void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     } catch (...) {  // no memory for the timer: replaced now
     }
   }
+  emit_worker(pool_event_kind::worker_terminated, running.slot, [this] {
+    char grace[32];
+    std::snprintf(grace, sizeof grace, "%g", options_.stop_grace_ms);
+    return wasm_mt::error(error_kind::terminated, std::string("a stopped task still ran pool_options::stop_grace_ms (") +
+                                                      grace + " ms) after its stop");
+  });
   replace(running.slot);  // its request settles through `settled`, stopped: nothing is counted twice
   dispatch();
 }
@@ -187,7 +205,7 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
   // (A stopped one counts as what its worker did: finished anyway, or stopped.)
   if (!retry) {
     statistics_.count_settled(stopped ? (failure ? &done->stop_failure : nullptr) : failure);
-    if (!stopped && failure) note_failure(*failure);  // (a stopped one's was noted at its stop)
+    if (!stopped) caller_settled(*done->job, failure, &*done);  // (a stopped one's caller heard at its stop)
   }
   if (shut_down_) return false;
   if (slots_[done->slot].generation == done->generation && slots_[done->slot].sent.empty()) went_idle(done->slot);
@@ -244,9 +262,9 @@ void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64
 }
 
 bool stop_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id, error_kind kind,
-                   double timeout_ms) noexcept {
+                   double timeout_ms, std::string_view reason) noexcept {
   auto state = pool.lock();
-  return state && state->stop_job(id, kind, timeout_ms);
+  return state && state->stop_job(id, kind, timeout_ms, reason);
 }
 
 }  // namespace wasm_mt::detail

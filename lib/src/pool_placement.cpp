@@ -43,7 +43,7 @@ std::size_t pool_state::depth_limit(std::uint32_t kind) const noexcept {
 // short ones. (A thread that has just died is still `running` until its death is
 // reported, after its requests have failed.)
 bool pool_state::can_take(const slot& s, const pool_job& job) const noexcept {
-  if (s.stage != slot_stage::running || s.th->is_terminated()) return false;
+  if (s.stage != slot_stage::running || s.th->is_terminated() || used_up(s)) return false;
   if (s.sent.empty()) return true;
   if (may_stop(job) || s.sent.size() >= depth_limit(job.kind)) return false;
   return !any_sent(s, [](const running_job& r) { return r.alone || r.job->stopped || !r.short_when_sent; });
@@ -85,7 +85,7 @@ void pool_state::grow() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     } catch (...) {
       return;  // no memory for another slot: the threads there are serve the queue
     }
-    start_thread(index, false);
+    start_thread(index, start_reason::needed);
   }
 }
 
@@ -104,7 +104,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
         if (auto self = weak.lock()) self->timed_out(id);
       });
     s.sent.reserve(s.sent.size() + 1);
-    running_.emplace(id, running_job{job, index, s.generation, now, short_kind, alone, timer()});
+    running_.emplace(id, running_job{job, index, s.generation, s.worker, now, short_kind, alone, timer()});
     s.sent.push_back(id);  // (reserved: does not throw)
     s.deadline = std::move(deadline);
   } catch (...) {
@@ -113,9 +113,13 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   }
   if (job->attempts == 0) statistics_.record_wait(now - job->queued_ms);  // (a retried task waited once)
   ++job->attempts;
+  emit(pool_event_kind::task_started, s.worker, index, id);
   starting_job_ = id;
+  const std::uint64_t generation = s.generation;
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
   starting_job_ = 0;
+  // (One that failed as it started never reached the worker: it does not count.)
+  if (options_.max_tasks_per_worker && s.generation == generation && running_.count(id)) ++s.tasks_sent;
 }
 
 }  // namespace wasm_mt::detail

@@ -20,12 +20,18 @@ constexpr double young_death_ms = 1000;
 // Replacement starts that failed in a row are retried after 100 ms, 200 ms, ... 30 s.
 double retry_delay_ms(unsigned failures) noexcept { return std::min(100.0 * std::ldexp(1.0, int(std::min(failures, 20u)) - 1), 30000.0); }
 
+// A new worker's id (pool_event::worker): never reused in this program instance.
+std::uint64_t next_worker_id() noexcept {
+  static std::uint64_t last = 0;
+  return ++last;
+}
+
 }  // namespace
 
 void pool_state::start_threads() {
   const std::size_t first = *options_.min_threads;
   slots_.resize(first);
-  for (std::size_t i = 0; i < first; ++i) start_thread(i, false);
+  for (std::size_t i = 0; i < first; ++i) start_thread(i, start_reason::needed);
 }
 
 future<void> pool_state::ready() {
@@ -62,6 +68,10 @@ void pool_state::thread_event(std::size_t index, std::uint64_t generation, bool 
     }
     return start_failed(index, std::move(why));
   }
+  emit_worker(pool_event_kind::worker_died, index, [&] {
+    auto* state = pool_access::state_of(*s.th);
+    return state ? state->death_error() : wasm_mt::error(error_kind::worker_crashed, "the worker died");
+  });
   const double lived_ms = wasm_mt_js_now_ms() - s.running_since_ms;
   if (lived_ms < young_death_ms) {
     died_young(index, lived_ms);
@@ -88,10 +98,10 @@ void pool_state::died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_N
   try {
     // (Restarted as a crashed worker is, needed or not: only later.)
     s.retry = timer(retry_delay_ms(s.failed_starts), [weak = weak_from_this(), index] {
-      if (auto self = weak.lock(); self && !self->shut_down_) self->start_thread(index, true);
+      if (auto self = weak.lock(); self && !self->shut_down_) self->start_thread(index, start_reason::replacing);
     });
   } catch (...) {  // no memory for the timer: restarted now
-    start_thread(index, true);
+    start_thread(index, start_reason::replacing);
   }
 }
 
@@ -147,6 +157,7 @@ void pool_state::became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH
   s.starting.cancel();
   set_stage(s, slot_stage::running);  // (failed_starts is reset once a worker lives past young_death_ms)
   s.running_since_ms = wasm_mt_js_now_ms();
+  emit_worker(pool_event_kind::worker_ready, index);
   if (ready_waiter_ && count(slot_stage::running) >= *options_.min_threads)
     std::exchange(ready_waiter_, {})->set_value({});
   dispatch();
@@ -170,8 +181,21 @@ void pool_state::set_stage(slot& s, slot_stage to) noexcept {
 }
 
 void pool_state::went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (*options_.min_threads == options_.max_threads) return;  // a fixed size: nothing retires
   auto& s = slots_[index];
+  if (used_up(s)) {
+    s.idle.cancel();  // (it is recycled, not retired)
+    s.idle_check_armed = false;
+    // (From a fresh timer task: never inside the reply's handling that made it idle.)
+    try {
+      s.recycle = timer(0, [weak = weak_from_this(), index, generation = s.generation] {
+        if (auto self = weak.lock()) self->recycle(index, generation);
+      });
+    } catch (...) {  // no memory for the timer: now (nothing is left on that worker to lose)
+      recycle(index, s.generation);
+    }
+    return;
+  }
+  if (*options_.min_threads == options_.max_threads) return;  // a fixed size: nothing retires
   s.idle_since_ms = wasm_mt_js_now_ms();
   if (s.idle_check_armed || threads_alive() <= *options_.min_threads || !std::isfinite(options_.idle_timeout_ms)) return;
   try {
@@ -202,14 +226,28 @@ void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT
     }
     return;
   }
+  emit_worker(pool_event_kind::worker_retired, index);
   take_down(s);
   set_stage(s, slot_stage::retired);
+}
+
+void pool_state::recycle(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  auto* live = live_slot(index, generation);
+  if (!live || live->stage != slot_stage::running || !live->sent.empty()) return;
+  emit_worker(pool_event_kind::worker_recycled, index);
+  take_down(*live);
+  if (!(closing_ && queue_.empty()) && needed(index)) {
+    start_thread(index, start_reason::recycling);
+  } else {
+    set_stage(*live, slot_stage::retired);
+    check_waits();
+  }
 }
 
 void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (shut_down_) return;
   take_down(slots_[index]);
-  start_thread(index, true);
+  start_thread(index, start_reason::replacing);
 }
 
 void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
@@ -220,20 +258,25 @@ void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   s.sent.clear();
   s.deadline.cancel();
   s.idle.cancel();
+  s.recycle.cancel();
   s.idle_check_armed = false;
   // Tasks still on the old worker settle through `settled` as it ends.
   if (s.th) s.th->terminate();
   s.th.reset();
 }
 
-void pool_state::start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void pool_state::start_thread(std::size_t index, start_reason why) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (shut_down_) return;  // (ended meanwhile: by a task that settled as its worker was taken down)
   auto& s = slots_[index];
   set_stage(s, slot_stage::starting);
   s.died_young = false;
   s.sent.clear();
+  s.tasks_sent = 0;
   s.last_settled_ms = 0;
-  if (replacing) statistics_.count_replacement();
+  if (why == start_reason::replacing) statistics_.count_replacement();
+  const std::uint64_t replaced = why == start_reason::needed ? 0 : s.worker;
+  s.worker = next_worker_id();
+  emit(pool_event_kind::worker_starting, s.worker, index, 0, nullptr, replaced);
   try {
     s.th.emplace(wasm_mt::thread::start(code_, options_.label + "-" + std::to_string(index)));
     s.th->set_callbacks(options_.callbacks);
@@ -263,6 +306,9 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
   set_stage(s, slot_stage::waiting_to_retry);
   ++s.failed_starts;
   if (!why.empty()) last_start_error_ = std::move(why);
+  emit_worker(pool_event_kind::worker_start_failed, index, [this] {
+    return wasm_mt::error(error_kind::spawn_failed, "the worker could not start: " + last_start_error_, {}, true);
+  });
   if (ready_waiter_)
     std::exchange(ready_waiter_, {})->set_error(exception_or_failure([this] {
       return wasm_mt::error(error_kind::spawn_failed, "the pool could not start its threads: " + last_start_error_,
@@ -282,7 +328,7 @@ void pool_state::start_failed(std::size_t index, std::string why) WASM_MT_DETAIL
 // A failed start's retry is due: tries again if the slot is needed, else retires it (an
 // elastic pool with no demand stops trying until a task asks for a thread).
 void pool_state::retry_start(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
-  if (needed(index)) return start_thread(index, true);
+  if (needed(index)) return start_thread(index, start_reason::replacing);
   auto& s = slots_[index];
   ++s.generation;
   set_stage(s, slot_stage::retired);

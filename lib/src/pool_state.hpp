@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "wasm_mt/detail/timer.hpp"
 #include "wasm_mt/pool.hpp"
 
+#include "failure.hpp"
 #include "pool_stats.hpp"
 #include "thread_state.hpp"
 
@@ -42,7 +44,7 @@ namespace wasm_mt::detail {
 class pool_state : public std::enable_shared_from_this<pool_state> {
  public:
   // `options`: checked (checked_pool_options).
-  pool_state(pool_options options, program code) : options_(std::move(options)), code_(code) {}
+  pool_state(pool_options options, program code);
   ~pool_state() { shut_down(); }
 
   // Starts the min_threads first threads.
@@ -54,13 +56,16 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::uint64_t enqueue(std::shared_ptr<pool_job>&& job);
   // Stops job `id` (job::cancel, its stop token, its deadline): a queued one fails as
   // not run; a running one fails now, its worker is told, and replaced if it still runs
-  // after stop_grace_ms. False when the job had settled.
-  bool stop_job(std::uint64_t id, error_kind kind, double timeout_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // after stop_grace_ms. False when the job had settled. `reason`: stop_failure's.
+  bool stop_job(std::uint64_t id, error_kind kind, double timeout_ms,
+                std::string_view reason = {}) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // pool::close: throws std::invalid_argument for a bad options.timeout_ms.
   future<void> close(const close_options& options);
   // Fails the queued jobs with cancelled (not_run(), saying `why`); returns how many.
   std::size_t cancel_queued(const char* why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // The pool is destroyed (or moved into): no event is delivered from now on.
+  void drop_events() noexcept;
   // pool::settled, pool::needs_drain, pool::drained.
   future<std::vector<wasm_mt::error>> settled();
   bool needs_drain() const noexcept;
@@ -68,6 +73,14 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
 
   std::size_t size() const noexcept { return count(slot_stage::running) + count(slot_stage::starting) + count(slot_stage::waiting_to_retry); }
   std::size_t threads_alive() const noexcept { return count(slot_stage::running); }
+  std::size_t threads_busy() const noexcept {
+    return std::count_if(slots_.begin(), slots_.end(),
+                         [](const slot& s) { return s.stage == slot_stage::running && !s.sent.empty(); });
+  }
+  // Running, nothing sent, and able to take a task (not about to be recycled).
+  std::size_t threads_idle() const noexcept {
+    return std::count_if(slots_.begin(), slots_.end(), [this](const slot& s) { return is_free(s); });
+  }
   std::size_t queued() const noexcept { return queue_.size(); }
   std::size_t running() const noexcept { return running_.size(); }
   pool_health health() const;
@@ -83,6 +96,8 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     std::optional<wasm_mt::thread> th;  // empty while retired or waiting to retry
     slot_stage stage = slot_stage::retired;
     std::uint64_t generation = 0;       // bumped when the worker is replaced or retired
+    std::uint64_t worker = 0;           // its worker's id (pool_event::worker), or its last one's
+    std::size_t tasks_sent = 0;         // to this worker (pool_options::max_tasks_per_worker)
     // The jobs sent to this generation's worker and not settled, in the order sent (their
     // books: running_). What the slot may take next is decided from this list.
     std::vector<std::uint64_t> sent;
@@ -96,11 +111,13 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     timer retry;     // the next start, after a failed one
     timer starting;  // the start's deadline (init_timeout_ms)
     timer idle;      // the next check whether it has been idle for idle_timeout_ms
+    timer recycle;   // its worker's end, once it has run max_tasks_per_worker tasks
   };
   struct running_job {
     std::shared_ptr<pool_job> job;
     std::size_t slot;
     std::uint64_t generation;
+    std::uint64_t worker;  // its slot's worker when it was sent
     double sent_ms;
     bool short_when_sent;
     bool alone;   // may be stopped: runs alone on its thread
@@ -181,8 +198,19 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void became_running(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Slot `s` leaves the running stage (its time so far counts as capacity).
   void end_running_time(slot& s) noexcept;
-  // Slot `index` has nothing in flight: it may retire once idle for idle_timeout_ms.
+  // Slot `index` has nothing in flight: it may retire once idle for idle_timeout_ms, or
+  // its worker is recycled if it ran its max_tasks_per_worker.
   void went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  bool used_up(const slot& s) const noexcept {
+    return options_.max_tasks_per_worker && s.tasks_sent >= options_.max_tasks_per_worker;
+  }
+  bool is_free(const slot& s) const noexcept {
+    return s.stage == slot_stage::running && s.sent.empty() && !used_up(s);
+  }
+  // Ends slot `index`'s used-up worker (generation `generation`, if still its own and
+  // idle) and starts a fresh one if the slot is needed (and the pool is not closing with
+  // nothing queued), else retires it.
+  void recycle(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void idle_check(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Ends the slot's worker (if alive) and starts another in its place.
   void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -193,8 +221,11 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   void died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Slots that will start a thread again on their own (waiting after a young death).
   bool will_restart() const noexcept;
-  // Starts a thread in slot `index` (`replacing`: one that died or failed to start).
-  void start_thread(std::size_t index, bool replacing) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Why a slot starts a thread: the pool needs one more; its worker died or failed to
+  // start (a replacement, counted in health()); its worker was recycled.
+  enum class start_reason { needed, replacing, recycling };
+  // Starts a thread in slot `index`.
+  void start_thread(std::size_t index, start_reason why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void start_failed(std::size_t index, std::string why) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void retry_start(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   void start_timed_out(std::size_t index, std::uint64_t generation) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
@@ -203,9 +234,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   // The most tasks the queue holds now (max_queue, plus what starting threads and the
   // threads the pool may add will take).
   std::size_t queue_room() const noexcept;
-  // A job's caller got `failure` (its future failed): the settled() waiters list it,
-  // unless it is a cancellation.
-  void note_failure(const std::exception_ptr& failure) noexcept;
+  // Job `job`'s caller got its outcome (`failure`: its error, or nullptr for a value);
+  // `ran`: where, if it left the queue. The settled() waiters list a failure (unless a
+  // cancellation), and on_event hears task_settled.
+  void caller_settled(const pool_job& job, const std::exception_ptr* failure, const running_job* ran) noexcept;
   // Settles the waits that the queue and the running jobs now allow: drained() once the
   // queue is empty and has room (needs_drain() false); settled() once no job is queued or running either, and then, after
   // close(), ends the threads (from a fresh timer task, never inside a reply's handling).
@@ -239,6 +271,25 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   std::vector<promise<void>> drain_waiters_;  // drained()'s
   // Statistics (pool::stats(), health()'s counts), and each kind's usual duration.
   pool_statistics statistics_;
+
+  // Events for options_.on_event (pool_events.cpp). The handler is shared so that a
+  // delivery keeps it alive while it runs, even if it destroys the pool.
+  using event_handler = std::function<void(const pool_event&)>;
+  std::shared_ptr<const event_handler> on_event_;
+  std::vector<pool_event> events_;  // made, not delivered yet
+  bool delivery_scheduled_ = false;
+  // Queues `event` (kind, worker, slot; `task`, `error`, `replaces` when given) for the
+  // handler, stamped now, and schedules its delivery. Nothing when there is no handler.
+  void emit(pool_event_kind kind, std::uint64_t worker, std::size_t slot, std::uint64_t task = 0,
+            std::exception_ptr error = nullptr, std::uint64_t replaces = 0) noexcept;
+  // The same for slot `index`'s worker, with the error make_error() returns, if any
+  // (made only when there is a handler).
+  void emit_worker(pool_event_kind kind, std::size_t index) noexcept { emit(kind, slots_[index].worker, index); }
+  template <class MakeError>
+  void emit_worker(pool_event_kind kind, std::size_t index, MakeError make_error) noexcept {
+    if (on_event_) emit(kind, slots_[index].worker, index, 0, exception_or_failure(make_error));
+  }
+  void deliver_events() WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // A task whose worker died before it ran goes to another this many times in all, then
   // fails with that death: no task is passed from worker to worker for ever.
   static constexpr unsigned max_attempts = 3;

@@ -10,8 +10,9 @@
 
 namespace wasm_mt::detail {
 
-std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run) noexcept {
+std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run, std::string_view reason) noexcept {
   return exception_or_failure([&] {
+    if (!reason.empty()) return wasm_mt::error(kind, std::string(reason), {}, not_run);
     if (kind == error_kind::timeout) {
       char text[32];
       std::snprintf(text, sizeof text, "%g", timeout_ms);
@@ -48,7 +49,7 @@ bool prepare(const std::shared_ptr<pending_request>& request, call_options&& opt
     if (!request->controls) return true;
     if (request->controls->stop.stop_requested()) {
       request->stopped = true;
-      request->fail(stop_failure(error_kind::cancelled, 0, true));
+      request->fail(stop_failure(error_kind::cancelled, 0, true, request->controls->stop.stop_reason()));
       return false;
     }
     arm(request);
@@ -63,13 +64,14 @@ bool prepare(const std::shared_ptr<pending_request>& request, call_options&& opt
 void pending_request::stop(error_kind kind) noexcept {
   if (stopped) return;
   const double timeout_ms = controls ? controls->timeout_ms : 0;
+  const auto reason = stop_reason(kind);
   if (thread < 0) {  // not sent yet (a stop while its captures were encoded): never will be
     stopped = true;
-    fail(stop_failure(kind, timeout_ms, true));
+    fail(stop_failure(kind, timeout_ms, true, reason));
     return;
   }
   if (auto* state = find_thread(thread))
-    state->stop(*this, stop_failure(kind, timeout_ms, false), stop_failure(kind, timeout_ms, true));
+    state->stop(*this, stop_failure(kind, timeout_ms, false, reason), stop_failure(kind, timeout_ms, true, reason));
 }
 
 void acknowledge(const pending_request& request, std::uint32_t count, ack_flags channel) noexcept {

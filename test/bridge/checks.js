@@ -22,16 +22,18 @@ globalThis.bridgeChecks = async function (app) {
 
   const controller = new AbortController();
   const long = outcome(app.countPrimes(2000000000, controller.signal, null));
-  setTimeout(() => controller.abort(), 50);
+  setTimeout(() => controller.abort('the user left the page'), 50);
   const stopped = await within(20000, long);
-  seen.aborted = stopped.error ? { kind: stopped.error.kind, name: stopped.error.name } : stopped;
-  expect('an AbortSignal aborted later rejects with kind "cancelled"',
-         stopped.error instanceof Error && stopped.error.kind === 'cancelled' && stopped.error.name === 'WasmMtError', seen.aborted);
+  seen.aborted = stopped.error ? { kind: stopped.error.kind, name: stopped.error.name, message: stopped.error.message } : stopped;
+  expect('an AbortSignal aborted later rejects with kind "cancelled" and its reason as the message (piscina)',
+         stopped.error instanceof Error && stopped.error.kind === 'cancelled' && stopped.error.name === 'WasmMtError' &&
+         stopped.error.message.includes('the user left the page'), seen.aborted);
 
-  const early = await within(20000, outcome(app.countPrimes(1000, AbortSignal.abort(), null)));
-  seen.abortedBefore = early.error ? { kind: early.error.kind, notRun: early.error.notRun } : early;
-  expect('an AbortSignal already aborted rejects with "cancelled", not run',
-         early.error && early.error.kind === 'cancelled' && early.error.notRun === true, seen.abortedBefore);
+  const early = await within(20000, outcome(app.countPrimes(1000, AbortSignal.abort(new Error('superseded')), null)));
+  seen.abortedBefore = early.error ? { kind: early.error.kind, notRun: early.error.notRun, message: early.error.message } : early;
+  expect('an AbortSignal already aborted rejects with "cancelled", not run, with its reason Error\'s message',
+         early.error && early.error.kind === 'cancelled' && early.error.notRun === true &&
+         early.error.message.includes('superseded'), seen.abortedBefore);
 
   const failed = await outcome(app.fail('no such thing'));
   seen.failed = failed.error ? { kind: failed.error.kind, cause: failed.error.cause && failed.error.cause.message } : failed;

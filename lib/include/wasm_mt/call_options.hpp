@@ -99,6 +99,13 @@ struct call_options {
   // The closures the worker may run here, for this request, through
   // this_request::call_caller (callbacks.hpp; the thread's or pool's own count too).
   wasm_mt::callbacks callbacks;
+  // A pool's queue order: a queued task goes before every queued task of a lower
+  // priority, after those of its own or a higher one (all 0 by default: first in, first
+  // out). A task that a free thread takes at once starts at once, whatever its priority;
+  // a task retried after its worker died goes back to the front of the queue. A thread
+  // sends at once (it has no queue) and ignores it. (workerpool and piscina take a
+  // custom queue for this.)
+  int priority = 0;
 };
 
 }  // namespace wasm_mt

@@ -48,6 +48,7 @@ emscripten::EM_VAL wasm_mt_js_bridge_function(void (*call)(void*, int, emscripte
 emscripten::EM_VAL wasm_mt_js_bridge_async_iterator(emscripten::EM_VAL next, emscripten::EM_VAL finish) noexcept;
 void wasm_mt_js_bridge_call_reporting(emscripten::EM_VAL callback, emscripten::EM_VAL value) noexcept;
 double wasm_mt_js_bridge_signal_id(emscripten::EM_VAL signal) noexcept;
+emscripten::EM_VAL wasm_mt_js_bridge_abort_reason(emscripten::EM_VAL signal) noexcept;
 }
 
 namespace wasm_mt::js {
@@ -264,19 +265,33 @@ struct signal_link {
     if (found != all().end() && found->second.expired()) all().erase(found);
   }
 };
+
+// An aborted signal's reason as text: an Error's message, a string as it is, anything
+// else as String() makes it; empty when it has none, or reading it throws (in JS: the
+// glue catches it). Throws std::bad_alloc.
+inline std::string abort_reason(const emscripten::val& signal) {
+  return emscripten::val::take_ownership(wasm_mt_js_bridge_abort_reason(signal.as_handle())).as<std::string>();
+}
 }  // namespace detail
 
 // A stop token that is stopped when `signal`, a JS AbortSignal, aborts (at once if it
 // has); undefined or null: one that never stops. The requests given one signal share one
 // listener on it, however many there are. Give it as call_options::stop: the
 // request then fails with error_kind::cancelled, its promise rejecting with kind
-// "cancelled" (as fetch() rejects on abort, with its own AbortError).
+// "cancelled" (as fetch() rejects on abort, with its own AbortError), and with the
+// signal's reason as its message (piscina rejects with signal.reason): abort("why")
+// gives "why", an Error its message, abort() the engine's own AbortError message.
 inline wasm_mt::stop_token stop_token_from(const emscripten::val& signal) {
   using emscripten::val;
   if (signal.isUndefined() || signal.isNull()) return {};
   if (signal["aborted"].as<bool>()) {
     wasm_mt::stop_source stopped;
-    stopped.request_stop();
+    std::string reason;
+    try {
+      reason = detail::abort_reason(signal);
+    } catch (...) {  // (no memory for it: none)
+    }
+    stopped.request_stop(std::move(reason));
     return stopped.get_token();
   }
   const auto id = static_cast<std::uint64_t>(wasm_mt_js_bridge_signal_id(signal.as_handle()));
@@ -288,8 +303,13 @@ inline wasm_mt::stop_token stop_token_from(const emscripten::val& signal) {
   if (id != 0) links[id] = link;
   val options = val::object();
   options.set("once", val(true));
-  signal.call<void>("addEventListener", val("abort"), detail::bridge_function([link](val) {
-                      link->source.request_stop();
+  signal.call<void>("addEventListener", val("abort"), detail::bridge_function([link](val event) {
+                      std::string reason;
+                      try {
+                        reason = detail::abort_reason(event["target"]);
+                      } catch (...) {  // (no memory for it: none)
+                      }
+                      link->source.request_stop(std::move(reason));
                       return val::undefined();
                     }),
                     options);

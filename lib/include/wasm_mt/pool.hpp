@@ -78,8 +78,15 @@ class job : public future<R> {
   // error_kind::cancelled at once (not_run() if it was still queued) and true is
   // returned; false when it had settled. A running task's worker is told, and
   // terminated and replaced if it still runs stop_grace_ms later (workerpool's cancel()
-  // terminates it at once).
-  bool cancel() { return detail::stop_pool_job(pool_, id_, error_kind::cancelled, 0); }
+  // terminates it at once). `reason`, when not empty, is the error's message() (as
+  // piscina rejects with the AbortSignal's reason); otherwise the message says whether
+  // the task had started.
+  bool cancel(std::string_view reason = {}) {
+    return detail::stop_pool_job(pool_, id_, error_kind::cancelled, 0, reason);
+  }
+  // The task's id in its pool (pool_event::task), from 1; 0 for one that was never queued
+  // (its options were refused, or the pool was moved-from).
+  std::uint64_t id() const noexcept { return id_; }
 
  private:
   std::weak_ptr<detail::pool_state> pool_;
@@ -196,7 +203,7 @@ class pool {
       if (window < 1 || window > detail::max_stream_window)
         task->fail(std::make_exception_ptr(std::invalid_argument(
             "wasm_mt: call_options::stream_window must be 1 to 16777215, not " + std::to_string(window))));
-      else if (detail::prepare(task, std::move(options)))
+      else if (task->priority = options.priority; detail::prepare(task, std::move(options)))
         enqueue(task);
       return wasm_mt::stream<T>(std::move(task));
     } else {
@@ -285,6 +292,12 @@ class pool {
 
   std::size_t size() const noexcept;           // threads, live, starting or being replaced
   std::size_t threads_alive() const noexcept;  // threads ready to take tasks
+  // Of those, the ones with a task sent and not settled there (a stopped task counts
+  // until its worker answers or is replaced), and those that take a task at once (not
+  // one about to be recycled: max_tasks_per_worker) (workerpool's stats() busyWorkers
+  // and idleWorkers).
+  std::size_t threads_busy() const noexcept;
+  std::size_t threads_idle() const noexcept;
   std::size_t queued() const noexcept;         // tasks waiting for a thread
   std::size_t running() const noexcept;        // tasks sent to a thread, not yet settled
   pool_health health() const;
@@ -307,6 +320,7 @@ class pool {
     auto task = std::make_shared<detail::typed_pool_job<R, Send>>(called, kind, std::move(send));
     task->set_origin(from);
     task->retriable = retriable;
+    task->priority = options.priority;
     future<R> result(task);
     if (!detail::prepare(task, std::move(options))) return job<R>(std::move(result), {}, 0);
     auto id = enqueue(std::move(task));

@@ -13,6 +13,7 @@
 
 #include "wasm_mt/closure.hpp"
 #include "wasm_mt/future.hpp"
+#include "wasm_mt/pool_event.hpp"
 #include "wasm_mt/thread.hpp"
 
 namespace wasm_mt {
@@ -104,11 +105,19 @@ struct pool_options {
                                   // long after its stop has its worker terminated and
                                   // replaced (workerpool terminates at once); infinity: never
   std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
+  std::size_t max_tasks_per_worker = 0;  // a worker sent this many tasks takes no more, and
+                                  // once they settle is ended and, where its slot is still
+                                  // needed, replaced by a fresh one (its memory, its
+                                  // globals: a wasm heap only grows); 1 runs each task in a
+                                  // fresh worker (tinypool's isolateWorkers); 0: no limit
   std::string label = "pool";     // threads are named label-0, label-1, ...
   thread_init init;               // run by each new thread before it takes tasks
   double init_timeout_ms = 60000; // a new thread's start with its init, at most (then it
                                   // is a start that failed); infinity: none
   wasm_mt::callbacks callbacks;   // what its tasks may run on the caller (callbacks.hpp)
+  // Told what happens to the pool's workers and tasks (pool_event.hpp says when it runs
+  // and what it may call). Empty: no events are made (they cost nothing).
+  std::function<void(const pool_event&)> on_event;
 };
 
 // How pool::close() ends a pool.
@@ -138,11 +147,15 @@ struct pool_health {
                                      // that died young died ("" if none)
 };
 
-// A distribution of durations, in milliseconds. Percentiles come from a histogram with
-// buckets 9% wide (each value is within 9% of one that was recorded); mean and max are exact.
+// A distribution of durations, in milliseconds (piscina's histogram summary: min, max,
+// mean, stddev and percentiles). Percentiles come from a histogram with buckets 9% wide
+// (each value is within 9% of one that was recorded); min, max, mean and the standard
+// deviation (of the population) are exact. All 0 while count is 0.
 struct duration_stats {
   std::uint64_t count = 0;
+  double min_ms = 0;
   double mean_ms = 0;
+  double stddev_ms = 0;
   double p50_ms = 0;
   double p99_ms = 0;
   double max_ms = 0;

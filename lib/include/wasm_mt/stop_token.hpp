@@ -7,12 +7,16 @@
 //
 // Differences from std: single-threaded (one wasm instance runs on one JS thread, and
 // tokens never cross to a worker: a request's stop reaches its worker as a message);
-// callbacks are type-erased (stop_callback is not a template).
+// callbacks are type-erased (stop_callback is not a template); a stop may carry a reason
+// (request_stop(reason), stop_reason(): as an AbortSignal's), which becomes the message
+// of the error of the requests it stops.
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -25,6 +29,7 @@ namespace detail {
 // Shared by a stop_source, its tokens and their callbacks.
 struct stop_state {
   bool stopped = false;
+  std::string reason;              // request_stop(reason)'s
   stop_callback* first = nullptr;  // registered callbacks, not yet run, in order
   stop_callback* last = nullptr;
   std::size_t sources = 0;         // live stop_sources (none: a stop can no longer come)
@@ -46,6 +51,8 @@ class stop_token {
   bool stop_requested() const noexcept { return state_ && state_->stopped; }
   // False when no stop can ever come: no state, or every source gone without stopping.
   bool stop_possible() const noexcept { return state_ && (state_->stopped || state_->sources > 0); }
+  // The reason given to request_stop(reason); empty if none (or no stop yet).
+  std::string_view stop_reason() const noexcept { return state_ ? std::string_view(state_->reason) : std::string_view(); }
 
   friend bool operator==(const stop_token& a, const stop_token& b) noexcept { return a.state_ == b.state_; }
 
@@ -80,6 +87,15 @@ class stop_source {
   // before returning. True if this call made the request (false: already requested, or
   // no state). A callback that throws ends the program (as std's does: std::terminate).
   bool request_stop() noexcept;
+  // The same, with `reason`: the requests it stops fail with it as their message (an
+  // AbortSignal's reason; piscina rejects with it). The first request's reason stays
+  // (a later request_stop changes nothing). It stays on this side: a worker's
+  // this_request::get_stop_token() hears the stop, not its reason.
+  bool request_stop(std::string reason) noexcept {
+    if (!state_ || state_->stopped) return false;
+    state_->reason = std::move(reason);
+    return request_stop();
+  }
 
  private:
   std::shared_ptr<detail::stop_state> state_;

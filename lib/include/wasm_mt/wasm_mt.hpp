@@ -13,6 +13,7 @@
 #include "wasm_mt/generator.hpp"
 #include "wasm_mt/merge.hpp"
 #include "wasm_mt/pool.hpp"
+#include "wasm_mt/pool_event.hpp"
 #include "wasm_mt/program.hpp"
 #include "wasm_mt/promise.hpp"
 #include "wasm_mt/stop_token.hpp"

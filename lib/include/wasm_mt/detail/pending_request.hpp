@@ -57,8 +57,10 @@ inline std::unique_ptr<request_controls> controls_for(call_options&& options) {
 }
 
 // The error a stopped request fails with: cancelled, or timeout (after `timeout_ms`).
-// `not_run`: the library knows the worker never received it.
-std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run) noexcept;
+// `not_run`: the library knows the worker never received it. `reason`, when not empty,
+// is the error's message (the stop's own words: job::cancel(reason)).
+std::exception_ptr stop_failure(error_kind kind, double timeout_ms, bool not_run,
+                                std::string_view reason = {}) noexcept;
 
 // A request, from the moment it is made until its caller has its outcome and its
 // worker's answer (or death) has been accounted for. Its states:
@@ -96,6 +98,10 @@ class pending_request {
   // stop_grace_ms. A request that was never sent just fails (not_run()). No-op once
   // settled or stopped. Never throws.
   virtual void stop(error_kind kind) noexcept;
+  // A cancellation's reason: its stop token's (stop_source::request_stop(reason)).
+  std::string_view stop_reason(error_kind kind) const noexcept {
+    return kind == error_kind::cancelled && controls ? controls->stop.stop_reason() : std::string_view();
+  }
 
   // The call's call_flags.
   virtual std::uint32_t flags() const noexcept { return controls && controls->on_event ? wants_events : 0; }

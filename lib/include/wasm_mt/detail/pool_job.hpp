@@ -35,7 +35,7 @@ void pool_stream_waits_for_reader(const std::weak_ptr<pool_state>& pool, std::ui
 void pool_job_stopped_settled(const std::weak_ptr<pool_state>& pool, std::uint64_t id, bool completed) noexcept;
 // Stops job `id` (pool_state::stop_job); false when it had settled.
 bool stop_pool_job(const std::weak_ptr<pool_state>& pool, std::uint64_t id, error_kind kind,
-                   double timeout_ms) noexcept;
+                   double timeout_ms, std::string_view reason = {}) noexcept;
 
 class pool_job : public pending_request {
  public:
@@ -45,7 +45,7 @@ class pool_job : public pending_request {
   virtual void start(wasm_mt::thread& th, const std::shared_ptr<pending_request>& self) = 0;
   // Through its pool's books, queued or running.
   void stop(error_kind kind) noexcept override {
-    stop_pool_job(pool, id, kind, controls ? controls->timeout_ms : 0);
+    stop_pool_job(pool, id, kind, controls ? controls->timeout_ms : 0, stop_reason(kind));
   }
   void settle_stopped(bool completed) noexcept override { pool_job_stopped_settled(pool, id, completed); }
 
@@ -61,6 +61,8 @@ class pool_job : public pending_request {
   bool retriable = true;
   // When it was queued (ms, wasm_mt_js_now_ms): its wait time ends when it is sent.
   double queued_ms = 0;
+  // call_options::priority: its place in the queue.
+  int priority = 0;
 
  protected:
   ~pool_job() = default;  // destroyed as the request it is part of
