@@ -185,6 +185,13 @@ var wasmMtLibrary = {
     wasmMtParent.notify(handle, wasmMtProtocol.request(wasmMtProtocol.MSG.ACK, id >>> 0, undefined, null, count >>> 0, flags >>> 0));
   },
 
+  // Thread `handle`'s wasm memory in bytes as its worker last said (0: not yet, or ended).
+  wasm_mt_js_worker_memory__deps: ['$wasmMtParent'],
+  wasm_mt_js_worker_memory: function (handle) {
+    var entry = wasmMtParent.workers.get(handle);
+    return entry ? entry.memoryBytes : 0;
+  },
+
   wasm_mt_js_terminate__deps: ['$wasmMtParent'],
   wasm_mt_js_terminate: function (handle) {
     wasmMtParent.terminate(handle);

@@ -22,7 +22,8 @@ var wasmMtParentLibrary = {
     spawn: function (programId, label) {
       var W = wasmMtParent;
       var handle = wasmMt.newId(W.workers);
-      var entry = { handle: handle, worker: null, starting: true, inFlight: 0, callsServed: 0, referenced: true, timer: null };
+      var entry = { handle: handle, worker: null, starting: true, inFlight: 0, callsServed: 0, referenced: true, timer: null,
+                    memoryBytes: 0 };
       entry.outbox = wasmMtProtocol.outbox(function (message, transfer) {
         entry.worker.postMessage(message, transfer);
       }, function (e) {
@@ -136,7 +137,8 @@ var wasmMtParentLibrary = {
     listen: function (entry) {
       var W = wasmMtParent;
       var MSG = wasmMtProtocol.MSG;
-      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM, MSG.CALL, MSG.CANCEL];
+      var accepted = [MSG.READY, MSG.CRASHED, MSG.REPLY, MSG.PRINT, MSG.EVENT, MSG.ITEM, MSG.CALL, MSG.CANCEL,
+                      MSG.MEMORY];
       var onMessage = function (data) {
         var messages = wasmMtProtocol.parse(data, accepted);
         wasmMt.enter();
@@ -204,6 +206,9 @@ var wasmMtParentLibrary = {
           return W.died(entry, m['message'], m['stack'], m['running']);
         case MSG.PRINT:
           if (m['fd'] === 2) err(m['text']); else out(m['text']);
+          return;
+        case MSG.MEMORY:
+          entry.memoryBytes = m['bytes'];
           return;
         case MSG.EVENT:
         case MSG.ITEM:

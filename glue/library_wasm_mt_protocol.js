@@ -33,6 +33,8 @@
 //   crashed  worker -> parent    message, stack?, running?: [id] (the requests it had
 //                                started and not answered; also a failed start)
 //   print    worker -> parent    fd: 1 | 2, text (the worker's stdout / stderr lines)
+//   memory   worker -> parent    bytes (its wasm memory's size: when it became ready, and
+//                                before a reply once it grew)
 //   label    parent -> worker    label (the thread's new label, in order with requests)
 //   batch    either way          messages: [message, ...] (posted in one turn; objects
 //                                or compact strings, never batches)
@@ -52,6 +54,7 @@ var wasmMtProtocolLibrary = {
       READY: 'ready',
       CRASHED: 'crashed',
       PRINT: 'print',
+      MEMORY: 'memory',
       LABEL: 'label',
       BATCH: 'batch',
       CALL: 'call',
@@ -85,7 +88,7 @@ var wasmMtProtocolLibrary = {
     checks: null,
     // Lifecycle messages: type -> the name of its check.
     LIFECYCLE: { 'init': 'validInit', 'ready': 'isAny', 'crashed': 'validCrashed', 'print': 'validPrint',
-                 'label': 'validLabel' },
+                 'label': 'validLabel', 'memory': 'validMemory' },
     // Messages parse() dropped (for tests and debugging).
     refused: 0,
 
@@ -212,6 +215,9 @@ var wasmMtProtocolLibrary = {
     validLabel: function (m) {
       return wasmMtProtocol.isText(m['label']);
     },
+    validMemory: function (m) {
+      return Number.isSafeInteger(m['bytes']) && m['bytes'] >= 0;
+    },
 
     // A compact string as its message object; null when malformed. Every expanded
     // message has the same shape (its fields from SHAPES, the others undefined): one
@@ -299,7 +305,8 @@ var wasmMtProtocolLibrary = {
         'isAny': P.isAny, 'isBool': P.isBool, 'isU32': P.isU32, 'isId': P.isId, 'isText': P.isText,
         'isOptionalText': P.isOptionalText, 'isBuffers': P.isBuffers, 'argsOrValue': P.argsOrValue,
         'valueOrError': P.valueOrError, 'validInit': P.validInit, 'validCrashed': P.validCrashed,
-        'validPrint': P.validPrint, 'validLabel': P.validLabel });
+        'validPrint': P.validPrint, 'validLabel': P.validLabel,
+        'validMemory': P.validMemory });
       var own = function (table, key) { return !!table && Object.prototype.hasOwnProperty.call(table, key); };
       var type = m['type'];
       if (own(P.LIFECYCLE, type)) return C[P.LIFECYCLE[type]](m);

@@ -91,8 +91,20 @@ var wasmMtWorkerLibrary = {
       W.outbox.post(message, transfer, due);
     },
 
+    // Request `id` is answered: its reply is posted next. Its parent learns first if the
+    // wasm memory grew meanwhile (a pool recycles a worker past its memory limit).
     replied: function (id) {
-      wasmMtWorker.running.delete(id);
+      var W = wasmMtWorker;
+      W.running.delete(id);
+      W.reportMemory();
+    },
+    memoryReported: 0,
+    reportMemory: function () {
+      var W = wasmMtWorker;
+      var bytes = HEAPU8.length;
+      if (bytes === W.memoryReported) return;
+      W.memoryReported = bytes;
+      W.outbox.post(wasmMtProtocol.message(wasmMtProtocol.MSG.MEMORY, { 'bytes': bytes }));
     },
 
     // A line of the program's stdout (fd 1) or stderr (fd 2), for its parent to print.
@@ -240,6 +252,7 @@ var wasmMtWorkerLibrary = {
     // Module.onRuntimeInitialized: the instance is ready.
     ready: function () {
       var W = wasmMtWorker;
+      W.reportMemory();
       W.outbox.post(wasmMtProtocol.message(wasmMtProtocol.MSG.READY), null, true);  // (now: before any request runs)
       W.isReady = true;
       W.runQueuedInHandler();

@@ -37,6 +37,7 @@ pool_options checked_pool_options(pool_options options) {
   check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");
   check_delay(options.init_timeout_ms, "pool_options::init_timeout_ms");
+  check_delay(options.teardown_timeout_ms, "pool_options::teardown_timeout_ms");
   check_delay(options.stop_grace_ms, "pool_options::stop_grace_ms");
   if (options.threads) {
     if (options.min_threads || options.max_threads)

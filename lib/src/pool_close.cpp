@@ -18,7 +18,7 @@ future<void> pool_state::close(const close_options& options) {
   check_delay(options.timeout_ms, "close_options::timeout_ms");
   auto waiter = std::make_shared<shared_state<void>>();
   if (shut_down_) {
-    waiter->set_value({});
+    settle_close(promise<void>(waiter));
     return future<void>(std::move(waiter));
   }
   close_waiters_.emplace_back(waiter);
@@ -169,7 +169,9 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     s.idle.cancel();
     s.recycle.cancel();
     s.starting.cancel();
-    if (s.th) s.th->terminate();  // its running tasks fail with `terminated`; a starting one ends
+    // (Its running tasks fail with `terminated`; a starting one ends; an idle one runs
+    // its teardown first.)
+    if (s.th) end_worker(*s.th, s.stage == slot_stage::running && s.sent.empty());
     ++s.generation;
     set_stage(s, slot_stage::retired);
   }
@@ -181,7 +183,7 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     }));
   for (auto& waiter : std::exchange(drain_waiters_, {})) waiter->set_value({});
   for (auto& waiter : std::exchange(settle_waiters_, {})) settle(waiter);
-  for (auto& waiter : std::exchange(close_waiters_, {})) waiter->set_value({});
+  for (auto& waiter : std::exchange(close_waiters_, {})) settle_close(std::move(waiter));
 }
 
 void pool_state::fail_queue(const std::exception_ptr& error) WASM_MT_DETAIL_NOEXCEPT_JS_EH {

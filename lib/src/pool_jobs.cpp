@@ -185,6 +185,8 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
   if (s.generation == done.generation) {
     s.sent.erase(std::find(s.sent.begin(), s.sent.end(), id));
     s.deadline.cancel();
+    if (options_.max_memory_per_worker && s.th && s.th->memory_bytes() > options_.max_memory_per_worker)
+      s.over_memory = true;
   }
   done.grace.cancel();
   return done;

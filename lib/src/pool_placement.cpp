@@ -119,7 +119,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)
   starting_job_ = 0;
   // (One that failed as it started never reached the worker: it does not count.)
-  if (options_.max_tasks_per_worker && s.generation == generation && running_.count(id)) ++s.tasks_sent;
+  if (recycles() && s.generation == generation && running_.count(id)) ++s.tasks_sent;
 }
 
 }  // namespace wasm_mt::detail

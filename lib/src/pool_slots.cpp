@@ -227,7 +227,7 @@ void pool_state::idle_check(std::size_t index, std::uint64_t generation) WASM_MT
     return;
   }
   emit_worker(pool_event_kind::worker_retired, index);
-  take_down(s);
+  take_down(s, true);
   set_stage(s, slot_stage::retired);
 }
 
@@ -235,7 +235,7 @@ void pool_state::recycle(std::size_t index, std::uint64_t generation) WASM_MT_DE
   auto* live = live_slot(index, generation);
   if (!live || live->stage != slot_stage::running || !live->sent.empty()) return;
   emit_worker(pool_event_kind::worker_recycled, index);
-  take_down(*live);
+  take_down(*live, true);
   if (!(closing_ && queue_.empty()) && needed(index)) {
     start_thread(index, start_reason::recycling);
   } else {
@@ -250,7 +250,7 @@ void pool_state::replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   start_thread(index, start_reason::replacing);
 }
 
-void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+void pool_state::take_down(slot& s, bool idle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   // (A worker that lived past young_death_ms ends a run of failed starts.)
   if (s.stage == slot_stage::running && wasm_mt_js_now_ms() - s.running_since_ms >= young_death_ms) s.failed_starts = 0;
   end_running_time(s);
@@ -261,8 +261,63 @@ void pool_state::take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   s.recycle.cancel();
   s.idle_check_armed = false;
   // Tasks still on the old worker settle through `settled` as it ends.
-  if (s.th) s.th->terminate();
+  if (s.th) end_worker(*s.th, idle);
   s.th.reset();
+}
+
+namespace {
+// A worker running its teardown: ended once, when the teardown settles (end()), or at the
+// latest when the last callback that could end it is gone (a chain that settled without
+// calling either, for want of memory), so that close() never waits for ever.
+struct ending_worker {
+  wasm_mt::thread th;
+  std::shared_ptr<pool_teardowns> books;
+  bool ended = false;
+  ending_worker(wasm_mt::thread worker, std::shared_ptr<pool_teardowns> counted) noexcept
+      : th(std::move(worker)), books(std::move(counted)) {
+    ++books->running;
+  }
+  ending_worker(const ending_worker&) = delete;
+  ending_worker& operator=(const ending_worker&) = delete;
+  ~ending_worker() { end(); }
+  void end() noexcept {
+    if (std::exchange(ended, true)) return;
+    th.terminate();
+    if (--books->running == 0)
+      for (auto& waiter : std::exchange(books->close_waiters, {})) waiter->set_value({});
+  }
+};
+}  // namespace
+
+void pool_state::end_worker(wasm_mt::thread& th, bool idle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
+  if (!idle || !options_.teardown || th.is_terminated()) return th.terminate();
+  std::shared_ptr<ending_worker> ending;
+  try {
+    ending = std::make_shared<ending_worker>(std::move(th), teardowns_);
+    call_options limit;
+    limit.timeout_ms = options_.teardown_timeout_ms;
+    auto ran = options_.teardown(ending->th, std::move(limit))
+                   .then([ending] { ending->end(); },
+                         [ending](const wasm_mt::error& failure) {
+                           ending->end();
+                           throw failure;  // (logged: the chain is detached)
+                         });
+    set_origin(ran, {"pool_options::teardown", options_.teardown.name(), call_site()});
+    ran.detach();
+  } catch (...) {  // no memory to run it: the worker ends now
+    if (ending) ending->end(); else th.terminate();
+  }
+}
+
+void pool_state::settle_close(promise<void> waiter) noexcept {
+  if (teardowns_->running) {
+    try {
+      teardowns_->close_waiters.push_back(std::move(waiter));
+      return;
+    } catch (...) {  // no memory to wait: settled now
+    }
+  }
+  if (waiter) waiter->set_value({});
 }
 
 void pool_state::start_thread(std::size_t index, start_reason why) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
@@ -272,6 +327,7 @@ void pool_state::start_thread(std::size_t index, start_reason why) WASM_MT_DETAI
   s.died_young = false;
   s.sent.clear();
   s.tasks_sent = 0;
+  s.over_memory = false;
   s.last_settled_ms = 0;
   if (why == start_reason::replacing) statistics_.count_replacement();
   const std::uint64_t replaced = why == start_reason::needed ? 0 : s.worker;

@@ -35,6 +35,13 @@ struct pool_access {
 
 namespace wasm_mt::detail {
 
+// A pool's workers running pool_options::teardown before they end, and the close()
+// waits that settle once none is left.
+struct pool_teardowns {
+  std::size_t running = 0;
+  std::vector<promise<void>> close_waiters;
+};
+
 // The state of a pool, shared with its jobs (which hold it weakly: a job settling after
 // the pool is gone finds nothing to update). The one place that keeps the pool's books:
 // its slots (one thread each), its queue, its running jobs and its statistics (kept by a
@@ -97,7 +104,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     slot_stage stage = slot_stage::retired;
     std::uint64_t generation = 0;       // bumped when the worker is replaced or retired
     std::uint64_t worker = 0;           // its worker's id (pool_event::worker), or its last one's
-    std::size_t tasks_sent = 0;         // to this worker (pool_options::max_tasks_per_worker)
+    std::size_t tasks_sent = 0;         // to this worker, counted when recycles()
+    bool over_memory = false;           // a task of this worker settled with its memory past
+                                        // max_memory_per_worker (read then, not later: a
+                                        // worker's message between tasks cannot strand it)
     // The jobs sent to this generation's worker and not settled, in the order sent (their
     // books: running_). What the slot may take next is decided from this list.
     std::vector<std::uint64_t> sent;
@@ -201,8 +211,14 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   // Slot `index` has nothing in flight: it may retire once idle for idle_timeout_ms, or
   // its worker is recycled if it ran its max_tasks_per_worker.
   void went_idle(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Whether workers are recycled (max_tasks_per_worker, max_memory_per_worker).
+  bool recycles() const noexcept { return options_.max_tasks_per_worker || options_.max_memory_per_worker; }
+  // Whether slot `s`'s worker is to be recycled rather than given more tasks: it was sent
+  // its max_tasks_per_worker, or a task of it settled with its memory past
+  // max_memory_per_worker (a fresh worker already past it still takes one task: no start
+  // loop).
   bool used_up(const slot& s) const noexcept {
-    return options_.max_tasks_per_worker && s.tasks_sent >= options_.max_tasks_per_worker;
+    return s.over_memory || (options_.max_tasks_per_worker && s.tasks_sent >= options_.max_tasks_per_worker);
   }
   bool is_free(const slot& s) const noexcept {
     return s.stage == slot_stage::running && s.sent.empty() && !used_up(s);
@@ -215,7 +231,15 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   // Ends the slot's worker (if alive) and starts another in its place.
   void replace(std::size_t index) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
   // Takes the slot's worker down (its generation ends; tasks still on it settle as it ends).
-  void take_down(slot& s) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // `idle`: the pool ends it of its own accord, nothing on it (end_worker).
+  void take_down(slot& s, bool idle = false) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // Ends worker `th`: at once, or, when `idle` and there is a pool_options::teardown,
+  // once it has run that (`th` is moved from; close() waits for it: teardowns_).
+  void end_worker(wasm_mt::thread& th, bool idle) WASM_MT_DETAIL_NOEXCEPT_JS_EH;
+  // (Shared with the workers running their teardown: they may end after the pool.)
+  std::shared_ptr<pool_teardowns> teardowns_ = std::make_shared<pool_teardowns>();
+  // Settles close() wait `waiter` now, or once the teardowns running have ended.
+  void settle_close(promise<void> waiter) noexcept;
   // Slot `index`'s worker died `lived_ms` after it became ready: a restart storm in the
   // making. The slot waits to retry, with the backoff of a failed start; its tasks wait.
   void died_young(std::size_t index, double lived_ms) WASM_MT_DETAIL_NOEXCEPT_JS_EH;

@@ -384,6 +384,10 @@ bool thread::is_terminated() const noexcept { return !state_ || !state_->alive()
 
 std::size_t thread::pending_count() const noexcept { return state_ ? state_->pending_count() : 0; }
 
+std::uint64_t thread::memory_bytes() const noexcept {
+  return state_ && state_->alive() ? std::uint64_t(wasm_mt_js_worker_memory(state_->handle())) : 0;
+}
+
 const std::string& thread::label() const noexcept {
   static const std::string none;
   return state_ ? state_->label() : none;

@@ -257,8 +257,10 @@ class pool {
 
   // Graceful end: refuses new tasks from now on (they fail with cancelled, not_run()),
   // lets the queued and running ones finish (failed threads are still replaced for
-  // them), then ends the threads. Resolves once they are ended, or at once when the pool
-  // is destroyed meanwhile (which fails what is left, as destroying does). A stream
+  // them), then ends the threads. Resolves once they are ended (those with a
+  // pool_options::teardown once it has run), or when the pool is destroyed meanwhile
+  // (which fails what is left, as destroying does; the teardowns it starts still
+  // count). A stream
   // whose producer waits for a reader that is not reading (its window full, no next()
   // pending) is stopped (`cancelled`: its items already here can still be read), now or
   // when its window fills: close() never waits for a reader. As piscina's close().

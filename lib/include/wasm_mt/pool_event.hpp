@@ -38,7 +38,9 @@ enum class pool_event_kind {
                         // (worker_crashed); its unfinished tasks fail or are retried
   worker_terminated,    // the pool ended it: a stopped task still ran stop_grace_ms later
   worker_retired,       // the pool ended it, idle: past idle_timeout_ms, or close() ended
-  worker_recycled,      // the pool ended it, idle, after pool_options::max_tasks_per_worker tasks
+                        // (its pool_options::teardown, if any, runs after this event)
+  worker_recycled,      // the pool ended it, idle, after pool_options::max_tasks_per_worker
+                        // tasks or past max_memory_per_worker (its teardown runs after)
   // A task's life (`task`: job::id()): task_queued once, task_started each time it is sent
   // to a worker (again after a worker died before running it), task_settled once, when
   // its caller's future settles (`error`: what it failed with, nullptr for a value).

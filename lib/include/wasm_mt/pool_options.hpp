@@ -1,4 +1,4 @@
-// What a wasm_mt::pool is made with (pool_options, thread_init) and what it reports
+// What a wasm_mt::pool is made with (pool_options, thread_closure) and what it reports
 // (pool_health, pool_stats).
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -18,34 +19,40 @@
 
 namespace wasm_mt {
 
-// A closure every new thread of a pool runs before it takes tasks: the pool's first
-// threads, the ones it adds on demand and every replacement (piscina's and workerpool's
-// per-worker setup; load a model once per worker). Its result is dropped; its failure
-// (a throw, a crash, js_exception...) is that thread's spawn failure: pool::create fails
-// with spawn_failed saying why, and a later one is retried as a start that failed. One
-// that does not finish within pool_options::init_timeout_ms has failed.
+// A closure a pool runs on each of its threads at one point of the thread's life
+// (pool_options::init, pool_options::teardown): any closure converts to it; its result is
+// dropped. Empty by default (nothing runs).
 //
-//   pool_options{.init = LoadModel{"model.bin"}}     // any closure converts
-class thread_init {
+//   pool_options{.init = LoadModel{"model.bin"}, .teardown = FlushLog{}}
+class thread_closure {
  public:
-  thread_init() = default;
-  template <class Closure, class = std::enable_if_t<!std::is_same_v<std::decay_t<Closure>, thread_init>>>
+  thread_closure() = default;
+  template <class Closure, class = std::enable_if_t<!std::is_same_v<std::decay_t<Closure>, thread_closure>>>
   // (A wrong closure fails a static_assert here: clang's diagnose_if, which reports the
   // other entry points' mistakes at the user's line, does not apply to constructors.)
-  thread_init(Closure closure) {  // NOLINT: implicit, so `.init = Closure{...}` reads
-    if constexpr (detail::check_closure<Closure>())
-      run_ = [closure = std::move(closure)](thread& th) -> future<void> {
-        return th.exec(closure).then([](auto&&...) {});
+  thread_closure(Closure closure) {  // NOLINT: implicit, so `.init = Closure{...}` reads
+    if constexpr (detail::check_closure<Closure>()) {
+      run_ = [closure = std::move(closure)](thread& th, call_options options) -> future<void> {
+        return th.exec(closure, std::move(options)).then([](auto&&...) {});
       };
+      name_ = closure_name<Closure>();
+    }
   }
 
   explicit operator bool() const noexcept { return bool(run_); }
-  // Sends the closure to `th` (started or starting); settles when it has run there.
-  future<void> operator()(thread& th) const { return run_(th); }
+  // Sends the closure to `th` (started or starting) with `options`; settles when it has
+  // run there, or fails as exec does.
+  future<void> operator()(thread& th, call_options options = {}) const { return run_(th, std::move(options)); }
+  // The closure's name (closure_name), for log lines; empty when there is none.
+  std::string_view name() const noexcept { return name_; }
 
  private:
-  std::function<future<void>(thread&)> run_;
+  std::function<future<void>(thread&, call_options)> run_;
+  std::string_view name_;
 };
+
+// thread_closure's name before 0.5 (the type of pool_options::init).
+using thread_init [[deprecated("wasm_mt::thread_init is now wasm_mt::thread_closure")]] = thread_closure;
 
 // How many tasks may wait in a pool's queue (pool_options::max_queue): tasks waiting
 // beyond what its starting threads, and the threads it may still add, will take. A task
@@ -110,10 +117,34 @@ struct pool_options {
                                   // needed, replaced by a fresh one (its memory, its
                                   // globals: a wasm heap only grows); 1 runs each task in a
                                   // fresh worker (tinypool's isolateWorkers); 0: no limit
+  std::uint64_t max_memory_per_worker = 0;  // bytes: a worker whose wasm memory is past
+                                  // this when a task of it settles (grown by the task or
+                                  // before it, init included) is recycled as above once
+                                  // its tasks settle (tinypool's
+                                  // maxMemoryLimitBeforeRecycle; a heap only grows:
+                                  // thread::memory_bytes()); 0: no limit
   std::string label = "pool";     // threads are named label-0, label-1, ...
-  thread_init init;               // run by each new thread before it takes tasks
+  // Run by every new thread before it takes tasks: the pool's first threads, the ones it
+  // adds on demand and every replacement (piscina's and workerpool's per-worker setup;
+  // load a model once per worker). Its failure (a throw, a crash, js_exception...) is
+  // that thread's spawn failure: pool::create fails with spawn_failed saying why, and a
+  // later one is retried as a start that failed.
+  thread_closure init;
   double init_timeout_ms = 60000; // a new thread's start with its init, at most (then it
                                   // is a start that failed); infinity: none
+  // Run by a worker the pool ends of its own accord while it is idle and alive: retired
+  // (idle_timeout_ms), recycled, or at the pool's end (close(), or destroyed: then
+  // detached) (tinypool's teardown; workerpool's onTerminate, in the worker). The worker
+  // ends once it has run (or failed, or teardown_timeout_ms passed: then its stop is
+  // requested as a deadline's and it ends all the same); its failure is logged. close()
+  // resolves once every teardown has ended. Not run by a worker that is terminated
+  // (crashed, stopped past stop_grace_ms, ended with tasks running by a close's
+  // timeout_ms or the pool's destruction) or that was still starting. A recycled
+  // worker's replacement starts while it runs its teardown: for up to
+  // teardown_timeout_ms a slot has two workers (two wasm memories).
+  thread_closure teardown;
+  double teardown_timeout_ms = 1000;  // a teardown's time, at most (workerpool's
+                                      // workerTerminateTimeout); infinity: none
   wasm_mt::callbacks callbacks;   // what its tasks may run on the caller (callbacks.hpp)
   // Told what happens to the pool's workers and tasks (pool_event.hpp says when it runs
   // and what it may call). Empty: no events are made (they cost nothing).
@@ -127,8 +158,9 @@ struct close_options {
   bool cancel_queued = false;
   // Tasks still queued or running this long after the call: the pool is destroyed (what
   // is left fails as destroying does: queued with cancelled, running with terminated)
-  // and close() resolves (piscina's closeTimeout, but per call and with no default
-  // limit). Infinity: wait for them. NaN or negative: close() fails with
+  // and close() resolves, once the idle workers' teardowns have run (at most
+  // pool_options::teardown_timeout_ms) (piscina's closeTimeout, but per call and with no
+  // default limit). Infinity: wait for them. NaN or negative: close() fails with
   // std::invalid_argument.
   double timeout_ms = std::numeric_limits<double>::infinity();
 };

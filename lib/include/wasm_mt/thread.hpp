@@ -154,6 +154,10 @@ class thread {
   // Requests sent that the worker has not answered yet (a stopped request counts until
   // its worker replies: it is still running there).
   std::size_t pending_count() const noexcept;
+  // The worker's wasm memory in bytes (a wasm heap only grows: its high-water mark), as
+  // the worker said when it became ready and before each reply after it grew: up to date
+  // once a request's result is here. 0 before the worker is ready and once it has ended.
+  std::uint64_t memory_bytes() const noexcept;
 
   // The thread's label: in wasm_mt's errors, and in the worker (current_thread_label()
   // there), for set_label() in order with the requests sent before and after it. The

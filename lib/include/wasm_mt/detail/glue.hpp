@@ -89,6 +89,9 @@ int wasm_mt_js_post_exec_js(int handle, std::uint32_t request_id, const char* co
 int wasm_mt_js_post_exec_js_value(int handle, std::uint32_t request_id, const char* code, std::size_t code_len,
                                   void* args, void* transfer, int is_async, int raw) noexcept;
 void wasm_mt_js_terminate(int handle) noexcept;
+// Thread `handle`'s wasm memory in bytes, as its worker said when it became ready and
+// before each reply after it grew; 0 before that, and once the thread has ended.
+double wasm_mt_js_worker_memory(int handle) noexcept;
 // The caller stopped request `id`. Returns 1 when the glue still held it (its worker has
 // not said ready): dropped, it never reaches the worker and is no longer in flight.
 // Else 0: the worker is told (in order with requests), and the request stays in flight
