@@ -118,6 +118,17 @@ ASYNC_TEST_CASE("max_memory_per_worker recycles a worker whose memory grew past 
   CHECK(co_await test::until([&] { return recycled == 2; }, 5000));
   CHECK(pool.size() == 1);
 
+  // What a worker says of its memory between tasks (its own code may post anything) is
+  // read when its next task settles: it never strands an idle worker.
+  CHECK((co_await pool.exec_js<int>(R"(
+    const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
+      ? self : process.getBuiltinModule('worker_threads').parentPort;
+    setTimeout(() => port.postMessage({wasm_mt: 'wasm_mt/2', type: 'memory', bytes: 2 ** 40}), 20);
+    return 5;)")) == 5);
+  co_await wasm_mt::sleep(100);
+  CHECK((co_await pool.exec(InstanceRuns{})) >= 1);  // (taken, not stranded)
+  CHECK(co_await test::until([&] { return recycled == 3; }, 5000));  // (then recycled: it said so)
+
   // A limit a fresh worker is already past: each worker takes one task, then is
   // recycled, and no worker is recycled before it took one (no start loop).
   int tiny_recycled = 0;
