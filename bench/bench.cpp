@@ -167,6 +167,7 @@ enum kind : int {
   payload_bytes_exact = 22, // a: bytes, round trip -> ms
   send_cost = 23,  // a: MiB of floats the caller keeps, sent to be summed; b: 1 as a std::shared_ptr,
                    // 0 copied into a std::vector capture -> ms exec() took on the calling thread
+  latency_traced = 24,  // as latency, with a wasm_mt::trace recording every call -> µs per call
 };
 
 std::vector<wasm_mt::thread>& held_threads() {
@@ -213,6 +214,16 @@ wasm_mt::task<nlohmann::json> measure(int what, int a, int b) {
     case latency: {
       for (int i = 0; i < a; ++i) co_await th.exec(Tiny{i, 1});
       co_return (emscripten_get_now() - start) * 1000.0 / a;
+    }
+    case latency_traced: {
+      auto recording = wasm_mt::trace::start();
+      start = emscripten_get_now();  // (the trace's start, which measures the clock's step, apart)
+      for (int i = 0; i < a; ++i) co_await th.exec(Tiny{i, 1});
+      const double per_call = (emscripten_get_now() - start) * 1000.0 / a;
+      recording.stop();
+      if (recording.records().size() != std::size_t(a))
+        throw wasm_mt::error(wasm_mt::error_kind::bad_payload, "records lost: " + std::to_string(recording.records().size()));
+      co_return per_call;
     }
     case latency_exec_js: {
       for (int i = 0; i < a; ++i) co_await th.exec_js("return 1;");

@@ -20,6 +20,11 @@ export function evaluateGoals(r, native) {
   const vsRaw = pairedRatio(lat.wasm_mt, lat.raw_same_thread);
   add('call latency within 1.25x of a raw postMessage echo (same threads)', `${vsRaw.ratio.toFixed(2)}x`, vsRaw.ratio <= 1.25,
       `${lat.wasm_mt.median.toFixed(1)} µs vs ${lat.raw_same_thread.median.toFixed(1)} µs; ${spread(vsRaw)}`);
+  if (lat.wasm_mt_traced) {
+    const traced = pairedRatio(lat.wasm_mt_traced, lat.wasm_mt);
+    add('a call with a wasm_mt::trace recording costs at most 1.05x one without', `${traced.ratio.toFixed(3)}x`,
+        traced.ratio <= 1.05, `${lat.wasm_mt_traced.median.toFixed(1)} µs vs ${lat.wasm_mt.median.toFixed(1)} µs; ${spread(traced)}`);
+  }
   // Each library against its own floor: where its worker landed decides the raw round
   // trip (about 25 or 70-100 µs here), so what a library adds is its time minus a raw
   // echo over its own two threads, round by round.

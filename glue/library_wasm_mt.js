@@ -203,23 +203,43 @@ var wasmMtLibrary = {
   wasm_mt_js_reply: function (handle, id, ok, text, textLength, kind, kindLength, buffers, bufferCount) {
     id >>>= 0;
     var reply, copies;
+    var times = handle ? null : wasmMtWorker.timesOf(id);
     try {
       if (ok) {
         copies = wasmMtCopyBuffers(buffers, bufferCount);
-        reply = wasmMtProtocol.valueReply(id, UTF8ToString(text >>> 0, textLength >>> 0), copies);
+        reply = wasmMtProtocol.valueReply(id, UTF8ToString(text >>> 0, textLength >>> 0), copies, times);
         copies = wasmMtProtocol.transferables(copies);
       } else {
-        reply = wasmMtProtocol.errorReply(id, UTF8ToString(kind >>> 0, kindLength >>> 0), UTF8ToString(text >>> 0, textLength >>> 0));
+        reply = wasmMtProtocol.errorReply(id, UTF8ToString(kind >>> 0, kindLength >>> 0), UTF8ToString(text >>> 0, textLength >>> 0),
+                                          '', times);
       }
     } catch (e) {
       copies = undefined;
       reply = wasmMtProtocol.errorReply(id, 'bad_payload', 'the worker cannot send its ' + (ok ? 'result' : 'error') +
-                                        ' (' + (textLength >>> 0) + ' bytes): ' + wasmMt.errorText(e));
+                                        ' (' + (textLength >>> 0) + ' bytes): ' + wasmMt.errorText(e), '', times);
     }
     if (handle) return wasmMtParent.reply(handle, reply, copies);  // a child's call into its caller
     // Replied first: a reply that is all the worker owes goes out at once, not in a batch.
     wasmMtWorker.replied(id);
     wasmMtWorker.post(reply, copies);
+  },
+
+  // The delivered reply's worker times (a traced call's: ms, wasmMt.clock), or NaN.
+  wasm_mt_js_inbox_started_ms__deps: ['$wasmMt'],
+  wasm_mt_js_inbox_started_ms: function () {
+    var times = wasmMt.inbox && wasmMt.inbox['times'];
+    return times ? times[0] : NaN;
+  },
+  wasm_mt_js_inbox_finished_ms__deps: ['$wasmMt'],
+  wasm_mt_js_inbox_finished_ms: function () {
+    var times = wasmMt.inbox && wasmMt.inbox['times'];
+    return times ? times[1] : NaN;
+  },
+
+  // The trace clock (wasmMt.clock), ms.
+  wasm_mt_js_clock_ms__deps: ['$wasmMt'],
+  wasm_mt_js_clock_ms: function () {
+    return wasmMt.clock();
   },
 
   wasm_mt_js_inbox_text_length__deps: ['$wasmMt'],

@@ -8,7 +8,7 @@
 //   type     sent                fields besides id
 //   call     parent -> worker    fn, sig (u32: the closure's function ID and signature,
 //                                registry.hpp), payload (JSON text), buffers?, flags?
-//                                (u32 call_flags: events, stream and its window)
+//                                (u32 call_flags: events, stream and its window, traced)
 //            worker -> parent    the same, a call into its caller
 //                                (this_request::call_caller), for?: the id of the
 //                                parent's request it is made for
@@ -20,7 +20,9 @@
 //   event    worker -> parent    payload, buffers? (this_request::emit, before the reply)
 //   item     worker -> parent    payload, buffers? (a stream's item: a generator's co_yield)
 //   reply    answering a call    ok: true, payload, buffers? | ok: true, value (raw
-//                                exec-js) | ok: false, kind, message, stack?
+//                                exec-js) | ok: false, kind, message, stack?; and times?:
+//                                [started, finished] (ms on the trace clock, wasmMt.clock)
+//                                for a traced call
 // One that has no fields but the ones its SHAPES entry lists as compact (u32s, then the
 // payload) travels as one string, the common case (one string clones faster than an
 // object: 5 us less a round trip in Chromium):
@@ -81,7 +83,8 @@ var wasmMtProtocolLibrary = {
       'item': { compact: [], payload: true, required: { 'payload': 'isText' }, optional: { 'buffers': 'isBuffers' } },
       'reply': { compact: [], payload: true, implied: { 'ok': true }, required: { 'ok': 'isBool' },
                  optional: { 'payload': 'isText', 'buffers': 'isBuffers', 'value': 'isAny', 'kind': 'isText',
-                             'message': 'isText', 'stack': 'isOptionalText' }, also: 'valueOrError' },
+                             'message': 'isText', 'stack': 'isOptionalText', 'times': 'isTimes' },
+                 also: 'valueOrError' },
     },
     // The checks SHAPES and LIFECYCLE name, by name (made on first use from the functions
     // below, so that a minifier renaming them keeps the table right).
@@ -137,12 +140,16 @@ var wasmMtProtocolLibrary = {
     event: function (type, id, payload, buffers) {
       return wasmMtProtocol.request(type, id, payload, buffers ? { 'buffers': buffers } : null);
     },
-    valueReply: function (id, payload, buffers) {
-      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, payload, buffers ? { 'buffers': buffers } : null);
+    // `times`: a traced call's [started, finished], or none.
+    valueReply: function (id, payload, buffers, times) {
+      var extra = buffers ? { 'buffers': buffers } : null;
+      if (times) (extra = extra || {})['times'] = times;
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, payload, extra);
     },
-    errorReply: function (id, kind, message, stack) {
-      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, undefined,
-                                    { 'ok': false, 'kind': kind, 'message': message, 'stack': stack || '' });
+    errorReply: function (id, kind, message, stack, times) {
+      var extra = { 'ok': false, 'kind': kind, 'message': message, 'stack': stack || '' };
+      if (times) extra['times'] = times;
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, undefined, extra);
     },
 
     // The checks SHAPES and LIFECYCLE name.
@@ -214,6 +221,9 @@ var wasmMtProtocolLibrary = {
     },
     validLabel: function (m) {
       return wasmMtProtocol.isText(m['label']);
+    },
+    isTimes: function (x) {
+      return Array.isArray(x) && x.length === 2 && Number.isFinite(x[0]) && Number.isFinite(x[1]);
     },
     validMemory: function (m) {
       return Number.isSafeInteger(m['bytes']) && m['bytes'] >= 0;
@@ -306,7 +316,7 @@ var wasmMtProtocolLibrary = {
         'isOptionalText': P.isOptionalText, 'isBuffers': P.isBuffers, 'argsOrValue': P.argsOrValue,
         'valueOrError': P.valueOrError, 'validInit': P.validInit, 'validCrashed': P.validCrashed,
         'validPrint': P.validPrint, 'validLabel': P.validLabel,
-        'validMemory': P.validMemory });
+        'validMemory': P.validMemory, 'isTimes': P.isTimes });
       var own = function (table, key) { return !!table && Object.prototype.hasOwnProperty.call(table, key); };
       var type = m['type'];
       if (own(P.LIFECYCLE, type)) return C[P.LIFECYCLE[type]](m);

@@ -16,6 +16,8 @@ var wasmMtWorkerLibrary = {
     // Requests started and not yet answered: a crash report names them, so the parent
     // knows which of its pending requests never ran.
     running: null,  // (a Set, made by start: library objects hold only literals)
+    // Traced calls started and not answered: id -> when it started (wasmMt.clock).
+    traced: null,
     // Requests (and label changes, in order with them) received and not started yet:
     // those that came before the instance was ready, and those behind a long one. A
     // cancel for one of them drops it unstarted (dropUnstarted); queue[head] is next.
@@ -42,6 +44,7 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       W.boot = boot;
       W.running = new Set();
+      W.traced = new Map();
       wasmMt.isWorker = true;
       wasmMt.crash = W.crash;
       W.init = new Promise(function (resolve) { W.receivedInit = resolve; });
@@ -97,6 +100,14 @@ var wasmMtWorkerLibrary = {
       var W = wasmMtWorker;
       W.running.delete(id);
       W.reportMemory();
+    },
+    // A traced call's [started, finished] (its reply is made now), once; else null.
+    timesOf: function (id) {
+      var W = wasmMtWorker;
+      var started = W.traced && W.traced.size ? W.traced.get(id) : undefined;
+      if (started === undefined) return null;
+      W.traced.delete(id);
+      return [started, wasmMt.clock()];
     },
     memoryReported: 0,
     reportMemory: function () {
@@ -223,6 +234,7 @@ var wasmMtWorkerLibrary = {
       }
       var id = m['id'];
       W.running.add(id);
+      if (m['flags'] & wasmMt.TRACED) W.traced.set(id, wasmMt.clock());
       if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) {
         return wasmMtExecJs.run(m, function (message, alone) { return W.sendExecJsReply(id, message, alone); });
       }

@@ -160,6 +160,7 @@
       workerpool_same_thread: floor('workerpool'),
       raw_postmessage: function () { return raw(p.latencyCalls); },
       wasm_mt: function () { return wasm('latency', p.latencyCalls); },
+      wasm_mt_traced: function () { return wasm('latency_traced', p.latencyCalls); },
       wasm_mt_exec_js: function () { return wasm('latency_exec_js', p.latencyCalls); },
       comlink: function () { return comlink(p.latencyCalls); },
       workerpool: function () { return workerpool(p.latencyCalls); },
@@ -325,7 +326,7 @@
                 payload_bytes: 6, payload_json: 7, heap_per_thread: 9, latency_exec_js: 10, hold_threads: 11,
                 same_thread_echo: 12, payload_floats: 13, payload_floats_json: 14, events: 15, events_unhandled: 16,
                 stream_items: 17, payload_tiles: 18, payload_tiles_json: 19, payload_points: 20,
-                payload_float_map: 21, payload_bytes_exact: 22, send_cost: 23 };
+                payload_float_map: 21, payload_bytes_exact: 22, send_cost: 23, latency_traced: 24 };
   function wasmMethod(start) {
     var pending = new Map();
     var nextToken = 1;

@@ -35,6 +35,7 @@ std::uint64_t pool_state::enqueue(std::shared_ptr<pool_job>&& job) {
   job->pool = weak_from_this();
   job->queued_ms = wasm_mt_js_now_ms();
   emit(pool_event_kind::task_queued, 0, 0, id);
+  if (running_trace) [[unlikely]] trace_queued(*job, id);
   if (shut_down_ || closing_) {
     fail(job, exception_or_failure([this] {
       return wasm_mt::error(error_kind::cancelled,

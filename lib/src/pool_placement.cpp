@@ -114,6 +114,7 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
   if (job->attempts == 0) statistics_.record_wait(now - job->queued_ms);  // (a retried task waited once)
   ++job->attempts;
   emit(pool_event_kind::task_started, s.worker, index, id);
+  if (running_trace) [[unlikely]] trace_pool_sent(*job, s.worker, index);
   starting_job_ = id;
   const std::uint64_t generation = s.generation;
   job->start(*s.th, job);  // may settle at once (captures that cannot be encoded)

@@ -224,6 +224,7 @@ void on_reply(int handle, std::uint32_t request_id, bool ok, std::size_t text_le
   auto request = state->take_pending(request_id);
   if (!request) return;  // not ours, or already settled
   reply_matched();  // (decoding and settling may run the caller's code, which may throw JS)
+  if (running_trace) [[unlikely]] trace_replied(*request);
   if (request->stopped) {  // its caller knows already: what it returned is dropped
     request->settle_stopped(ok);
     return;
@@ -255,6 +256,7 @@ void on_stream_item(int handle, std::uint32_t request_id, std::size_t text_lengt
   auto* state = find_thread(handle);
   auto request = state ? state->find_pending(request_id) : nullptr;
   if (!request || request->stopped || !(request->flags() & streams)) return;
+  if (running_trace) [[unlikely]] trace_received(*request, true);
   auto payload = inbox_read_payload(text_length);
   if (!payload) {  // the stream ends with this error, and its producer is stopped (the one stop path)
     request->fail(exception_or_failure([&] { return no_memory_for("a stream item", text_length); }));
@@ -273,6 +275,7 @@ void on_request_event(int handle, std::uint32_t request_id, std::size_t text_len
   auto& unacknowledged = request->controls->events_unacknowledged;
   if (++unacknowledged >= event_window / 2) acknowledge(*request, std::exchange(unacknowledged, 0), ack_events);
   if (request->stopped || !request->caller_listens()) return;
+  if (running_trace) [[unlikely]] trace_received(*request, false);
   try {
     auto payload = inbox_read_payload(text_length);
     if (!payload) throw no_memory_for("an event", text_length);
@@ -336,19 +339,28 @@ std::uint32_t thread::admit(const std::shared_ptr<detail::pending_request>& requ
 void thread::send_call(function_id called, std::uint32_t signature, const detail::encoded& captures,
                        const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (std::uint32_t id = admit(request)) {
+    const double sent_ms = detail::running_trace ? wasm_mt_js_clock_ms() : 0;
     if (!wasm_mt_js_post_call(state_->handle(), id, called, signature, request->flags(), 0, captures.json.data(),
                               captures.json.size(),
                               captures.buffers.data(), captures.buffers.size()))
-      unsent(id, captures.json.size());
+      return unsent(id, captures.json.size());
+    if (detail::running_trace) [[unlikely]] {
+      std::size_t bytes = captures.json.size();
+      for (const auto& buffer : captures.buffers) bytes += buffer.size;
+      detail::trace_sent(*request, state_->handle(), state_->label(), bytes, sent_ms);
+    }
   }
 }
 
 void thread::send_exec_js(std::string_view code, std::string_view args, bool is_async, bool raw,
                           const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (std::uint32_t id = admit(request)) {
+    const double sent_ms = detail::running_trace ? wasm_mt_js_clock_ms() : 0;
     if (!wasm_mt_js_post_exec_js(state_->handle(), id, code.data(), code.size(), args.data(), args.size(),
                                  is_async ? 1 : 0, raw ? 1 : 0))
-      unsent(id, code.size() + args.size());
+      return unsent(id, code.size() + args.size());
+    if (detail::running_trace) [[unlikely]]
+      detail::trace_sent(*request, state_->handle(), state_->label(), code.size() + args.size(), sent_ms);
   }
 }
 

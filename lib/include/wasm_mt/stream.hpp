@@ -154,6 +154,7 @@ class stream_source {
   void deliver_value(reply_type) noexcept { on_end(); }
   void deliver_error(std::exception_ptr failure) noexcept { on_error(std::move(failure)); }
   static constexpr bool receiver_listens() noexcept { return true; }
+  const origin& receiver_origin() const noexcept { return from_; }
 
   void on_item(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     try {

@@ -196,10 +196,13 @@ class thread {
   void send_js_value(std::string_view code, const emscripten::val& args, const emscripten::val& transfer,
                      bool is_async, const std::shared_ptr<detail::pending_request>& request) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
     if (std::uint32_t id = admit(request)) {
+      const double sent_ms = detail::running_trace ? wasm_mt_js_clock_ms() : 0;
       if (!wasm_mt_js_post_exec_js_value(handle(), id, code.data(), code.size(), args.as_handle(),
                                                  transfer.as_handle(), is_async ? 1 : 0,
                                                  std::is_same_v<R, emscripten::val> ? 1 : 0))
         uncloneable(id);
+      else if (detail::running_trace) [[unlikely]]
+        detail::trace_sent(*request, handle(), label(), code.size(), sent_ms);
     }
   }
   template <class R>

@@ -22,6 +22,7 @@
 #include "wasm_mt/task.hpp"
 #include "wasm_mt/this_request.hpp"
 #include "wasm_mt/thread.hpp"
+#include "wasm_mt/trace.hpp"
 #include "wasm_mt/utils.hpp"
 #include "wasm_mt/when_all.hpp"
 #include "wasm_mt/when_any.hpp"

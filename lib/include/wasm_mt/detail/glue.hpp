@@ -146,6 +146,13 @@ void wasm_mt_js_set_timeout(double milliseconds, std::uint32_t token) noexcept;
 void wasm_mt_js_clear_timeout(std::uint32_t token) noexcept;
 int wasm_mt_js_hardware_concurrency() noexcept;
 double wasm_mt_js_now_ms() noexcept;  // performance.now()
+// The trace clock: performance.timeOrigin + performance.now() (ms since the Unix epoch,
+// the same in every worker).
+double wasm_mt_js_clock_ms() noexcept;
+// The reply being delivered: when its worker started and finished it (trace clock; a
+// traced call's), or NaN.
+double wasm_mt_js_inbox_started_ms() noexcept;
+double wasm_mt_js_inbox_finished_ms() noexcept;
 // Delivers event::continuations once the glue's handler running now is done, or (none
 // runs) from a fresh microtask.
 void wasm_mt_js_schedule_continuations() noexcept;

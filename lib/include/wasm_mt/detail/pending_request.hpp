@@ -23,6 +23,7 @@
 #include "wasm_mt/detail/request_context.hpp"
 #include "wasm_mt/detail/shared_state.hpp"
 #include "wasm_mt/detail/timer.hpp"
+#include "wasm_mt/detail/trace_hooks.hpp"
 #include "wasm_mt/registry.hpp"
 
 namespace wasm_mt::detail {
@@ -89,6 +90,9 @@ class pending_request {
   // The caller's side failed with a stop (cancelled, timeout): its worker's answer, when
   // it comes, is dropped; and nothing more is sent.
   bool stopped = false;
+  // The running trace holds a record of it (trace_hooks.hpp): made when it is queued in a
+  // pool or sent, done when its caller settles.
+  bool traced = false;
 
   // The one stop path: the request's stop token, its deadline, job::cancel and a dropped
   // stream all come here. Fails the caller's side now with `kind` (cancelled, or timeout
@@ -133,6 +137,8 @@ class pending_request {
 
   // The closure called (0 for exec_js), for error messages.
   function_id called() const noexcept { return called_; }
+  // What it runs and where it was called (its future's origin), for a trace's record.
+  virtual const origin& origin_of() const noexcept = 0;
 
  protected:
   ~pending_request() = default;  // destroyed as the request (settling, below) it is part of
@@ -198,6 +204,7 @@ class value_receiver : public shared_state<R> {
   void deliver_value(reply_type value) { this->set_value(std::move(value)); }
   void deliver_error(std::exception_ptr failure) noexcept { this->set_error(std::move(failure)); }
   bool receiver_listens() const noexcept { return shared_state<R>::caller_listens(); }
+  const origin& receiver_origin() const noexcept { return this->from(); }
 };
 
 // The one way a request settles what its caller receives (Receiver: value_receiver, or
@@ -212,8 +219,11 @@ class settling : public Receiver, public Base {
   explicit settling(typename Receiver::init receiver, BaseArgs&&... base)
       : Receiver(receiver), Base(std::forward<BaseArgs>(base)...) {}
 
-  std::uint32_t flags() const noexcept override { return Base::flags() | this->receiver_flags(); }
+  std::uint32_t flags() const noexcept override {
+    return Base::flags() | this->receiver_flags() | (running_trace ? traced : 0);
+  }
   bool caller_listens() const noexcept override { return this->receiver_listens(); }
+  const origin& origin_of() const noexcept override { return this->receiver_origin(); }
 
   void settle_value(std::string_view payload, std::size_t buffer_count) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     // (No exception_ptr outlives the catch: destroying one is a call into JS under JS
@@ -222,6 +232,7 @@ class settling : public Receiver, public Base {
       auto value = Receiver::decode_value(payload, buffer_count);
       this->books_settled(nullptr);
       this->disarm();
+      if (running_trace) [[unlikely]] trace_settled(*this, nullptr);
       this->deliver_value(std::move(value));
     } catch (...) {  // (delivering does not throw: this is the decoding's error)
       settle_error(std::current_exception());
@@ -232,6 +243,7 @@ class settling : public Receiver, public Base {
   }
   void fail(std::exception_ptr failure) WASM_MT_DETAIL_NOEXCEPT_JS_EH override {
     this->disarm();
+    if (running_trace) [[unlikely]] trace_settled(*this, &failure);
     this->deliver_error(std::move(failure));
   }
 };

@@ -1,0 +1,278 @@
+// wasm_mt::trace (trace.hpp): the records of a running trace, fed by the request
+// lifecycle's hooks (detail/trace_hooks.hpp), and their Chrome trace-event export.
+#include "wasm_mt/trace.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "wasm_mt/detail/glue.hpp"
+#include "wasm_mt/detail/pending_request.hpp"
+#include "wasm_mt/detail/pool_job.hpp"
+#include "wasm_mt/detail/trace_hooks.hpp"
+#include "wasm_mt/error.hpp"
+#include "wasm_mt/future.hpp"
+
+#include "failure.hpp"
+
+namespace wasm_mt::detail {
+
+trace_state* running_trace = nullptr;
+
+class trace_state {
+ public:
+  std::unordered_map<const pending_request*, trace_record> open;  // sent or queued, not settled
+  std::vector<trace_record> done;                                  // settled, in that order
+  double resolution_ms = 0;
+
+  // A worker's clock against the caller's: each reply bounds the offset to add to the
+  // worker's times (it started after it was sent: offset >= sent - started; it finished
+  // before its reply came: offset <= received - finished). Workers' timeOrigins can be
+  // some ms apart (Node's worker threads).
+  struct clock_fit {
+    double low = -std::numeric_limits<double>::infinity();
+    double high = std::numeric_limits<double>::infinity();
+    // The offset within the bounds nearest 0 (the middle if jitter crossed them).
+    double offset() const noexcept {
+      if (low > high) return (low + high) / 2;
+      return low > 0 ? low : high < 0 ? high : 0;
+    }
+  };
+  std::unordered_map<int, clock_fit> clocks;  // by worker (glue handle)
+
+  // Puts the settled records' worker times on the caller's clock (at stop()).
+  void fit_clocks() noexcept {
+    for (auto& r : done) {
+      auto found = clocks.find(r.worker);
+      if (found == clocks.end() || std::isnan(r.started_ms)) continue;
+      r.clock_offset_ms = found->second.offset();
+      r.started_ms += r.clock_offset_ms;
+      r.finished_ms += r.clock_offset_ms;
+    }
+  }
+
+  // `request`'s record, made now if it has none. Throws std::bad_alloc.
+  trace_record& make(pending_request& request) {
+    if (request.traced)
+      if (auto found = open.find(&request); found != open.end()) return found->second;
+    auto& r = open[&request];
+    r = trace_record();
+    const origin& from = request.origin_of();
+    r.call = from.call;
+    r.closure = from.closure;
+    r.file = from.site.file();
+    r.line = from.site.line();
+    request.traced = true;
+    return r;
+  }
+  // `request`'s record, if it has one.
+  trace_record* find(const pending_request& request) noexcept {
+    if (!request.traced) return nullptr;
+    auto found = open.find(&request);
+    return found == open.end() ? nullptr : &found->second;
+  }
+};
+
+namespace {
+
+// The smallest step of the trace clock seen within 3 ms (or 50 steps).
+double measure_resolution() noexcept {
+  const double start = wasm_mt_js_clock_ms();
+  double previous = start, smallest = std::numeric_limits<double>::infinity();
+  for (int steps = 0, reads = 0; steps < 50 && reads < 1000000; ++reads) {
+    const double now = wasm_mt_js_clock_ms();
+    if (now <= previous) continue;
+    smallest = std::min(smallest, now - previous);
+    previous = now;
+    ++steps;
+    if (now - start >= 3) break;
+  }
+  return std::isfinite(smallest) ? smallest : 0;
+}
+
+// Runs `record` on `request`'s record, made now if it has none and the trace can hold
+// it (no memory: left out).
+template <class Record>
+void on_new_record(pending_request& request, Record record) noexcept {
+  try {
+    record(running_trace->make(request));
+  } catch (...) {
+  }
+}
+// Runs `record` on `request`'s record, if it has one.
+template <class Record>
+void on_record(pending_request& request, Record record) noexcept {
+  if (auto* r = running_trace->find(request)) record(*r);
+}
+
+}  // namespace
+
+// (Each stage's time is read first, before the bookkeeping.)
+void trace_queued(pending_request& request, std::uint64_t task) noexcept {
+  const double now = wasm_mt_js_clock_ms();
+  on_new_record(request, [&](trace_record& r) {
+    r.pool_task = task;
+    r.queued_ms = now;
+  });
+}
+
+void trace_pool_sent(pending_request& request, std::uint64_t pool_worker, std::size_t slot) noexcept {
+  on_record(request, [&](trace_record& r) {
+    r.pool_worker = pool_worker;
+    r.pool_slot = slot;
+  });
+}
+
+void trace_sent(pending_request& request, int handle, const std::string& label, std::size_t bytes,
+                double sent_ms) noexcept {
+  on_new_record(request, [&](trace_record& r) {
+    r.thread = label;
+    r.worker = handle;
+    r.sent_ms = sent_ms;
+    r.sent_bytes = bytes;
+    r.started_ms = r.finished_ms = trace_record::none;  // (a retry's: its last attempt)
+    ++r.attempts;
+  });
+}
+
+void trace_replied(pending_request& request) noexcept {
+  const double received = wasm_mt_js_clock_ms();
+  const double times[2] = {wasm_mt_js_inbox_started_ms(), wasm_mt_js_inbox_finished_ms()};
+  if (std::isnan(times[0]) || std::isnan(times[1])) return;
+  on_record(request, [&](trace_record& r) {
+    r.started_ms = times[0];
+    r.finished_ms = times[1];
+    auto& fit = running_trace->clocks[r.worker];
+    if (!std::isnan(r.sent_ms)) fit.low = std::max(fit.low, r.sent_ms - times[0]);
+    fit.high = std::min(fit.high, received - times[1]);
+  });
+}
+
+void trace_received(pending_request& request, bool item) noexcept {
+  on_record(request, [&](trace_record& r) { ++(item ? r.items : r.events); });
+}
+
+void trace_settled(pending_request& request, const std::exception_ptr* failure) noexcept {
+  const double now = wasm_mt_js_clock_ms();
+  auto* trace = running_trace;
+  auto* r = trace->find(request);
+  request.traced = false;
+  if (!r) return;
+  try {
+    r->settled_ms = now;
+    r->outcome = failure ? std::string(error_kind_name(to_error(*failure).kind())) : "value";
+    trace->done.push_back(std::move(*r));
+  } catch (...) {  // no memory to keep it: left out
+  }
+  trace->open.erase(&request);
+}
+
+}  // namespace wasm_mt::detail
+
+namespace wasm_mt {
+
+trace::trace(std::unique_ptr<detail::trace_state> state) noexcept : state_(std::move(state)) {}
+trace::trace(trace&&) noexcept = default;
+trace& trace::operator=(trace&& other) noexcept {
+  if (this != &other) {
+    stop();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+trace::~trace() { stop(); }
+
+trace trace::start() {
+  if (detail::running_trace) throw std::logic_error("wasm_mt::trace::start: a trace is running already");
+  auto state = std::make_unique<detail::trace_state>();
+  state->resolution_ms = detail::measure_resolution();
+  detail::running_trace = state.get();
+  return trace(std::move(state));
+}
+
+void trace::stop() noexcept {
+  if (!state_ || detail::running_trace != state_.get()) return;
+  detail::running_trace = nullptr;
+  state_->open.clear();
+  state_->fit_clocks();
+}
+
+bool trace::running() const noexcept { return state_ && detail::running_trace == state_.get(); }
+
+const std::vector<trace_record>& trace::records() const noexcept {
+  static const std::vector<trace_record> none;
+  return state_ ? state_->done : none;
+}
+
+double trace::clock_resolution_ms() const noexcept { return state_ ? state_->resolution_ms : 0; }
+
+namespace {
+
+nlohmann::json time_or_null(double ms) { return std::isnan(ms) ? nlohmann::json() : nlohmann::json(ms); }
+
+nlohmann::json record_args(const trace_record& r) {
+  return {{"call", r.call},
+          {"closure", r.closure},
+          {"site", r.file ? std::string(r.file) + ":" + std::to_string(r.line) : std::string()},
+          {"thread", r.thread},
+          {"worker", r.worker},
+          {"pool_task", r.pool_task},
+          {"pool_worker", r.pool_worker},
+          {"pool_slot", r.pool_slot},
+          {"attempts", r.attempts},
+          {"queued_ms", time_or_null(r.queued_ms)},
+          {"sent_ms", time_or_null(r.sent_ms)},
+          {"started_ms", time_or_null(r.started_ms)},
+          {"finished_ms", time_or_null(r.finished_ms)},
+          {"settled_ms", time_or_null(r.settled_ms)},
+          {"clock_offset_ms", r.clock_offset_ms},
+          {"sent_bytes", r.sent_bytes},
+          {"events", r.events},
+          {"items", r.items},
+          {"outcome", r.outcome}};
+}
+
+}  // namespace
+
+std::string trace::chrome_json() const {
+  using nlohmann::json;
+  constexpr int pid = 1, caller_tid = 0;
+  json events = json::array();
+  events.push_back({{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"args", {{"name", "wasm_mt"}}}});
+  events.push_back(
+      {{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", caller_tid}, {"args", {{"name", "caller"}}}});
+  std::unordered_map<int, std::string> workers;
+  std::uint64_t span = 0;
+  for (const auto& r : records()) {
+    const std::string name(r.closure.empty() ? r.call : r.closure);
+    auto args = record_args(r);
+    if (r.worker && !std::isnan(r.started_ms) && !std::isnan(r.finished_ms)) {
+      workers.try_emplace(r.worker, r.thread);
+      events.push_back({{"ph", "X"}, {"name", name}, {"cat", r.call}, {"pid", pid}, {"tid", r.worker},
+                        {"ts", r.started_ms * 1000}, {"dur", std::max(0.0, r.finished_ms - r.started_ms) * 1000},
+                        {"args", args}});
+    }
+    const double begin = !std::isnan(r.queued_ms) ? r.queued_ms : !std::isnan(r.sent_ms) ? r.sent_ms : r.settled_ms;
+    const std::string id = std::to_string(++span);
+    events.push_back({{"ph", "b"}, {"name", name}, {"cat", "request"}, {"id", id}, {"pid", pid},
+                      {"tid", caller_tid}, {"ts", begin * 1000}, {"args", std::move(args)}});
+    events.push_back({{"ph", "e"}, {"name", name}, {"cat", "request"}, {"id", id}, {"pid", pid},
+                      {"tid", caller_tid}, {"ts", r.settled_ms * 1000}});
+  }
+  for (const auto& [tid, label] : workers)
+    events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid},
+                      {"args", {{"name", label + " (worker " + std::to_string(tid) + ")"}}}});
+  return json{{"traceEvents", std::move(events)},
+              {"displayTimeUnit", "ms"},
+              {"otherData",
+               {{"clock", "performance.timeOrigin + performance.now(), ms since the Unix epoch (ts: us)"},
+                {"clock_resolution_ms", clock_resolution_ms()}}}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace wasm_mt

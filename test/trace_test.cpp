@@ -1,0 +1,219 @@
+// wasm_mt::trace: every request's record (closure, call site, thread, worker, stages on
+// one clock, outcome) on threads and pools, and its Chrome trace-event export checked
+// against the format and against the schedule that ran.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "async_test.hpp"
+#include "timed_closures.hpp"
+
+namespace {
+
+struct TracedSquare {
+  int x = 0;
+  int operator()() const { return x * x; }
+};
+WASM_MT_CLOSURE(TracedSquare, x)
+
+struct TracedThrow {
+  int operator()() const { throw std::runtime_error("traced failure"); }
+};
+WASM_MT_CLOSURE(TracedThrow)
+
+struct TracedEmits {
+  int count = 0;
+  int operator()() const {
+    for (int i = 0; i < count; ++i) wasm_mt::this_request::emit(i);
+    return count;
+  }
+};
+WASM_MT_CLOSURE(TracedEmits, count)
+
+struct TracedItems {
+  int count = 0;
+  wasm_mt::generator<int> operator()() const {
+    for (int i = 0; i < count; ++i) co_yield i;
+  }
+};
+WASM_MT_CLOSURE(TracedItems, count)
+
+struct TracedTrap {
+  int operator()() const { __builtin_trap(); }
+};
+WASM_MT_CLOSURE(TracedTrap)
+
+bool known(double ms) { return !std::isnan(ms); }
+
+// The stages of a record happen in order, on one clock (to `slack` ms: the clock's step
+// and the workers' clocks, each its own timeOrigin).
+void check_order(const wasm_mt::trace_record& r, double slack) {
+  INFO(std::string(r.call) + " " + std::string(r.closure));
+  REQUIRE(known(r.settled_ms));
+  if (known(r.queued_ms) && known(r.sent_ms)) CHECK(r.queued_ms <= r.sent_ms);
+  if (known(r.sent_ms)) CHECK(r.sent_ms <= r.settled_ms);
+  CHECK(known(r.started_ms) == known(r.finished_ms));
+  if (known(r.started_ms)) {
+    CHECK(r.started_ms <= r.finished_ms);
+    CHECK(r.started_ms >= r.sent_ms - slack);
+    CHECK(r.finished_ms <= r.settled_ms + slack);
+  }
+}
+
+}  // namespace
+
+ASYNC_TEST_CASE("a trace records each request of a thread: closure, call site, worker, stages, outcome", "[trace]") {
+  auto th = co_await test::spawn();
+  th.set_label("traced");
+  CHECK((co_await th.exec(TracedSquare{2})) == 4);  // (before the trace: not recorded)
+  auto sent_before = th.exec(test::Nap{50, 1});      // (sent before it: not recorded)
+
+  auto recording = wasm_mt::trace::start();
+  CHECK((co_await std::move(sent_before)) == 1);
+  CHECK(recording.running());
+  CHECK(recording.clock_resolution_ms() > 0);
+  CHECK(recording.clock_resolution_ms() <= 1.5);
+  CHECK_THROWS_AS(wasm_mt::trace::start(), std::logic_error);  // (one at a time)
+
+  CHECK((co_await th.exec(TracedSquare{3})) == 9);
+  CHECK((co_await th.exec(TracedThrow{}).result()).error().kind() == wasm_mt::error_kind::remote_exception);
+  int events = 0;
+  CHECK((co_await th.exec(TracedEmits{4}, {.on_event = [&](int) { ++events; }})) == 4);
+  auto items = th.stream(TracedItems{5});
+  int taken = 0;
+  while (co_await items.next()) ++taken;
+  CHECK(taken == 5);
+  CHECK((co_await th.exec_js<int>("return 6 * 7;")) == 42);
+  // A stopped request's record ends as its caller's future fails; its late reply (the
+  // worker finishes the spin) does not make another, nor reach the next request's.
+  CHECK((co_await th.exec(test::Spin{100}, {.timeout_ms = 20}).result()).error().kind() ==
+        wasm_mt::error_kind::timeout);
+  CHECK((co_await th.exec(TracedSquare{5})) == 25);
+  recording.stop();
+  CHECK_FALSE(recording.running());
+  CHECK((co_await th.exec(TracedSquare{4})) == 16);  // (after: not recorded)
+
+  const auto& records = recording.records();
+  REQUIRE(records.size() == 7);
+  const double slack = 2 * recording.clock_resolution_ms() + 2;
+  for (const auto& r : records) {
+    check_order(r, slack);
+    CHECK(r.thread == "traced");
+    CHECK(r.worker != 0);
+    CHECK(r.worker == records[0].worker);
+    CHECK(r.attempts == 1);
+    CHECK(r.pool_task == 0);
+    REQUIRE(r.file != nullptr);
+    CHECK_THAT(std::string(r.file), Catch::EndsWith("trace_test.cpp"));
+    CHECK(r.line > 0);
+    CHECK(r.sent_bytes > 0);
+  }
+  CHECK(records[0].call == "exec");
+  CHECK_THAT(std::string(records[0].closure), Catch::Contains("TracedSquare"));
+  CHECK(records[0].outcome == "value");
+  CHECK(known(records[0].started_ms));
+  CHECK(records[1].outcome == "remote_exception");
+  CHECK(known(records[1].started_ms));  // (a failure has its worker's times too)
+  CHECK(records[2].events == 4);
+  CHECK(records[3].call == "stream");
+  CHECK(records[3].items == 5);
+  CHECK(records[4].call == "exec_js");
+  CHECK(records[4].closure.empty());
+  CHECK_FALSE(known(records[4].started_ms));  // (exec_js: the caller's stages only)
+  CHECK(records[5].outcome == "timeout");
+  CHECK_FALSE(known(records[5].started_ms));
+  CHECK_THAT(std::string(records[6].closure), Catch::Contains("TracedSquare"));
+  CHECK(records[6].outcome == "value");
+  CHECK(records[6].events == 0);
+  CHECK(known(records[6].started_ms));
+  // Each worker's clock offset is small (Node's worker threads: a few ms).
+  for (const auto& r : records) CHECK(std::abs(r.clock_offset_ms) < 50);
+}
+
+ASYNC_TEST_CASE("a pool's trace: no two tasks overlap on a worker, a replacement is a new worker, the export is valid", "[trace]") {
+  auto pool = co_await wasm_mt::pool::create({.threads = 2, .label = "traced-pool"});
+  auto recording = wasm_mt::trace::start();
+  std::vector<wasm_mt::job<int>> jobs;
+  for (int i = 0; i < 12; ++i) jobs.push_back(pool.exec(test::Spin{2}));
+  for (auto& j : jobs) CHECK((co_await std::move(j)) == 1);
+  CHECK((co_await pool.exec(TracedTrap{}).result()).error().kind() == wasm_mt::error_kind::worker_crashed);
+  CHECK(co_await test::until([&] { return pool.threads_alive() == 2; }, 10000));  // (replaced)
+  jobs.clear();
+  for (int i = 0; i < 12; ++i) jobs.push_back(pool.exec(test::Spin{2}));
+  for (auto& j : jobs) CHECK((co_await std::move(j)) == 1);
+  recording.stop();
+
+  const auto& records = recording.records();
+  REQUIRE(records.size() == 25);
+  const double slack = 2 * recording.clock_resolution_ms() + 2;
+  std::map<int, std::vector<const wasm_mt::trace_record*>> by_worker;
+  int crashed_on = 0;
+  for (const auto& r : records) {
+    check_order(r, slack);
+    CHECK(r.pool_task != 0);
+    CHECK(known(r.queued_ms));
+    CHECK(r.pool_worker != 0);
+    CHECK(r.pool_slot < 2);
+    CHECK_THAT(r.thread, Catch::StartsWith("traced-pool-"));
+    if (r.outcome == "worker_crashed") crashed_on = r.worker;
+    else CHECK(r.outcome == "value");
+    if (known(r.started_ms)) by_worker[r.worker].push_back(&r);
+  }
+  REQUIRE(crashed_on != 0);
+  REQUIRE(records[12].outcome == "worker_crashed");
+  // The crashed worker took nothing after it: its replacement is a new worker.
+  CHECK(by_worker.size() >= 2);
+  for (std::size_t i = 13; i < records.size(); ++i) CHECK(records[i].worker != crashed_on);
+  // A worker runs one task at a time (these are synchronous): no two overlap.
+  for (auto& [worker, ran] : by_worker) {
+    std::sort(ran.begin(), ran.end(), [](auto* a, auto* b) { return a->started_ms < b->started_ms; });
+    for (std::size_t i = 1; i < ran.size(); ++i) CHECK(ran[i]->started_ms >= ran[i - 1]->finished_ms - slack);
+  }
+
+  // The Chrome trace-event format (JSON object format): metadata, complete events on the
+  // workers' tracks, async spans on the caller's.
+  const auto json = nlohmann::json::parse(recording.chrome_json());
+  REQUIRE(json["traceEvents"].is_array());
+  CHECK(json["otherData"]["clock_resolution_ms"] == recording.clock_resolution_ms());
+  std::map<int, std::string> track_names;
+  std::map<std::string, double> spans_begun;
+  int complete = 0, spans_ended = 0;
+  for (const auto& e : json["traceEvents"]) {
+    REQUIRE(e["ph"].is_string());
+    REQUIRE(e["pid"].is_number_integer());
+    REQUIRE(e["name"].is_string());
+    const std::string ph = e["ph"];
+    if (ph == "M") {
+      if (e["name"] == "thread_name") track_names[e["tid"].get<int>()] = e["args"]["name"].get<std::string>();
+      continue;
+    }
+    REQUIRE(e["ts"].is_number());
+    REQUIRE(e["tid"].is_number_integer());
+    if (ph == "X") {
+      ++complete;
+      CHECK(e["dur"].get<double>() >= 0);
+      CHECK(e["tid"].get<int>() != 0);
+      CHECK(e["args"]["outcome"].is_string());
+    } else if (ph == "b") {
+      spans_begun[e["id"].get<std::string>()] = e["ts"].get<double>();
+    } else {
+      REQUIRE(ph == "e");
+      ++spans_ended;
+      const auto id = e["id"].get<std::string>();
+      REQUIRE(spans_begun.count(id) == 1);
+      CHECK(e["ts"].get<double>() >= spans_begun[id]);
+    }
+  }
+  int with_times = 0;
+  for (const auto& r : records) with_times += known(r.started_ms);
+  CHECK(complete == with_times);
+  CHECK(spans_ended == 25);
+  CHECK(spans_begun.size() == 25);
+  CHECK(track_names[0] == "caller");
+  for (const auto& [worker, ran] : by_worker) CHECK_THAT(track_names[worker], Catch::StartsWith("traced-pool-"));
+}
