@@ -3,9 +3,12 @@
 #   EXCEPTIONS   the exception model (WASM_MT_EXCEPTIONS)
 #   BUILD_TYPE   the CMake build type (Debug: -O0, so Emscripten's ASSERTIONS)
 #   LINK_FLAGS   more link flags (e.g. -sASSERTIONS=2)
+# The run leaves out the cases tagged [huge]: hundreds of MB through a path the main
+# suite covers, half a minute of CI at -O0 for no other exception path. (Catch2 runs
+# hidden cases when a spec only excludes: "~[.]" keeps the browser-only ones out.)
 set(variant "WASM_MT_EXCEPTIONS=${EXCEPTIONS}, ${BUILD_TYPE} ${LINK_FLAGS}")
 if(STEP STREQUAL "run")
-  execute_process(COMMAND ${NODE} wasm_mt_tests.js --use-colour no WORKING_DIRECTORY ${BINARY}/test RESULT_VARIABLE ran)
+  execute_process(COMMAND ${NODE} wasm_mt_tests.js --use-colour no "~[.]~[huge]" WORKING_DIRECTORY ${BINARY}/test RESULT_VARIABLE ran)
   if(NOT ran EQUAL 0)
     message(FATAL_ERROR "the suite failed (${variant})")
   endif()
