@@ -224,16 +224,15 @@ var wasmMtLibrary = {
     wasmMtWorker.post(reply, copies);
   },
 
-  // The delivered reply's worker times (a traced call's: ms, wasmMt.clock), or NaN.
-  wasm_mt_js_inbox_started_ms__deps: ['$wasmMt'],
-  wasm_mt_js_inbox_started_ms: function () {
-    var times = wasmMt.inbox && wasmMt.inbox['times'];
-    return times ? times[0] : NaN;
-  },
-  wasm_mt_js_inbox_finished_ms__deps: ['$wasmMt'],
-  wasm_mt_js_inbox_finished_ms: function () {
-    var times = wasmMt.inbox && wasmMt.inbox['times'];
-    return times ? times[1] : NaN;
+  // The delivered reply's worker times (a traced call's: ms, wasmMt.clock) into
+  // out[0..1] (doubles): 1, or 0 when it has none.
+  wasm_mt_js_inbox_times__deps: ['$wasmMt', '$wasmMtProtocol'],
+  wasm_mt_js_inbox_times: function (out) {
+    var times = wasmMt.inbox && wasmMtProtocol.timesOf(wasmMt.inbox, wasmMt.clock());
+    if (!times) return 0;
+    HEAPF64[out >>> 3] = times[0];
+    HEAPF64[(out >>> 3) + 1] = times[1];
+    return 1;
   },
 
   // The trace clock (wasmMt.clock), ms.

@@ -7,8 +7,8 @@
 // request's, from its sender's side; a reply carries its request's id.
 //   type     sent                fields besides id
 //   call     parent -> worker    fn, sig (u32: the closure's function ID and signature,
-//                                registry.hpp), payload (JSON text), buffers?, flags?
-//                                (u32 call_flags: events, stream and its window, traced)
+//                                registry.hpp), flags (u32 call_flags: events, stream and
+//                                its window, traced; 0: none), payload (JSON text), buffers?
 //            worker -> parent    the same, a call into its caller
 //                                (this_request::call_caller), for?: the id of the
 //                                parent's request it is made for
@@ -27,7 +27,12 @@
 // payload) travels as one string, the common case (one string clones faster than an
 // object: 5 us less a round trip in Chromium):
 //   'wasm_mt/2:<type>:<id>[:<compact field>...][:<payload>]'
-//   e.g. 'wasm_mt/2:call:7:3:1:{"a":1}', 'wasm_mt/2:reply:7:42', 'wasm_mt/2:cancel:7'
+//   e.g. 'wasm_mt/2:call:7:3:1:0:{"a":1}', 'wasm_mt/2:reply:7:42', 'wasm_mt/2:cancel:7'
+// (A call's flags are a compact field: a call with events, a stream or a trace is as
+// cheap to send as a plain one.) A traced call's value reply without buffers has a
+// compact spelling of its own, VARIANTS' 'reply-timed', whose fields are its worker's
+// times as whole µs of the trace clock modulo 2^32: 'wasm_mt/2:reply-timed:7:<started>:
+// <finished>:42'; it expands to a reply with `started` and `finished` (timesOf()).
 //
 // Lifecycle messages, apart:
 //   init     parent -> worker    program: {url, type, text, module | bytes, bundled}, label, base
@@ -73,8 +78,8 @@ var wasmMtProtocolLibrary = {
     // field, each with the name of its check. A message with a field not listed here is
     // refused; so is one that misses a required field or fails `also`.
     SHAPES: {
-      'call': { compact: ['fn', 'sig'], payload: true, required: { 'payload': 'isText' },
-                optional: { 'buffers': 'isBuffers', 'flags': 'isU32', 'for': 'isId' } },
+      'call': { compact: ['fn', 'sig', 'flags'], payload: true, required: { 'payload': 'isText' },
+                optional: { 'buffers': 'isBuffers', 'for': 'isId' } },
       'exec-js': { compact: null, required: { 'code': 'isText', 'async': 'isBool', 'raw': 'isBool' },
                    optional: { 'args': 'isText', 'value': 'isAny' }, also: 'argsOrValue' },
       'cancel': { compact: [] },
@@ -85,6 +90,11 @@ var wasmMtProtocolLibrary = {
                  optional: { 'payload': 'isText', 'buffers': 'isBuffers', 'value': 'isAny', 'kind': 'isText',
                              'message': 'isText', 'stack': 'isOptionalText', 'times': 'isTimes' },
                  also: 'valueOrError' },
+    },
+    // Compact spellings with more compact fields than their type's own: name -> the type
+    // its message has, and its compact fields (u32s, before the type's payload, if any).
+    VARIANTS: {
+      'reply-timed': { type: 'reply', compact: ['started', 'finished'] },
     },
     // The checks SHAPES and LIFECYCLE name, by name (made on first use from the functions
     // below, so that a minifier renaming them keeps the table right).
@@ -103,45 +113,59 @@ var wasmMtProtocolLibrary = {
     },
 
     // The request-scoped message `type` for request `id`: `payload` its payload (if its
-    // shape has one), `extra` an object of its other fields, or null; `a`, `b` its compact
-    // fields (in SHAPES order; no shape has more than two). Without extra fields it is the
-    // compact string.
-    request: function (type, id, payload, extra, a, b) {
+    // shape has one), `extra` an object of its other fields, or null; `a`, `b`, `c` its
+    // compact fields (in SHAPES order; no shape has more than three). Without extra fields
+    // it is the compact string.
+    request: function (type, id, payload, extra, a, b, c) {
       var P = wasmMtProtocol;
       var shape = P.SHAPES[type];
       var count = shape.compact ? shape.compact.length : 0;
-      if (!extra && shape.compact) {
-        var text = P.TAG + ':' + type + ':' + id;
-        if (count > 0) text += ':' + a;
-        if (count > 1) text += ':' + b;
-        return shape.payload ? text + ':' + payload : text;
-      }
+      if (!extra && shape.compact) return P.compactText(type, count, id, shape.payload, payload, a, b, c);
       var message = P.message(type, extra || {});
       message['id'] = id;
       if (count > 0) message[shape.compact[0]] = a;
       if (count > 1) message[shape.compact[1]] = b;
+      if (count > 2) message[shape.compact[2]] = c;
       if (shape.payload && payload !== undefined) message['payload'] = payload;
       for (var key in shape.implied) if (!(key in message)) message[key] = shape.implied[key];
       return message;
     },
 
+    // The compact string of spelling `name` (a type, or one of VARIANTS) with `count`
+    // compact fields a, b, c, then `payload` if `hasPayload`.
+    compactText: function (name, count, id, hasPayload, payload, a, b, c) {
+      var text = wasmMtProtocol.TAG + ':' + name + ':' + id;
+      if (count > 0) text += ':' + a;
+      if (count > 1) text += ':' + b;
+      if (count > 2) text += ':' + c;
+      return hasPayload ? text + ':' + payload : text;
+    },
+
     // A call (into a worker, or into the caller), an event or item, a reply.
     call: function (id, fn, sig, payload, buffers, flags, forRequest) {
       var extra = null;
-      if (buffers || flags || forRequest) {
+      if (buffers || forRequest) {
         extra = {};
         if (buffers) extra['buffers'] = buffers;
-        if (flags) extra['flags'] = flags;
         if (forRequest) extra['for'] = forRequest;
       }
-      return wasmMtProtocol.request(wasmMtProtocol.MSG.CALL, id, payload, extra, fn, sig);
+      return wasmMtProtocol.request(wasmMtProtocol.MSG.CALL, id, payload, extra, fn, sig, flags);
     },
     // An event or a stream item (type MSG.EVENT or MSG.ITEM).
     event: function (type, id, payload, buffers) {
       return wasmMtProtocol.request(type, id, payload, buffers ? { 'buffers': buffers } : null);
     },
-    // `times`: a traced call's [started, finished], or none.
+    // `times`: a traced call's [started, finished] (ms, trace clock), or none. Without
+    // buffers, and run for less than 2^32 µs (71 min), it is the compact 'reply-timed'.
     valueReply: function (id, payload, buffers, times) {
+      var P = wasmMtProtocol;
+      if (times && !buffers) {
+        var started = Math.round(times[0] * 1000);
+        var finished = Math.round(times[1] * 1000);
+        if (finished >= started && finished - started < P.WRAP_US) {
+          return P.compactText('reply-timed', 2, id, true, payload, started % P.WRAP_US, finished % P.WRAP_US);
+        }
+      }
       var extra = buffers ? { 'buffers': buffers } : null;
       if (times) (extra = extra || {})['times'] = times;
       return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, payload, extra);
@@ -150,6 +174,24 @@ var wasmMtProtocolLibrary = {
       var extra = { 'ok': false, 'kind': kind, 'message': message, 'stack': stack || '' };
       if (times) extra['times'] = times;
       return wasmMtProtocol.request(wasmMtProtocol.MSG.REPLY, id, undefined, extra);
+    },
+
+    // A reply's worker times, [started, finished] (ms on the trace clock), or null: its
+    // `times`, or its compact `started` and `finished` (µs modulo WRAP_US) put back whole
+    // by the receiver's clock `nowMs` (right when their worker's clock is within 35 min
+    // of it).
+    WRAP_US: 4294967296,
+    timesOf: function (m, nowMs) {
+      var P = wasmMtProtocol;
+      if (m['times']) return m['times'];
+      if (m['started'] === undefined) return null;
+      var M = P.WRAP_US;
+      var nowUs = Math.round(nowMs * 1000);
+      var since = ((nowUs % M) - m['finished'] + M) % M;  // µs since it finished, modulo M
+      if (since > M / 2) since -= M;  // (its worker's clock is ahead)
+      var finished = nowUs - since;
+      var ran = (m['finished'] - m['started'] + M) % M;
+      return [(finished - ran) / 1000, finished / 1000];
     },
 
     // The checks SHAPES and LIFECYCLE name.
@@ -239,35 +281,38 @@ var wasmMtProtocolLibrary = {
       var at = index.prefix.length;
       if (!P.startsWithAt(data, index.prefix, 0)) return null;
       var end = data.indexOf(':', at);
-      var type = null;
+      var spelling = null;
       var candidates = index.byInitial[data.charCodeAt(at)];
-      for (var c = 0; candidates && c < candidates.length; c++) {
-        if (end - at === candidates[c].length && P.startsWithAt(data, candidates[c], at)) {
-          type = candidates[c];
+      for (var k = 0; candidates && k < candidates.length; k++) {
+        if (end - at === candidates[k].name.length && P.startsWithAt(data, candidates[k].name, at)) {
+          spelling = candidates[k];
           break;
         }
       }
-      if (type === null) return null;
+      if (spelling === null) return null;
       // Then the id and the compact fields, each a decimal u32 after a ':'; then ':' and
       // the payload, if the shape has one, else the end.
-      var shape = P.SHAPES[type];
-      var names = shape.compact;
+      var shape = P.SHAPES[spelling.type];
+      var names = spelling.compact;
       var id = 0;
       var a = 0;
       var b = 0;
+      var c = 0;
       for (var i = -1; i < names.length; i++) {  // (-1: the id)
         var value = P.readU32(data, end + 1);
         end = P.scanEnd;
         if (value < 0 || (i < 0 && value === 0)) return null;
-        if (i < 0) id = value; else if (i === 0) a = value; else b = value;
+        if (i < 0) id = value; else if (i === 0) a = value; else if (i === 1) b = value; else c = value;
         var last = i === names.length - 1 && !shape.payload;
         if (last ? end !== data.length : data.charCodeAt(end) !== 58) return null;  // (58: ':')
       }
-      var message = { 'type': type, 'id': id, 'fn': undefined, 'sig': undefined, 'count': undefined, 'flags': undefined,
+      var message = { 'type': spelling.type, 'id': id, 'fn': undefined, 'sig': undefined, 'count': undefined,
+                      'flags': undefined, 'started': undefined, 'finished': undefined,
                       'ok': shape.implied ? shape.implied['ok'] : undefined,
                       'payload': shape.payload ? data.slice(end + 1) : undefined };
       if (names.length > 0) message[names[0]] = a;
       if (names.length > 1) message[names[1]] = b;
+      if (names.length > 2) message[names[2]] = c;
       return message;
     },
     // The decimal u32 (1 to 10 digits) at data[at...]: its value, or -1. scanEnd: the
@@ -292,17 +337,18 @@ var wasmMtProtocolLibrary = {
       return true;
     },
     // What expand() looks up: the prefix of every compact string ('<TAG>:'), and the
-    // types that have a compact form (at most two compact fields each), by the char code
-    // of their initial.
+    // compact spellings ({name, type, compact}: the types that have a compact form and
+    // VARIANTS; at most three compact fields each), by the char code of their initial.
     compactIndex: null,
     indexCompact: function () {
       var P = wasmMtProtocol;
       var byInitial = [];
-      for (var name in P.SHAPES) {
-        if (!P.SHAPES[name].compact) continue;
+      var add = function (name, type, compact) {
         var initial = name.charCodeAt(0);
-        (byInitial[initial] = byInitial[initial] || []).push(name);
-      }
+        (byInitial[initial] = byInitial[initial] || []).push({ name: name, type: type, compact: compact });
+      };
+      for (var name in P.SHAPES) if (P.SHAPES[name].compact) add(name, name, P.SHAPES[name].compact);
+      for (var variant in P.VARIANTS) add(variant, P.VARIANTS[variant].type, P.VARIANTS[variant].compact);
       return P.compactIndex = { prefix: P.TAG + ':', byInitial: byInitial };
     },
 

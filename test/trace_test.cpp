@@ -217,3 +217,57 @@ ASYNC_TEST_CASE("a pool's trace: no two tasks overlap on a worker, a replacement
   CHECK(track_names[0] == "caller");
   for (const auto& [worker, ran] : by_worker) CHECK_THAT(track_names[worker], Catch::StartsWith("traced-pool-"));
 }
+
+// A request still pending when its trace stops keeps no record in the next trace: its
+// late stages (reply, settling) land in no other request's record.
+ASYNC_TEST_CASE("a request pending across two traces is in neither the second nor another's record", "[trace]") {
+  auto th = co_await test::spawn();
+  auto first = wasm_mt::trace::start();
+  auto slow = th.exec(test::Nap{100, 7});  // recorded by the first trace, still pending at its stop
+  first.stop();
+  CHECK(first.records().empty());
+
+  auto second = wasm_mt::trace::start();
+  auto quick = th.exec(TracedSquare{6});   // the second trace's first record: queued behind the slow one
+  auto other = th.exec(TracedSquare{7});
+  CHECK((co_await std::move(slow)) == 7);
+  CHECK((co_await std::move(quick)) == 36);
+  CHECK((co_await std::move(other)) == 49);
+  second.stop();
+  const auto& records = second.records();
+  REQUIRE(records.size() == 2);
+  for (const auto& r : records) {
+    CHECK(r.closure == wasm_mt::closure_name<TracedSquare>());
+    CHECK(r.outcome == "value");
+    CHECK(r.attempts == 1);
+    check_order(r, 1.5);
+  }
+  CHECK(records[0].settled_ms <= records[1].settled_ms);
+  CHECK(first.records().empty());
+}
+
+// A compact traced reply carries its worker's times as µs modulo 2^32: put back whole
+// from the receiver's clock, whether that worker's clock is behind or ahead, across a wrap.
+TEST_CASE("a compact reply's worker times are put back whole around the receiver's clock", "[trace]") {
+  // (For now_ms and a worker's times started/finished (ms): the times its compact reply
+  // brings back, as started' - started + (finished' - finished) * 1000, both within 1 µs.)
+  auto round_trip = [](double now_ms, double started_ms, double finished_ms) {
+    return EM_ASM_DOUBLE({
+      const P = wasmMtProtocol;
+      const text = P.valueReply(7, '1', undefined, [$1, $2]);
+      if (!text.startsWith('wasm_mt/2:reply-timed:7:')) return -1;
+      const times = P.timesOf(P.expand(text), $0);
+      return Math.abs(times[0] - $1) * 1000 + Math.abs(times[1] - $2) * 1000;
+    }, now_ms, started_ms, finished_ms);
+  };
+  const double now = 1765000000000.25;
+  const double wrap_ms = 4294967.296;
+  CHECK(round_trip(now, now - 12.5, now - 2.25) < 2);             // behind: finished before now
+  CHECK(round_trip(now, now - 3.5, now + 7.75) < 2);              // its clock ahead of the receiver's
+  CHECK(round_trip(now, now - 3600000, now - 60000) < 2);         // an hour's run, a minute ago
+  const double at_wrap = std::floor(now / wrap_ms) * wrap_ms;     // where µs modulo 2^32 wraps
+  CHECK(round_trip(at_wrap + 0.5, at_wrap - 1, at_wrap + 0.25) < 2);
+  CHECK(round_trip(at_wrap - 0.5, at_wrap - 2, at_wrap + 3) < 2);
+  // A run of 2^32 µs or more has no compact form: its times travel whole.
+  CHECK(EM_ASM_INT({ return typeof wasmMtProtocol.valueReply(7, '1', undefined, [0, 4294967.296]) == 'object'; }) == 1);
+}

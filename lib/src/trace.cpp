@@ -26,8 +26,15 @@ trace_state* running_trace = nullptr;
 
 class trace_state {
  public:
-  std::unordered_map<const pending_request*, trace_record> open;  // sent or queued, not settled
-  std::vector<trace_record> done;                                  // settled, in that order
+  // Sent or queued, not settled: each request's at its pending_request::trace_slot - 1,
+  // with its owner (a request pending from an earlier trace has a stale slot).
+  struct open_record {
+    const pending_request* owner = nullptr;
+    trace_record record;
+  };
+  std::vector<open_record> open;
+  std::vector<std::uint32_t> free_slots;  // of `open`
+  std::vector<trace_record> done;         // settled, in that order
   double resolution_ms = 0;
 
   // A worker's clock against the caller's: each reply bounds the offset to add to the
@@ -58,23 +65,36 @@ class trace_state {
 
   // `request`'s record, made now if it has none. Throws std::bad_alloc.
   trace_record& make(pending_request& request) {
-    if (request.traced)
-      if (auto found = open.find(&request); found != open.end()) return found->second;
-    auto& r = open[&request];
+    if (auto* r = find(request)) return *r;
+    if (free_slots.empty()) {
+      open.emplace_back();
+      free_slots.reserve(open.size());  // (so that settling never allocates)
+      request.trace_slot = static_cast<std::uint32_t>(open.size());
+    } else {
+      request.trace_slot = free_slots.back() + 1;
+      free_slots.pop_back();
+    }
+    open[request.trace_slot - 1].owner = &request;
+    auto& r = open[request.trace_slot - 1].record;
     r = trace_record();
     const origin& from = request.origin_of();
     r.call = from.call;
     r.closure = from.closure;
     r.file = from.site.file();
     r.line = from.site.line();
-    request.traced = true;
     return r;
   }
   // `request`'s record, if it has one.
   trace_record* find(const pending_request& request) noexcept {
-    if (!request.traced) return nullptr;
-    auto found = open.find(&request);
-    return found == open.end() ? nullptr : &found->second;
+    const std::uint32_t slot = request.trace_slot;
+    if (slot == 0 || slot > open.size() || open[slot - 1].owner != &request) return nullptr;
+    return &open[slot - 1].record;
+  }
+  // `request`'s record (from find()) is done: its slot is free again.
+  void release(pending_request& request) noexcept {
+    open[request.trace_slot - 1].owner = nullptr;
+    free_slots.push_back(request.trace_slot - 1);
+    request.trace_slot = 0;
   }
 };
 
@@ -142,8 +162,8 @@ void trace_sent(pending_request& request, int handle, const std::string& label, 
 
 void trace_replied(pending_request& request) noexcept {
   const double received = wasm_mt_js_clock_ms();
-  const double times[2] = {wasm_mt_js_inbox_started_ms(), wasm_mt_js_inbox_finished_ms()};
-  if (std::isnan(times[0]) || std::isnan(times[1])) return;
+  double times[2];
+  if (!wasm_mt_js_inbox_times(times)) return;
   on_record(request, [&](trace_record& r) {
     r.started_ms = times[0];
     r.finished_ms = times[1];
@@ -161,15 +181,17 @@ void trace_settled(pending_request& request, const std::exception_ptr* failure) 
   const double now = wasm_mt_js_clock_ms();
   auto* trace = running_trace;
   auto* r = trace->find(request);
-  request.traced = false;
-  if (!r) return;
+  if (!r) {
+    request.trace_slot = 0;
+    return;
+  }
   try {
     r->settled_ms = now;
-    r->outcome = failure ? std::string(error_kind_name(to_error(*failure).kind())) : "value";
+    r->outcome = failure ? error_kind_name(to_error(*failure).kind()) : "value";
     trace->done.push_back(std::move(*r));
   } catch (...) {  // no memory to keep it: left out
   }
-  trace->open.erase(&request);
+  trace->release(request);
 }
 
 }  // namespace wasm_mt::detail
@@ -199,6 +221,7 @@ void trace::stop() noexcept {
   if (!state_ || detail::running_trace != state_.get()) return;
   detail::running_trace = nullptr;
   state_->open.clear();
+  state_->free_slots.clear();
   state_->fit_clocks();
 }
 

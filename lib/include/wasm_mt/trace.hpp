@@ -57,7 +57,7 @@ struct trace_record {
   std::size_t sent_bytes = 0;  // what was posted: captures' JSON text and buffers, or JS text
   std::uint32_t events = 0;    // events (this_request::emit) and stream items received
   std::uint32_t items = 0;
-  std::string outcome;         // "value", or the error_kind's name (error_kind_name)
+  std::string_view outcome;    // "value", or the error_kind's name (error_kind_name)
 };
 
 class trace {

@@ -150,9 +150,8 @@ double wasm_mt_js_now_ms() noexcept;  // performance.now()
 // the same in every worker).
 double wasm_mt_js_clock_ms() noexcept;
 // The reply being delivered: when its worker started and finished it (trace clock; a
-// traced call's), or NaN.
-double wasm_mt_js_inbox_started_ms() noexcept;
-double wasm_mt_js_inbox_finished_ms() noexcept;
+// traced call's) into out[0], out[1]; true, or false (out untouched) when it has none.
+bool wasm_mt_js_inbox_times(double* out) noexcept;
 // Delivers event::continuations once the glue's handler running now is done, or (none
 // runs) from a fresh microtask.
 void wasm_mt_js_schedule_continuations() noexcept;

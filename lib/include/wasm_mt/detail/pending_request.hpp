@@ -90,9 +90,9 @@ class pending_request {
   // The caller's side failed with a stop (cancelled, timeout): its worker's answer, when
   // it comes, is dropped; and nothing more is sent.
   bool stopped = false;
-  // The running trace holds a record of it (trace_hooks.hpp): made when it is queued in a
-  // pool or sent, done when its caller settles.
-  bool traced = false;
+  // Its record in the running trace (trace_hooks.hpp), as an index + 1 (0: none): made
+  // when it is queued in a pool or sent, done when its caller settles.
+  std::uint32_t trace_slot = 0;
 
   // The one stop path: the request's stop token, its deadline, job::cancel and a dropped
   // stream all come here. Fails the caller's side now with `kind` (cancelled, or timeout
@@ -220,7 +220,7 @@ class settling : public Receiver, public Base {
       : Receiver(receiver), Base(std::forward<BaseArgs>(base)...) {}
 
   std::uint32_t flags() const noexcept override {
-    return Base::flags() | this->receiver_flags() | (running_trace ? traced : 0);
+    return Base::flags() | this->receiver_flags() | (running_trace ? call_flags::traced : 0);
   }
   bool caller_listens() const noexcept override { return this->receiver_listens(); }
   const origin& origin_of() const noexcept override { return this->receiver_origin(); }

@@ -17,7 +17,7 @@ class trace_state;
 extern trace_state* running_trace;
 
 // A request's record is made when a pool queues it or it is sent while the trace runs
-// (pending_request::traced), and done when its caller settles: the other stages of a
+// (pending_request::trace_slot), and done when its caller settles: the other stages of a
 // request without one (made before the trace, or stopped: its late reply) are ignored.
 
 // A pool queued `request` as task `task` (its pool_job::queued_ms is set).
