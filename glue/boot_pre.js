@@ -1,7 +1,7 @@
 // wasm_mt bootstrap, part 1 (--extern-pre-js: runs as the script loads, before the
 // program and outside any MODULARIZE factory). Decides whether this is a worker that
 // wasm_mt started (browser: named wasm_mt[:label]; Node: started with the argument
-// --wasm_mt/2-worker) and, if so, sets wasmMtBoot for the program's glue:
+// --wasm_mt/3-worker) and, if so, sets wasmMtBoot for the program's glue:
 //  - keeps the messages that arrive before the glue listens (an ES module factory runs
 //    only after an import; Node's port keeps them by itself);
 //  - keeps --preload-file data packages from loading again: Emscripten's file packager
@@ -12,7 +12,7 @@
 // parent. Plain JS for every build setting (this file is not preprocessed), and no
 // Node module is loaded here: web bundles stay free of them.
 var wasmMtBoot = (function () {
-  var tag = 'wasm_mt/2';
+  var tag = 'wasm_mt/3';
   var global = typeof globalThis == 'object' ? globalThis : self;
   var boot = { module: null, factory: null, isNode: false, early: [], deliver: null, ownsDefine: false };
   if (typeof process == 'object' && process && process.versions && process.versions.node) {

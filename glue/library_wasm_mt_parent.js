@@ -59,7 +59,7 @@ var wasmMtParentLibrary = {
 
     // A Worker running `program`. How its glue knows to be a wasm_mt worker
     // (glue/boot_pre.js): a browser worker is named wasm_mt[:label]; a Node worker gets
-    // the argument --wasm_mt/2-worker.
+    // the argument --wasm_mt/3-worker.
     newWorker: function (program, label, entry) {
 #if ENVIRONMENT_MAY_BE_NODE
       if (ENVIRONMENT_IS_NODE) {

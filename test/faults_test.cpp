@@ -67,7 +67,7 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
   (co_await th.exec_js(R"(
     const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
       ? self : process.getBuiltinModule('worker_threads').parentPort;
-    const tag = 'wasm_mt/2';
+    const tag = 'wasm_mt/3';
     for (const forged of [
       tag + ':reply:abc:1', tag + ':reply:99999999999:1', tag + ':reply:0:1', tag + ':reply:-1:1',
       tag + ':reply:1.5:1', tag + ':reply:', tag + ':bogus:5000:1',
@@ -110,17 +110,17 @@ ASYNC_TEST_CASE("malformed and forged messages are refused: requests settle once
 
   // From the parent, to the worker: none of these may crash it or run anything.
   EM_ASM({
-    const tag = 'wasm_mt/2';
+    const tag = 'wasm_mt/3';
     wasmMtParent.workers.forEach(function (entry) {
       for (const forged of [
-        tag + ':call:1:2', tag + ':call:x:1:1:{}', tag + ':call:1:2:3', tag + ':call::::',
-        {wasm_mt: tag, type: 'call', id: 1.5, fn: 1, sig: 0, payload: '{}'},
-        {wasm_mt: tag, type: 'call', id: 77, fn: 1, sig: 0, payload: '{}', buffers: 'nope'},
-        {wasm_mt: tag, type: 'call', id: 78, fn: -1, sig: 0, payload: '{}'},
+        tag + ':call:1:2', tag + ':call:x:1:1:{}', tag + ':call:86:1:1:x:{}', tag + ':call:87:1:1:{}', tag + ':call:1:2:3', tag + ':call::::',
+        {wasm_mt: tag, type: 'call', id: 1.5, fn: 1, sig: 0, flags: 0, payload: '{}'},
+        {wasm_mt: tag, type: 'call', id: 77, fn: 1, sig: 0, flags: 0, payload: '{}', buffers: 'nope'},
+        {wasm_mt: tag, type: 'call', id: 78, fn: -1, sig: 0, flags: 0, payload: '{}'},
         {wasm_mt: tag, type: 'exec-js', id: 79, code: 5, async: false, raw: false},
         {wasm_mt: tag, type: 'exec-js', id: 80, code: 'return 1', async: 'no', raw: false},
         {wasm_mt: tag, type: 'exec-js', id: 81, code: 'return 1', async: false, raw: false, args: '1', value: 1},
-        {wasm_mt: tag, type: 'call', id: 82, fn: 1, sig: 0, payload: '{}', evil: true},
+        {wasm_mt: tag, type: 'call', id: 82, fn: 1, sig: 0, flags: 0, payload: '{}', evil: true},
         tag + ':ack:83', tag + ':ack:83:x', tag + ':call:84:1:2', tag + ':label:85',
         {wasm_mt: tag, type: 'init', program: null},
         {wasm_mt: tag, type: 'batch', messages: {length: 3}},
@@ -151,7 +151,7 @@ ASYNC_TEST_CASE("a reply that matched nothing is not counted, even when a JS exc
   CHECK((co_await th.exec_js(R"(
     const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
       ? self : process.getBuiltinModule('worker_threads').parentPort;
-    const tag = 'wasm_mt/2';
+    const tag = 'wasm_mt/3';
     port.postMessage({wasm_mt: tag, type: 'batch', messages: [
       {wasm_mt: tag, type: 'reply', id: 6000, ok: true, payload: '5'},
       {wasm_mt: tag, type: 'reply', id: 6999, ok: true, payload: '1'}]});
@@ -180,9 +180,9 @@ ASYNC_TEST_CASE("thousands of random malformed messages each way leave parent an
       let x = seed >>> 0 || 1;
       const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
       const pick = (list) => list[next() % list.length];
-      const tag = 'wasm_mt/2';
+      const tag = 'wasm_mt/3';
       const junk = () => pick([NaN, -1, 1.5, 2 ** 32, 2 ** 53, '12', '', null, undefined, true, [], {}, [1, 'a'],
-                               'wasm_mt/2', ':::', '\uD800', 'x'.repeat(next() % 50)]);
+                               'wasm_mt/3', ':::', '\uD800', 'x'.repeat(next() % 50)]);
       const digits = () => pick(['', '0', '-3', '4294967296', '99999999999', 'a1', '1e3', String(next() % 1000000)]);
       const text = () => { let s = ''; const n = next() % 12; for (let i = 0; i < n; i++) s += pick([':', 'a', '1', '\uDC00', '{', '"']); return s; };
       const out = [];
@@ -465,7 +465,7 @@ ASYNC_TEST_CASE("a reply's payload with a lone surrogate is read as U+FFFD, with
   auto forged = th.exec_js_async<std::string>(R"(
     const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
       ? self : process.getBuiltinModule('worker_threads').parentPort;
-    port.postMessage('wasm_mt/2:reply:7000:"a\uD800b\uD83D\uDE00\uDC00"');
+    port.postMessage('wasm_mt/3:reply:7000:"a\uD800b\uD83D\uDE00\uDC00"');
     await new Promise((done) => setTimeout(done, 50));
     return 'the real reply, dropped';)");
   CHECK((co_await std::move(forged)) == "a" + replacement + "b\xF0\x9F\x98\x80" + replacement);

@@ -349,7 +349,7 @@ ASYNC_TEST_CASE("call_caller: a worker runs on its caller only what the caller o
   CHECK((co_await other.exec_js_async<int>(
             "const port = typeof WorkerGlobalScope != 'undefined' ? self"
             "  : (await import('node:worker_threads')).parentPort;"
-            "port.postMessage('wasm_mt/2:call:7:' + args.fn + ':' + args.sig + ':0:{\"ms\":1}');"
+            "port.postMessage('wasm_mt/3:call:7:' + args.fn + ':' + args.sig + ':0:{\"ms\":1}');"
             "return 1;",
             {{"fn", wasm_mt::closure_id<PageWork>()}, {"sig", wasm_mt::closure_signature<PageWork>()}})) == 1);
   co_await wasm_mt::sleep(200);

@@ -123,7 +123,7 @@ ASYNC_TEST_CASE("max_memory_per_worker recycles a worker whose memory grew past 
   CHECK((co_await pool.exec_js<int>(R"(
     const port = typeof self !== 'undefined' && typeof WorkerGlobalScope !== 'undefined'
       ? self : process.getBuiltinModule('worker_threads').parentPort;
-    setTimeout(() => port.postMessage({wasm_mt: 'wasm_mt/2', type: 'memory', bytes: 2 ** 40}), 20);
+    setTimeout(() => port.postMessage({wasm_mt: 'wasm_mt/3', type: 'memory', bytes: 2 ** 40}), 20);
     return 5;)")) == 5);
   co_await wasm_mt::sleep(100);
   CHECK((co_await pool.exec(InstanceRuns{})) >= 1);  // (taken, not stranded)

@@ -255,7 +255,7 @@ TEST_CASE("a compact reply's worker times are put back whole around the receiver
     return EM_ASM_DOUBLE({
       const P = wasmMtProtocol;
       const text = P.valueReply(7, '1', undefined, [$1, $2]);
-      if (!text.startsWith('wasm_mt/2:reply-timed:7:')) return -1;
+      if (!text.startsWith('wasm_mt/3:reply-timed:7:')) return -1;
       const times = P.timesOf(P.expand(text), $0);
       return Math.abs(times[0] - $1) * 1000 + Math.abs(times[1] - $2) * 1000;
     }, now_ms, started_ms, finished_ms);

@@ -68,7 +68,7 @@ class trace_state {
     if (auto* r = find(request)) return *r;
     if (free_slots.empty()) {
       open.emplace_back();
-      free_slots.reserve(open.size());  // (so that settling never allocates)
+      free_slots.reserve(open.capacity());  // (so that settling never allocates)
       request.trace_slot = static_cast<std::uint32_t>(open.size());
     } else {
       request.trace_slot = free_slots.back() + 1;
@@ -167,9 +167,12 @@ void trace_replied(pending_request& request) noexcept {
   on_record(request, [&](trace_record& r) {
     r.started_ms = times[0];
     r.finished_ms = times[1];
-    auto& fit = running_trace->clocks[r.worker];
-    if (!std::isnan(r.sent_ms)) fit.low = std::max(fit.low, r.sent_ms - times[0]);
-    fit.high = std::min(fit.high, received - times[1]);
+    try {
+      auto& fit = running_trace->clocks[r.worker];
+      if (!std::isnan(r.sent_ms)) fit.low = std::max(fit.low, r.sent_ms - times[0]);
+      fit.high = std::min(fit.high, received - times[1]);
+    } catch (...) {  // no memory for its worker's clock: its times stay that worker's
+    }
   });
 }
 
