@@ -3,6 +3,7 @@
 // others pipelined behind it; ids that never reach a live entry after the count wraps;
 // statistics that count what happened. Real workers, in Node and the three engines.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -161,17 +162,29 @@ ASYNC_TEST_CASE("thread: a request stopped, or past its deadline, while its thre
 ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind it is replaced within two grace periods",
                 "[lifecycle]") {
   auto pool = co_await wasm_mt::pool::create({.threads = 1, .stop_grace_ms = 100});
-  co_await learn_short(pool);
-  auto stuck = pool.exec(BusyFor{20000});
+  std::optional<wasm_mt::job<int>> stuck;
   std::vector<wasm_mt::job<int>> behind;
-  for (int i = 0; i < 3; ++i) behind.push_back(pool.exec(Twice{i}));
-  co_await wasm_mt::sleep(20);
-  // The stuck one and those pipelined behind it (as many as the pool's learnt durations
-  // allow; the others wait in the queue).
-  const std::size_t on_worker = pool.running();
-  REQUIRE(on_worker >= 2);
+  std::size_t on_worker = 0;
+  for (std::size_t attempts = 1;; ++attempts) {
+    co_await learn_short(pool);
+    stuck.emplace(pool.exec(BusyFor{20000}));
+    behind.clear();
+    for (int i = 0; i < 3; ++i) behind.push_back(pool.exec(Twice{i}));
+    co_await wasm_mt::sleep(20);
+    // The stuck one and those pipelined behind it (as many as the pool's learnt durations
+    // allow; the others wait in the queue).
+    on_worker = pool.running();
+    if (on_worker >= 2) break;
+    // None pipelined: a loaded machine (ctest -j, -O0) made a learnt time long. Its
+    // replacement runs the queue; then again.
+    REQUIRE(attempts < 5);
+    CHECK(stuck->cancel());
+    for (auto& b : behind) CHECK((co_await std::move(b)) >= 0);
+    CHECK((co_await test::error_of(std::move(*stuck))).kind() == error_kind::cancelled);
+  }
+  const std::size_t replaced_before = pool.health().replacements;
   const double start = test::now();
-  CHECK(stuck.cancel());
+  CHECK(stuck->cancel());
   std::size_t terminated = 0;
   for (int i = 0; i < 3; ++i) {
     co_await test::settled(behind[i], 5000);
@@ -186,10 +199,10 @@ ASYNC_TEST_CASE("pool: a cancelled task stuck with short tasks pipelined behind 
   CHECK(terminated == on_worker - 1);
   CHECK(test::now() - start < 2000);  // two grace periods (200 ms), not the 20 s spin
   CHECK((co_await pool.exec(Twice{7})) == 14);  // the queue goes on, on the replacement
-  CHECK(pool.health().replacements == 1);
+  CHECK(pool.health().replacements == replaced_before + 1);
   auto closed = pool.close();
   co_await test::settled(closed, 5000);
-  CHECK((co_await test::error_of(std::move(stuck))).kind() == error_kind::cancelled);
+  CHECK((co_await test::error_of(std::move(*stuck))).kind() == error_kind::cancelled);
 }
 
 ASYNC_TEST_CASE("pool: stats count tasks that failed while queued, and a stopped task's time until it leaves its worker",
