@@ -113,19 +113,20 @@ ASYNC_TEST_CASE("thread: the worker yields between requests after 2 ms of them, 
                 "[lifecycle]") {
   auto th = co_await test::spawn();
   const int at_start = co_await th.exec(Yields{});
-  // Two tiny requests after idling, five times: the second runs at once, as the first
+  // Two tiny requests after idling, ten times: the second runs at once, as the first
   // did. (When the idle time counted, the worker yielded after every first one: a
-  // macrotask, 0.2-0.3 ms in WebKit, that the second waited for: 5 yields or more. A
-  // worker preempted for 2 ms during a tiny request may yield once.)
+  // macrotask, 0.2-0.3 ms in WebKit, that the second waited for: 10 yields or more. A
+  // worker preempted for 2 ms during a tiny request on a loaded machine may yield in a
+  // few rounds: CI saw 3 of 5.)
   int after_idle = at_start;
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < 10; ++round) {
     co_await wasm_mt::sleep(20);  // the worker idles for ten 2 ms slices
     auto first = th.exec(Yields{});
     auto second = th.exec(Yields{});
     co_await std::move(first);
     after_idle = co_await std::move(second);
   }
-  CHECK(after_idle - at_start <= 2);
+  CHECK(after_idle - at_start <= 5);
   // A long request (10 ms): the worker yields before the next, to read its messages.
   auto long_one = th.exec(BusyFor{10});
   auto after_long = th.exec(Yields{});
