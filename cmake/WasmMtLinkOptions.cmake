@@ -59,6 +59,7 @@ function(wasm_mt_link_options out files_out glue_dir exceptions_flag)
     # The glue's entry points live in the static library and are called only from JS.
     "LINKER:--undefined=wasm_mt_on_message"
     "LINKER:--undefined=wasm_mt_delivery"
+    "LINKER:--undefined=wasm_mt_closure_name"
     # The stack below static data: a closure that overflows it reaches address 0 and traps
     # (worker_crashed) instead of overwriting the data and going on (docs/README.md).
     "LINKER:--stack-first")

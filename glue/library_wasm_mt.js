@@ -235,6 +235,11 @@ var wasmMtLibrary = {
     return 1;
   },
 
+  wasm_mt_js_measure__deps: ['$wasmMt'],
+  wasm_mt_js_measure: function (name, nameLength, startMs, endMs) {
+    wasmMt.measure(UTF8ToString(name >>> 0, nameLength >>> 0), startMs, endMs);
+  },
+
   // The trace clock (wasmMt.clock), ms.
   wasm_mt_js_clock_ms__deps: ['$wasmMt'],
   wasm_mt_js_clock_ms: function () {

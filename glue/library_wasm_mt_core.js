@@ -40,6 +40,17 @@ var wasmMtCoreLibrary = {
     // call_flags' bit for a traced call (request_context.hpp): its reply says when the
     // worker started and finished it.
     TRACED: 4,
+    // call_flags' bit for a measured call (with TRACED): its worker makes it a User Timing
+    // measure when it replies (wasmMtWorker.timesOf).
+    MEASURED: 8,
+    // performance.measure(name, {start, end}) with times on the trace clock (ms), where
+    // the engine has it; refused (old engines, a clock that stepped back): nothing.
+    measure: function (name, startMs, endMs) {
+      try {
+        performance.measure(name, { 'start': startMs - wasmMt.timeOrigin, 'end': Math.max(startMs, endMs) - wasmMt.timeOrigin });
+      } catch (e) {
+      }
+    },
     // The one clock of traces, in every worker and the caller: ms since the Unix epoch
     // (each thread's performance.now() starts at its own timeOrigin).
     // (timeOrigin read once: Node's getter costs microseconds.)

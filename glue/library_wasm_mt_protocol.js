@@ -8,7 +8,8 @@
 //   type     sent                fields besides id
 //   call     parent -> worker    fn, sig (u32: the closure's function ID and signature,
 //                                registry.hpp), flags (u32 call_flags: events, stream and
-//                                its window, traced; 0: none), payload (JSON text), buffers?
+//                                its window, traced, measured; 0: none), payload (JSON
+//                                text), buffers?
 //            worker -> parent    the same, a call into its caller
 //                                (this_request::call_caller), for?: the id of the
 //                                parent's request it is made for

@@ -16,8 +16,10 @@ var wasmMtWorkerLibrary = {
     // Requests started and not yet answered: a crash report names them, so the parent
     // knows which of its pending requests never ran.
     running: null,  // (a Set, made by start: library objects hold only literals)
-    // Traced calls started and not answered: id -> when it started (wasmMt.clock).
+    // Traced calls started and not answered: id -> when it started (wasmMt.clock); and
+    // of those, the measured ones: id -> their measure's name.
     traced: null,
+    measured: null,
     // Requests (and label changes, in order with them) received and not started yet:
     // those that came before the instance was ready, and those behind a long one. A
     // cancel for one of them drops it unstarted (dropUnstarted); queue[head] is next.
@@ -45,6 +47,7 @@ var wasmMtWorkerLibrary = {
       W.boot = boot;
       W.running = new Set();
       W.traced = new Map();
+      W.measured = new Map();
       wasmMt.isWorker = true;
       wasmMt.crash = W.crash;
       W.init = new Promise(function (resolve) { W.receivedInit = resolve; });
@@ -101,13 +104,25 @@ var wasmMtWorkerLibrary = {
       W.running.delete(id);
       W.reportMemory();
     },
-    // A traced call's [started, finished] (its reply is made now), once; else null.
+    // A traced call's [started, finished] (its reply is made now), once; else null. A
+    // measured one is measured now (trace_options::user_timing).
     timesOf: function (id) {
       var W = wasmMtWorker;
       var started = W.traced && W.traced.size ? W.traced.get(id) : undefined;
       if (started === undefined) return null;
       W.traced.delete(id);
-      return [started, wasmMt.clock()];
+      var times = [started, wasmMt.clock()];
+      var name = W.measured.size ? W.measured.get(id) : undefined;
+      if (name !== undefined) {
+        W.measured.delete(id);
+        wasmMt.measure(name, times[0], times[1]);
+      }
+      return times;
+    },
+    // The measure's name for a call of closure `fn` (a function ID).
+    measureName: function (fn) {
+      var name = _wasm_mt_closure_name(fn);
+      return 'wasm_mt ' + (name ? UTF8ToString(name) : 'closure ' + fn);
     },
     memoryReported: 0,
     reportMemory: function () {
@@ -234,7 +249,10 @@ var wasmMtWorkerLibrary = {
       }
       var id = m['id'];
       W.running.add(id);
-      if (m['flags'] & wasmMt.TRACED) W.traced.set(id, wasmMt.clock());
+      if (m['flags'] & wasmMt.TRACED) {
+        W.traced.set(id, wasmMt.clock());
+        if (m['flags'] & wasmMt.MEASURED) W.measured.set(id, W.measureName(m['fn']));
+      }
       if (m['type'] === wasmMtProtocol.MSG.EXEC_JS) {
         return wasmMtExecJs.run(m, function (message, alone) { return W.sendExecJsReply(id, message, alone); });
       }

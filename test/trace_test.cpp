@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <emscripten/em_asm.h>
+#include <emscripten/val.h>
 #include <nlohmann/json.hpp>
 
 #include "async_test.hpp"
@@ -270,4 +272,64 @@ TEST_CASE("a compact reply's worker times are put back whole around the receiver
   CHECK(round_trip(at_wrap - 0.5, at_wrap - 2, at_wrap + 3) < 2);
   // A run of 2^32 µs or more has no compact form: its times travel whole.
   CHECK(EM_ASM_INT({ return typeof wasmMtProtocol.valueReply(7, '1', undefined, [0, 4294967.296]) == 'object'; }) == 1);
+}
+
+namespace {
+
+// This instance's User Timing measures named "wasm_mt ...": [[name, duration ms], ...].
+nlohmann::json caller_measures() {
+  using emscripten::val;
+  const auto text = val::global("JSON").call<std::string>(
+      "stringify", val::global("performance").call<val>("getEntriesByType", std::string("measure")));
+  nlohmann::json mine = nlohmann::json::array();
+  for (const auto& m : nlohmann::json::parse(text))
+    if (m["name"].get<std::string>().starts_with("wasm_mt ")) mine.push_back({m["name"], m["duration"]});
+  return mine;
+}
+constexpr const char* worker_measures =
+    "return performance.getEntriesByType('measure').filter(e => e.name.startsWith('wasm_mt '))"
+    ".map(e => [e.name, e.duration]);";
+
+}  // namespace
+
+ASYNC_TEST_CASE("trace_options::user_timing: each request is a measure on its worker's track and its caller's", "[trace]") {
+  auto th = co_await test::spawn();
+  EM_ASM({ performance.clearMeasures(); });
+  {
+    auto plain = wasm_mt::trace::start();  // (without user_timing: no measures anywhere)
+    CHECK((co_await th.exec(test::Spin{1})) == 1);
+  }
+  CHECK((co_await th.exec_js<nlohmann::json>(worker_measures)).empty());
+  CHECK(caller_measures().empty());
+
+  auto recording = wasm_mt::trace::start({.user_timing = true});
+  CHECK((co_await th.exec(test::Spin{6})) == 1);
+  CHECK((co_await th.exec(TracedSquare{3})) == 9);
+  CHECK((co_await th.exec_by_name<int>(wasm_mt::closure_name<TracedSquare>(), {{"x", 5}})) == 25);
+  CHECK((co_await th.exec_js<int>("return 5;")) == 5);
+  recording.stop();
+  CHECK((co_await th.exec(TracedSquare{4})) == 16);  // (after the trace: none)
+
+  // The worker's: one per closure it ran while traced, from its start to its reply.
+  const auto in_worker = co_await th.exec_js<nlohmann::json>(worker_measures);
+  INFO(in_worker.dump());
+  REQUIRE(in_worker.size() == 3);
+  CHECK(in_worker[0][0] == "wasm_mt " + std::string(wasm_mt::closure_name<test::Spin>()));
+  CHECK(in_worker[0][1].get<double>() >= 5);  // (6 ms, on a clock that may step by 1 ms)
+  CHECK(in_worker[1][0] == "wasm_mt " + std::string(wasm_mt::closure_name<TracedSquare>()));
+  CHECK(in_worker[1][1].get<double>() < in_worker[0][1].get<double>());
+  CHECK(in_worker[2][0] == in_worker[1][0]);  // (exec_by_name: the same closure)
+  // The caller's: one per request, from sent to settled, around its worker's.
+  const auto in_caller = caller_measures();
+  INFO(in_caller.dump());
+  REQUIRE(in_caller.size() == 4);
+  CHECK(in_caller[0][0] == "wasm_mt " + std::string(wasm_mt::closure_name<test::Spin>()) + " request");
+  CHECK(in_caller[0][1].get<double>() >= in_worker[0][1].get<double>() - 1);
+  CHECK(in_caller[1][0] == "wasm_mt " + std::string(wasm_mt::closure_name<TracedSquare>()) + " request");
+  CHECK(in_caller[2][0] == in_caller[1][0]);
+  CHECK(in_caller[3][0] == "wasm_mt exec_js request");
+  REQUIRE(recording.records().size() == 4);
+  CHECK(recording.records()[2].call == "exec_by_name");
+  CHECK(recording.records()[2].closure == wasm_mt::closure_name<TracedSquare>());
+  EM_ASM({ performance.clearMeasures(); });
 }

@@ -28,6 +28,46 @@ window.demo = {
     }
     window.dispatchEvent(new Event('demo-done'));
   },
+  // A trace's timeline (page.hpp: timeline_rows) in element #id: one lane per worker (a
+  // replacement is a new lane), a bar per request from its start to its end there,
+  // coloured by outcome, after a pale one for the time it waited in the worker's queue
+  // (sent to started: pipelining); a stopped request whose worker times never came shows
+  // hatched from sent to settled. `end` (ms): the scale's end (default: the last settle).
+  timeline: function (id, rows, end) {
+    var box = document.getElementById(id);
+    if (!box || !rows) return;
+    end = end || Math.max.apply(null, rows.map(function (r) { return r.settled; }));
+    var lanes = new Map();
+    rows.slice().sort(function (a, b) { return a.worker - b.worker; }).forEach(function (r) {
+      if (!lanes.has(r.worker)) {
+        var lane = document.createElement('div');
+        lane.className = 'lane';
+        lane.title = r.thread + ' (worker ' + r.worker + ')';
+        var label = document.createElement('span');
+        label.className = 'lane-label';
+        label.textContent = r.thread + ' #' + r.worker;
+        lane.appendChild(label);
+        box.appendChild(lane);
+        lanes.set(r.worker, lane);
+      }
+    });
+    var bar = function (lane, from, to, className, text, title) {
+      var span = document.createElement('div');
+      span.className = 'span ' + className;
+      span.style.left = (100 * from / end) + '%';
+      span.style.width = Math.max(0.2, 100 * (to - from) / end) + '%';
+      span.textContent = text;
+      span.title = title;
+      lane.appendChild(span);
+    };
+    rows.forEach(function (r) {
+      var lane = lanes.get(r.worker);
+      var title = r.closure + ': ' + r.outcome + ', sent at ' + (r.sent === null ? '-' : r.sent.toFixed(1)) + ' ms';
+      if (r.started === null) return bar(lane, r.sent === null ? r.settled : r.sent, r.settled, 'outcome-' + r.outcome + ' unknown', r.outcome, title);
+      if (r.started > r.sent) bar(lane, r.sent, r.started, 'waiting', '', title + ', waited ' + (r.started - r.sent).toFixed(1) + ' ms');
+      bar(lane, r.started, r.finished, 'outcome-' + r.outcome, r.closure, title + ', ran ' + r.started.toFixed(1) + ' to ' + r.finished.toFixed(1) + ' ms');
+    });
+  },
   // Horizontal bars: [{label, value, text}] scaled to the largest value.
   bars: function (id, rows) {
     var box = document.getElementById(id);

@@ -6,10 +6,14 @@
 #include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <wasm_mt/trace.hpp>
 
 namespace demo {
 
@@ -49,6 +53,24 @@ inline std::string query(const std::string& name, const std::string& fallback) {
 }
 
 inline double now_ms() { return emscripten_get_now(); }
+
+// A stopped trace's records as a timeline's rows (demo.timeline draws them): one per
+// request, [{worker, thread, closure, outcome, sent, started, finished, settled}], times
+// in ms from the first request's queued or sent time (null: a stage it did not reach,
+// e.g. the worker times of a stopped request).
+inline nlohmann::json timeline_rows(const wasm_mt::trace& trace) {
+  auto first = [](const wasm_mt::trace_record& r) { return std::isnan(r.queued_ms) ? r.sent_ms : r.queued_ms; };
+  double t0 = std::numeric_limits<double>::infinity();
+  for (const auto& r : trace.records())
+    if (!std::isnan(first(r))) t0 = std::min(t0, first(r));
+  auto at = [t0](double ms) { return std::isnan(ms) ? nlohmann::json() : nlohmann::json(ms - t0); };
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : trace.records())
+    rows.push_back({{"worker", r.worker}, {"thread", r.thread}, {"closure", r.closure}, {"outcome", r.outcome},
+                    {"sent", at(r.sent_ms)}, {"started", at(r.started_ms)}, {"finished", at(r.finished_ms)},
+                    {"settled", at(r.settled_ms)}});
+  return rows;
+}
 
 inline std::string ms(double milliseconds) {
   char text[32];

@@ -1,5 +1,7 @@
 // executors: the original's serial and parallel executors over four threads, each task
-// busy for 200 ms in its worker. The timeline shows when each task started and ended.
+// busy for 200 ms in its worker. Each executor runs under a wasm_mt::trace, and the page
+// draws its timeline from the trace's records: when each task was sent, started and
+// ended in its worker.
 #include <string>
 #include <vector>
 
@@ -22,13 +24,17 @@ WASM_MT_CLOSURE(Work, busy_ms)
 
 constexpr double busy_ms = 200;
 
-// One task on one thread, as the timeline shows it.
-wasm_mt::task<nlohmann::json> timed(wasm_mt::thread& th, std::size_t lane, double t0) {
-  demo::log("starting a task on " + th.label());
-  const double start = demo::now_ms() - t0;
-  int answer = co_await th.exec(Work{busy_ms});
-  demo::log("ans: " + std::to_string(answer) + " from " + th.label());
-  co_return nlohmann::json{{"lane", lane}, {"start", start}, {"end", demo::now_ms() - t0}, {"answer", answer}};
+// Runs `executor` (the executor's body: its answers) under a trace and shows its
+// timeline (demo.timeline: one lane per thread, a bar per task from the trace).
+template <class Executor>
+wasm_mt::task<> traced(const std::string& name, Executor executor) {
+  demo::log(name + " executor:");
+  const double t0 = demo::now_ms();
+  auto recording = wasm_mt::trace::start({.user_timing = true});  // (also in the Performance panel)
+  std::vector<int> answers = co_await executor();
+  recording.stop();
+  demo::show(name, "4 tasks in " + demo::ms(demo::now_ms() - t0), demo::timeline_rows(recording));
+  demo::show("answers-" + name, "", answers);
 }
 
 wasm_mt::task<> run() {
@@ -37,19 +43,21 @@ wasm_mt::task<> run() {
   std::vector<wasm_mt::thread> threads;
   for (auto& th : starting) threads.push_back(co_await std::move(th));
 
-  demo::log("serial executor:");
-  double t0 = demo::now_ms();
-  nlohmann::json serial = nlohmann::json::array();
-  for (std::size_t i = 0; i < threads.size(); ++i) serial.push_back(co_await timed(threads[i], i, t0));
-  demo::show("serial", "4 tasks in " + demo::ms(demo::now_ms() - t0), serial);
-
-  demo::log("parallel executor:");
-  t0 = demo::now_ms();
-  std::vector<wasm_mt::future<nlohmann::json>> running;
-  for (std::size_t i = 0; i < threads.size(); ++i) running.push_back(wasm_mt::spawn_local(timed(threads[i], i, t0)));
-  nlohmann::json parallel = nlohmann::json::array();
-  for (auto& task : running) parallel.push_back(co_await std::move(task));
-  demo::show("parallel", "4 tasks in " + demo::ms(demo::now_ms() - t0), parallel);
+  // Serial: each task awaited before the next starts.
+  co_await traced("serial", [&]() -> wasm_mt::task<std::vector<int>> {
+    std::vector<int> answers;
+    for (auto& th : threads) {
+      answers.push_back(co_await th.exec(Work{busy_ms}));
+      demo::log("ans: " + std::to_string(answers.back()) + " from " + th.label());
+    }
+    co_return answers;
+  });
+  // Parallel: all four sent at once, then awaited together.
+  co_await traced("parallel", [&]() -> wasm_mt::task<std::vector<int>> {
+    std::vector<wasm_mt::future<int>> running;
+    for (auto& th : threads) running.push_back(th.exec(Work{busy_ms}));
+    co_return co_await wasm_mt::when_all(std::move(running));
+  });
   demo::done();
 }
 

@@ -6,6 +6,8 @@
 // (this_request::emit). Then a long render (4 images antialiased, 36 points a pixel:
 // seconds of work) that the Cancel button stops: the tasks see their stop at their next row, and
 // the pool's next task starts at once. (?cancel_after_ms=N presses Cancel after N ms.)
+// The whole run is traced (wasm_mt::trace): the page draws its timeline, a lane per
+// worker and a bar per task, coloured by outcome.
 #include <emscripten/emscripten.h>
 
 #include <cstdio>
@@ -131,6 +133,8 @@ wasm_mt::task<nlohmann::json> long_render(wasm_mt::pool& pool) {
 
 wasm_mt::task<> run() {
   auto pool = co_await wasm_mt::pool::create({.threads = tasks, .label = "julia"});
+  // Every task of the run, for its timeline (and the browser's Performance panel).
+  auto recording = wasm_mt::trace::start({.user_timing = true});
   demo::show("threads", std::to_string(pool.size()) + " threads (this machine runs " +
                             std::to_string(wasm_mt::hardware_concurrency()) + " at once)",
              pool.size());
@@ -179,6 +183,9 @@ wasm_mt::task<> run() {
   if (cancel_after >= 0)
     wasm_mt::sleep(cancel_after).then([] { julia_cancel(); }).detach();
   co_await long_render(pool);
+  recording.stop();
+  const auto rows = demo::timeline_rows(recording);
+  demo::show("timeline", std::to_string(rows.size()) + " tasks traced", rows);
   demo::done();
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include <emscripten/emscripten.h>
 #include <nlohmann/json.hpp>
 
 #include "wasm_mt/detail/glue.hpp"
@@ -16,6 +17,7 @@
 #include "wasm_mt/detail/pool_job.hpp"
 #include "wasm_mt/detail/trace_hooks.hpp"
 #include "wasm_mt/error.hpp"
+#include "wasm_mt/registry.hpp"
 #include "wasm_mt/future.hpp"
 
 #include "failure.hpp"
@@ -23,6 +25,7 @@
 namespace wasm_mt::detail {
 
 trace_state* running_trace = nullptr;
+std::uint32_t running_trace_flags = 0;
 
 class trace_state {
  public:
@@ -36,6 +39,7 @@ class trace_state {
   std::vector<std::uint32_t> free_slots;  // of `open`
   std::vector<trace_record> done;         // settled, in that order
   double resolution_ms = 0;
+  trace_options options;
 
   // A worker's clock against the caller's: each reply bounds the offset to add to the
   // worker's times (it started after it was sent: offset >= sent - started; it finished
@@ -130,6 +134,14 @@ void on_record(pending_request& request, Record record) noexcept {
   if (auto* r = running_trace->find(request)) record(*r);
 }
 
+// The caller's User Timing measure of settled record `r` (trace_options::user_timing).
+// Throws std::bad_alloc.
+void measure_request(const trace_record& r) {
+  const std::string name = "wasm_mt " + std::string(r.closure.empty() ? r.call : r.closure) + " request";
+  const double begin = !std::isnan(r.queued_ms) ? r.queued_ms : !std::isnan(r.sent_ms) ? r.sent_ms : r.settled_ms;
+  wasm_mt_js_measure(name.data(), name.size(), begin, r.settled_ms);
+}
+
 }  // namespace
 
 // (Each stage's time is read first, before the bookkeeping.)
@@ -191,6 +203,7 @@ void trace_settled(pending_request& request, const std::exception_ptr* failure) 
   try {
     r->settled_ms = now;
     r->outcome = failure ? error_kind_name(to_error(*failure).kind()) : "value";
+    if (trace->options.user_timing) measure_request(*r);
     trace->done.push_back(std::move(*r));
   } catch (...) {  // no memory to keep it: left out
   }
@@ -198,6 +211,12 @@ void trace_settled(pending_request& request, const std::exception_ptr* failure) 
 }
 
 }  // namespace wasm_mt::detail
+
+// The name of closure `fn` in this instance's registry (NUL-terminated), or null: for
+// the worker glue's User Timing measures (library_wasm_mt_worker.js).
+extern "C" EMSCRIPTEN_KEEPALIVE const char* wasm_mt_closure_name(wasm_mt::function_id fn) noexcept {
+  return wasm_mt::registry::instance().name_of(fn).data();  // (a std::string's: NUL-terminated)
+}
 
 namespace wasm_mt {
 
@@ -212,17 +231,21 @@ trace& trace::operator=(trace&& other) noexcept {
 }
 trace::~trace() { stop(); }
 
-trace trace::start() {
+trace trace::start(trace_options options) {
   if (detail::running_trace) throw std::logic_error("wasm_mt::trace::start: a trace is running already");
   auto state = std::make_unique<detail::trace_state>();
   state->resolution_ms = detail::measure_resolution();
+  state->options = options;
   detail::running_trace = state.get();
+  detail::running_trace_flags =
+      detail::call_flags::traced | (options.user_timing ? detail::call_flags::measured : 0);
   return trace(std::move(state));
 }
 
 void trace::stop() noexcept {
   if (!state_ || detail::running_trace != state_.get()) return;
   detail::running_trace = nullptr;
+  detail::running_trace_flags = 0;
   state_->open.clear();
   state_->free_slots.clear();
   state_->fit_clocks();

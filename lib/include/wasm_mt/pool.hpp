@@ -218,7 +218,7 @@ class pool {
   [[nodiscard]] job<R> exec_by_name(std::string name, const nlohmann::json& captures, call_options options = {},
                                     detail::call_site site = detail::call_site::here()) {
     const auto called = stable_id(name);
-    return submit<R>(called, called, {"exec_by_name", {}, site}, std::move(options),
+    return submit<R>(called, called, {"exec_by_name", registry::instance().name_of(called), site}, std::move(options),
                      [called, captures = detail::copy_flat(captures)](thread& th, const request& r) {
                        th.send_encoded(called, 0, captures, r);
                      });

@@ -282,7 +282,9 @@ wasm_mt::stream<closure_result_t<std::decay_t<Closure>>> thread::stream(Closure&
 template <class R>
 future<R> thread::exec_by_name(std::string_view name, const nlohmann::json& captures, call_options options,
                                detail::call_site site) {
-  return send_encoded<R>(stable_id(name), 0, captures, std::move(options), {"exec_by_name", {}, site});
+  const auto called = stable_id(name);
+  return send_encoded<R>(called, 0, captures, std::move(options),
+                         {"exec_by_name", registry::instance().name_of(called), site});
 }
 
 template <class Captures>

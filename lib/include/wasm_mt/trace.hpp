@@ -60,6 +60,17 @@ struct trace_record {
   std::string_view outcome;    // "value", or the error_kind's name (error_kind_name)
 };
 
+// How a trace records (trace::start).
+struct trace_options {
+  // Also make each request a User Timing measure (performance.measure), so that it shows
+  // in the browser's own Performance panel (and Node's perf_hooks): on its worker's
+  // track, "wasm_mt <closure>" from started to finished, made by the worker when it
+  // replies (not for exec_js); on the caller's, "wasm_mt <closure> request" ("wasm_mt
+  // exec_js request") from queued (or sent) to settled, made when it settles. Each costs
+  // a few µs on its thread; the engines keep measures until performance.clearMeasures().
+  bool user_timing = false;
+};
+
 class trace {
  public:
   // Starts recording the requests queued in a pool or sent to a thread from now on
@@ -67,7 +78,7 @@ class trace {
   // settles: a stopped request's (cancelled, timeout) then, without the worker times
   // its late reply would bring. One trace runs at a time in an instance: throws
   // std::logic_error while another does.
-  [[nodiscard]] static trace start();
+  [[nodiscard]] static trace start(trace_options options = {});
 
   trace(trace&&) noexcept;
   trace& operator=(trace&&) noexcept;

@@ -31,7 +31,8 @@ class call_site {
 // main.cpp:42". Both texts have static storage.
 struct origin {
   std::string_view call;     // the public function: "exec", "exec_js", "map", ...
-  std::string_view closure;  // the closure's name (closure_name), when it runs one
+  std::string_view closure;  // the closure's name (closure_name; exec_by_name: the registry's,
+                             // where this program has that closure), when it runs one
   call_site site = call_site();
 };
 

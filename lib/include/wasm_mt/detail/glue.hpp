@@ -152,6 +152,9 @@ double wasm_mt_js_clock_ms() noexcept;
 // The reply being delivered: when its worker started and finished it (trace clock; a
 // traced call's) into out[0], out[1]; true, or false (out untouched) when it has none.
 bool wasm_mt_js_inbox_times(double* out) noexcept;
+// A User Timing measure on this thread's track: performance.measure(name, {start, end})
+// with `start_ms`, `end_ms` on the trace clock. Unsupported or refused: nothing.
+void wasm_mt_js_measure(const char* name, std::size_t name_len, double start_ms, double end_ms) noexcept;
 // Delivers event::continuations once the glue's handler running now is done, or (none
 // runs) from a fresh microtask.
 void wasm_mt_js_schedule_continuations() noexcept;

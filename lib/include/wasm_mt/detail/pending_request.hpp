@@ -220,7 +220,7 @@ class settling : public Receiver, public Base {
       : Receiver(receiver), Base(std::forward<BaseArgs>(base)...) {}
 
   std::uint32_t flags() const noexcept override {
-    return Base::flags() | this->receiver_flags() | (running_trace ? call_flags::traced : 0);
+    return Base::flags() | this->receiver_flags() | running_trace_flags;
   }
   bool caller_listens() const noexcept override { return this->receiver_listens(); }
   const origin& origin_of() const noexcept override { return this->receiver_origin(); }

@@ -20,6 +20,7 @@ enum call_flags : std::uint32_t {
   wants_events = 1,  // the caller handles events: emit() posts them (else drops them)
   streams = 2,       // the caller reads a stream; bits 8 and up: its window (items)
   traced = 4,        // a trace records it: the reply says when the worker ran it
+  measured = 8,      // (with traced) the worker also makes it a User Timing measure
 };
 constexpr std::uint32_t stream_window_shift = 8;
 constexpr std::uint32_t max_stream_window = (std::uint32_t(1) << 24) - 1;

@@ -15,6 +15,8 @@ class trace_state;
 
 // The trace running in this instance (on the thread that started it), or null.
 extern trace_state* running_trace;
+// The call_flags every call carries while it runs (traced, measured), else 0.
+extern std::uint32_t running_trace_flags;
 
 // A request's record is made when a pool queues it or it is sent while the trace runs
 // (pending_request::trace_slot), and done when its caller settles: the other stages of a
