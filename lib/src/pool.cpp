@@ -33,6 +33,7 @@ pool_options checked_pool_options(pool_options options) {
   if (options.min_threads) check_count(*options.min_threads, "min_threads", most_threads);
   if (!options.max_queue.is_unbounded()) check_count(options.max_queue.tasks(0), "max_queue", most_tasks);
   check_count(options.max_in_flight, "max_in_flight", most_tasks);
+  check_count(options.concurrent_tasks_per_worker, "concurrent_tasks_per_worker", most_tasks);
   check_count(options.max_tasks_per_worker, "max_tasks_per_worker", most_tasks);
   check_delay(options.task_timeout_ms, "pool_options::task_timeout_ms");
   check_delay(options.idle_timeout_ms, "pool_options::idle_timeout_ms");

@@ -164,7 +164,8 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
         return wasm_mt::error(error_kind::terminated, "the pool ended with tasks running (close_options::timeout_ms)");
       });
     end_running_time(s);
-    s.deadline.cancel();
+    end_busy(s);
+    cancel_deadlines(s);
     s.retry.cancel();
     s.idle.cancel();
     s.recycle.cancel();

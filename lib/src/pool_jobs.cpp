@@ -103,7 +103,7 @@ bool pool_state::stop_running(std::uint64_t id, std::exception_ptr failure,
   bool replace_now = false;
   if (s.generation == running.generation && s.th && !s.th->is_terminated()) {
     if (auto* state = pool_access::state_of(*s.th)) dropped = state->tell_worker_stopped(*job) != thread_state::told::worker;
-    if (running.alone) s.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
+    running.deadline.cancel();  // (the pool's task timeout: this stop replaces it)
     if (std::isfinite(options_.stop_grace_ms) && !dropped) {
       try {
         running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {
@@ -184,11 +184,12 @@ std::optional<pool_state::running_job> pool_state::finish(std::uint64_t id) noex
   running_job done = std::move(node.mapped());
   auto& s = slots_[done.slot];
   if (s.generation == done.generation) {
+    if (s.sent.size() == 1) end_busy(s);
     s.sent.erase(std::find(s.sent.begin(), s.sent.end(), id));
-    s.deadline.cancel();
     if (options_.max_memory_per_worker && s.th && s.th->memory_bytes() > options_.max_memory_per_worker)
       s.over_memory = true;
   }
+  done.deadline.cancel();
   done.grace.cancel();
   return done;
 }
@@ -218,13 +219,24 @@ bool pool_state::settled(std::uint64_t id, const std::exception_ptr* failure) WA
 
 // Learns how long tasks of the settled job's kind take: its time on the thread, from
 // when it was sent or, if later, from when the task before it on the same thread
-// settled (it waited behind it). With no memory for a new kind, the pool learns nothing.
+// settled (it waited behind it); a concurrent task's from when it was sent (it did not
+// wait). With no memory for a new kind, the pool learns nothing.
 void pool_state::learn_duration(const running_job& done, bool learn) noexcept {
   auto& s = slots_[done.slot];
   const double now = wasm_mt_js_now_ms();
-  const double service = now - std::max(done.sent_ms, s.generation == done.generation ? s.last_settled_ms : 0.0);
+  const double since = done.concurrent ? done.sent_ms
+                                       : std::max(done.sent_ms, s.generation == done.generation ? s.last_settled_ms : 0.0);
   if (s.generation == done.generation) s.last_settled_ms = now;
-  statistics_.record_run(done.job->kind, service, learn);
+  statistics_.record_run(done.job->kind, now - since, learn);
+}
+
+void pool_state::end_busy(const slot& s) noexcept {
+  if (!s.sent.empty()) statistics_.add_busy(wasm_mt_js_now_ms() - s.busy_since_ms);
+}
+
+void pool_state::cancel_deadlines(const slot& s) noexcept {
+  for (const std::uint64_t id : s.sent)
+    if (auto found = running_.find(id); found != running_.end()) found->second.deadline.cancel();
 }
 
 // Puts a job that never ran back at the head of the queue. False with no memory for

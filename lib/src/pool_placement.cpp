@@ -39,12 +39,17 @@ std::size_t pool_state::depth_limit(std::uint32_t kind) const noexcept {
   return std::clamp<std::size_t>(depth, 1, options_.max_in_flight);
 }
 
-// An idle running thread takes anything; a busy one only a short task, and only behind
-// short ones. (A thread that has just died is still `running` until its death is
-// reported, after its requests have failed.)
+// An idle running thread takes anything; a busy one an async task that shares it, up to
+// concurrent_tasks_per_worker, beside async ones only; else only a short task, and only
+// behind short ones. Nothing joins a task that was stopped (its worker may be replaced).
+// (A thread that has just died is still `running` until its death is reported, after its
+// requests have failed.)
 bool pool_state::can_take(const slot& s, const pool_job& job) const noexcept {
   if (s.stage != slot_stage::running || s.th->is_terminated() || used_up(s)) return false;
   if (s.sent.empty()) return true;
+  if (shares(job))
+    return s.sent.size() < options_.concurrent_tasks_per_worker &&
+           !any_sent(s, [](const running_job& r) { return !r.concurrent || r.job->stopped; });
   if (may_stop(job) || s.sent.size() >= depth_limit(job.kind)) return false;
   return !any_sent(s, [](const running_job& r) { return r.alone || r.job->stopped || !r.short_when_sent; });
 }
@@ -104,9 +109,10 @@ void pool_state::start(std::size_t index, std::shared_ptr<pool_job> job) WASM_MT
         if (auto self = weak.lock()) self->timed_out(id);
       });
     s.sent.reserve(s.sent.size() + 1);
-    running_.emplace(id, running_job{job, index, s.generation, s.worker, now, short_kind, alone, timer()});
+    if (s.sent.empty()) s.busy_since_ms = now;
+    running_.emplace(id, running_job{job, index, s.generation, s.worker, now, short_kind, alone, shares(*job),
+                                     std::move(deadline), timer()});
     s.sent.push_back(id);  // (reserved: does not throw)
-    s.deadline = std::move(deadline);
   } catch (...) {
     fail(job, std::current_exception());
     return;

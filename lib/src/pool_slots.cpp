@@ -255,8 +255,9 @@ void pool_state::take_down(slot& s, bool idle) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   if (s.stage == slot_stage::running && wasm_mt_js_now_ms() - s.running_since_ms >= young_death_ms) s.failed_starts = 0;
   end_running_time(s);
   ++s.generation;
+  end_busy(s);
+  cancel_deadlines(s);
   s.sent.clear();
-  s.deadline.cancel();
   s.idle.cancel();
   s.recycle.cancel();
   s.idle_check_armed = false;

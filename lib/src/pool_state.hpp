@@ -112,12 +112,12 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     // books: running_). What the slot may take next is decided from this list.
     std::vector<std::uint64_t> sent;
     double last_settled_ms = 0;
+    double busy_since_ms = 0;           // when `sent` last became non-empty
     double running_since_ms = 0;        // when it became ready to take tasks
     double idle_since_ms = 0;           // when its last task settled
     unsigned failed_starts = 0;         // in a row (a worker that died young counts as one)
     bool died_young = false;            // waiting to retry because its worker died young
     bool idle_check_armed = false;
-    timer deadline;  // the running task's timeout (one task per thread then)
     timer retry;     // the next start, after a failed one
     timer starting;  // the start's deadline (init_timeout_ms)
     timer idle;      // the next check whether it has been idle for idle_timeout_ms
@@ -130,8 +130,10 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
     std::uint64_t worker;  // its slot's worker when it was sent
     double sent_ms;
     bool short_when_sent;
-    bool alone;   // may be stopped: runs alone on its thread
-    timer grace;  // once stopped: the end of its stop_grace_ms
+    bool alone;       // may be stopped: runs alone on its thread (unless concurrent)
+    bool concurrent;  // async, sent to share its thread (concurrent_tasks_per_worker)
+    timer deadline;   // its pool_options::task_timeout_ms, from when it was sent
+    timer grace;      // once stopped: the end of its stop_grace_ms
     bool grace_extended = false;  // (once, for tasks pipelined behind it)
     // Once stopped: the error its caller got; counted when its worker answers, unless the
     // worker finished it anyway (then it counts as completed).
@@ -161,6 +163,13 @@ class pool_state : public std::enable_shared_from_this<pool_state> {
   bool is_short(std::uint32_t kind) const noexcept;
   std::size_t depth_limit(std::uint32_t kind) const noexcept;
   bool can_take(const slot& s, const pool_job& job) const noexcept;
+  // Whether `job` may share a thread with other async tasks (concurrent_tasks_per_worker).
+  bool shares(const pool_job& job) const noexcept { return job.awaits && options_.concurrent_tasks_per_worker > 1; }
+  // Cancels the task deadlines of the jobs on slot `s` (its worker is taken down: they
+  // settle as it ends, with that).
+  void cancel_deadlines(const slot& s) noexcept;
+  // Slot `s`, with jobs in flight, has none from now on: their time counts as busy.
+  void end_busy(const slot& s) noexcept;
   // Whether `job` may be stopped while it runs (it then runs alone on its thread).
   bool may_stop(const pool_job& job) const noexcept;
   // Fails running job `id` with `failure` and tells its worker (see stop_job); with

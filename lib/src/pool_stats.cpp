@@ -18,7 +18,6 @@ void pool_statistics::count_settled(const std::exception_ptr* failure) noexcept 
 
 void pool_statistics::record_run(std::uint32_t kind, double ms, bool learn) noexcept {
   run_ms_.record(ms);
-  busy_ms_ += ms;
   if (!learn) return;
   try {
     auto [average, first] = service_ms_.try_emplace(kind, ms);

@@ -21,9 +21,11 @@ class pool_statistics {
   void count_settled(const std::exception_ptr* failure) noexcept;
   // A job's time in the queue (at most once a job: when first sent, or failed from the queue).
   void record_wait(double ms) noexcept { wait_ms_.record(ms); }
-  // A settled job's time on its thread (busy time); `learn`: as its kind's usual duration
-  // too. With no memory for a new kind, nothing is learned.
+  // A settled job's time on its thread; `learn`: as its kind's usual duration too. With no
+  // memory for a new kind, nothing is learned.
   void record_run(std::uint32_t kind, double ms, bool learn) noexcept;
+  // A slot had jobs in flight for `ms` (busy time: utilization).
+  void add_busy(double ms) noexcept { busy_ms_ += ms; }
   // A slot left the running stage after `ms` in it: capacity.
   void add_capacity(double ms) noexcept { capacity_ms_ += ms; }
   // A thread started to replace another (pool_health::replacements).
@@ -44,7 +46,7 @@ class pool_statistics {
  private:
   std::uint64_t completed_ = 0, failed_ = 0, cancelled_ = 0;
   duration_histogram run_ms_, wait_ms_;
-  double busy_ms_ = 0;      // sum of run times
+  double busy_ms_ = 0;      // time slots had jobs in flight
   double capacity_ms_ = 0;  // time slots spent running, up to their last stop
   std::unordered_map<std::uint32_t, double> service_ms_;  // moving average of a kind's time on a thread
   std::uint64_t replacements_ = 0;

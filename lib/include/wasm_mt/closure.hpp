@@ -89,6 +89,12 @@ using closure_result_t = typename detail::closure_result<C>::type;
 template <class C>
 constexpr bool is_streaming_closure = requires { requires detail::async_result<std::invoke_result_t<C&>>::is_stream; };
 
+namespace detail {
+// Whether C is an async closure (returns a task<R>, future<R> or generator<R>).
+template <class C>
+constexpr bool is_async_closure = requires { requires async_result<std::invoke_result_t<C&>>::is_async; };
+}  // namespace detail
+
 // The stable name of a closure: C::wasm_mt_name() when it has one (inline closures:
 // "file.cpp:line#n", n counting inline closures in that file), else its qualified type
 // name.

@@ -129,7 +129,8 @@ class pool {
           called, called, {"exec", closure_name<C>(), site}, std::move(options),
           [called, signature, closure = std::forward<Closure>(closure)](thread& th, const request& r) {
             th.send_encoded(called, signature, closure, r);
-          });
+          },
+          true, detail::is_async_closure<C>);
     } else {
       return {};  // not reached: the call failed to compile, saying why
     }
@@ -315,13 +316,15 @@ class pool {
   // closure in errors (0 for JS); `kind` groups tasks by their typical duration; `from`
   // names the task in log lines.
   // `retriable`: false when the task cannot be sent twice (it transfers JS values).
+  // `awaits`: it is async (pool_job::awaits).
   // `options`: the call's (its stop and deadline are armed now: the queue's time counts).
   template <class R, class Send>
   job<R> submit(function_id called, std::uint32_t kind, detail::origin from, call_options options, Send send,
-                bool retriable = true) {
+                bool retriable = true, bool awaits = false) {
     auto task = std::make_shared<detail::typed_pool_job<R, Send>>(called, kind, std::move(send));
     task->set_origin(from);
     task->retriable = retriable;
+    task->awaits = awaits;
     task->priority = options.priority;
     future<R> result(task);
     if (!detail::prepare(task, std::move(options))) return job<R>(std::move(result), {}, 0);
@@ -343,7 +346,8 @@ class pool {
     return submit<R>(0, kind, from, std::move(options),
                      [code = std::move(code), args_text = std::move(args_text), is_async](thread& th, const request& r) {
                        th.send_js<R>(code, args_text, is_async, r);
-                     });
+                     },
+                     true, is_async);
   }
 
   template <class R>
@@ -355,7 +359,7 @@ class pool {
         0, kind, from, std::move(options),
         [code = std::move(code), args = std::move(args), transfer = std::move(transfer), is_async](
             thread& th, const request& r) { th.send_js_value<R>(code, args, transfer, is_async, r); },
-        retriable);
+        retriable, is_async);
   }
 
   // Queues `job` (or fails it at once: pool destroyed, queue full) and returns its ID.

@@ -112,6 +112,15 @@ struct pool_options {
                                   // long after its stop has its worker terminated and
                                   // replaced (workerpool terminates at once); infinity: never
   std::size_t max_in_flight = 8;  // tasks sent ahead per thread, for tiny ones; 0 or 1: none
+  std::size_t concurrent_tasks_per_worker = 1;  // async tasks (a closure returning task<R>
+                                  // or future<R>, exec_js_async) running at once on one
+                                  // worker, at most (piscina's and tinypool's
+                                  // concurrentTasksPerWorker): while one awaits (a fetch, a
+                                  // timer), another runs there. Synchronous tasks and
+                                  // streams still take a worker alone (tiny ones pipelined).
+                                  // A stop keeps its meaning: one that still runs
+                                  // stop_grace_ms after it has its worker replaced, and the
+                                  // tasks sharing that worker fail with terminated. 0 or 1: one
   std::size_t max_tasks_per_worker = 0;  // a worker sent this many tasks takes no more, and
                                   // once they settle is ended and, where its slot is still
                                   // needed, replaced by a fresh one (its memory, its

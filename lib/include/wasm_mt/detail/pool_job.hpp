@@ -63,6 +63,9 @@ class pool_job : public pending_request {
   double queued_ms = 0;
   // call_options::priority: its place in the queue.
   int priority = 0;
+  // It awaits (an async closure, exec_js_async): it may share a worker with others like
+  // it (pool_options::concurrent_tasks_per_worker).
+  bool awaits = false;
 
  protected:
   ~pool_job() = default;  // destroyed as the request it is part of
