@@ -135,3 +135,26 @@ ASYNC_TEST_CASE("piscina: close with cancel_queued lets the tasks sharing a work
     CHECK(co_await outcomes_of(jobs) == std::vector<std::string>{"value", "value", "cancelled", "cancelled"});
   }
 }
+
+ASYNC_TEST_CASE("utilization counts the time workers hold tasks: while they run, and once when the pool ends them",
+                "[pool]") {
+  {
+    auto pool = co_await wasm_mt::pool::create({.threads = 1, .concurrent_tasks_per_worker = 2});
+    std::vector<wasm_mt::job<int>> naps;
+    for (int i = 0; i < 6; ++i) naps.push_back(pool.exec(SharedNap{100}));  // two at a time: never none held
+    co_await wasm_mt::sleep(200);
+    CHECK(pool.stats().utilization > 0.5);  // (held all along, though its list never emptied)
+    for (auto& j : naps) CHECK((co_await std::move(j)) >= 1);
+  }
+  // Idle 300 ms, then busy about 300 ms until close() ends the task: about half, not
+  // the whole (its busy time counted twice, as the task then settled off the books).
+  auto pool = co_await wasm_mt::pool::create({.threads = 1});
+  co_await wasm_mt::sleep(300);
+  auto stuck = pool.exec(test::Nap{20000, 0});
+  co_await wasm_mt::sleep(300);
+  co_await pool.close({.timeout_ms = 1});
+  CHECK((co_await test::error_of(std::move(stuck))).kind() == wasm_mt::error_kind::terminated);
+  const double utilization = pool.stats().utilization;
+  CHECK(utilization > 0.2);
+  CHECK(utilization < 0.75);
+}

@@ -68,12 +68,15 @@ pool_health pool_state::health() const {
 }
 
 pool_stats pool_state::stats() const {
-  // The capacity: the slots' running time up to their last stop, and that of the ones running now.
-  double capacity = statistics_.capacity_ms();
+  // The capacity: the slots' running time up to their last stop, and that of the ones
+  // running now; the busy time so far of the slots holding jobs now.
+  double capacity = statistics_.capacity_ms(), busy = 0;
   const double now = wasm_mt_js_now_ms();
-  for (const auto& s : slots_)
+  for (const auto& s : slots_) {
     if (s.stage == slot_stage::running) capacity += now - s.running_since_ms;
-  return statistics_.stats(capacity);
+    if (!s.sent.empty()) busy += now - s.busy_since_ms;
+  }
+  return statistics_.stats(capacity, busy);
 }
 
 }  // namespace detail

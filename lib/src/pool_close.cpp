@@ -163,17 +163,19 @@ void pool_state::shut_down() WASM_MT_DETAIL_NOEXCEPT_JS_EH {
       emit_worker(pool_event_kind::worker_terminated, index, [] {
         return wasm_mt::error(error_kind::terminated, "the pool ended with tasks running (close_options::timeout_ms)");
       });
+    const bool idle = s.stage == slot_stage::running && s.sent.empty();
     end_running_time(s);
     end_busy(s);
     cancel_deadlines(s);
+    s.sent.clear();
+    ++s.generation;  // (before its worker ends: its tasks then settle off these books)
     s.retry.cancel();
     s.idle.cancel();
     s.recycle.cancel();
     s.starting.cancel();
     // (Its running tasks fail with `terminated`; a starting one ends; an idle one runs
     // its teardown first.)
-    if (s.th) end_worker(*s.th, s.stage == slot_stage::running && s.sent.empty());
-    ++s.generation;
+    if (s.th) end_worker(*s.th, idle);
     set_stage(s, slot_stage::retired);
   }
   close_timer_.cancel();

@@ -144,7 +144,10 @@ void pool_state::grace_over(std::uint64_t id) WASM_MT_DETAIL_NOEXCEPT_JS_EH {
   auto& running = found->second;
   auto& s = slots_[running.slot];
   if (shut_down_ || s.generation != running.generation) return;
-  if (s.sent.size() > 1 && !running.grace_extended) {
+  // (Tasks sharing its worker on purpose, concurrent_tasks_per_worker, all started: no
+  // second look for them.)
+  if (!running.grace_extended &&
+      any_sent(s, [id](const running_job& other) { return other.job->id != id && !other.concurrent; })) {
     running.grace_extended = true;
     try {
       running.grace = timer(options_.stop_grace_ms, [weak = weak_from_this(), id] {

@@ -32,14 +32,14 @@ std::optional<double> pool_statistics::usual_ms(std::uint32_t kind) const noexce
   return found->second;
 }
 
-pool_stats pool_statistics::stats(double capacity_ms) const noexcept {
+pool_stats pool_statistics::stats(double capacity_ms, double busy_now_ms) const noexcept {
   pool_stats st;
   st.completed = completed_;
   st.failed = failed_;
   st.cancelled = cancelled_;
   st.run = run_ms_.summary();
   st.wait = wait_ms_.summary();
-  st.utilization = capacity_ms > 0 ? std::clamp(busy_ms_ / capacity_ms, 0.0, 1.0) : 0.0;
+  st.utilization = capacity_ms > 0 ? std::clamp((busy_ms_ + busy_now_ms) / capacity_ms, 0.0, 1.0) : 0.0;
   return st;
 }
 

@@ -38,8 +38,10 @@ class pool_statistics {
   // The slots' running time up to their last stop (pool_state::stats adds the time of
   // the slots running now).
   double capacity_ms() const noexcept { return capacity_ms_; }
-  // pool::stats(), `capacity_ms` being the time slots were ready to take tasks.
-  pool_stats stats(double capacity_ms) const noexcept;
+  // pool::stats(), `capacity_ms` being the time slots were ready to take tasks, and
+  // `busy_now_ms` the time slots holding jobs now have held them (add_busy comes when
+  // they hold none).
+  pool_stats stats(double capacity_ms, double busy_now_ms) const noexcept;
   std::uint64_t replacements() const noexcept { return replacements_; }
   std::uint64_t young_deaths() const noexcept { return young_deaths_; }
 
