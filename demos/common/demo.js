@@ -31,8 +31,9 @@ window.demo = {
   // A trace's timeline (page.hpp: timeline_rows) in element #id: one lane per worker (a
   // replacement is a new lane), a bar per request from its start to its end there,
   // coloured by outcome, after a pale one for the time it waited in the worker's queue
-  // (sent to started: pipelining); a stopped request whose worker times never came shows
-  // hatched from sent to settled. `end` (ms): the scale's end (default: the last settle).
+  // (sent to started: pipelining); a stopped request shows to where its worker stopped it,
+  // or, if its worker's times never came back while the trace ran, hatched from sent to
+  // settled. `end` (ms): the scale's end (default: the last settle).
   timeline: function (id, rows, end) {
     var box = document.getElementById(id);
     if (!box || !rows) return;

@@ -57,7 +57,7 @@ inline double now_ms() { return emscripten_get_now(); }
 // A stopped trace's records as a timeline's rows (demo.timeline draws them): one per
 // request, [{worker, thread, closure, outcome, sent, started, finished, settled}], times
 // in ms from the first request's queued or sent time (null: a stage it did not reach,
-// e.g. the worker times of a stopped request).
+// e.g. the worker times of a stopped request whose late reply came after the trace).
 inline nlohmann::json timeline_rows(const wasm_mt::trace& trace) {
   auto first = [](const wasm_mt::trace_record& r) { return std::isnan(r.queued_ms) ? r.sent_ms : r.queued_ms; };
   double t0 = std::numeric_limits<double>::infinity();

@@ -21,6 +21,7 @@
 #include "wasm_mt/future.hpp"
 
 #include "failure.hpp"
+#include "thread_state.hpp"
 
 namespace wasm_mt::detail {
 
@@ -30,14 +31,19 @@ std::uint32_t running_trace_flags = 0;
 class trace_state {
  public:
   // Sent or queued, not settled: each request's at its pending_request::trace_slot - 1,
-  // with its owner (a request pending from an earlier trace has a stale slot).
+  // with its owner (a request pending from an earlier trace has a stale slot). A stopped
+  // request whose worker was told keeps its slot after it settled, its record already
+  // done (done[late_reply_to]), until its late reply brings the worker's times.
+  static constexpr std::size_t none = std::size_t(-1);
   struct open_record {
     const pending_request* owner = nullptr;
     trace_record record;
+    std::size_t late_reply_to = none;
   };
   std::vector<open_record> open;
   std::vector<std::uint32_t> free_slots;  // of `open`
   std::vector<trace_record> done;         // settled, in that order
+  std::uint64_t dropped = 0;              // settled past options.max_records
   double resolution_ms = 0;
   trace_options options;
 
@@ -79,6 +85,7 @@ class trace_state {
       free_slots.pop_back();
     }
     open[request.trace_slot - 1].owner = &request;
+    open[request.trace_slot - 1].late_reply_to = none;
     auto& r = open[request.trace_slot - 1].record;
     r = trace_record();
     const origin& from = request.origin_of();
@@ -88,11 +95,16 @@ class trace_state {
     r.line = from.site.line();
     return r;
   }
-  // `request`'s record, if it has one.
-  trace_record* find(const pending_request& request) noexcept {
+  // `request`'s open record, if it has one (settled: a stopped one waiting for its late reply).
+  open_record* find_open(const pending_request& request) noexcept {
     const std::uint32_t slot = request.trace_slot;
     if (slot == 0 || slot > open.size() || open[slot - 1].owner != &request) return nullptr;
-    return &open[slot - 1].record;
+    return &open[slot - 1];
+  }
+  // `request`'s record, if it has one and has not settled.
+  trace_record* find(const pending_request& request) noexcept {
+    auto* o = find_open(request);
+    return o && o->late_reply_to == none ? &o->record : nullptr;
   }
   // `request`'s record (from find()) is done: its slot is free again.
   void release(pending_request& request) noexcept {
@@ -117,6 +129,13 @@ double measure_resolution() noexcept {
     if (now - start >= 3) break;
   }
   return std::isfinite(smallest) ? smallest : 0;
+}
+
+// Whether stopped `request`'s worker was told of its stop and will answer it (it is still
+// pending on its thread: its late reply, or its worker's end, takes it off).
+bool worker_will_reply(const pending_request& request) noexcept {
+  auto* state = request.thread >= 0 ? find_thread(request.thread) : nullptr;
+  return state && state->find_pending(request.request_id).get() == &request;
 }
 
 // Runs `record` on `request`'s record, made now if it has none and the trace can hold
@@ -174,18 +193,24 @@ void trace_sent(pending_request& request, int handle, const std::string& label, 
 
 void trace_replied(pending_request& request) noexcept {
   const double received = wasm_mt_js_clock_ms();
+  auto* trace = running_trace;
+  auto* open = trace->find_open(request);
+  if (!open) return;
+  // (A stopped request's late reply: its record is done already.)
+  const bool late = open->late_reply_to != trace_state::none;
+  auto& r = late ? trace->done[open->late_reply_to] : open->record;
   double times[2];
-  if (!wasm_mt_js_inbox_times(times)) return;
-  on_record(request, [&](trace_record& r) {
+  if (wasm_mt_js_inbox_times(times)) {
     r.started_ms = times[0];
     r.finished_ms = times[1];
     try {
-      auto& fit = running_trace->clocks[r.worker];
+      auto& fit = trace->clocks[r.worker];
       if (!std::isnan(r.sent_ms)) fit.low = std::max(fit.low, r.sent_ms - times[0]);
       fit.high = std::min(fit.high, received - times[1]);
     } catch (...) {  // no memory for its worker's clock: its times stay that worker's
     }
-  });
+  }
+  if (late) trace->release(request);
 }
 
 void trace_received(pending_request& request, bool item) noexcept {
@@ -197,15 +222,29 @@ void trace_settled(pending_request& request, const std::exception_ptr* failure) 
   auto* trace = running_trace;
   auto* r = trace->find(request);
   if (!r) {
-    request.trace_slot = 0;
+    if (!trace->find_open(request)) request.trace_slot = 0;  // (a stale slot; not one waiting for a late reply)
     return;
   }
   try {
     r->settled_ms = now;
     r->outcome = failure ? error_kind_name(to_error(*failure).kind()) : "value";
-    if (trace->options.user_timing) measure_request(*r);
-    trace->done.push_back(std::move(*r));
+    if (trace->options.user_timing) {
+      try {
+        measure_request(*r);
+      } catch (...) {  // no memory for its name: no measure, the record is kept
+      }
+    }
+    if (trace->done.size() < trace->options.max_records) {
+      trace->done.push_back(std::move(*r));
+      if (request.stopped && worker_will_reply(request)) {  // (its slot waits for that reply)
+        trace->find_open(request)->late_reply_to = trace->done.size() - 1;
+        return;
+      }
+    } else {
+      ++trace->dropped;
+    }
   } catch (...) {  // no memory to keep it: left out
+    ++trace->dropped;
   }
   trace->release(request);
 }
@@ -259,6 +298,8 @@ const std::vector<trace_record>& trace::records() const noexcept {
 }
 
 double trace::clock_resolution_ms() const noexcept { return state_ ? state_->resolution_ms : 0; }
+
+std::uint64_t trace::dropped() const noexcept { return state_ ? state_->dropped : 0; }
 
 namespace {
 
@@ -320,7 +361,8 @@ std::string trace::chrome_json() const {
               {"displayTimeUnit", "ms"},
               {"otherData",
                {{"clock", "performance.timeOrigin + performance.now(), ms since the Unix epoch (ts: us)"},
-                {"clock_resolution_ms", clock_resolution_ms()}}}}
+                {"clock_resolution_ms", clock_resolution_ms()},
+                {"dropped_records", dropped()}}}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -26,8 +26,8 @@ function executorRun(label, rows, answers, serial) {
 }
 
 // The julia run's timeline, from its trace: its 45 tasks (40, the 4 of the long render
-// cancelled, the task after them) on the pool's 4 workers (none replaced), none
-// overlapping another on its worker (to 1 ms), the cancelled ones without worker times.
+// cancelled, the task after them) on the pool's 4 workers (none replaced), none that
+// gave a value overlapping another on its worker (to 1 ms).
 function juliaTimeline(rows) {
   if (!Array.isArray(rows)) return [`timeline: expected the trace's rows, got ${JSON.stringify(rows)}`];
   const count = outcome => rows.filter(r => r.outcome === outcome).length;

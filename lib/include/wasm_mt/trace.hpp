@@ -69,15 +69,20 @@ struct trace_options {
   // exec_js request") from queued (or sent) to settled, made when it settles. Each costs
   // a few µs on its thread; the engines keep measures until performance.clearMeasures().
   bool user_timing = false;
+  // Records kept, at most (about 250 bytes each): once full, later requests are counted
+  // (trace::dropped()) but not kept, as Chrome's "record until full" (a long run keeps
+  // its beginning).
+  std::size_t max_records = 100000;
 };
 
 class trace {
  public:
   // Starts recording the requests queued in a pool or sent to a thread from now on
-  // (those already sent are not recorded). A record ends when its caller's future
-  // settles: a stopped request's (cancelled, timeout) then, without the worker times
-  // its late reply would bring. One trace runs at a time in an instance: throws
-  // std::logic_error while another does.
+  // (those already sent are not recorded). A record is done when its caller's future
+  // settles; a stopped request's (cancelled, timeout) is done then too, and gets its
+  // worker's times when its late reply comes (if it comes while the trace runs: its
+  // finished_ms may then be after its settled_ms). One trace runs at a time in an
+  // instance: throws std::logic_error while another does.
   [[nodiscard]] static trace start(trace_options options = {});
 
   trace(trace&&) noexcept;
@@ -91,6 +96,8 @@ class trace {
   // The requests that settled while it ran, in the order they settled (their worker
   // times on the caller's clock once stopped).
   const std::vector<trace_record>& records() const noexcept;
+  // Requests that settled while it ran but were not kept (trace_options::max_records).
+  std::uint64_t dropped() const noexcept;
   // The smallest step seen on this thread's clock when the trace started (ms): about
   // 0.005-0.1 where the page is cross-origin isolated and in Node, 1 in Firefox and
   // WebKit pages that are not (Firefox adds jitter): times closer than this are equal.

@@ -19,8 +19,9 @@ extern trace_state* running_trace;
 extern std::uint32_t running_trace_flags;
 
 // A request's record is made when a pool queues it or it is sent while the trace runs
-// (pending_request::trace_slot), and done when its caller settles: the other stages of a
-// request without one (made before the trace, or stopped: its late reply) are ignored.
+// (pending_request::trace_slot), and done when its caller settles (a stopped one's slot
+// waits for its late reply, which brings its worker's times): the other stages of a
+// request without one (made before the trace) are ignored.
 
 // A pool queued `request` as task `task` (its pool_job::queued_ms is set).
 void trace_queued(pending_request& request, std::uint64_t task) noexcept;
