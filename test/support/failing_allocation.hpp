@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include <wasm_mt/wasm_mt.hpp>
 
@@ -18,12 +19,19 @@ void fail_allocation(std::size_t n) noexcept;
 bool allocation_failed() noexcept;
 
 // Lets the event loop run for `ms` with the `n`-th allocation from now failing, then
-// disarms. True if that allocation came: a test that sweeps n = 1, 2, ... has made each
-// allocation of what ran meanwhile fail once when this first returns false.
+// disarms; once that allocation came, the window ends at its next tenth (nothing is left
+// to fail). True if it came: a test that sweeps n = 1, 2, ... has made each allocation
+// of what ran meanwhile fail once when this first returns false.
 inline wasm_mt::task<bool> run_with_failing_allocation(std::size_t n, double ms) {
-  auto pause = wasm_mt::sleep(ms);  // allocated before arming
+  constexpr int steps = 10;
+  std::vector<wasm_mt::future<void>> ticks;  // allocated before arming
+  ticks.reserve(steps);
+  for (int i = 1; i <= steps; ++i) ticks.push_back(wasm_mt::sleep(ms * i / steps));
   fail_allocation(n);
-  co_await std::move(pause);
+  for (auto& tick : ticks) {
+    co_await std::move(tick);
+    if (allocation_failed()) break;
+  }
   const bool failed = allocation_failed();
   fail_allocation(0);
   co_return failed;
