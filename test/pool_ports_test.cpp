@@ -1,11 +1,13 @@
-// The peers' own tests of worker hygiene, case by case: tinypool's teardown.test.ts,
-// simple.test.ts (isolateWorkers) and resource-limits.test.ts
-// (maxMemoryLimitBeforeRecycle), workerpool's Pool.test.js (onTerminateWorker,
-// workerTerminateTimeout, a cancelled task's worker). Each keeps its original's setup,
-// steps and expected values; where wasm_mt spells a thing otherwise, the comment says so
-// (isolateWorkers: max_tasks_per_worker = 1; teardown / onTerminateWorker:
-// pool_options::teardown; a worker's id: pool_event::worker; a MessagePort back to the
-// test: this_request::call_caller).
+// The peers' own tests of worker hygiene and waiting, case by case: tinypool's
+// teardown.test.ts, simple.test.ts (isolateWorkers), resource-limits.test.ts
+// (maxMemoryLimitBeforeRecycle) and task-queue.test.ts (cancelPendingTasks),
+// workerpool's Pool.test.js (onTerminateWorker, workerTerminateTimeout, a cancelled
+// task's worker), threads.js's pool.test.ts (completed, settled, task.cancel). Each
+// keeps its original's setup, steps and expected values; where wasm_mt spells a thing
+// otherwise, the comment says so (isolateWorkers: max_tasks_per_worker = 1; teardown /
+// onTerminateWorker: pool_options::teardown; a worker's id: pool_event::worker; a
+// MessagePort back to the test: this_request::call_caller).
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -282,4 +284,125 @@ ASYNC_TEST_CASE("workerpool: a task sent right after cancelling a stuck one runs
   auto add = pool.exec(PortAdd{3, 4});
   CHECK((co_await test::error_of(std::move(forever))).kind() == wasm_mt::error_kind::cancelled);
   CHECK((co_await std::move(add)) == 7);
+}
+
+namespace {
+
+// threads.js's hello-world worker: `expose(() => "Hello World")`.
+struct PortHelloWorld {
+  std::string operator()() const { return "Hello World"; }
+};
+WASM_MT_CLOSURE(PortHelloWorld)
+
+// A task that counts its runs on the caller (threads.js's executionCount), then answers.
+int port_executions = 0;
+struct PortExecuted {
+  int operator()() const { return ++port_executions; }
+};
+WASM_MT_CLOSURE(PortExecuted)
+struct PortCountedTask {
+  wasm_mt::task<int> operator()() const {
+    co_await wasm_mt::sleep(20);
+    co_return co_await wasm_mt::this_request::call_caller(PortExecuted{});
+  }
+};
+WASM_MT_CLOSURE(PortCountedTask)
+
+}  // namespace
+
+// threads.js test/pool.test.ts: "pool.completed() works", "pool.completed() proxies
+// errors", "pool.completed(true) works", "pool.settled() does not reject on task failure",
+// "pool.settled(true) works". (threads.js's completed() and settled() on a pool with no
+// task wait for one unless given `true`; wasm_mt's resolve at once: there is nothing to
+// wait for.)
+ASYNC_TEST_CASE("threads.js: completed() and settled() of a pool", "[pool]") {
+  {
+    auto pool = co_await wasm_mt::pool::create({.threads = 2});
+    std::vector<wasm_mt::job<std::string>> tasks;
+    for (int i = 0; i < 3; ++i) tasks.push_back(pool.exec(PortHelloWorld{}));
+    co_await pool.completed();
+    std::vector<std::string> results;
+    for (auto& t : tasks) {
+      REQUIRE(t.ready());
+      results.push_back(t.get());
+    }
+    CHECK(results == std::vector<std::string>{"Hello World", "Hello World", "Hello World"});
+  }
+  {
+    auto pool = co_await wasm_mt::pool::create({.threads = 2});
+    auto failing = pool.exec(test::NapThenThrow{0, "Ooopsie"});
+    auto error = co_await test::error_of(pool.completed());
+    CHECK_THAT(error.message(), Catch::Contains("Ooopsie"));
+    (void)co_await test::error_of(std::move(failing));
+  }
+  {
+    auto pool = co_await wasm_mt::pool::create({.threads = 2});
+    co_await pool.completed();
+    CHECK((co_await pool.settled()).empty());
+  }
+  {
+    auto pool = co_await wasm_mt::pool::create({.threads = 2});
+    auto hello = pool.exec(PortHelloWorld{});
+    auto one = pool.exec(test::NapThenThrow{0, "Test error one"});
+    auto two = pool.exec(test::NapThenThrow{0, "Test error two"});
+    auto errors = co_await pool.settled();
+    REQUIRE(errors.size() == 2);
+    std::vector<std::string> messages;
+    for (const auto& e : errors) messages.push_back(e.message());
+    std::sort(messages.begin(), messages.end());
+    CHECK_THAT(messages[0], Catch::Contains("Test error one"));
+    CHECK_THAT(messages[1], Catch::Contains("Test error two"));
+    CHECK((co_await std::move(hello)) == "Hello World");
+    (void)co_await test::error_of(std::move(one));
+    (void)co_await test::error_of(std::move(two));
+  }
+}
+
+// threads.js test/pool.test.ts: "task.cancel() works" (a pool of 1; four tasks, the
+// third and fourth cancelled while queued: two run, and a taskCanceled event names each;
+// here pool_event's task_settled with a cancelled error).
+ASYNC_TEST_CASE("threads.js: task.cancel() works", "[pool]") {
+  port_executions = 0;
+  std::vector<std::uint64_t> cancelled_ids;
+  auto pool = co_await wasm_mt::pool::create(
+      {.threads = 1, .callbacks = wasm_mt::callbacks::of<PortExecuted>(), .on_event = [&](const wasm_mt::pool_event& e) {
+         if (e.kind != wasm_mt::pool_event_kind::task_settled || !e.error) return;
+         try {
+           std::rethrow_exception(e.error);
+         } catch (const wasm_mt::error& error) {
+           if (error.kind() == wasm_mt::error_kind::cancelled) cancelled_ids.push_back(e.task);
+         } catch (...) {
+         }
+       }});
+  std::vector<wasm_mt::job<int>> tasks;
+  for (int i = 0; i < 4; ++i) tasks.push_back(pool.exec(PortCountedTask{}));
+  CHECK(tasks[2].cancel());
+  CHECK(tasks[3].cancel());
+  co_await pool.completed();
+  CHECK(port_executions == 2);
+  CHECK(co_await test::until([&] { return cancelled_ids.size() == 2; }, 5000));
+  CHECK(cancelled_ids == std::vector<std::uint64_t>{tasks[2].id(), tasks[3].id()});
+}
+
+// tinypool test/task-queue.test.ts: "queued tasks can be cancelled" (minThreads: 0,
+// maxThreads: 1; ten sleep tasks; once one runs, nine wait; cancelPendingTasks(): none
+// finished yet, the queue empty; in the end one finished, nine cancelled). Its 2 s
+// tasks are 400 ms here, and "once one runs" is awaited rather than a fixed second.
+ASYNC_TEST_CASE("tinypool: queued tasks can be cancelled", "[pool]") {
+  auto pool = co_await wasm_mt::pool::create({.min_threads = 0, .max_threads = 1});
+  std::vector<wasm_mt::job<int>> tasks;
+  for (int i = 0; i < 10; ++i) tasks.push_back(pool.exec(test::Nap{400, i}));
+  CHECK(co_await test::until([&] { return pool.running() == 1; }, 10000));
+  CHECK(pool.queued() == 9);
+  CHECK(pool.cancel_queued() == 9);
+  CHECK_FALSE(tasks[0].ready());  // (none finished yet)
+  CHECK(pool.queued() == 0);
+  int finished = 0, cancelled = 0;
+  for (auto& t : tasks) {
+    auto r = co_await t.result();
+    if (r) ++finished;
+    else if (r.error().kind() == wasm_mt::error_kind::cancelled) ++cancelled;
+  }
+  CHECK(finished == 1);
+  CHECK(cancelled == 9);
 }
